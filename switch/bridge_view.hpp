@@ -1,0 +1,29 @@
+#pragma once
+// What a PMD sees of one bridge: an immutable part of a published configuration snapshot.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "switch/fdb.hpp"
+#include "switch/flood_table.hpp"
+#include "switch/port.hpp"
+#include "switch/vlan_policy.hpp"
+
+namespace lvs::sw {
+
+struct BridgePortView {
+  std::shared_ptr<Port> port;  // null for a free index; keeps the port alive for PMDs
+  VlanPolicy vlan;
+  bool admin_up = true;
+  uint32_t tx_slot = 0;  // this port's slot in each PMD's TX batches
+};
+
+struct BridgeView {
+  std::string name;
+  std::vector<BridgePortView> ports;  // indexed by PortIndex
+  FloodTable flood;
+  std::shared_ptr<Fdb> fdb;
+  bool forward_bpdu = false;
+};
+
+}  // namespace lvs::sw

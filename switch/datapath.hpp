@@ -1,0 +1,136 @@
+#pragma once
+// The running switch: bridges, their ports and FDBs, and the PMD threads that forward.
+//
+// Configuration is an immutable snapshot. apply() builds a new one, publishes it with one atomic
+// store, waits until every PMD thread has passed a quiescent point (rte_rcu_qsbr) and only then
+// frees the old one, flushes the MACs of removed ports and recycles their indices. PMDs pick up
+// the new snapshot between bursts: adding or removing a port never stops the others.
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "switch/bridge_view.hpp"
+#include "switch/clock.hpp"
+#include "switch/fdb.hpp"
+#include "switch/port.hpp"
+#include "switch/tx_batch.hpp"
+#include "switch/vlan_policy.hpp"
+
+struct rte_rcu_qsbr;
+
+namespace lvs::sw {
+
+struct PortConfig {
+  std::string name;
+  std::shared_ptr<Port> port;
+  VlanPolicy vlan;
+  bool admin_up = true;
+};
+
+struct BridgeConfig {
+  std::string name;
+  FdbSettings fdb;
+  bool forward_bpdu = false;
+  std::vector<PortConfig> ports;
+};
+
+struct DatapathConfig {
+  std::vector<BridgeConfig> bridges;
+};
+
+struct PmdStats {
+  unsigned index = 0;
+  int core = -1;  // -1: not pinned
+  uint64_t packets = 0;
+  uint64_t busy_cycles = 0;  // TSC cycles in iterations that moved packets
+  uint64_t idle_cycles = 0;
+  uint64_t iterations = 0;
+  std::vector<std::string> rx_queues;  // "bridge/port:queue"
+};
+
+class Datapath {
+ public:
+  struct Options {
+    unsigned pmd_threads = 1;
+    std::vector<int> pmd_cores;  // pins PMD i to pmd_cores[i] when given
+    rte_mempool* pool = nullptr; // header copies for floods
+    const Clock* clock = nullptr;  // default: steady clock
+  };
+  explicit Datapath(Options options);
+  ~Datapath();
+  Datapath(const Datapath&) = delete;
+  Datapath& operator=(const Datapath&) = delete;
+
+  // Checks a configuration without applying it; returns an error naming what is wrong.
+  std::optional<std::string> validate(const DatapathConfig& config) const;
+  // Publishes `config`. Returns an error (and changes nothing) when validate() fails.
+  std::optional<std::string> apply(const DatapathConfig& config);
+
+  void start();  // launches the PMD threads
+  void stop();   // joins them; queued frames are sent
+  bool running() const { return running_.load(); }
+
+  // One PMD iteration on the calling thread, for tests and benchmarks without PMD threads.
+  // Must not run concurrently with apply() or with a started PMD of the same index.
+  uint32_t poll_once(unsigned pmd);
+
+  // Control-plane views.
+  std::shared_ptr<Fdb> fdb(const std::string& bridge) const;
+  std::optional<PortIndex> port_index(const std::string& bridge, const std::string& port) const;
+  std::string port_name(const std::string& bridge, PortIndex index) const;
+  size_t expire_all();  // aging pass over every bridge's table
+  std::vector<PmdStats> pmd_stats() const;
+  unsigned pmd_count() const { return static_cast<unsigned>(pmds_.size()); }
+  uint64_t now_ms() const { return clock_->now_ms(); }
+
+ private:
+  struct Rxq {
+    const BridgeView* bridge;
+    PortIndex port;
+    Port* p;
+    uint16_t queue;
+  };
+  struct Snapshot {
+    uint64_t generation = 0;
+    std::vector<std::unique_ptr<BridgeView>> bridges;
+    std::vector<std::vector<Rxq>> rx_by_pmd;
+    std::vector<Port*> tx_ports;  // by tx slot
+  };
+  struct BridgeState {
+    std::shared_ptr<Fdb> fdb;
+    std::map<std::string, PortIndex> index_of;
+    std::vector<bool> used;
+    std::map<std::string, VlanPolicy> vlan_of;
+  };
+  struct Pmd {
+    unsigned index = 0;
+    int core = -1;
+    std::thread thread;
+    TxBatches tx;
+    uint64_t generation = ~uint64_t{0};
+    std::atomic<uint64_t> packets{0}, busy{0}, idle{0}, iterations{0};
+  };
+
+  uint32_t iterate(Pmd& pmd, const Snapshot& s);
+  void pmd_main(Pmd& pmd);
+
+  const Clock* clock_;
+  SteadyClock steady_;
+  rte_mempool* pool_;
+  std::vector<std::unique_ptr<Pmd>> pmds_;
+  rte_rcu_qsbr* qsbr_ = nullptr;
+  std::atomic<Snapshot*> current_;
+  std::atomic<bool> running_{false};
+  mutable std::mutex control_;  // apply() and the views below
+  std::map<std::string, BridgeState> states_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace lvs::sw

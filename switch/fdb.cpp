@@ -1,0 +1,328 @@
+#include "switch/fdb.hpp"
+
+#include <rte_prefetch.h>
+
+#include <algorithm>
+
+namespace lvs::sw {
+namespace {
+
+// A strong 64-bit mixer (splitmix64 finaliser): MACs differ mostly in their low bytes.
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// Maps a 32-bit hash onto [0, n) without division (Lemire's multiply-shift).
+inline uint32_t reduce(uint32_t h, uint32_t n) {
+  return static_cast<uint32_t>((uint64_t{h} * n) >> 32);
+}
+
+}  // namespace
+
+Fdb::Fdb(FdbSettings settings)
+    : settings_(settings), aging_ms_(uint64_t{settings.aging_s} * 1000) {
+  const uint64_t slots = std::max<uint64_t>(uint64_t{settings.max_entries} * 2, 2 * kWays);
+  n_buckets_ = static_cast<uint32_t>((slots + kWays - 1) / kWays);
+  buckets_.reset(new Bucket[n_buckets_]);
+  for (uint32_t b = 0; b < n_buckets_; ++b) {
+    for (unsigned w = 0; w < kWays; ++w) {
+      buckets_[b].key[w].store(0, std::memory_order_relaxed);
+      buckets_[b].val[w].store(0, std::memory_order_relaxed);
+    }
+  }
+  const uint32_t n_slots = n_buckets_ * kWays;
+  next_.reset(new uint32_t[n_slots]);
+  prev_.reset(new uint32_t[n_slots]);
+  queued_at_.reset(new uint32_t[n_slots]);
+  lists_.resize(kMaxPortsPerBridge);
+}
+
+void Fdb::buckets_for(uint64_t key, uint32_t& b1, uint32_t& b2) const {
+  const uint64_t h = mix64(key);
+  b1 = reduce(static_cast<uint32_t>(h), n_buckets_);
+  b2 = reduce(static_cast<uint32_t>(h >> 32), n_buckets_);
+  if (b2 == b1) b2 = b1 + 1 == n_buckets_ ? 0 : b1 + 1;
+}
+
+void Fdb::prefetch(uint64_t key) const {
+  uint32_t b1, b2;
+  buckets_for(key, b1, b2);
+  rte_prefetch0(&buckets_[b1]);
+  rte_prefetch0(&buckets_[b2]);
+}
+
+uint32_t Fdb::find(uint64_t key) const {
+  uint32_t b[2];
+  buckets_for(key, b[0], b[1]);
+  for (uint32_t bi : b) {
+    const Bucket& bucket = buckets_[bi];
+    for (unsigned w = 0; w < kWays; ++w) {
+      if (bucket.key[w].load(std::memory_order_acquire) == key) return bi * kWays + w;
+    }
+  }
+  return kNil;
+}
+
+PortIndex Fdb::lookup(uint64_t key, uint64_t now_ms) const {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const uint32_t slot = find(key);
+    if (slot == kNil) return kNoPort;
+    const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+    // The slot may have been reused between reading its key and its value: check again.
+    if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != key, 0)) continue;
+    if (__builtin_expect(expired(v, now_ms), 0)) return kNoPort;
+    return val_port(v);
+  }
+  return kNoPort;
+}
+
+void Fdb::learn(uint64_t key, PortIndex port, uint64_t now_ms) {
+  const uint32_t slot = find(key);
+  if (__builtin_expect(slot != kNil, 1)) {
+    auto& val = val_at(slot);
+    uint64_t v = val.load(std::memory_order_acquire);
+    if (__builtin_expect(val_port(v) == port || val_static(v), 1)) {
+      // Known here (or pinned by a static entry): refresh the age, rarely, without locks.
+      if (!val_static(v) && (now_ms & kTimeMask) >= val_time(v) + kRefreshMs)
+        val.compare_exchange_strong(v, make_val(port, now_ms, false), std::memory_order_release,
+                                    std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock lock(writer_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    deferred_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint32_t s = find(key);  // again: another thread may have changed it meanwhile
+  if (s == kNil) {
+    if (insert_locked(key, port, now_ms, false)) learned_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint64_t v = val_at(s).load(std::memory_order_relaxed);
+  if (val_static(v) || val_port(v) == port) return;
+  move_locked(s, port, now_ms, false);
+  moved_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {
+  PortList& l = lists_[port];
+  next_[slot] = kNil;
+  prev_[slot] = l.tail;
+  queued_at_[slot] = static_cast<uint32_t>(now_ms);
+  if (l.tail != kNil) next_[l.tail] = slot;
+  else l.head = slot;
+  l.tail = slot;
+  ++l.count;
+}
+
+void Fdb::list_unlink(PortIndex port, uint32_t slot) {
+  PortList& l = lists_[port];
+  if (prev_[slot] != kNil) next_[prev_[slot]] = next_[slot];
+  else l.head = next_[slot];
+  if (next_[slot] != kNil) prev_[next_[slot]] = prev_[slot];
+  else l.tail = prev_[slot];
+  --l.count;
+}
+
+bool Fdb::insert_locked(uint64_t key, PortIndex port, uint64_t now_ms, bool is_static) {
+  if (port >= lists_.size()) return false;
+  if (entries_ >= settings_.max_entries && !evict_one_locked(now_ms)) return false;
+  uint32_t b[2];
+  buckets_for(key, b[0], b[1]);
+  uint32_t free_slot = kNil;
+  unsigned best_free = 0;
+  for (uint32_t bi : b) {  // the emptier bucket keeps both candidates balanced
+    unsigned n_free = 0;
+    uint32_t first = kNil;
+    for (unsigned w = 0; w < kWays; ++w) {
+      if (buckets_[bi].key[w].load(std::memory_order_relaxed) == 0) {
+        if (first == kNil) first = bi * kWays + w;
+        ++n_free;
+      }
+    }
+    if (n_free > best_free) best_free = n_free, free_slot = first;
+  }
+  if (free_slot == kNil) {
+    // Both buckets full (rare at <= 50% load): give up the stalest dynamic entry among them.
+    uint32_t victim = kNil;
+    uint64_t oldest = ~uint64_t{0};
+    for (uint32_t bi : b) {
+      for (unsigned w = 0; w < kWays; ++w) {
+        const uint64_t v = buckets_[bi].val[w].load(std::memory_order_relaxed);
+        if (!val_static(v) && val_time(v) < oldest) oldest = val_time(v), victim = bi * kWays + w;
+      }
+    }
+    if (victim == kNil) return false;
+    remove_locked(victim);
+    evicted_.fetch_add(1, std::memory_order_relaxed);
+    free_slot = victim;
+  }
+  val_at(free_slot).store(make_val(port, now_ms, is_static), std::memory_order_relaxed);
+  key_at(free_slot).store(key, std::memory_order_release);
+  if (!is_static) list_push_tail(port, free_slot, now_ms);
+  ++entries_;
+  entries_pub_.store(entries_, std::memory_order_relaxed);
+  return true;
+}
+
+void Fdb::move_locked(uint32_t slot, PortIndex port, uint64_t now_ms, bool is_static) {
+  const uint64_t old = val_at(slot).load(std::memory_order_relaxed);
+  if (!val_static(old)) list_unlink(val_port(old), slot);
+  val_at(slot).store(make_val(port, now_ms, is_static), std::memory_order_release);
+  if (!is_static) list_push_tail(port, slot, now_ms);
+}
+
+void Fdb::remove_locked(uint32_t slot) {
+  const uint64_t v = val_at(slot).load(std::memory_order_relaxed);
+  key_at(slot).store(0, std::memory_order_release);
+  if (!val_static(v)) list_unlink(val_port(v), slot);
+  --entries_;
+  entries_pub_.store(entries_, std::memory_order_relaxed);
+}
+
+bool Fdb::evict_one_locked(uint64_t now_ms) {
+  (void)now_ms;
+  // Lists hold dynamic entries only: static entries are never evicted.
+  PortIndex victim_port = kNoPort;
+  uint32_t most = 0;
+  for (size_t p = 0; p < lists_.size(); ++p) {
+    if (lists_[p].count > most) most = lists_[p].count, victim_port = static_cast<PortIndex>(p);
+  }
+  if (victim_port == kNoPort) return false;
+  PortList& l = lists_[victim_port];
+  for (uint32_t steps = 0, n = l.count; steps <= n && l.head != kNil; ++steps) {
+    const uint32_t slot = l.head;
+    const uint64_t v = val_at(slot).load(std::memory_order_relaxed);
+    const bool seen_since_queued =
+        static_cast<int32_t>(static_cast<uint32_t>(val_time(v)) - queued_at_[slot]) > 0;
+    if (seen_since_queued) {  // second chance, stamped with when it was last seen
+      list_unlink(victim_port, slot);
+      list_push_tail(victim_port, slot, val_time(v));
+      continue;
+    }
+    remove_locked(slot);
+    evicted_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  return false;
+}
+
+bool Fdb::add_static(MacAddr mac, uint16_t vlan, PortIndex port, uint64_t now_ms) {
+  std::lock_guard lock(writer_);
+  const uint64_t key = make_key(mac.to_u64(), vlan);
+  const uint32_t s = find(key);
+  if (s != kNil) {
+    move_locked(s, port, now_ms, true);
+    return true;
+  }
+  return insert_locked(key, port, now_ms, true);
+}
+
+bool Fdb::remove(MacAddr mac, uint16_t vlan) {
+  std::lock_guard lock(writer_);
+  const uint32_t s = find(make_key(mac.to_u64(), vlan));
+  if (s == kNil) return false;
+  remove_locked(s);
+  return true;
+}
+
+template <typename Pred>
+size_t Fdb::remove_if_locked(Pred pred) {
+  size_t n = 0;
+  const uint32_t n_slots = n_buckets_ * kWays;
+  for (uint32_t s = 0; s < n_slots; ++s) {
+    const uint64_t k = key_at(s).load(std::memory_order_relaxed);
+    if (k == 0) continue;
+    if (pred(k, val_at(s).load(std::memory_order_relaxed))) {
+      remove_locked(s);
+      ++n;
+    }
+  }
+  return n;
+}
+
+size_t Fdb::flush() {
+  std::lock_guard lock(writer_);
+  return remove_if_locked([](uint64_t, uint64_t) { return true; });
+}
+
+size_t Fdb::flush_port(PortIndex port) {
+  std::lock_guard lock(writer_);
+  if (port >= lists_.size() || lists_[port].count == 0) return 0;
+  return remove_if_locked([port](uint64_t, uint64_t v) { return val_port(v) == port; });
+}
+
+size_t Fdb::flush_vlan(uint16_t vlan) {
+  std::lock_guard lock(writer_);
+  return remove_if_locked([vlan](uint64_t k, uint64_t v) {
+    return !val_static(v) && ((k >> 48) & 0x0fff) == vlan;
+  });
+}
+
+size_t Fdb::expire(uint64_t now_ms) {
+  std::lock_guard lock(writer_);
+  const size_t n = remove_if_locked([&](uint64_t, uint64_t v) { return expired(v, now_ms); });
+  aged_.fetch_add(n, std::memory_order_relaxed);
+  return n;
+}
+
+std::vector<FdbEntry> Fdb::dump(uint64_t now_ms) const {
+  std::lock_guard lock(writer_);
+  std::vector<FdbEntry> out;
+  out.reserve(entries_);
+  const uint32_t n_slots = n_buckets_ * kWays;
+  for (uint32_t s = 0; s < n_slots; ++s) {
+    const uint64_t k = key_at(s).load(std::memory_order_relaxed);
+    if (k == 0) continue;
+    const uint64_t v = val_at(s).load(std::memory_order_relaxed);
+    FdbEntry e;
+    e.mac = MacAddr::from_u64(k);
+    e.vlan = static_cast<uint16_t>((k >> 48) & 0x0fff);
+    e.port = val_port(v);
+    e.is_static = val_static(v);
+    const uint64_t now = now_ms & kTimeMask;
+    e.age_ms = now > val_time(v) ? now - val_time(v) : 0;
+    out.push_back(e);
+  }
+  return out;
+}
+
+uint32_t Fdb::port_entries(PortIndex port) const {
+  std::lock_guard lock(writer_);
+  return port < lists_.size() ? lists_[port].count : 0;
+}
+
+void Fdb::copy_from(const Fdb& other, uint64_t now_ms) {
+  const auto entries = other.dump(now_ms);
+  std::lock_guard lock(writer_);
+  for (const auto& e : entries) {
+    const uint64_t key = make_key(e.mac.to_u64(), e.vlan);
+    if (find(key) == kNil) insert_locked(key, e.port, now_ms - std::min(now_ms, e.age_ms), e.is_static);
+  }
+}
+
+FdbStats Fdb::stats() const {
+  FdbStats s;
+  s.entries = entries_pub_.load(std::memory_order_relaxed);
+  s.learned = learned_.load(std::memory_order_relaxed);
+  s.moved = moved_.load(std::memory_order_relaxed);
+  s.aged = aged_.load(std::memory_order_relaxed);
+  s.evicted = evicted_.load(std::memory_order_relaxed);
+  s.learn_deferred = deferred_.load(std::memory_order_relaxed);
+  s.max_entries = settings_.max_entries;
+  return s;
+}
+
+size_t Fdb::memory_bytes() const {
+  const size_t n_slots = size_t{n_buckets_} * kWays;
+  return sizeof(Bucket) * n_buckets_ + n_slots * (sizeof(uint32_t) * 3) +
+         lists_.size() * sizeof(PortList) + sizeof(*this);
+}
+
+}  // namespace lvs::sw

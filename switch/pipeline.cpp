@@ -1,0 +1,160 @@
+#include "switch/pipeline.hpp"
+
+#include <rte_prefetch.h>
+
+#include "switch/frame.hpp"
+#include "switch/tag_rewrite.hpp"
+
+namespace lvs::sw {
+namespace {
+
+struct DropCounts {
+  uint32_t n[static_cast<size_t>(DropReason::kCount)] = {};
+  void add(DropReason r) { ++n[static_cast<size_t>(r)]; }
+  void commit(PortStats& s) const {
+    for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i)
+      if (n[i]) s.add_drop(static_cast<DropReason>(i), n[i]);
+  }
+};
+
+// Sends one frame of VLAN `vid` to every flood member except the input port. Each output
+// form (tagged / untagged) is built at most once and shared by reference count.
+void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f,
+           uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
+  const auto members = br.flood.for_vlan(vid);
+  uint32_t need[2] = {0, 0};  // [untagged, tagged]
+  for (const auto& mb : members) need[mb.tagged] += mb.port != in_port;
+  if (need[0] + need[1] == 0) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  rte_mbuf* form[2] = {nullptr, nullptr};
+  const EgressTag kForm[2] = {EgressTag::kUntagged, EgressTag::kTagged};
+  bool original_used = false;
+  for (int t = 0; t < 2; ++t) {
+    if (!need[t]) continue;
+    if (has_form(f, kForm[t], vid)) {
+      form[t] = m;
+      original_used = true;
+    }
+  }
+  for (int t = 0; t < 2; ++t) {
+    if (!need[t] || form[t]) continue;
+    const bool last_use = !original_used && (t == 1 || !need[1]);
+    if (last_use && writable(m) && retag_in_place(m, f, kForm[t], vid)) {
+      form[t] = m;
+      original_used = true;
+      continue;
+    }
+    form[t] = make_retagged_copy(m, f, kForm[t], vid, ctx.pool);
+    if (form[t] == nullptr) {
+      drops.add(DropReason::kNoBuffer);
+      need[t] = 0;
+    }
+  }
+  if (!original_used) rte_pktmbuf_free(m);
+  for (int t = 0; t < 2; ++t)
+    if (need[t] > 1) rte_pktmbuf_refcnt_update(form[t], static_cast<int16_t>(need[t] - 1));
+  for (const auto& mb : members) {
+    if (mb.port == in_port || !form[mb.tagged]) continue;
+    ctx.tx->push(br.ports[mb.port].tx_slot, form[mb.tagged]);
+  }
+}
+
+void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
+             PipelineContext& ctx, DropCounts& drops) {
+  const BridgePortView& op = br.ports[out];
+  if (__builtin_expect(!op.admin_up || !op.port, 0)) {
+    drops.add(DropReason::kPortDown);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const EgressTag form = op.vlan.egress(vid);
+  if (__builtin_expect(form == EgressTag::kNotMember, 0)) {
+    // Learnt on a port that no longer carries the VLAN (policy changed): flood instead.
+    flood(br, in_port, m, f, vid, ctx, drops);
+    return;
+  }
+  if (!has_form(f, form, vid)) {
+    if (writable(m) && retag_in_place(m, f, form, vid)) {
+      // edited in place
+    } else {
+      rte_mbuf* c = make_retagged_copy(m, f, form, vid, ctx.pool);
+      rte_pktmbuf_free(m);
+      if (c == nullptr) {
+        drops.add(DropReason::kNoBuffer);
+        return;
+      }
+      m = c;
+    }
+  }
+  ctx.tx->push(op.tx_slot, m);
+}
+
+}  // namespace
+
+void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
+                   PipelineContext& ctx) {
+  const BridgePortView& ip = br.ports[in_port];
+  Fdb& fdb = *br.fdb;
+  FrameMeta meta[kBurst];
+  int vlan[kBurst];
+  uint64_t rx_bytes = 0;
+  DropCounts drops;
+
+  // Stage 1: parse + classify the whole burst; prefetch the table buckets for stage 2.
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 2 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void*));
+    rte_mbuf* m = pkts[i];
+    rx_bytes += rte_pktmbuf_pkt_len(m);
+    meta[i] = parse_frame(m);
+    if (__builtin_expect(!meta[i].valid, 0)) {
+      vlan[i] = kVlanDrop;
+      drops.add(DropReason::kMalformed);
+      continue;
+    }
+    vlan[i] = ip.vlan.ingress_vlan(meta[i]);
+    if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
+      drops.add(DropReason::kVlanNotAdmitted);
+      continue;
+    }
+    if (__builtin_expect(mac_is_reserved(meta[i].dst), 0) && !br.forward_bpdu) {
+      vlan[i] = kVlanDrop;
+      drops.add(DropReason::kReservedMulticast);
+      continue;
+    }
+    const auto vid = static_cast<uint16_t>(vlan[i]);
+    fdb.prefetch(Fdb::make_key(meta[i].src, vid));
+    if (!mac_is_multicast(meta[i].dst)) fdb.prefetch(Fdb::make_key(meta[i].dst, vid));
+  }
+  ip.port->stats().add_rx(n, rx_bytes);
+
+  // Stage 2: learn the source, look up the destination, forward.
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    const FrameMeta& f = meta[i];
+    const auto vid = static_cast<uint16_t>(vlan[i]);
+    if (__builtin_expect(!mac_is_multicast(f.src), 1))
+      fdb.learn(Fdb::make_key(f.src, vid), in_port, ctx.now_ms);
+    if (mac_is_multicast(f.dst)) {
+      flood(br, in_port, m, f, vid, ctx, drops);
+      continue;
+    }
+    const PortIndex out = fdb.lookup(Fdb::make_key(f.dst, vid), ctx.now_ms);
+    if (out == kNoPort) {
+      flood(br, in_port, m, f, vid, ctx, drops);
+    } else if (__builtin_expect(out == in_port, 0)) {
+      drops.add(DropReason::kHairpin);
+      rte_pktmbuf_free(m);
+    } else {
+      unicast(br, in_port, out, m, f, vid, ctx, drops);
+    }
+  }
+  drops.commit(ip.port->stats());
+}
+
+}  // namespace lvs::sw

@@ -1,0 +1,25 @@
+#pragma once
+// One burst from one input port through a bridge, VPP-style stages over the whole burst:
+//   parse (frame.hpp) -> VLAN classify (vlan_policy.hpp) -> learn + lookup (fdb.hpp)
+//   -> forward: unicast or flood (this file) -> tag rewrite (tag_rewrite.hpp) -> TX batches.
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <cstdint>
+
+#include "switch/bridge_view.hpp"
+#include "switch/tx_batch.hpp"
+
+namespace lvs::sw {
+
+struct PipelineContext {
+  TxBatches* tx = nullptr;
+  rte_mempool* pool = nullptr;  // header copies for floods whose outputs need another tag
+  uint64_t now_ms = 0;
+};
+
+// Takes ownership of pkts[0..n): every frame is queued for output or freed and counted.
+void process_burst(const BridgeView& bridge, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
+                   PipelineContext& ctx);
+
+}  // namespace lvs::sw
