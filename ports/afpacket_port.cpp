@@ -1,0 +1,267 @@
+#include "ports/afpacket_port.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "ports/kernel_netdev.hpp"
+
+namespace lvs::ports {
+namespace {
+
+constexpr int kRcvBuf = 8 << 20;  // ~120 GSO frames: rides out a PMD hiccup without drops
+constexpr int kSndBuf = 4 << 20;
+
+bool set_int(int fd, int level, int opt, int value) {
+  return setsockopt(fd, level, opt, &value, sizeof(value)) == 0;
+}
+
+bool vanished(int err) { return err == ENXIO || err == ENODEV; }
+
+// AF_PACKET hands over an 802.1Q tag that the receive path moved into skb metadata in the
+// auxdata instead of the frame: put it back where the switch expects it.
+bool reinsert_tag(rte_mbuf* m, const msghdr& msg) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
+    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+    tpacket_auxdata aux;
+    std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+    if (!(aux.tp_status & TP_STATUS_VLAN_VALID)) return false;
+    const uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
+    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 4));
+    if (p == nullptr) return false;
+    std::memmove(p, p + 4, 12);
+    const uint16_t tag[2] = {htons(tpid), htons(aux.tp_vlan_tci)};
+    std::memcpy(p + 12, tag, sizeof(tag));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const std::string& ifname,
+                                                 rte_mempool* pool, std::string& error) {
+  const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+  if (ifindex == 0) {
+    error = "no interface named '" + ifname + "'";
+    return nullptr;
+  }
+  if (pool == nullptr) {
+    error = "no mempool for port " + name;
+    return nullptr;
+  }
+  // Protocol 0 until bind(): the socket queues nothing from other interfaces meanwhile.
+  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("AF_PACKET socket: ") + std::strerror(errno);
+    return nullptr;
+  }
+  auto fail = [&](const char* what) {
+    error = std::string(what) + " on " + ifname + ": " + std::strerror(errno);
+    close(fd);
+    return nullptr;
+  };
+  if (!set_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) return fail("PACKET_VNET_HDR");
+  if (!set_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) return fail("PACKET_IGNORE_OUTGOING");
+  if (!set_int(fd, SOL_PACKET, PACKET_AUXDATA, 1)) return fail("PACKET_AUXDATA");
+  // Straight to the driver: veths have no qdisc anyway, NICs would only add latency.
+  set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf)) set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf)) set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) != 0) return fail("bind");
+  // A bridge port sees every destination; the kernel drops promiscuity when the socket closes.
+  packet_mreq mr{};
+  mr.mr_ifindex = ifindex;
+  mr.mr_type = PACKET_MR_PROMISC;
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
+    return fail("PACKET_MR_PROMISC");
+
+  const unsigned segs = segments_per_frame(pool);
+  if (segs == 0) {
+    error = "mbufs of the pool are too small for 64 KiB frames";
+    close(fd);
+    return nullptr;
+  }
+  auto port = std::shared_ptr<AfPacketPort>(new AfPacketPort(name, ifname, fd, ifindex, pool));
+  port->segs_per_slot_ = segs;
+  for (unsigned i = 0; i < sw::kBurst; ++i) {
+    port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
+    port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
+    port->rx_msgs_[i].msg_hdr.msg_control = port->rx_[i].control.data();
+  }
+  return port;
+}
+
+AfPacketPort::AfPacketPort(std::string name, std::string ifname, int fd, int ifindex,
+                           rte_mempool* pool)
+    : Port(std::move(name)), ifname_(std::move(ifname)), fd_(fd), ifindex_(ifindex), pool_(pool),
+      segs_per_slot_(1), rx_(sw::kBurst), tx_(sw::kBurst) {
+  for (unsigned i = 0; i < sw::kBurst; ++i) {
+    rx_[i].iov[0] = {&rx_[i].vnet, sizeof(VnetHeader)};
+    tx_[i].iov[0] = {&tx_[i].vnet, sizeof(VnetHeader)};
+    tx_msgs_[i].msg_hdr.msg_iov = tx_[i].iov.data();
+  }
+}
+
+AfPacketPort::~AfPacketPort() {
+  close(fd_);
+  for (RxSlot& s : rx_)
+    for (rte_mbuf*& m : s.segs)
+      if (m != nullptr) rte_pktmbuf_free(m);
+}
+
+bool AfPacketPort::stock_slots(uint16_t n) {
+  unsigned missing = 0;
+  for (uint16_t i = 0; i < n; ++i)
+    for (unsigned s = 0; s < segs_per_slot_; ++s) missing += rx_[i].segs[s] == nullptr;
+  if (missing == 0) return true;  // idle: nothing was received last time
+  rte_mbuf* fresh[sw::kBurst * kMaxSegs];
+  if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
+  unsigned k = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    RxSlot& slot = rx_[i];
+    for (unsigned s = 0; s < segs_per_slot_; ++s) {
+      if (slot.segs[s] != nullptr) continue;
+      slot.segs[s] = fresh[k++];
+      arm_segment(slot.segs[s], s, slot.iov[1 + s]);
+    }
+  }
+  return true;
+}
+
+void AfPacketPort::fail(int err) {
+  errno_.store(err, std::memory_order_relaxed);
+  dead_.store(true, std::memory_order_relaxed);
+}
+
+uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
+  if (__builtin_expect(dead_.load(std::memory_order_relaxed), 0)) return 0;
+  n = std::min<uint16_t>(n, sw::kBurst);
+  if (__builtin_expect(!stock_slots(n), 0)) {
+    counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
+  for (uint16_t i = 0; i < n; ++i) {
+    rx_msgs_[i].msg_hdr.msg_controllen = rx_[i].control.size();
+    rx_msgs_[i].msg_hdr.msg_flags = 0;
+  }
+  const int r = recvmmsg(fd_, rx_msgs_.data(), n, MSG_DONTWAIT, nullptr);
+  if (r <= 0) {
+    if (r < 0 && errno != EAGAIN) {
+      const int err = errno;
+      // ENETDOWN is also what a link going down reports: only a missing index means gone.
+      if (vanished(err) || (err == ENETDOWN && !netdev_exists(ifindex_)))
+        fail(vanished(err) ? err : ENODEV);
+    }
+    return 0;
+  }
+  uint16_t out = 0;
+  uint64_t gso = 0, csum = 0, invalid = 0;
+  for (int i = 0; i < r; ++i) {
+    const msghdr& msg = rx_msgs_[i].msg_hdr;
+    const uint32_t len = rx_msgs_[i].msg_len;
+    if (__builtin_expect((msg.msg_flags & MSG_TRUNC) || len < sizeof(VnetHeader) + 14, 0)) {
+      ++invalid;  // the slot keeps its mbufs for the next burst
+      continue;
+    }
+    RxSlot& slot = rx_[i];
+    rte_mbuf* m = chain_received(slot.segs.data(), &slot.iov[1], len - sizeof(VnetHeader));
+    VnetHeader vnet = slot.vnet;
+    if (__builtin_expect(msg.msg_controllen > 0, 1) && reinsert_tag(m, msg)) {
+      // The kernel computed csum_start without the tag we just put back.
+      if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
+      if (vnet.hdr_len) vnet.hdr_len += 4;
+    }
+    switch (vnet_to_mbuf(vnet, m)) {
+      case VnetRx::kInvalid:
+        ++invalid;
+        rte_pktmbuf_free(m);
+        continue;
+      case VnetRx::kGso: ++gso; break;
+      case VnetRx::kCsum: ++csum; break;
+      case VnetRx::kPlain: break;
+    }
+    pkts[out++] = m;
+  }
+  if (gso) counters_.rx_gso.fetch_add(gso, std::memory_order_relaxed);
+  if (csum) counters_.rx_csum_partial.fetch_add(csum, std::memory_order_relaxed);
+  if (invalid) {
+    counters_.rx_invalid.fetch_add(invalid, std::memory_order_relaxed);
+    stats().add_drop(sw::DropReason::kMalformed, invalid);
+  }
+  return out;
+}
+
+uint16_t AfPacketPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
+  if (__builtin_expect(dead_.load(std::memory_order_relaxed), 0)) return 0;
+  n = std::min<uint16_t>(n, sw::kBurst);
+  for (uint16_t i = 0; i < n; ++i) {
+    TxSlot& slot = tx_[i];
+    rte_mbuf* m = pkts[i];
+    mbuf_to_vnet(m, slot.vnet);
+    // A chain too long for the iovec goes out as a bare header, which the kernel refuses: it is
+    // then counted below with the other refused frames.
+    tx_msgs_[i].msg_hdr.msg_iovlen = 1 + frame_iovec(m, &slot.iov[1], kMaxSegs);
+  }
+  // pkts[0, sent) went out; frames the kernel refuses individually move behind the ones not
+  // tried, so Port::send frees and counts them with the rest.
+  uint16_t sent = 0, i = 0, nfailed = 0;
+  rte_mbuf* failed[sw::kBurst];
+  while (i < n) {
+    const int r = sendmmsg(fd_, &tx_msgs_[i], n - i, MSG_DONTWAIT);
+    if (r > 0) {
+      for (int j = 0; j < r; ++j) pkts[sent++] = pkts[i + j];
+      i = static_cast<uint16_t>(i + r);
+      continue;
+    }
+    const int err = errno;
+    if (err == EAGAIN || err == ENOBUFS || err == ENETDOWN || err == EINTR) break;
+    if (vanished(err)) {
+      fail(err);
+      break;
+    }
+    failed[nfailed++] = pkts[i++];  // EMSGSIZE, EINVAL: this frame only
+  }
+  if (nfailed) {
+    std::memmove(pkts + sent, pkts + i, (n - i) * sizeof(rte_mbuf*));
+    std::memcpy(pkts + sent + (n - i), failed, nfailed * sizeof(rte_mbuf*));
+    counters_.tx_errors.fetch_add(nfailed, std::memory_order_relaxed);
+  }
+  rte_pktmbuf_free_bulk(pkts, sent);  // the kernel copied them
+  return sent;
+}
+
+sw::PortStatus AfPacketPort::status() const {
+  sw::PortStatus s = query_netdev(ifindex_, ifname_);
+  if (const int err = errno_.load(std::memory_order_relaxed); err != 0) {
+    s.link_up = false;
+    if (s.error.empty()) s.error = "interface " + ifname_ + ": " + std::strerror(err);
+  }
+  return s;
+}
+
+KernelPortCounters AfPacketPort::kernel_counters() const {
+  tpacket_stats st{};
+  socklen_t len = sizeof(st);
+  if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)  // read resets them
+    kernel_drops_.fetch_add(st.tp_drops, std::memory_order_relaxed);
+  KernelPortCounters c;
+  c.rx_gso = counters_.rx_gso.load(std::memory_order_relaxed);
+  c.rx_csum_partial = counters_.rx_csum_partial.load(std::memory_order_relaxed);
+  c.rx_invalid = counters_.rx_invalid.load(std::memory_order_relaxed);
+  c.rx_no_mbuf = counters_.rx_no_mbuf.load(std::memory_order_relaxed);
+  c.rx_kernel_drops = kernel_drops_.load(std::memory_order_relaxed);
+  c.tx_errors = counters_.tx_errors.load(std::memory_order_relaxed);
+  return c;
+}
+
+}  // namespace lvs::ports

@@ -1,0 +1,84 @@
+#pragma once
+// Kind "system": an existing kernel interface (the host end of a container's veth pair, or any
+// netdev) through an AF_PACKET socket with virtio-net headers, so TSO/GSO super-frames and pending
+// checksums pass through whole (see vnet_header.hpp).
+//
+// Receive: one recvmmsg of up to 32 frames per rx_burst, straight into mbufs (one copy, done by
+// the kernel). Each frame slot owns the mbufs its iovec points at: a head mbuf plus as many spare
+// segments as a 64 KiB frame needs from that pool; spares are chained only when a frame spills
+// over, so small frames cost one mbuf. With a pool of kLargeDataRoom mbufs a super-frame is one
+// mbuf (at most two), which keeps the headers contiguous and the tx iovec short; AF_PACKET copies
+// synchronously, so such mbufs are back in the pool within the burst and the pool can stay small.
+// Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
+// recvmmsg/sendmmsg rather than a TPACKET_V3 ring: V3 hands blocks over on a >= 1 ms timer.
+#include <linux/if_packet.h>
+#include <rte_mempool.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ports/kernel_frame.hpp"
+#include "ports/vnet_header.hpp"
+#include "switch/port.hpp"
+#include "switch/types.hpp"
+
+namespace lvs::ports {
+
+class AfPacketPort final : public sw::Port {
+ public:
+  // Opens `ifname` (must exist). Returns nullptr and sets `error` when that fails.
+  static std::shared_ptr<AfPacketPort> open(const std::string& name, const std::string& ifname,
+                                            rte_mempool* pool, std::string& error);
+  ~AfPacketPort() override;
+
+  std::string_view kind() const override { return "system"; }
+  uint16_t rx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override;
+  uint16_t tx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override;
+  sw::PortStatus status() const override;
+
+  KernelPortCounters kernel_counters() const;
+  int ifindex() const { return ifindex_; }
+  const std::string& ifname() const { return ifname_; }
+
+ private:
+  static constexpr unsigned kMaxSegs = kMaxFrameSegs;
+
+  struct RxSlot {
+    VnetHeader vnet;
+    std::array<rte_mbuf*, kMaxSegs> segs{};
+    std::array<iovec, kMaxSegs + 1> iov{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(tpacket_auxdata))> control{};
+  };
+  struct TxSlot {
+    VnetHeader vnet;
+    std::array<iovec, kMaxSegs + 1> iov{};
+  };
+
+  AfPacketPort(std::string name, std::string ifname, int fd, int ifindex, rte_mempool* pool);
+  bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
+  void fail(int err);  // records an error seen on the fast path
+
+  std::string ifname_;
+  int fd_;
+  int ifindex_;
+  rte_mempool* pool_;
+  unsigned segs_per_slot_;
+  std::vector<RxSlot> rx_;
+  std::array<mmsghdr, sw::kBurst> rx_msgs_{};
+  std::vector<TxSlot> tx_;
+  std::array<mmsghdr, sw::kBurst> tx_msgs_{};
+  std::atomic<int> errno_{0};     // ENXIO / ENODEV once the interface vanished
+  std::atomic<bool> dead_{false};  // stop issuing syscalls on a vanished interface
+  struct Atomics {
+    std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0},
+        tx_errors{0};
+  };
+  mutable Atomics counters_;
+  mutable std::atomic<uint64_t> kernel_drops_{0};
+};
+
+}  // namespace lvs::ports

@@ -1,0 +1,99 @@
+#include "ports/kernel_netdev.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace lvs::ports {
+namespace {
+
+// Any socket will do for SIOCGIF*; this one lives only for the call.
+class IoctlSocket {
+ public:
+  IoctlSocket() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+  ~IoctlSocket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  IoctlSocket(const IoctlSocket&) = delete;
+  IoctlSocket& operator=(const IoctlSocket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+ifreq make_ifreq(const std::string& name) {
+  ifreq r{};
+  std::strncpy(r.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  return r;
+}
+
+}  // namespace
+
+bool netdev_exists(int ifindex) {
+  char buf[IF_NAMESIZE];
+  return ifindex > 0 && if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr;
+}
+
+sw::PortStatus query_netdev(int ifindex, const std::string& name) {
+  sw::PortStatus s;
+  char buf[IF_NAMESIZE];
+  if (ifindex <= 0 || if_indextoname(static_cast<unsigned>(ifindex), buf) == nullptr) {
+    s.link_up = false;
+    s.error = "interface " + name + " vanished";
+    return s;
+  }
+  IoctlSocket sock;
+  ifreq r = make_ifreq(buf);  // the current name: the interface may have been renamed
+  if (ioctl(sock.fd(), SIOCGIFFLAGS, &r) == 0)
+    s.link_up = (r.ifr_flags & IFF_UP) && (r.ifr_flags & IFF_RUNNING);
+  r = make_ifreq(buf);
+  if (ioctl(sock.fd(), SIOCGIFMTU, &r) == 0) s.mtu = static_cast<uint32_t>(r.ifr_mtu);
+  r = make_ifreq(buf);
+  if (ioctl(sock.fd(), SIOCGIFHWADDR, &r) == 0) {
+    const auto* a = reinterpret_cast<const unsigned char*>(r.ifr_hwaddr.sa_data);
+    char mac[18];
+    std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4],
+                  a[5]);
+    s.mac = mac;
+  }
+  return s;
+}
+
+std::string set_netdev_up(const std::string& name) {
+  IoctlSocket sock;
+  ifreq r = make_ifreq(name);
+  if (ioctl(sock.fd(), SIOCGIFFLAGS, &r) != 0)
+    return "cannot read flags of " + name + ": " + std::strerror(errno);
+  r.ifr_flags = static_cast<short>(r.ifr_flags | IFF_UP);
+  if (ioctl(sock.fd(), SIOCSIFFLAGS, &r) != 0)
+    return "cannot bring " + name + " up: " + std::strerror(errno);
+  return {};
+}
+
+std::string add_ipv4_address(int ifindex, const std::string& cidr) {
+  std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
+  if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open rtnetlink";
+  nl_addr* local = nullptr;
+  if (nl_addr_parse(cidr.c_str(), AF_INET, &local) != 0) return "bad IPv4 address '" + cidr + "'";
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> local_guard(local, nl_addr_put);
+  std::unique_ptr<rtnl_addr, decltype(&rtnl_addr_put)> addr(rtnl_addr_alloc(), rtnl_addr_put);
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), AF_INET);
+  rtnl_addr_set_prefixlen(addr.get(), static_cast<int>(nl_addr_get_prefixlen(local)));
+  if (rtnl_addr_set_local(addr.get(), local) != 0) return "bad IPv4 address '" + cidr + "'";
+  const int rc = rtnl_addr_add(sock.get(), addr.get(), 0);
+  if (rc != 0 && rc != -NLE_EXIST) return "cannot add " + cidr + ": " + nl_geterror(rc);
+  return {};
+}
+
+}  // namespace lvs::ports

@@ -1,0 +1,25 @@
+#pragma once
+// Control-path helpers for kernel network interfaces that ports attach to or create: status for
+// PortStatus (link, MTU, MAC), bringing a link up, and adding an address (libnl-route-3). None of
+// these is called on the fast path.
+#include <string>
+
+#include "switch/port.hpp"
+
+namespace lvs::ports {
+
+// Link state (IFF_UP and IFF_RUNNING), MTU and MAC of the interface with this index. When it no
+// longer exists, the status is down with error "interface <name> vanished".
+sw::PortStatus query_netdev(int ifindex, const std::string& name);
+
+// True when an interface with this index exists in the caller's network namespace.
+bool netdev_exists(int ifindex);
+
+// Sets IFF_UP. Returns an empty string on success, else what failed.
+std::string set_netdev_up(const std::string& name);
+
+// Adds `cidr` ("172.17.0.1/16") to the interface through rtnetlink; an address already there is
+// not an error. Returns an empty string on success, else what failed.
+std::string add_ipv4_address(int ifindex, const std::string& cidr);
+
+}  // namespace lvs::ports
