@@ -1,0 +1,161 @@
+#include "ctl/config_json.hpp"
+
+#include <set>
+
+namespace lvs::ctl {
+namespace {
+
+using nlohmann::json;
+
+json map_json(const StringMap& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+json port_json(const PortConfig& p) {
+  json j;
+  j["name"] = p.name;
+  j["type"] = p.type;
+  j["tag"] = p.tag ? json(*p.tag) : json(nullptr);
+  j["trunks"] = p.trunks;
+  j["vlan_mode"] = p.vlan_mode;
+  j["admin_state"] = p.admin_up ? "up" : "down";
+  j["options"] = map_json(p.options);
+  j["external_ids"] = map_json(p.external_ids);
+  j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
+  return j;
+}
+
+// Strict reader that remembers where it is for error messages.
+class Reader {
+ public:
+  std::optional<Error> error;
+
+  bool fail(const std::string& path, const std::string& what) {
+    if (!error) error = make_error(kErrInvalid, path + ": " + what);
+    return false;
+  }
+  bool check_keys(const json& j, const std::string& path, const std::set<std::string>& allowed) {
+    if (!j.is_object()) return fail(path, "expected an object");
+    for (const auto& [k, v] : j.items())
+      if (!allowed.count(k)) return fail(path, "unknown key \"" + k + "\"");
+    return true;
+  }
+  bool str(const json& j, const char* key, const std::string& path, std::string& out,
+           bool required) {
+    if (!j.contains(key)) return required ? fail(path, std::string("missing \"") + key + "\"") : true;
+    if (!j[key].is_string()) return fail(path + "." + key, "expected a string");
+    out = j[key].get<std::string>();
+    return true;
+  }
+  bool opt_int(const json& j, const char* key, const std::string& path, std::optional<int>& out) {
+    if (!j.contains(key) || j[key].is_null()) return true;
+    if (!j[key].is_number_integer()) return fail(path + "." + key, "expected an integer or null");
+    out = j[key].get<int>();
+    return true;
+  }
+  bool map(const json& j, const char* key, const std::string& path, StringMap& out) {
+    if (!j.contains(key)) return true;
+    if (!j[key].is_object()) return fail(path + "." + key, "expected an object");
+    for (const auto& [k, v] : j[key].items()) {
+      if (!v.is_string()) return fail(path + "." + key + "." + k, "expected a string");
+      out[k] = v.get<std::string>();
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+json to_json(const Config& c) {
+  json doc;
+  doc["schema_version"] = kSchemaVersion;
+  json bridges = json::array();
+  for (const auto& b : c.bridges) {
+    json jb;
+    jb["name"] = b.name;
+    jb["other_config"] = map_json(b.other_config);
+    jb["external_ids"] = map_json(b.external_ids);
+    json ports = json::array();
+    for (const auto& p : b.ports) ports.push_back(port_json(p));
+    jb["ports"] = std::move(ports);
+    json macs = json::array();
+    for (const auto& m : b.static_macs) macs.push_back({{"port", m.port}, {"vlan", m.vlan}, {"mac", m.mac}});
+    jb["static_macs"] = std::move(macs);
+    bridges.push_back(std::move(jb));
+  }
+  doc["bridges"] = std::move(bridges);
+  return doc;
+}
+
+Result<Config> config_from_json(const json& doc) {
+  Reader r;
+  Config c;
+  if (!doc.is_object()) return make_error(kErrInvalid, "document: expected an object");
+  if (!doc.contains("schema_version")) return make_error(kErrInvalid, "document: missing \"schema_version\"");
+  if (!doc["schema_version"].is_number_integer() || doc["schema_version"].get<int>() != kSchemaVersion)
+    return make_error(kErrInvalid, "schema_version: " + doc["schema_version"].dump() +
+                                       " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
+  if (!r.check_keys(doc, "document", {"schema_version", "bridges"})) return *r.error;
+  if (!doc.contains("bridges") || !doc["bridges"].is_array())
+    return make_error(kErrInvalid, "bridges: expected an array");
+  size_t bi = 0;
+  for (const auto& jb : doc["bridges"]) {
+    const std::string bp = "bridges[" + std::to_string(bi++) + "]";
+    BridgeConfig b;
+    if (!r.check_keys(jb, bp, {"name", "other_config", "external_ids", "ports", "static_macs"}) ||
+        !r.str(jb, "name", bp, b.name, true) || !r.map(jb, "other_config", bp, b.other_config) ||
+        !r.map(jb, "external_ids", bp, b.external_ids))
+      return *r.error;
+    if (jb.contains("ports")) {
+      if (!jb["ports"].is_array()) return make_error(kErrInvalid, bp + ".ports: expected an array");
+      size_t pi = 0;
+      for (const auto& jp : jb["ports"]) {
+        const std::string pp = bp + ".ports[" + std::to_string(pi++) + "]";
+        PortConfig p;
+        std::string admin = "up";
+        if (!r.check_keys(jp, pp, {"name", "type", "tag", "trunks", "vlan_mode", "admin_state",
+                                   "options", "external_ids", "mtu_request"}) ||
+            !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "type", pp, p.type, false) ||
+            !r.opt_int(jp, "tag", pp, p.tag) || !r.str(jp, "vlan_mode", pp, p.vlan_mode, false) ||
+            !r.str(jp, "admin_state", pp, admin, false) || !r.map(jp, "options", pp, p.options) ||
+            !r.map(jp, "external_ids", pp, p.external_ids) ||
+            !r.opt_int(jp, "mtu_request", pp, p.mtu_request))
+          return *r.error;
+        if (admin != "up" && admin != "down")
+          return make_error(kErrInvalid, pp + ".admin_state: \"" + admin + "\" is not up or down");
+        p.admin_up = admin == "up";
+        if (jp.contains("trunks")) {
+          if (!jp["trunks"].is_array()) return make_error(kErrInvalid, pp + ".trunks: expected an array");
+          for (const auto& t : jp["trunks"]) {
+            if (!t.is_number_integer())
+              return make_error(kErrInvalid, pp + ".trunks: expected integers");
+            p.trunks.push_back(t.get<int>());
+          }
+        }
+        b.ports.push_back(std::move(p));
+      }
+    }
+    if (jb.contains("static_macs")) {
+      if (!jb["static_macs"].is_array())
+        return make_error(kErrInvalid, bp + ".static_macs: expected an array");
+      size_t mi = 0;
+      for (const auto& jm : jb["static_macs"]) {
+        const std::string mp = bp + ".static_macs[" + std::to_string(mi++) + "]";
+        StaticMac m;
+        std::optional<int> vlan;
+        if (!r.check_keys(jm, mp, {"port", "vlan", "mac"}) || !r.str(jm, "port", mp, m.port, true) ||
+            !r.str(jm, "mac", mp, m.mac, true) || !r.opt_int(jm, "vlan", mp, vlan))
+          return *r.error;
+        m.vlan = vlan.value_or(0);
+        b.static_macs.push_back(std::move(m));
+      }
+    }
+    c.bridges.push_back(std::move(b));
+  }
+  if (auto e = validate(c)) return *e;
+  return c;
+}
+
+}  // namespace lvs::ctl

@@ -1,0 +1,218 @@
+#include "ctl/daemon.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include <rte_eal.h>
+
+#include "ctl/config_json.hpp"
+#include "ctl/control_server.hpp"
+#include "ctl/database.hpp"
+#include "ctl/datapath_driver.hpp"
+#include "ctl/log.hpp"
+#include "ctl/port_factory.hpp"
+#include "ctl/service.hpp"
+#include "dpdk/eal.hpp"
+#include "dpdk/mempool.hpp"
+#include "switch/datapath.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Detached: the parent waits for the child's verdict on this pipe and exits with it.
+int g_ready_fd = -1;
+bool g_log_to_file = false;
+
+void report_ready(const std::string& error) {
+  if (g_ready_fd < 0) return;
+  const std::string msg = error.empty() ? "ok" : error;
+  (void)!::write(g_ready_fd, msg.data(), msg.size());
+  ::close(g_ready_fd);
+  g_ready_fd = -1;
+}
+
+int fail(const std::string& message) {
+  log_error(message);
+  // The log may be a file: the person who started us still sees why.
+  if (g_ready_fd < 0 && g_log_to_file) std::fprintf(stderr, "vswitchd: %s\n", message.c_str());
+  report_ready(message);
+  return 1;
+}
+
+// Returns -1 in the child (go on), or the exit status for the parent.
+int detach_process() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return 1;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::perror("vswitchd: fork");
+    return 1;
+  }
+  if (pid > 0) {
+    ::close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) msg.append(buf, static_cast<size_t>(n));
+    if (msg == "ok") return 0;
+    std::fprintf(stderr, "vswitchd: %s\n", msg.empty() ? "daemon exited during start-up" : msg.c_str());
+    return 1;
+  }
+  ::close(fds[0]);
+  g_ready_fd = fds[1];
+  ::setsid();
+  int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (null > 2) ::close(null);
+  }
+  return -1;
+}
+
+}  // namespace
+
+Result<std::vector<int>> parse_core_list(const std::string& text) {
+  std::vector<int> cores;
+  size_t pos = 0;
+  while (pos <= text.size() && !text.empty()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    const size_t dash = item.find('-');
+    auto lo = parse_int(item.substr(0, dash), 0, 1023);
+    auto hi = dash == std::string::npos ? lo : parse_int(item.substr(dash + 1), 0, 1023);
+    if (!lo || !hi || *hi < *lo) return make_error(kErrInvalid, "--pmd-cores: \"" + item + "\" is not a core or range");
+    for (long long c = *lo; c <= *hi; ++c) cores.push_back(static_cast<int>(c));
+    pos = end + 1;
+  }
+  return cores;
+}
+
+int run_daemon(const DaemonOptions& o) {
+  auto level = parse_log_level(o.log_level);
+  if (!level) {
+    std::fprintf(stderr, "vswitchd: --log-level: \"%s\" is not error, warn, info or debug\n", o.log_level.c_str());
+    return 2;
+  }
+  if (!log_open(o.log_file, *level)) {
+    std::fprintf(stderr, "vswitchd: --log-file: cannot open %s: %s\n", o.log_file.c_str(), std::strerror(errno));
+    return 1;
+  }
+  g_log_to_file = !o.log_file.empty();
+  if (o.detach) {
+    const int rc = detach_process();
+    if (rc >= 0) return rc;
+  }
+
+  // Signals arrive on a descriptor the control loop polls; block them before any thread starts.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  const int sig_fd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  auto lock = DatabaseLock::acquire(o.db_path);
+  if (!lock) return fail(lock.error().message);
+  if (auto e = ControlServer::check_free(o.socket_path)) return fail(e->message);
+
+  auto loaded = load_database(o.db_path);
+  if (!loaded) return fail(loaded.error().message + " (the file was left as it is)");
+  Config config;
+  if (loaded->has_value()) {
+    config = std::move(**loaded);
+    log_info("loaded " + o.db_path);
+  } else {
+    config = default_config();
+    if (auto e = save_database(o.db_path, config)) return fail(e->message);
+    log_info("no database at " + o.db_path + ": created it with the default bridge br0");
+  }
+
+  dpdk::EalOptions eal;
+  eal.program = "vswitchd";
+  eal.extra_args = dpdk::split_args(o.eal_args);
+  const auto& st = dpdk::init_eal(eal);
+  if (!st.ok) return fail(st.error);
+  log_info(std::string("DPDK ready (") + (st.hugepages ? "hugepages" : "no hugepages") + ")");
+  rte_mempool* pool = dpdk::create_pool({.name = "vswitchd"});
+  if (!pool) return fail("cannot create the packet buffer pool");
+
+  int rc = 0;
+  {
+    sw::Datapath::Options dopt;
+    dopt.pmd_threads = o.pmd_cores.empty() ? 1 : static_cast<unsigned>(o.pmd_cores.size());
+    dopt.pmd_cores = o.pmd_cores;
+    dopt.pool = pool;
+    sw::Datapath datapath(dopt);
+    PortFactory factory;
+    register_builtin_port_kinds(factory);
+    DatapathDriver driver(datapath, std::move(factory),
+                          PortContext{pool, static_cast<uint16_t>(datapath.pmd_count())});
+    if (auto e = driver.commit(config)) return fail(e->message);
+    datapath.start();
+
+    Service service(config, o.db_path, [&](const Config& c) { return driver.commit(c); }, &driver);
+    ControlServer server([&](const nlohmann::json& req) { return service.handle(req); });
+    if (auto e = server.listen(o.socket_path)) {
+      datapath.stop();
+      driver.shutdown();
+      return fail(e->message);
+    }
+    bool pidfile_written = false;
+    if (!o.pidfile.empty()) {
+      make_parent_dirs(o.pidfile);
+      std::ofstream pf(o.pidfile, std::ios::trunc);
+      pf << ::getpid() << "\n";
+      pidfile_written = static_cast<bool>(pf);
+      if (!pidfile_written) log_warn("cannot write pidfile " + o.pidfile);
+    }
+    size_t ports = 0;
+    for (const auto& b : config.bridges) ports += b.ports.size();
+    log_info("serving on " + o.socket_path + " (" + std::to_string(config.bridges.size()) + " bridges, " +
+             std::to_string(ports) + " ports, " + std::to_string(datapath.pmd_count()) + " PMD threads)");
+    report_ready("");
+
+    auto next_aging = SteadyClock::now() + std::chrono::seconds(1);
+    for (;;) {
+      const auto now = SteadyClock::now();
+      if (now >= next_aging) {
+        datapath.expire_all();
+        next_aging = now + std::chrono::seconds(1);
+      }
+      const int wait = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_aging - now).count()) + 1;
+      if (server.poll_once(wait, sig_fd)) {
+        signalfd_siginfo si{};
+        if (::read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+          log_info(std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)));
+          break;
+        }
+      }
+    }
+    server.close();
+    datapath.stop();
+    driver.shutdown();
+    if (pidfile_written) ::unlink(o.pidfile.c_str());
+  }
+  rte_mempool_free(pool);
+  rte_eal_cleanup();
+  log_info("stopped");
+  return rc;
+}
+
+}  // namespace lvs::ctl

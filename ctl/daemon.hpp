@@ -1,0 +1,28 @@
+#pragma once
+// vswitchd's life: lock the database, load it (or the embedded default), start DPDK and the
+// datapath, serve the control socket, age the FDBs once a second, stop cleanly on SIGTERM/SIGINT.
+#include <string>
+#include <vector>
+
+#include "ctl/error.hpp"
+
+namespace lvs::ctl {
+
+struct DaemonOptions {
+  std::string db_path;
+  std::string socket_path;
+  std::vector<int> pmd_cores;  // empty: one unpinned PMD thread
+  bool detach = false;
+  std::string pidfile;
+  std::string log_file;
+  std::string log_level = "info";
+  std::string eal_args;
+};
+
+// "1,3-5" -> {1,3,4,5}; the error names the bad word.
+Result<std::vector<int>> parse_core_list(const std::string& text);
+
+// Runs until a stop signal. Returns the process exit status.
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace lvs::ctl

@@ -1,0 +1,158 @@
+#include "ctl/datapath_driver.hpp"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "ctl/vlan_mapping.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+std::string signature_of(const PortConfig& p) {
+  nlohmann::json j{{"type", effective_type(p)}, {"options", p.options}};
+  return j.dump();
+}
+
+}  // namespace
+
+DatapathDriver::~DatapathDriver() { shutdown(); }
+
+void DatapathDriver::shutdown() {
+  if (live_.empty()) return;
+  dp_.apply(sw::DatapathConfig{});
+  live_.clear();
+}
+
+sw::DatapathConfig DatapathDriver::build(const Config& config, const std::set<std::string>& skip) const {
+  sw::DatapathConfig dc;
+  for (const auto& b : config.bridges) {
+    sw::BridgeConfig bc;
+    bc.name = b.name;
+    bc.fdb.aging_s = b.mac_aging_time();
+    bc.fdb.max_entries = b.mac_table_size();
+    bc.forward_bpdu = b.forward_bpdu();
+    for (const auto& p : b.ports) {
+      auto it = live_.find(p.name);
+      if (it == live_.end() || skip.count(p.name)) continue;
+      bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up});
+    }
+    dc.bridges.push_back(std::move(bc));
+  }
+  return dc;
+}
+
+Status DatapathDriver::commit(const Config& config) {
+  // Ports that go away or change kind/options close first, so a device can be reopened under
+  // the same devargs in the same transaction.
+  std::map<std::string, std::string> wanted;
+  for (const auto& b : config.bridges)
+    for (const auto& p : b.ports) wanted[p.name] = signature_of(p);
+  std::set<std::string> retire;
+  for (const auto& [name, live] : live_) {
+    auto it = wanted.find(name);
+    if (it == wanted.end() || it->second != live.signature) retire.insert(name);
+  }
+  if (!retire.empty()) {
+    if (auto err = dp_.apply(build(config, retire))) return make_error(kErrDatapath, *err);
+    for (const auto& name : retire) live_.erase(name);
+  }
+  errors_.clear();
+  for (const auto& b : config.bridges) {
+    for (const auto& p : b.ports) {
+      if (live_.count(p.name)) continue;
+      auto port = factory_.make(p, ctx_);
+      if (!port) {
+        errors_[p.name] = port.error().message;
+        continue;
+      }
+      live_[p.name] = Live{signature_of(p), std::move(*port)};
+    }
+  }
+  if (auto err = dp_.apply(build(config, {}))) return make_error(kErrDatapath, *err);
+
+  // Static MACs: drop the ones that went, (re)install all others (a VLAN change or a removed
+  // port flushes a port's entries, statics included).
+  for (const auto& old : config_.bridges) {
+    const BridgeConfig* now = config.find_bridge(old.name);
+    auto fdb = dp_.fdb(old.name);
+    if (!now || !fdb) continue;
+    for (const auto& m : old.static_macs) {
+      bool kept = false;
+      for (const auto& n : now->static_macs) kept |= n.mac == m.mac && n.vlan == m.vlan;
+      if (!kept)
+        if (auto mac = sw::MacAddr::parse(m.mac)) fdb->remove(*mac, static_cast<uint16_t>(m.vlan));
+    }
+  }
+  for (const auto& b : config.bridges) install_static(b);
+  config_ = config;
+  return std::nullopt;
+}
+
+void DatapathDriver::install_static(const BridgeConfig& b) {
+  auto fdb = dp_.fdb(b.name);
+  if (!fdb) return;
+  for (const auto& m : b.static_macs) {
+    auto idx = dp_.port_index(b.name, m.port);
+    auto mac = sw::MacAddr::parse(m.mac);
+    if (idx && mac) fdb->add_static(*mac, static_cast<uint16_t>(m.vlan), *idx, dp_.now_ms());
+  }
+}
+
+InterfaceState DatapathDriver::interface_state(const std::string&, const std::string& port) const {
+  InterfaceState st;
+  if (auto e = errors_.find(port); e != errors_.end()) {
+    st.error = e->second;
+    return st;
+  }
+  auto it = live_.find(port);
+  if (it == live_.end()) return st;
+  st.attached = true;
+  st.status = it->second.port->status();
+  for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  st.error = st.status.error;
+  st.counters = it->second.port->stats().read();
+  return st;
+}
+
+std::vector<FdbRow> DatapathDriver::fdb_show(const std::string& bridge) const {
+  std::vector<FdbRow> rows;
+  auto fdb = dp_.fdb(bridge);
+  if (!fdb) return rows;
+  std::map<sw::PortIndex, std::string> names;
+  for (const auto& e : fdb->dump(dp_.now_ms())) {
+    auto n = names.find(e.port);
+    if (n == names.end()) n = names.emplace(e.port, dp_.port_name(bridge, e.port)).first;
+    rows.push_back(FdbRow{n->second, e.vlan, e.mac.to_string(), e.age_ms / 1000, e.is_static});
+  }
+  std::sort(rows.begin(), rows.end(), [](const FdbRow& a, const FdbRow& b) {
+    return std::tie(a.port, a.vlan, a.mac) < std::tie(b.port, b.vlan, b.mac);
+  });
+  return rows;
+}
+
+sw::FdbStats DatapathDriver::fdb_stats(const std::string& bridge) const {
+  auto fdb = dp_.fdb(bridge);
+  return fdb ? fdb->stats() : sw::FdbStats{};
+}
+
+size_t DatapathDriver::fdb_flush(const std::string& bridge) {
+  auto fdb = dp_.fdb(bridge);
+  if (!fdb) return 0;
+  const size_t n = fdb->flush();
+  if (const BridgeConfig* b = config_.find_bridge(bridge)) {
+    install_static(*b);
+    return n - std::min(n, b->static_macs.size());
+  }
+  return n;
+}
+
+bool DatapathDriver::fdb_del(const std::string& bridge, int vlan, const std::string& mac) {
+  auto fdb = dp_.fdb(bridge);
+  auto m = sw::MacAddr::parse(mac);
+  return fdb && m && fdb->remove(*m, static_cast<uint16_t>(vlan));
+}
+
+std::vector<sw::PmdStats> DatapathDriver::pmd_stats() const { return dp_.pmd_stats(); }
+
+}  // namespace lvs::ctl

@@ -1,0 +1,52 @@
+#pragma once
+// Turns a committed Config into the running switch: opens and closes ports through the
+// PortFactory, builds a lvs::sw::DatapathConfig and publishes it, keeps static MACs installed.
+// Ports that cannot be opened (kind not available, device or kernel interface missing) stay out
+// of the datapath and are reported through interface_state(). Implements Runtime for vsctl.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ctl/config.hpp"
+#include "ctl/port_factory.hpp"
+#include "ctl/runtime.hpp"
+#include "switch/datapath.hpp"
+
+namespace lvs::ctl {
+
+class DatapathDriver final : public Runtime {
+ public:
+  DatapathDriver(sw::Datapath& datapath, PortFactory factory, PortContext context)
+      : dp_(datapath), factory_(std::move(factory)), ctx_(context) {}
+  ~DatapathDriver() override;
+
+  // Brings the switch to `config`. Errors only when the datapath refuses the snapshot.
+  Status commit(const Config& config);
+  // Drops every port (before the EAL goes away).
+  void shutdown();
+
+  InterfaceState interface_state(const std::string& bridge, const std::string& port) const override;
+  std::vector<FdbRow> fdb_show(const std::string& bridge) const override;
+  sw::FdbStats fdb_stats(const std::string& bridge) const override;
+  size_t fdb_flush(const std::string& bridge) override;
+  bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) override;
+  std::vector<sw::PmdStats> pmd_stats() const override;
+
+ private:
+  struct Live {
+    std::string signature;  // type + options: a change reopens the port
+    std::shared_ptr<sw::Port> port;
+  };
+  sw::DatapathConfig build(const Config& config, const std::set<std::string>& skip) const;
+  void install_static(const BridgeConfig& bridge);
+
+  sw::Datapath& dp_;
+  PortFactory factory_;
+  PortContext ctx_;
+  std::map<std::string, Live> live_;
+  std::map<std::string, std::string> errors_;
+  Config config_;
+};
+
+}  // namespace lvs::ctl

@@ -1,0 +1,20 @@
+#pragma once
+// The daemon's log: one line per event, "2024-05-01T10:00:00.123Z|vswitchd|info|message", to
+// stderr or a file.
+#include <optional>
+#include <string>
+
+namespace lvs::ctl {
+
+enum class LogLevel { kError, kWarn, kInfo, kDebug };
+
+std::optional<LogLevel> parse_log_level(const std::string& word);
+// Empty path: stderr. Returns false when the file cannot be opened.
+bool log_open(const std::string& path, LogLevel level);
+void log(LogLevel level, const std::string& message);
+inline void log_error(const std::string& m) { log(LogLevel::kError, m); }
+inline void log_warn(const std::string& m) { log(LogLevel::kWarn, m); }
+inline void log_info(const std::string& m) { log(LogLevel::kInfo, m); }
+inline void log_debug(const std::string& m) { log(LogLevel::kDebug, m); }
+
+}  // namespace lvs::ctl

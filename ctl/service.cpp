@@ -1,0 +1,69 @@
+#include "ctl/service.hpp"
+
+#include "ctl/commands.hpp"
+#include "ctl/database.hpp"
+
+namespace lvs::ctl {
+
+using nlohmann::json;
+
+json Service::error_reply(const json& id, const Error& e) {
+  return json{{"id", id}, {"error", {{"code", e.code}, {"message", e.message}}}};
+}
+
+json Service::handle(const json& request) {
+  if (!request.is_object())
+    return error_reply(nullptr, make_error(kErrBadRequest, "request: expected a JSON object"));
+  const json id = request.contains("id") ? request["id"] : json(nullptr);
+  if (!request.contains("method") || !request["method"].is_string())
+    return error_reply(id, make_error(kErrBadRequest, "request: missing string \"method\""));
+  const std::string method = request["method"].get<std::string>();
+  const json params = request.contains("params") ? request["params"] : json::object();
+  if (method == "transact") return transact(id, params);
+  if (method == "version") return json{{"id", id}, {"result", {{"version", kVersion}}}};
+  if (method == "ping") return json{{"id", id}, {"result", "pong"}};
+  return error_reply(id, make_error(kErrUnknownMethod, "unknown method \"" + method + "\""));
+}
+
+json Service::transact(const json& id, const json& params) {
+  if (!params.is_object() || !params.contains("commands") || !params["commands"].is_array())
+    return error_reply(id, make_error(kErrBadRequest, "params.commands: expected an array of commands"));
+  std::vector<Words> chain;
+  size_t i = 0;
+  for (const auto& cmd : params["commands"]) {
+    if (!cmd.is_array() || cmd.empty())
+      return error_reply(id, make_error(kErrBadRequest, "params.commands[" + std::to_string(i) +
+                                                            "]: expected a non-empty array of strings"));
+    Words words;
+    for (const auto& w : cmd) {
+      if (!w.is_string())
+        return error_reply(id, make_error(kErrBadRequest, "params.commands[" + std::to_string(i) +
+                                                              "]: expected strings, got " + w.dump()));
+      words.push_back(w.get<std::string>());
+    }
+    chain.push_back(std::move(words));
+    ++i;
+  }
+  Config next = config_;
+  Engine engine(next, runtime_);
+  if (auto e = engine.run(chain)) return error_reply(id, *e);
+  if (next != config_) {
+    if (auto e = validate(next)) return error_reply(id, *e);
+    if (!db_path_.empty())
+      if (auto e = save_database(db_path_, next)) return error_reply(id, *e);
+    if (commit_) {
+      if (auto e = commit_(next)) {
+        // The datapath refused: put the previous document back so file and switch agree.
+        if (!db_path_.empty()) save_database(db_path_, config_);
+        return error_reply(id, *e);
+      }
+    }
+    ++transactions_;
+  }
+  engine.finish();
+  json outputs = engine.outputs();
+  config_ = std::move(next);
+  return json{{"id", id}, {"result", {{"outputs", outputs}}}};
+}
+
+}  // namespace lvs::ctl
