@@ -43,6 +43,8 @@ class AfPacketPort final : public sw::Port {
   KernelPortCounters kernel_counters() const;
   int ifindex() const { return ifindex_; }
   const std::string& ifname() const { return ifname_; }
+  // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
+  int fd() const { return fd_; }
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;
