@@ -1,0 +1,276 @@
+// Golden outputs of vsctl commands, run through the same engine and formatter as the daemon.
+#include <gtest/gtest.h>
+
+#include "ctl/commands.hpp"
+#include "ctl/config_json.hpp"
+#include "ctl/output_format.hpp"
+#include "ctl/service.hpp"
+#include "ctl/vsctl_args.hpp"
+#include "tests/ctl/fake_runtime.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+class CommandsTest : public testing::Test {
+ protected:
+  // Runs a vsctl command line through a Service (one transaction) and returns stdout, or
+  // "ERROR: <message>" when it fails.
+  std::string vsctl(const std::string& line) {
+    std::vector<std::string> words;
+    std::string w;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '\'') quoted = !quoted;
+      else if (c == ' ' && !quoted) {
+        if (!w.empty()) words.push_back(w);
+        w.clear();
+      } else {
+        w += c;
+      }
+    }
+    if (!w.empty()) words.push_back(w);
+    auto args = parse_vsctl_args(words);
+    if (!args) return "ERROR: " + args.error().message;
+    auto reply = service.handle({{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
+    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
+    std::string out;
+    for (size_t i = 0; i < args->commands.size(); ++i)
+      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
+    return out;
+  }
+
+  test::FakeRuntime runtime;
+  Service service{default_config(), "", nullptr, &runtime};
+};
+
+TEST_F(CommandsTest, AddBrListBrAndBrExists) {
+  EXPECT_EQ(vsctl("add-br br1"), "");
+  EXPECT_EQ(vsctl("list-br"), "br0\nbr1\n");
+  EXPECT_EQ(vsctl("br-exists br1"), "");
+  EXPECT_EQ(vsctl("add-br br1"),
+            "ERROR: cannot create a bridge named br1 because a bridge named br1 already exists");
+  EXPECT_EQ(vsctl("--may-exist add-br br1"), "");
+  EXPECT_EQ(vsctl("add-br bad/name"), "ERROR: bridge name \"bad/name\" has an invalid character '/'");
+  EXPECT_EQ(vsctl("add-br averyveryverylongname"),
+            "ERROR: bridge name \"averyveryverylongname\" is longer than 15 characters");
+  EXPECT_EQ(vsctl("--format=json list-br"), "[\"br0\",\"br1\"]\n");
+}
+
+TEST_F(CommandsTest, DelBrRemovesItsPorts) {
+  vsctl("add-br br1 -- add-port br1 p1 -- add-port br1 p2");
+  EXPECT_EQ(vsctl("del-br br1"), "");
+  EXPECT_EQ(vsctl("port-to-br p1"), "ERROR: no port named p1");
+  EXPECT_EQ(vsctl("del-br br1"), "ERROR: no bridge named br1");
+  EXPECT_EQ(vsctl("--if-exists del-br br1"), "");
+}
+
+TEST_F(CommandsTest, AddPortWithColumnsAndShow) {
+  EXPECT_EQ(vsctl("add-port br0 p1 tag=10 -- add-port br0 t1 trunks=[10,20] vlan_mode=native-untagged "
+                  "-- add-port br0 gre0 type=gre options:remote_ip=192.0.2.2 options:key=5"),
+            "");
+  runtime.states["gre0"].error = "port kind gre not available";
+  EXPECT_EQ(vsctl("show"),
+            "    Bridge br0\n"
+            "        Port p1\n"
+            "            tag: 10\n"
+            "            Interface p1\n"
+            "        Port t1\n"
+            "            trunks: [10, 20]\n"
+            "            vlan_mode: native-untagged\n"
+            "            Interface t1\n"
+            "        Port gre0\n"
+            "            Interface gre0\n"
+            "                type: gre\n"
+            "                options: {key=\"5\", remote_ip=\"192.0.2.2\"}\n"
+            "                error: \"port kind gre not available\"\n");
+  EXPECT_EQ(vsctl("list-ports br0"), "gre0\np1\nt1\n");
+  EXPECT_EQ(vsctl("port-to-br t1"), "br0\n");
+}
+
+TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
+  EXPECT_EQ(vsctl("add-port br9 p1"), "ERROR: no bridge named br9");
+  EXPECT_EQ(vsctl("add-port br0 p1 tag=5000"), "ERROR: tag: \"5000\" is not a VLAN id (0..4095)");
+  EXPECT_EQ(vsctl("add-port br0 p1 trunks=10,x"), "ERROR: trunks: \"x\" is not a VLAN id (0..4095)");
+  EXPECT_EQ(vsctl("add-port br0 p1 vlan_mode=sideways"),
+            "ERROR: vlan_mode: \"sideways\" is not one of access, trunk, native-tagged, native-untagged");
+  EXPECT_EQ(vsctl("add-port br0 p1 colour=red"), "ERROR: add-port: Port has no column \"colour\"");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=warp"), "ERROR: type: unknown port type \"warp\"");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdk"), "ERROR: port p1: type dpdk needs options:dpdk-devargs");
+  EXPECT_EQ(vsctl("add-port br0 v1 type=vxlan options:remote_ip=1.2.3"),
+            "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 address");
+  EXPECT_EQ(vsctl("add-port br0"), "ERROR: add-port: expects at least 2 argument(s), got 1");
+  EXPECT_EQ(vsctl("frobnicate br0"), "ERROR: unknown command \"frobnicate\"; try vsctl --help");
+  EXPECT_EQ(vsctl("--if-exists add-port br0 p1"), "ERROR: add-port: unknown option \"--if-exists\"");
+  EXPECT_EQ(vsctl("list-ports br0"), "");
+}
+
+TEST_F(CommandsTest, PortOnAnotherBridgeIsRefusedEvenWithMayExist) {
+  vsctl("add-br br1 -- add-port br0 p1");
+  EXPECT_EQ(vsctl("--may-exist add-port br0 p1"), "");
+  EXPECT_EQ(vsctl("--may-exist add-port br1 p1"),
+            "ERROR: cannot create a port named p1 because a port named p1 already exists on bridge br0");
+}
+
+TEST_F(CommandsTest, DelPort) {
+  vsctl("add-br br1 -- add-port br0 p1 -- add-port br0 p2");
+  EXPECT_EQ(vsctl("del-port br1 p1"), "ERROR: bridge br1 does not have a port p1");
+  EXPECT_EQ(vsctl("del-port br0 p1"), "");
+  EXPECT_EQ(vsctl("del-port p2"), "");
+  EXPECT_EQ(vsctl("del-port p2"), "ERROR: no port named p2");
+  EXPECT_EQ(vsctl("--if-exists del-port p2"), "");
+  EXPECT_EQ(vsctl("list-ports br0"), "");
+}
+
+TEST_F(CommandsTest, SetGetRemoveClear) {
+  vsctl("add-port br0 p1");
+  EXPECT_EQ(vsctl("set port p1 tag=100 trunks=1,2,3 external_ids:container=web"), "");
+  EXPECT_EQ(vsctl("get port p1 tag trunks external_ids:container"), "100\n[1, 2, 3]\nweb\n");
+  EXPECT_EQ(vsctl("remove port p1 trunks 2"), "");
+  EXPECT_EQ(vsctl("get Port p1 trunks"), "[1, 3]\n");
+  EXPECT_EQ(vsctl("clear port p1 tag trunks"), "");
+  EXPECT_EQ(vsctl("get port p1 tag trunks"), "[]\n[]\n");
+  EXPECT_EQ(vsctl("set interface p1 type=dpdk options:dpdk-devargs=net_null0 mtu_request=9000"), "");
+  EXPECT_EQ(vsctl("get interface p1 type options mtu_request"), "dpdk\n{dpdk-devargs=net_null0}\n9000\n");
+  EXPECT_EQ(vsctl("set interface p1 admin_state=down -- get interface p1 admin_state"), "down\n");
+  EXPECT_EQ(vsctl("remove interface p1 external_ids container"), "");
+  EXPECT_EQ(vsctl("get port p1 external_ids"), "{}\n");
+  EXPECT_EQ(vsctl("get port p1 external_ids:nokey"),
+            "ERROR: no key \"nokey\" in Port record \"p1\" column external_ids");
+  EXPECT_EQ(vsctl("--if-exists get port p1 external_ids:nokey"), "");
+  EXPECT_EQ(vsctl("get port p9 tag"), "ERROR: no row \"p9\" in table Port");
+  EXPECT_EQ(vsctl("set port p1 colour=red"), "ERROR: Port has no column \"colour\"");
+  EXPECT_EQ(vsctl("set sandwich p1 tag=1"), "ERROR: unknown table \"sandwich\" (known: Bridge, Port, Interface)");
+  EXPECT_EQ(vsctl("set interface p1 statistics:x=1"), "ERROR: column statistics of Interface is read-only");
+}
+
+TEST_F(CommandsTest, BridgeOtherConfig) {
+  EXPECT_EQ(vsctl("set bridge br0 other_config:mac-aging-time=60 other_config:mac-table-size=1000000 "
+                  "other_config:forward-bpdu=true"),
+            "");
+  EXPECT_EQ(vsctl("get bridge br0 other_config:mac-table-size"), "\"1000000\"\n");
+  EXPECT_EQ(vsctl("set bridge br0 other_config:mac-aging-time=5"),
+            "ERROR: bridge br0: other_config:mac-aging-time \"5\" is not in 15..3600");
+  EXPECT_EQ(vsctl("set bridge br0 other_config:mac-table-size=lots"),
+            "ERROR: bridge br0: other_config:mac-table-size \"lots\" is not in 16..4194304");
+  EXPECT_EQ(vsctl("set bridge br0 other_config:forward-bpdu=maybe"),
+            "ERROR: bridge br0: other_config:forward-bpdu \"maybe\" is not true or false");
+  EXPECT_EQ(vsctl("set bridge br0 other_config:mac-agin-time=60"),
+            "ERROR: bridge br0: unknown other_config key \"mac-agin-time\" (known: mac-aging-time, "
+            "mac-table-size, forward-bpdu)");
+  EXPECT_EQ(vsctl("get bridge br0 other_config:mac-aging-time"), "\"60\"\n");
+}
+
+TEST_F(CommandsTest, FailingCommandInChainLeavesStateUntouched) {
+  vsctl("add-port br0 p1 tag=1");
+  const Config before = service.config();
+  EXPECT_EQ(vsctl("add-br br2 -- add-port br2 p2 -- set port p1 tag=2 -- fdb/add br0 p1 1 "
+                  "00:00:00:00:00:01 -- del-port nosuch"),
+            "ERROR: no port named nosuch");
+  EXPECT_EQ(service.config(), before);
+  // A chain whose commands pass but whose result does not validate changes nothing either.
+  EXPECT_EQ(vsctl("set port p1 tag=7 -- set bridge br0 other_config:mac-aging-time=1"),
+            "ERROR: bridge br0: other_config:mac-aging-time \"1\" is not in 15..3600");
+  EXPECT_EQ(service.config(), before);
+  EXPECT_EQ(vsctl("get port p1 tag"), "1\n");
+}
+
+TEST_F(CommandsTest, FdbCommands) {
+  vsctl("add-port br0 p1 -- add-port br0 p2");
+  EXPECT_EQ(vsctl("fdb/add br0 p1 10 00:11:22:33:44:55"), "");
+  EXPECT_EQ(vsctl("fdb/add br0 p9 10 00:11:22:33:44:55"), "ERROR: fdb/add: bridge br0 does not have a port p9");
+  EXPECT_EQ(vsctl("fdb/add br0 p1 10 01:00:5e:00:00:01"), "ERROR: fdb/add: 01:00:5e:00:00:01 is a multicast address");
+  EXPECT_EQ(vsctl("fdb/add br0 p1 4096 00:11:22:33:44:55"), "ERROR: fdb/add: VLAN \"4096\" is not in 0..4095");
+  EXPECT_EQ(vsctl("fdb/add br0 p1 1 00:11:22:33:44"), "ERROR: fdb/add: \"00:11:22:33:44\" is not a MAC address");
+  ASSERT_EQ(service.config().bridges[0].static_macs.size(), 1u);
+  runtime.fdb["br0"] = {{"p1", 10, "00:11:22:33:44:55", 0, true}, {"p2", 0, "52:54:00:00:00:02", 12, false}};
+  EXPECT_EQ(vsctl("fdb/show br0"),
+            " port             VLAN  MAC                Age\n"
+            " p1                 10  00:11:22:33:44:55  static\n"
+            " p2                  0  52:54:00:00:00:02  12\n");
+  EXPECT_EQ(vsctl("--format json fdb/show br0"),
+            "[{\"age\":0,\"mac\":\"00:11:22:33:44:55\",\"port\":\"p1\",\"static\":true,\"vlan\":10},"
+            "{\"age\":12,\"mac\":\"52:54:00:00:00:02\",\"port\":\"p2\",\"static\":false,\"vlan\":0}]\n");
+  EXPECT_EQ(vsctl("fdb/stats-show br0"),
+            "Statistics for bridge \"br0\":\n"
+            "  Current/maximum MAC entries in the table: 2/8192\n"
+            "  Total number of learned MAC entries     : 7\n"
+            "  Total number of expired MAC entries     : 0\n"
+            "  Total number of evicted MAC entries     : 0\n"
+            "  Total number of port moved MAC entries  : 0\n"
+            "  Learning deferred (writer busy)         : 0\n");
+  EXPECT_EQ(vsctl("fdb/flush"), "");
+  EXPECT_EQ(runtime.flushed, std::vector<std::string>{"br0"});
+  EXPECT_EQ(vsctl("fdb/del br0 10 00:11:22:33:44:55"), "");
+  EXPECT_TRUE(service.config().bridges[0].static_macs.empty());
+  EXPECT_EQ(vsctl("fdb/del br0 0 52:54:00:00:00:02"), "");  // learnt: deleted in the datapath
+  EXPECT_EQ(vsctl("fdb/del br0 5 52:54:00:00:00:09"), "ERROR: fdb/del: no entry for 52:54:00:00:00:09 on VLAN 5");
+  EXPECT_EQ(vsctl("fdb/show br9"), "ERROR: no bridge named br9");
+}
+
+TEST_F(CommandsTest, DelPortDropsItsStaticMacs) {
+  vsctl("add-port br0 p1 -- fdb/add br0 p1 0 00:00:00:00:00:01");
+  EXPECT_EQ(vsctl("del-port p1"), "");
+  EXPECT_TRUE(service.config().bridges[0].static_macs.empty());
+}
+
+TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
+  vsctl("add-port br0 p1 type=dpdk options:dpdk-devargs=net_null0");
+  InterfaceState st;
+  st.attached = true;
+  st.status.mac = "02:00:00:00:00:01";
+  st.counters.rx_packets = 5;
+  st.counters.rx_bytes = 320;
+  st.counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
+  runtime.states["p1"] = st;
+  EXPECT_EQ(vsctl("get interface p1 statistics:rx_packets statistics:drop_vlan_not_admitted"), "5\n2\n");
+  EXPECT_EQ(vsctl("list interface p1"),
+            "admin_state  : up\n"
+            "error        : []\n"
+            "external_ids : {}\n"
+            "link_state   : up\n"
+            "mac_in_use   : \"02:00:00:00:00:01\"\n"
+            "mtu          : 1500\n"
+            "mtu_request  : []\n"
+            "name         : p1\n"
+            "options      : {dpdk-devargs=net_null0}\n"
+            "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_port_down=0, "
+            "drop_reserved_multicast=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
+            "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
+            "type         : dpdk\n");
+  EXPECT_EQ(vsctl("dpif/pmd-stats-show"),
+            "pmd thread 0 core_id any:\n"
+            "  packets received: 100\n"
+            "  avg cycles per packet: 50.00\n"
+            "  idle cycles: 15000 (75.00%)\n"
+            "  processing cycles: 5000 (25.00%)\n"
+            "  rx queues: br0/p1:0\n");
+}
+
+TEST_F(CommandsTest, GlobalOptionsParse) {
+  auto a = parse_vsctl_args({"--socket=/tmp/x.sock", "-t", "5", "--format", "json", "--may-exist",
+                             "add-br", "b", "--", "--if-exists", "del-br", "c"});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->socket, "/tmp/x.sock");
+  EXPECT_EQ(a->timeout_s, 5);
+  EXPECT_EQ(a->format, Format::kJson);
+  ASSERT_EQ(a->commands.size(), 2u);
+  EXPECT_EQ(a->commands[0].options, std::vector<std::string>{"--may-exist"});
+  EXPECT_EQ(a->commands[1].name, "del-br");
+  EXPECT_EQ(parse_vsctl_args({"--format=xml", "show"}).error().message, "--format: \"xml\" is not table or json");
+  EXPECT_EQ(parse_vsctl_args({}).error().message, "missing command name (use --help for help)");
+  EXPECT_TRUE(parse_vsctl_args({"--help"})->help);
+}
+
+TEST_F(CommandsTest, ServiceRejectsBadRequests) {
+  EXPECT_EQ(service.handle({{"id", 3}, {"method", "explode"}})["error"]["code"], "unknown_method");
+  EXPECT_EQ(service.handle({{"id", 3}, {"method", "explode"}})["error"]["message"], "unknown method \"explode\"");
+  EXPECT_EQ(service.handle(nlohmann::json::array())["error"]["code"], "bad_request");
+  EXPECT_EQ(service.handle({{"method", "transact"}, {"params", {{"commands", {{1, 2}}}}}})["error"]["code"],
+            "bad_request");
+  EXPECT_EQ(service.handle({{"method", "transact"}})["error"]["message"],
+            "params.commands: expected an array of commands");
+  EXPECT_EQ(service.handle({{"id", 9}, {"method", "version"}})["result"]["version"], kVersion);
+}
+
+}  // namespace
+}  // namespace lvs::ctl

@@ -1,0 +1,139 @@
+// Configuration model, JSON document and database file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ctl/config_json.hpp"
+#include "ctl/database.hpp"
+#include "ctl/vlan_mapping.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DatabaseTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("lvs-db-test-" + std::to_string(getpid()) + "-" +
+                                       testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    path = (dir / "conf.json").string();
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  static std::string read(const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  static Config sample() {
+    Config c = default_config();
+    PortConfig p;
+    p.name = "p1";
+    p.type = "dpdk";
+    p.options["dpdk-devargs"] = "net_null0";
+    p.tag = 10;
+    p.external_ids["container"] = "web";
+    p.mtu_request = 9000;
+    PortConfig t;
+    t.name = "t1";
+    t.trunks = {10, 20};
+    t.vlan_mode = "native-tagged";
+    t.admin_up = false;
+    c.bridges[0].ports = {p, t};
+    c.bridges[0].other_config[kMacAgingTime] = "60";
+    c.bridges[0].static_macs.push_back({"p1", 10, "00:11:22:33:44:55"});
+    return c;
+  }
+  fs::path dir;
+  std::string path;
+};
+
+TEST_F(DatabaseTest, MissingFileIsNoDatabase) {
+  auto r = load_database(path);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+}
+
+TEST_F(DatabaseTest, SaveThenLoadRoundTrips) {
+  ASSERT_FALSE(save_database(path, sample()));
+  auto r = load_database(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(**r, sample());
+  EXPECT_EQ(to_json(**r)["schema_version"], kSchemaVersion);
+  // No temp file is left beside it.
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename() != "conf.json";
+  EXPECT_EQ(files, 0u);
+}
+
+TEST_F(DatabaseTest, SaveReplacesAtomically) {
+  ASSERT_FALSE(save_database(path, default_config()));
+  const auto inode_before = fs::status(path).type();
+  ASSERT_FALSE(save_database(path, sample()));
+  EXPECT_EQ(fs::status(path).type(), inode_before);
+  EXPECT_EQ(**load_database(path), sample());
+}
+
+TEST_F(DatabaseTest, CorruptFileIsRefusedWithTheReason) {
+  { std::ofstream(path) << "{\"schema_version\": 1, \"bridges\": [ {\"name\": \"br0\""; }
+  auto r = load_database(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("not valid JSON"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(path), std::string::npos);
+}
+
+TEST_F(DatabaseTest, InvalidDocumentNamesTheField) {
+  auto doc = to_json(sample());
+  doc["bridges"][0]["ports"][1]["tag"] = "ten";
+  EXPECT_EQ(config_from_json(doc).error().message, "bridges[0].ports[1].tag: expected an integer or null");
+  doc = to_json(sample());
+  doc["bridges"][0]["ports"][0]["colour"] = "red";
+  EXPECT_EQ(config_from_json(doc).error().message, "bridges[0].ports[0]: unknown key \"colour\"");
+  doc = to_json(sample());
+  doc["schema_version"] = 99;
+  EXPECT_EQ(config_from_json(doc).error().message, "schema_version: 99 is not supported (expected 1)");
+  doc = to_json(sample());
+  doc["bridges"][0]["ports"][0]["tag"] = 4096;
+  EXPECT_EQ(config_from_json(doc).error().message, "port p1: tag 4096 is not in 0..4095");
+  doc = to_json(sample());
+  doc["bridges"][0]["static_macs"][0]["port"] = "gone";
+  EXPECT_EQ(config_from_json(doc).error().message,
+            "bridge br0: static MAC 00:11:22:33:44:55 names port gone which is not on the bridge");
+  doc = to_json(sample());
+  doc["bridges"].push_back(doc["bridges"][0]);
+  doc["bridges"][1]["name"] = "br1";
+  EXPECT_EQ(config_from_json(doc).error().message, "port p1 is on more than one bridge");
+}
+
+TEST_F(DatabaseTest, LockIsExclusive) {
+  auto first = DatabaseLock::acquire(path);
+  ASSERT_TRUE(first.ok());
+  // flock locks belong to the open file description: a second open conflicts, even in-process.
+  auto second = DatabaseLock::acquire(path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("in use by another vswitchd"), std::string::npos);
+}
+
+TEST(VlanMappingTest, FollowsOvsDefaults) {
+  PortConfig p;
+  EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::trunk({}));
+  p.tag = 10;
+  EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::access(10));
+  p.trunks = {10, 20};
+  p.vlan_mode = "native-untagged";
+  EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::native(sw::VlanMode::kNativeUntagged, 10, {10, 20}));
+  p.vlan_mode = "trunk";
+  EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::trunk({10, 20}));
+  p.tag.reset();
+  p.vlan_mode = "access";
+  EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::access(0));
+}
+
+}  // namespace
+}  // namespace lvs::ctl

@@ -1,0 +1,47 @@
+#pragma once
+// A Runtime for unit tests: canned port states and FDB rows, records actions.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ctl/runtime.hpp"
+
+namespace lvs::ctl::test {
+
+class FakeRuntime final : public Runtime {
+ public:
+  std::map<std::string, InterfaceState> states;
+  std::map<std::string, std::vector<FdbRow>> fdb;
+  std::vector<std::string> flushed;
+
+  InterfaceState interface_state(const std::string&, const std::string& port) const override {
+    auto it = states.find(port);
+    return it == states.end() ? InterfaceState{} : it->second;
+  }
+  std::vector<FdbRow> fdb_show(const std::string& bridge) const override {
+    auto it = fdb.find(bridge);
+    return it == fdb.end() ? std::vector<FdbRow>{} : it->second;
+  }
+  sw::FdbStats fdb_stats(const std::string& bridge) const override {
+    sw::FdbStats s;
+    s.entries = fdb_show(bridge).size();
+    s.max_entries = 8192;
+    s.learned = 7;
+    return s;
+  }
+  size_t fdb_flush(const std::string& bridge) override {
+    flushed.push_back(bridge);
+    return 0;
+  }
+  bool fdb_del(const std::string&, int, const std::string&) override { return true; }
+  std::vector<sw::PmdStats> pmd_stats() const override {
+    sw::PmdStats s;
+    s.packets = 100;
+    s.busy_cycles = 5000;
+    s.idle_cycles = 15000;
+    s.rx_queues = {"br0/p1:0"};
+    return {s};
+  }
+};
+
+}  // namespace lvs::ctl::test
