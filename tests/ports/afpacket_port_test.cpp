@@ -85,6 +85,21 @@ TEST_F(AfPacketPortTest, TcpWithDefaultOffloadsPassesGsoFramesWhole) {
   EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
 }
 
+TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
+  // The kernel moves a received 802.1Q tag into skb metadata; the port must put it back or a
+  // trunk would turn VLAN 100 into untagged traffic. (This kernel has no 8021q module: the tagged
+  // frames are crafted with a packet socket, and tcpdump, which reads the tag from the auxdata
+  // too, checks how they arrive.)
+  const std::string send = "python3 -c \"import socket,time\n"
+      "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind(('" + a_->inner_if() + "',0))\n"
+      "f=bytes.fromhex('ffffffffffff0200000001018100006488b5')+bytes(46)\n"
+      "for i in range(30): s.send(f); time.sleep(0.1)\" &";
+  sh(a_->exec(send));
+  EXPECT_EQ(sh(b_->exec("timeout 5 tcpdump -i " + b_->inner_if() +
+                        " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'")), 0);
+  EXPECT_GE(pb_->stats().read().tx_packets, 3u);
+}
+
 TEST_F(AfPacketPortTest, VanishedInterfaceSetsErrorAndCountsDrops) {
   ASSERT_EQ(sh(a_->exec("ping -c 1 -W 2 10.201.0.2")), 0);
   b_->remove();  // the veth pair goes with the namespace

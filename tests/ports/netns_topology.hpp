@@ -39,8 +39,8 @@ inline bool init_test_eal() {
   return dpdk::init_eal(o).ok;
 }
 
-// A namespace with one veth pair: `inner` inside (with `cidr`), `host` left in the caller's
-// namespace, both up.
+// A namespace with one veth pair: `inner` inside (with `cidr` unless empty), `host` left in the
+// caller's namespace, both up.
 class ContainerNs {
  public:
   ContainerNs(const std::string& tag, const std::string& cidr)
@@ -49,7 +49,7 @@ class ContainerNs {
     ok_ = sh("ip netns add " + ns_) == 0 &&
           sh("ip link add " + host_ + " type veth peer name " + inner_) == 0 &&
           sh("ip link set " + inner_ + " netns " + ns_) == 0 &&
-          sh("ip -n " + ns_ + " addr add " + cidr + " dev " + inner_) == 0 &&
+          (cidr.empty() || sh("ip -n " + ns_ + " addr add " + cidr + " dev " + inner_) == 0) &&
           sh("ip -n " + ns_ + " link set lo up") == 0 &&
           sh("ip -n " + ns_ + " link set " + inner_ + " up") == 0 &&
           // The host end only carries frames for the switch: no IPv6 autoconfiguration chatter.
