@@ -1,0 +1,154 @@
+// afpacket_fwd: the smallest switch over kernel interfaces, for side-by-side comparisons
+// (bench/containers_compare.sh): one bridge of "system" ports (AF_PACKET with virtio-net
+// headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
+// ports' counters.
+//
+//   afpacket_fwd [--pmd-core N] [--idle-sleep] [--ready-file PATH] IFACE...
+//
+// --idle-sleep: instead of the Datapath's busy-polling PMD thread, the main thread runs the same
+// iterations (Datapath::poll_once) and, after kIdleSpins empty ones, sleeps in poll() on the
+// ports' sockets until a frame arrives. A prototype of an idle-sleeping PMD: on a 2-core host a
+// busy PMD takes half the machine from the containers it serves.
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dpdk/eal.hpp"
+#include "dpdk/mempool.hpp"
+#include "ports/afpacket_port.hpp"
+#include "switch/datapath.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+constexpr int kIdleSpins = 64;  // empty iterations (~3 us each) before sleeping
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: afpacket_fwd [--pmd-core N] [--idle-sleep] [--ready-file PATH] IFACE...\n");
+  return 2;
+}
+
+void run_idle_sleeping(lvs::sw::Datapath& dp,
+                       const std::vector<std::shared_ptr<lvs::ports::AfPacketPort>>& ports) {
+  std::vector<pollfd> fds;
+  for (const auto& p : ports) fds.push_back({p->fd(), POLLIN, 0});
+  int idle = 0;
+  while (!g_stop) {
+    if (dp.poll_once(0) != 0) {
+      idle = 0;
+    } else if (++idle > kIdleSpins) {
+      poll(fds.data(), fds.size(), 100);  // the timeout only bounds how late SIGTERM is seen
+      idle = 0;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int core = -1;
+  bool idle_sleep = false;
+  std::string ready_file;
+  std::vector<std::string> ifaces;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--pmd-core" && i + 1 < argc) {
+      core = std::atoi(argv[++i]);
+    } else if (a == "--idle-sleep") {
+      idle_sleep = true;
+    } else if (a == "--ready-file" && i + 1 < argc) {
+      ready_file = argv[++i];
+    } else if (a.rfind("--", 0) == 0) {
+      return usage();
+    } else {
+      ifaces.push_back(a);
+    }
+  }
+  if (ifaces.size() < 2) return usage();
+
+  lvs::dpdk::EalOptions eo;
+  eo.program = "afpacket_fwd";
+  eo.huge = lvs::dpdk::EalOptions::Huge::kOff;  // AF_PACKET copies anyway: no need for hugepages
+  eo.no_huge_memory_mb = 512;
+  eo.extra_args = {"--no-pci"};  // kernel interfaces only: never probe the host's NICs
+  const auto& st = lvs::dpdk::init_eal(eo);
+  if (!st.ok) {
+    std::fprintf(stderr, "EAL: %s\n", st.error.c_str());
+    return 1;
+  }
+  rte_mempool* frames = lvs::dpdk::create_pool(
+      {.name = "fwd_frames", .mbufs = 2047, .cache = 64, .data_room = lvs::ports::kLargeDataRoom});
+  rte_mempool* headers = lvs::dpdk::create_pool({.name = "fwd_headers", .mbufs = 4095});
+  if (frames == nullptr || headers == nullptr) {
+    std::fprintf(stderr, "cannot create mempools\n");
+    return 1;
+  }
+
+  std::vector<std::shared_ptr<lvs::ports::AfPacketPort>> ports;
+  lvs::sw::BridgeConfig br;
+  br.name = "br0";
+  for (const auto& ifname : ifaces) {
+    std::string error;
+    auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error);
+    if (!p) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    }
+    br.ports.push_back({.name = ifname, .port = p});
+    ports.push_back(std::move(p));
+  }
+  lvs::sw::Datapath::Options o{.pmd_threads = 1, .pool = headers};
+  if (core >= 0) o.pmd_cores = {core};
+  lvs::sw::Datapath dp(o);
+  lvs::sw::DatapathConfig cfg;
+  cfg.bridges.push_back(br);
+  if (auto err = dp.apply(cfg)) {
+    std::fprintf(stderr, "%s\n", err->c_str());
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (!ready_file.empty()) std::ofstream(ready_file) << getpid() << "\n";
+  if (idle_sleep) {
+    if (core >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(core, &set);
+      pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    }
+    run_idle_sleeping(dp, ports);
+  } else {
+    dp.start();
+    while (!g_stop) pause();
+    dp.stop();
+  }
+
+  for (const auto& p : ports) {
+    const auto c = p->stats().read();
+    const auto k = p->kernel_counters();
+    std::printf("%s: rx %lu pkts %lu bytes (%.0f B/frame, %lu gso, %lu csum) tx %lu pkts, "
+                "drops %lu, kernel drops %lu, tx errors %lu\n",
+                p->name().c_str(), c.rx_packets, c.rx_bytes,
+                c.rx_packets ? double(c.rx_bytes) / double(c.rx_packets) : 0.0, k.rx_gso,
+                k.rx_csum_partial, c.tx_packets, c.total_drops(), k.rx_kernel_drops, k.tx_errors);
+  }
+  for (const auto& s : dp.pmd_stats()) {
+    const double total = double(s.busy_cycles + s.idle_cycles);
+    std::printf("pmd%u: %lu packets, %.1f%% busy, %lu iterations\n", s.index, s.packets,
+                total > 0 ? 100.0 * double(s.busy_cycles) / total : 0.0, s.iterations);
+  }
+  return 0;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# containers_compare.sh - two network namespaces joined by (a) Lite vSwitch (bench/afpacket_fwd:
+# one bridge of "system" ports, AF_PACKET + virtio-net headers, one PMD thread) and (b) the Linux
+# bridge (docker0's datapath), measured the same way in one run; prints a table and the ratios.
+#
+#   sudo bench/containers_compare.sh [BUILD_DIR]        (default BUILD_DIR: build)
+#
+# Containers keep the kernel's default offloads (as docker's do). Measurements come from
+# /work/shared/tools/peers.sh (`peers.sh linuxbridge`, `peers.sh measure`): iperf3 TCP Gbit/s
+# (1 stream), iperf3 64-byte UDP pps, ping -i 0.01 RTT; median of REPS runs of DUR seconds.
+# Columns: the Linux bridge; the switch with its Datapath PMD thread (busy polling, as shipped);
+# the same datapath iterations sleeping in poll() on the ports' sockets when idle (afpacket_fwd
+# --idle-sleep, a prototype of an idle-sleeping PMD). On a shared machine run it under
+# `nice -n -15` so that other work disturbs every column alike.
+# Knobs (environment): REPS=3 DUR=5 PINGS=200 TRAFGEN=0 PMD_CORE=(none) PEERS=path/to/peers.sh
+# Names used: netns lvc-ns1/lvc-ns2, veths lvc-v1h/lvc-v2h, 10.98.1.1-2/24 (peers.sh uses pb-*).
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${1:-$HERE/../build}
+FWD=$BUILD/bench/afpacket_fwd
+PEERS=${PEERS:-/work/shared/tools/peers.sh}
+export REPS=${REPS:-3} DUR=${DUR:-5} PINGS=${PINGS:-200} TRAFGEN=${TRAFGEN:-0}
+export W=${W:-/tmp/lvs-containers-compare}
+PMD_CORE=${PMD_CORE:-}
+NS1=lvc-ns1 NS2=lvc-ns2 V1=lvc-v1h V2=lvc-v2h IP2=10.98.1.2
+
+log() { echo "[$(date +%T)] $*" >&2; }
+[ -x "$FWD" ] || { log "build $FWD first"; exit 1; }
+[ -x "$PEERS" ] || { log "missing $PEERS"; exit 1; }
+mkdir -p "$W"
+
+teardown() {
+  if [ -f "$W/fwd.pid" ]; then kill "$(cat "$W/fwd.pid")" 2>/dev/null; sleep 0.5; rm -f "$W/fwd.pid"; fi
+  local i
+  for i in 1 2; do ip netns del lvc-ns$i 2>/dev/null; ip link del lvc-v${i}h 2>/dev/null; done
+  return 0
+}
+trap 'teardown; exit 130' INT TERM
+
+mk_pair() {  # two namespaces, eth0 = 10.98.1.i/24, default offloads, host ends up
+  local i
+  for i in 1 2; do
+    ip netns add lvc-ns$i || return 1
+    ip link add lvc-v${i}h type veth peer name lvc-v${i}n || return 1
+    ip link set lvc-v${i}n netns lvc-ns$i
+    ip -n lvc-ns$i link set lvc-v${i}n name eth0
+    ip -n lvc-ns$i addr add 10.98.1.$i/24 dev eth0
+    ip -n lvc-ns$i link set lo up
+    ip -n lvc-ns$i link set eth0 up
+    # The host end only carries frames for the switch: no IPv6 autoconfiguration on it.
+    sysctl -qw net.ipv6.conf.lvc-v${i}h.disable_ipv6=1
+    ip link set lvc-v${i}h up
+  done
+}
+
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+ratio() { python3 -c "a,b='$1','$2'
+try: print('%.2f' % (float(a)/float(b)))
+except Exception: print('NA')"; }
+
+teardown
+log "Linux bridge (peers.sh linuxbridge, default offloads)"
+lb=$("$PEERS" linuxbridge | tail -1)
+log "$lb"
+
+run_switch() {  # $@ = extra afpacket_fwd options; prints the measure line
+  mk_pair || { log "namespace setup failed"; teardown; return 1; }
+  rm -f "$W/fwd.ready" "$W/fwd.out"
+  "$FWD" ${PMD_CORE:+--pmd-core $PMD_CORE} "$@" --ready-file "$W/fwd.ready" $V1 $V2 \
+      >"$W/fwd.out" 2>&1 &
+  echo $! >"$W/fwd.pid"
+  for _ in $(seq 50); do [ -f "$W/fwd.ready" ] && break; sleep 0.1; done
+  [ -f "$W/fwd.ready" ] || { log "afpacket_fwd did not start: $(cat "$W/fwd.out")"; teardown; return 1; }
+  sleep 1
+  "$PEERS" measure $NS1 $NS2 $IP2 eth0 | tail -1
+  teardown
+  log "afpacket_fwd $* counters:"; grep -v '^EAL' "$W/fwd.out" >&2
+}
+
+log "Lite vSwitch: Datapath PMD thread (busy polling), system ports"
+lv=$(run_switch); log "$lv"
+log "Lite vSwitch: same iterations, sleeping in poll() when idle (--idle-sleep)"
+ls=$(run_switch --idle-sleep); log "$ls"
+
+row() {  # $1 label, $2 field, $3 target
+  local b v s
+  b=$(field "$lb" $2) v=$(field "$lv" $2) s=$(field "$ls" $2)
+  echo "| $1 | $b | $v | $(ratio "$v" "$b") | $s | $(ratio "$s" "$b") | $3 |"
+}
+echo "| | Linux bridge | Lite vSwitch, busy PMD | ratio | Lite vSwitch, idle-sleep | ratio | target |"
+echo "|---|---|---|---|---|---|---|"
+row "TCP Gbit/s (iperf3, 1 stream, default offloads)" tcp_gbps ">= 0.8"
+row "64-byte UDP pps received (iperf3 -u -l 64 -b 0)" udp64_pps ">= 1.0"
+row "ping RTT us (ping -i 0.01, $PINGS pings)" ping_us "<= 1.2"
