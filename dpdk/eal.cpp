@@ -44,6 +44,10 @@ void do_init(const EalOptions& o) {
     args.push_back(std::to_string(o.no_huge_memory_mb));
   }
   args.push_back("--no-telemetry");
+  bool wants_pci = false;
+  for (const auto& a : o.extra_args)
+    wants_pci |= a.rfind("-a", 0) == 0 || a.rfind("--allow", 0) == 0;
+  if (!wants_pci) args.push_back("--no-pci");
   if (!o.log_level.empty()) args.push_back("--log-level=" + o.log_level);
   for (const auto& a : o.extra_args) args.push_back(a);
 

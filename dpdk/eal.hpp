@@ -14,6 +14,8 @@ struct EalOptions {
   unsigned no_huge_memory_mb = 512;
   std::string log_level = "*:warning";
   std::vector<std::string> extra_args;  // e.g. --vdev net_null0 (user's --eal "ARGS")
+  // Container hosts keep their NICs in the kernel: PCI devices are probed only when the extra
+  // arguments name some (-a / --allow).
 };
 
 struct EalStatus {

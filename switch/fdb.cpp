@@ -112,6 +112,7 @@ void Fdb::learn(uint64_t key, PortIndex port, uint64_t now_ms) {
 
 void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {
   PortList& l = lists_[port];
+  port_limit_ = std::max<uint32_t>(port_limit_, uint32_t{port} + 1);
   next_[slot] = kNil;
   prev_[slot] = l.tail;
   queued_at_[slot] = static_cast<uint32_t>(now_ms);
@@ -148,14 +149,19 @@ bool Fdb::insert_locked(uint64_t key, PortIndex port, uint64_t now_ms, bool is_s
     }
     if (n_free > best_free) best_free = n_free, free_slot = first;
   }
+  if (free_slot == kNil) free_slot = displace_locked(b[0], b[1]);
   if (free_slot == kNil) {
-    // Both buckets full (rare at <= 50% load): give up the stalest dynamic entry among them.
-    uint32_t victim = kNil;
+    // Both buckets full (rare at <= 50% load): of the dynamic entries there, give up one of
+    // the port holding the most entries (the stalest of its), as the eviction policy says.
+    uint32_t victim = kNil, victim_count = 0;
     uint64_t oldest = ~uint64_t{0};
     for (uint32_t bi : b) {
       for (unsigned w = 0; w < kWays; ++w) {
         const uint64_t v = buckets_[bi].val[w].load(std::memory_order_relaxed);
-        if (!val_static(v) && val_time(v) < oldest) oldest = val_time(v), victim = bi * kWays + w;
+        if (val_static(v)) continue;
+        const uint32_t count = lists_[val_port(v)].count;
+        if (count > victim_count || (count == victim_count && val_time(v) < oldest))
+          victim_count = count, oldest = val_time(v), victim = bi * kWays + w;
       }
     }
     if (victim == kNil) return false;
@@ -186,12 +192,48 @@ void Fdb::remove_locked(uint32_t slot) {
   entries_pub_.store(entries_, std::memory_order_relaxed);
 }
 
+uint32_t Fdb::displace_locked(uint32_t b1, uint32_t b2) {
+  // Cuckoo step of depth one: move a resident of either bucket to its other bucket if that one
+  // has room. The copy is written before the original is cleared, so readers always find it.
+  for (uint32_t bi : {b1, b2}) {
+    for (unsigned w = 0; w < kWays; ++w) {
+      const uint32_t from = bi * kWays + w;
+      const uint64_t k = key_at(from).load(std::memory_order_relaxed);
+      uint32_t r1, r2;
+      buckets_for(k, r1, r2);
+      const uint32_t alt = r1 == bi ? r2 : r1;
+      for (unsigned aw = 0; aw < kWays; ++aw) {
+        const uint32_t to = alt * kWays + aw;
+        if (key_at(to).load(std::memory_order_relaxed) != 0) continue;
+        const uint64_t v = val_at(from).load(std::memory_order_relaxed);
+        val_at(to).store(v, std::memory_order_relaxed);
+        key_at(to).store(k, std::memory_order_release);
+        key_at(from).store(0, std::memory_order_release);
+        if (!val_static(v)) list_replace(val_port(v), from, to);
+        return from;
+      }
+    }
+  }
+  return kNil;
+}
+
+void Fdb::list_replace(PortIndex port, uint32_t old_slot, uint32_t new_slot) {
+  PortList& l = lists_[port];
+  prev_[new_slot] = prev_[old_slot];
+  next_[new_slot] = next_[old_slot];
+  queued_at_[new_slot] = queued_at_[old_slot];
+  if (prev_[new_slot] != kNil) next_[prev_[new_slot]] = new_slot;
+  else l.head = new_slot;
+  if (next_[new_slot] != kNil) prev_[next_[new_slot]] = new_slot;
+  else l.tail = new_slot;
+}
+
 bool Fdb::evict_one_locked(uint64_t now_ms) {
   (void)now_ms;
   // Lists hold dynamic entries only: static entries are never evicted.
   PortIndex victim_port = kNoPort;
   uint32_t most = 0;
-  for (size_t p = 0; p < lists_.size(); ++p) {
+  for (size_t p = 0; p < port_limit_; ++p) {
     if (lists_[p].count > most) most = lists_[p].count, victim_port = static_cast<PortIndex>(p);
   }
   if (victim_port == kNoPort) return false;
@@ -254,7 +296,7 @@ size_t Fdb::flush() {
 
 size_t Fdb::flush_port(PortIndex port) {
   std::lock_guard lock(writer_);
-  if (port >= lists_.size() || lists_[port].count == 0) return 0;
+  if (port >= lists_.size()) return 0;
   return remove_if_locked([port](uint64_t, uint64_t v) { return val_port(v) == port; });
 }
 

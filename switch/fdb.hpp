@@ -2,8 +2,8 @@
 // MAC learning table keyed by (MAC, VLAN).
 //
 // Layout: 2-choice bucketised hash, 4 slots per 64-byte bucket (keys then values), about two
-// slots per configured entry so both candidate buckets rarely fill. Slots never move, so a
-// slot index is a stable handle for the per-port eviction lists.
+// slots per configured entry so both candidate buckets rarely fill; when they do, one resident
+// moves to its other bucket (a cuckoo step of depth one). Per-port eviction lists link slots.
 //
 // Concurrency: lookups are lock-free from any number of PMD threads (key, value, key re-check).
 // Refreshing the age of a known MAC is a lock-free CAS on its value. Inserting a new MAC or
@@ -129,6 +129,8 @@ class Fdb {
   bool evict_one_locked(uint64_t now_ms);
   void list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms);
   void list_unlink(PortIndex port, uint32_t slot);
+  void list_replace(PortIndex port, uint32_t old_slot, uint32_t new_slot);
+  uint32_t displace_locked(uint32_t b1, uint32_t b2);
   template <typename Pred>
   size_t remove_if_locked(Pred pred);
 
@@ -146,6 +148,7 @@ class Fdb {
     uint32_t head = kNil, tail = kNil, count = 0;
   };
   std::vector<PortList> lists_;  // indexed by PortIndex
+  uint32_t port_limit_ = 0;      // 1 + the highest port index ever listed: bounds eviction scans
   uint32_t entries_ = 0;
 
   std::atomic<uint64_t> learned_{0}, moved_{0}, aged_{0}, evicted_{0}, deferred_{0};
