@@ -85,6 +85,28 @@ TEST_F(AfPacketPortTest, TcpWithDefaultOffloadsPassesGsoFramesWhole) {
   EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
 }
 
+TEST_F(AfPacketPortTest, SmallMbufsCarryGsoFramesAsChains) {
+  // 2 KiB mbufs: a 64 KiB frame arrives as a chain of ~30 segments and leaves as as many iovecs.
+  bridge_.reset();
+  std::string error;
+  pa_ = AfPacketPort::open("pa", a_->host_if(), test_pools().small, error);
+  ASSERT_TRUE(pa_) << error;
+  pb_ = AfPacketPort::open("pb", b_->host_if(), test_pools().small, error);
+  ASSERT_TRUE(pb_) << error;
+  bridge_ = std::make_unique<RunningBridge>(std::vector<std::shared_ptr<sw::Port>>{pa_, pb_});
+  ASSERT_EQ(bridge_->error(), "");
+  ASSERT_EQ(sh(b_->exec("iperf3 -s -1 -D -B 10.201.0.2")), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto j = nlohmann::json::parse(
+      capture(a_->exec("timeout 20 iperf3 -c 10.201.0.2 -t 1 -J")), nullptr, false);
+  ASSERT_TRUE(!j.is_discarded() && j.contains("end"));
+  EXPECT_GT(j["end"]["sum_received"]["bits_per_second"].get<double>(), 0.5e9);
+  EXPECT_GT(pa_->kernel_counters().rx_gso, 100u);
+  EXPECT_EQ(pa_->kernel_counters().rx_invalid, 0u);
+  EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
+  EXPECT_EQ(pb_->stats().read().total_drops(), 0u);
+}
+
 TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
   // The kernel moves a received 802.1Q tag into skb metadata; the port must put it back or a
   // trunk would turn VLAN 100 into untagged traffic. (This kernel has no 8021q module: the tagged

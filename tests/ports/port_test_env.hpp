@@ -18,6 +18,7 @@ namespace lvs::ports::testing {
 struct Pools {
   rte_mempool* frames = nullptr;  // kLargeDataRoom: 64 KiB GSO frames in one mbuf
   rte_mempool* headers = nullptr; // the datapath's flood header copies
+  rte_mempool* small = nullptr;   // default 2 KiB mbufs: large frames become chains
 };
 
 inline const Pools& test_pools() {
@@ -27,6 +28,7 @@ inline const Pools& test_pools() {
     p.frames = dpdk::create_pool(
         {.name = "lvt_frames", .mbufs = 1023, .cache = 32, .data_room = kLargeDataRoom});
     p.headers = dpdk::create_pool({.name = "lvt_headers", .mbufs = 4095, .cache = 64});
+    p.small = dpdk::create_pool({.name = "lvt_small", .mbufs = 8191, .cache = 64});
     return p;
   }();
   return pools;
