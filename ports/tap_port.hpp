@@ -36,6 +36,8 @@ class TapPort final : public sw::Port {
   std::string add_ipv4(const std::string& cidr) const;
   KernelPortCounters kernel_counters() const;
   int ifindex() const { return ifindex_; }
+  // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
+  int fd() const { return fd_; }
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;
