@@ -7,8 +7,9 @@
 //
 // --idle-sleep: instead of the Datapath's busy-polling PMD thread, the main thread runs the same
 // iterations (Datapath::poll_once) and, after N empty ones (--idle-spins, default 64, ~3 us
-// each), sleeps in poll() on the ports' sockets until a frame arrives. A prototype of an idle-sleeping PMD: on a 2-core host a
-// busy PMD takes half the machine from the containers it serves.
+// each), sleeps in poll() on the ports' sockets until a frame arrives. A prototype of an
+// idle-sleeping PMD: on a 2-core host a busy PMD takes half the machine from the containers it
+// serves.
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -33,11 +34,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
-
 int usage() {
-  std::fprintf(stderr,
-               "usage: afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] "
-               "IFACE...\n");
+  std::fprintf(
+      stderr,
+      "usage: afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] "
+      "IFACE...\n");
   return 2;
 }
 
@@ -143,11 +144,12 @@ int main(int argc, char** argv) {
   for (const auto& p : ports) {
     const auto c = p->stats().read();
     const auto k = p->kernel_counters();
-    std::printf("%s: rx %lu pkts %lu bytes (%.0f B/frame, %lu gso, %lu csum) tx %lu pkts, "
-                "drops %lu, kernel drops %lu, tx errors %lu\n",
-                p->name().c_str(), c.rx_packets, c.rx_bytes,
-                c.rx_packets ? double(c.rx_bytes) / double(c.rx_packets) : 0.0, k.rx_gso,
-                k.rx_csum_partial, c.tx_packets, c.total_drops(), k.rx_kernel_drops, k.tx_errors);
+    std::printf(
+        "%s: rx %lu pkts %lu bytes (%.0f B/frame, %lu gso, %lu csum) tx %lu pkts, "
+        "drops %lu, kernel drops %lu, tx errors %lu\n",
+        p->name().c_str(), c.rx_packets, c.rx_bytes,
+        c.rx_packets ? double(c.rx_bytes) / double(c.rx_packets) : 0.0, k.rx_gso, k.rx_csum_partial,
+        c.tx_packets, c.total_drops(), k.rx_kernel_drops, k.tx_errors);
   }
   for (const auto& s : dp.pmd_stats()) {
     const double total = double(s.busy_cycles + s.idle_cycles);

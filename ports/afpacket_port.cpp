@@ -26,7 +26,8 @@ bool vanished(int err) { return err == ENXIO || err == ENODEV; }
 // AF_PACKET hands over an 802.1Q tag that the receive path moved into skb metadata in the
 // auxdata instead of the frame: put it back where the switch expects it.
 bool reinsert_tag(rte_mbuf* m, const msghdr& msg) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
     if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
     tpacket_auxdata aux;
     std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
@@ -71,8 +72,10 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   if (!set_int(fd, SOL_PACKET, PACKET_AUXDATA, 1)) return fail("PACKET_AUXDATA");
   // Straight to the driver: veths have no qdisc anyway, NICs would only add latency.
   set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
-  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf)) set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
-  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf)) set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf))
+    set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf))
+    set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = htons(ETH_P_ALL);
@@ -103,8 +106,14 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
 
 AfPacketPort::AfPacketPort(std::string name, std::string ifname, int fd, int ifindex,
                            rte_mempool* pool)
-    : Port(std::move(name)), ifname_(std::move(ifname)), fd_(fd), ifindex_(ifindex), pool_(pool),
-      segs_per_slot_(1), rx_(sw::kBurst), tx_(sw::kBurst) {
+    : Port(std::move(name)),
+      ifname_(std::move(ifname)),
+      fd_(fd),
+      ifindex_(ifindex),
+      pool_(pool),
+      segs_per_slot_(1),
+      rx_(sw::kBurst),
+      tx_(sw::kBurst) {
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     rx_[i].iov[0] = {&rx_[i].vnet, sizeof(VnetHeader)};
     tx_[i].iov[0] = {&tx_[i].vnet, sizeof(VnetHeader)};
@@ -186,9 +195,14 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
         ++invalid;
         rte_pktmbuf_free(m);
         continue;
-      case VnetRx::kGso: ++gso; break;
-      case VnetRx::kCsum: ++csum; break;
-      case VnetRx::kPlain: break;
+      case VnetRx::kGso:
+        ++gso;
+        break;
+      case VnetRx::kCsum:
+        ++csum;
+        break;
+      case VnetRx::kPlain:
+        break;
     }
     pkts[out++] = m;
   }

@@ -62,7 +62,7 @@ class AfPacketPort final : public sw::Port {
 
   AfPacketPort(std::string name, std::string ifname, int fd, int ifindex, rte_mempool* pool);
   bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
-  void fail(int err);  // records an error seen on the fast path
+  void fail(int err);            // records an error seen on the fast path
 
   std::string ifname_;
   int fd_;
@@ -73,11 +73,10 @@ class AfPacketPort final : public sw::Port {
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
   std::vector<TxSlot> tx_;
   std::array<mmsghdr, sw::kBurst> tx_msgs_{};
-  std::atomic<int> errno_{0};     // ENXIO / ENODEV once the interface vanished
+  std::atomic<int> errno_{0};      // ENXIO / ENODEV once the interface vanished
   std::atomic<bool> dead_{false};  // stop issuing syscalls on a vanished interface
   struct Atomics {
-    std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0},
-        tx_errors{0};
+    std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0}, tx_errors{0};
   };
   mutable Atomics counters_;
   mutable std::atomic<uint64_t> kernel_drops_{0};

@@ -66,12 +66,12 @@ inline unsigned frame_iovec(rte_mbuf* m, iovec* iov, unsigned max) {
 }
 
 struct KernelPortCounters {
-  uint64_t rx_gso = 0;          // super-frames received whole (TSO/GSO metadata kept)
-  uint64_t rx_csum_partial = 0; // frames whose checksum was still pending
-  uint64_t rx_invalid = 0;      // inconsistent virtio-net header or truncated: dropped
-  uint64_t rx_no_mbuf = 0;      // bursts cut short for want of mbufs
-  uint64_t rx_kernel_drops = 0; // dropped by the kernel before we read them (AF_PACKET only)
-  uint64_t tx_errors = 0;       // frames the kernel refused (dropped, counted as tx_full)
+  uint64_t rx_gso = 0;           // super-frames received whole (TSO/GSO metadata kept)
+  uint64_t rx_csum_partial = 0;  // frames whose checksum was still pending
+  uint64_t rx_invalid = 0;       // inconsistent virtio-net header or truncated: dropped
+  uint64_t rx_no_mbuf = 0;       // bursts cut short for want of mbufs
+  uint64_t rx_kernel_drops = 0;  // dropped by the kernel before we read them (AF_PACKET only)
+  uint64_t tx_errors = 0;        // frames the kernel refused (dropped, counted as tx_full)
 };
 
 }  // namespace lvs::ports

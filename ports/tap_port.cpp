@@ -98,9 +98,14 @@ uint16_t TapPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
         ++invalid;
         rte_pktmbuf_free(m);
         continue;
-      case VnetRx::kGso: ++gso; break;
-      case VnetRx::kCsum: ++csum; break;
-      case VnetRx::kPlain: break;
+      case VnetRx::kGso:
+        ++gso;
+        break;
+      case VnetRx::kCsum:
+        ++csum;
+        break;
+      case VnetRx::kPlain:
+        break;
     }
     pkts[out++] = m;
   }

@@ -14,8 +14,8 @@
 
 #include "ports/kernel_frame.hpp"
 #include "ports/vnet_header.hpp"
-#include "switch/types.hpp"
 #include "switch/port.hpp"
+#include "switch/types.hpp"
 
 namespace lvs::ports {
 

@@ -49,8 +49,7 @@ VnetRx vnet_to_mbuf(const VnetHeader& h, rte_mbuf* m) {
   m->ol_flags &= ~kTxOffloads;
   if (h.flags & kVnetDataValid) m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
   const uint8_t gso = h.gso_type & static_cast<uint8_t>(~kVnetGsoEcn);
-  if (!(h.flags & kVnetNeedsCsum))
-    return gso == kVnetGsoNone ? VnetRx::kPlain : VnetRx::kInvalid;
+  if (!(h.flags & kVnetNeedsCsum)) return gso == kVnetGsoNone ? VnetRx::kPlain : VnetRx::kInvalid;
 
   uint16_t ether_type = 0;
   const uint16_t l2 = ethernet_header_len(m, ether_type);

@@ -4,7 +4,7 @@
 //
 // The kernel hands over frames whose checksum is still pending (CHECKSUM_PARTIAL) and TSO/GSO
 // super-frames up to 64 KiB. Keeping that metadata across the switch is what lets TCP between
-// containers run at kernel speed: the frame is segmented (or not at all) by whoever finally needs it.
+// containers run at kernel speed: whoever finally needs the frame segmented does it (or nobody).
 //
 // Receive (vnet_to_mbuf):
 //   NEEDS_CSUM with csum_offset 16 / 6 -> RTE_MBUF_F_TX_TCP_CKSUM / UDP_CKSUM, l2_len from the
@@ -16,8 +16,8 @@
 //   DATA_VALID -> RTE_MBUF_F_RX_L4_CKSUM_GOOD.
 // Transmit (mbuf_to_vnet) is the inverse; csum_start is l2_len + l3_len, so a tag pushed or popped
 // by the switch (which adjusts l2_len) is accounted for. The GSO ECN bit has no mbuf flag: it is
-// rebuilt from the TCP CWR flag, which is what the kernel does when it sets it. RTE_MBUF_F_TX_IP_CKSUM
-// (no virtio equivalent) is finished in software.
+// rebuilt from the TCP CWR flag, which is what the kernel does when it sets it.
+// RTE_MBUF_F_TX_IP_CKSUM (no virtio equivalent) is finished in software.
 #include <rte_mbuf.h>
 
 #include <cstdint>

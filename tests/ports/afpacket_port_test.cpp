@@ -3,9 +3,9 @@
 #include "ports/afpacket_port.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/ports/port_test_env.hpp"
@@ -75,12 +75,12 @@ TEST_F(AfPacketPortTest, TcpWithDefaultOffloadsPassesGsoFramesWhole) {
   const KernelPortCounters k = pa_->kernel_counters();
   RecordProperty("tcp_gbps", std::to_string(gbps));
   std::printf("TCP %.2f Gbit/s; port a: %lu frames, %lu bytes (%.0f B/frame), %lu GSO, %lu csum\n",
-              gbps, c.rx_packets, c.rx_bytes, c.rx_packets ? double(c.rx_bytes) / c.rx_packets : 0.0,
-              k.rx_gso, k.rx_csum_partial);
+              gbps, c.rx_packets, c.rx_bytes,
+              c.rx_packets ? double(c.rx_bytes) / c.rx_packets : 0.0, k.rx_gso, k.rx_csum_partial);
   // Conservative floor: this shared 2-core VM runs other tests beside this one (busy runs gave
   // 2.5-7 Gbit/s); the GSO counters below are what tell offloads from no offloads.
   EXPECT_GT(gbps, 1.0);
-  EXPECT_GT(k.rx_gso, 1000u);                      // super-frames were seen...
+  EXPECT_GT(k.rx_gso, 1000u);                         // super-frames were seen...
   EXPECT_GT(c.rx_bytes / (c.rx_packets + 1), 3000u);  // ...and they dominate what was carried
   EXPECT_EQ(k.rx_invalid, 0u);
   EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
@@ -98,8 +98,8 @@ TEST_F(AfPacketPortTest, SmallMbufsCarryGsoFramesAsChains) {
   ASSERT_EQ(bridge_->error(), "");
   ASSERT_EQ(sh(b_->exec("iperf3 -s -1 -D -B 10.201.0.2")), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto j = nlohmann::json::parse(
-      capture(a_->exec("timeout 20 iperf3 -c 10.201.0.2 -t 1 -J")), nullptr, false);
+  const auto j = nlohmann::json::parse(capture(a_->exec("timeout 20 iperf3 -c 10.201.0.2 -t 1 -J")),
+                                       nullptr, false);
   ASSERT_TRUE(!j.is_discarded() && j.contains("end"));
   EXPECT_GT(j["end"]["sum_received"]["bits_per_second"].get<double>(), 0.5e9);
   EXPECT_GT(pa_->kernel_counters().rx_gso, 100u);
@@ -113,13 +113,17 @@ TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
   // trunk would turn VLAN 100 into untagged traffic. (This kernel has no 8021q module: the tagged
   // frames are crafted with a packet socket, and tcpdump, which reads the tag from the auxdata
   // too, checks how they arrive.)
-  const std::string send = "python3 -c \"import socket,time\n"
-      "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind(('" + a_->inner_if() + "',0))\n"
+  const std::string send =
+      "python3 -c \"import socket,time\n"
+      "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind(('" +
+      a_->inner_if() +
+      "',0))\n"
       "f=bytes.fromhex('ffffffffffff0200000001018100006488b5')+bytes(46)\n"
       "for i in range(30): s.send(f); time.sleep(0.1)\" &";
   sh(a_->exec(send));
   EXPECT_EQ(sh(b_->exec("timeout 5 tcpdump -i " + b_->inner_if() +
-                        " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'")), 0);
+                        " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'")),
+            0);
   EXPECT_GE(pb_->stats().read().tx_packets, 3u);
 }
 

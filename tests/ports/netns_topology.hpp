@@ -44,7 +44,9 @@ inline bool init_test_eal() {
 class ContainerNs {
  public:
   ContainerNs(const std::string& tag, const std::string& cidr)
-      : ns_(unique_prefix() + tag), host_(unique_prefix() + tag + "h"), inner_(unique_prefix() + tag + "c") {
+      : ns_(unique_prefix() + tag),
+        host_(unique_prefix() + tag + "h"),
+        inner_(unique_prefix() + tag + "c") {
     cleanup();
     ok_ = sh("ip netns add " + ns_) == 0 &&
           sh("ip link add " + host_ + " type veth peer name " + inner_) == 0 &&

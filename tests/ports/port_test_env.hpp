@@ -16,9 +16,9 @@
 namespace lvs::ports::testing {
 
 struct Pools {
-  rte_mempool* frames = nullptr;  // kLargeDataRoom: 64 KiB GSO frames in one mbuf
-  rte_mempool* headers = nullptr; // the datapath's flood header copies
-  rte_mempool* small = nullptr;   // default 2 KiB mbufs: large frames become chains
+  rte_mempool* frames = nullptr;   // kLargeDataRoom: 64 KiB GSO frames in one mbuf
+  rte_mempool* headers = nullptr;  // the datapath's flood header copies
+  rte_mempool* small = nullptr;    // default 2 KiB mbufs: large frames become chains
 };
 
 inline const Pools& test_pools() {
@@ -34,8 +34,8 @@ inline const Pools& test_pools() {
   return pools;
 }
 
-#define LVT_REQUIRE_ROOT_AND_POOLS()                                        \
-  do {                                                                      \
+#define LVT_REQUIRE_ROOT_AND_POOLS()                                       \
+  do {                                                                     \
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)"; \
     ASSERT_NE(test_pools().frames, nullptr) << "EAL or mempool failed";    \
   } while (0)

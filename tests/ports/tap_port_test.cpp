@@ -4,9 +4,9 @@
 #include "ports/tap_port.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "ports/afpacket_port.hpp"

@@ -22,7 +22,8 @@ class VnetHeaderTest : public ::testing::Test {
     o.no_huge_memory_mb = 128;
     o.log_level = "*:error";
     ASSERT_TRUE(dpdk::init_eal(o).ok) << dpdk::init_eal(o).error;
-    if (pool_ == nullptr) pool_ = dpdk::create_pool({.name = "vnet_test", .mbufs = 255, .cache = 0});
+    if (pool_ == nullptr)
+      pool_ = dpdk::create_pool({.name = "vnet_test", .mbufs = 255, .cache = 0});
     ASSERT_NE(pool_, nullptr);
   }
   void TearDown() override {
@@ -38,13 +39,14 @@ class VnetHeaderTest : public ::testing::Test {
       f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, static_cast<uint8_t>(tcp ? 6 : 17), 64});
       f.insert(f.end(), 32, 0x11);
     } else {
-      f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64,
-                         static_cast<uint8_t>(tcp ? 6 : 17), 0, 0, 10, 0, 0, 1, 10, 0, 0, 2});
+      f.insert(f.end(),
+               {0x08, 0x00, 0x45, 0, 0, 0, 0,  0, 0x40, 0, 64, static_cast<uint8_t>(tcp ? 6 : 17),
+                0,    0,    10,   0, 0, 1, 10, 0, 0,    2});
     }
     if (tcp) {
       const auto doff = static_cast<uint8_t>(((20 + tcp_opts) / 4) << 4);
-      f.insert(f.end(), {0x30, 0x39, 0x14, 0x51, 0, 0, 0, 1, 0, 0, 0, 1, doff, 0x10, 0xff, 0xff,
-                         0, 0, 0, 0});
+      f.insert(f.end(), {0x30, 0x39, 0x14, 0x51, 0,    0,    0, 1, 0, 0,
+                         0,    1,    doff, 0x10, 0xff, 0xff, 0, 0, 0, 0});
       f.insert(f.end(), tcp_opts, 0x01);
     } else {
       f.insert(f.end(), {0x30, 0x39, 0x14, 0x51, 0, 0, 0, 0});
@@ -184,8 +186,9 @@ TEST_F(VnetHeaderTest, UnknownChecksumOffsetIsFinishedInSoftware) {
 TEST_F(VnetHeaderTest, InconsistentHeadersAreInvalid) {
   EXPECT_EQ(vnet_to_mbuf(header(0, kVnetGsoTcpV4, 66, 1448, 34, 16), frame(false, true)),
             VnetRx::kInvalid);  // GSO without a pending checksum
-  EXPECT_EQ(vnet_to_mbuf(header(kVnetNeedsCsum, kVnetGsoTcpV4, 66, 1448, 54, 16), frame(true, true)),
-            VnetRx::kInvalid);  // TCPV4 on an IPv6 frame
+  EXPECT_EQ(
+      vnet_to_mbuf(header(kVnetNeedsCsum, kVnetGsoTcpV4, 66, 1448, 54, 16), frame(true, true)),
+      VnetRx::kInvalid);  // TCPV4 on an IPv6 frame
   EXPECT_EQ(vnet_to_mbuf(header(kVnetNeedsCsum, kVnetGsoNone, 0, 0, 4000, 16), frame(false, true)),
             VnetRx::kInvalid);  // csum_start past the frame
   EXPECT_EQ(vnet_to_mbuf(header(kVnetNeedsCsum, kVnetGsoNone, 0, 0, 10, 16), frame(false, true)),
