@@ -1,29 +1,8 @@
 #include "switch/fdb.hpp"
 
-#include <rte_prefetch.h>
-
 #include <algorithm>
 
 namespace lvs::sw {
-namespace {
-
-// A strong 64-bit mixer (splitmix64 finaliser): MACs differ mostly in their low bytes.
-inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-// Maps a 32-bit hash onto [0, n) without division (Lemire's multiply-shift).
-inline uint32_t reduce(uint32_t h, uint32_t n) {
-  return static_cast<uint32_t>((uint64_t{h} * n) >> 32);
-}
-
-}  // namespace
-
 Fdb::Fdb(FdbSettings settings)
     : settings_(settings), aging_ms_(uint64_t{settings.aging_s} * 1000) {
   const uint64_t slots = std::max<uint64_t>(uint64_t{settings.max_entries} * 2, 2 * kWays);
@@ -42,66 +21,15 @@ Fdb::Fdb(FdbSettings settings)
   lists_.resize(kMaxPortsPerBridge);
 }
 
-void Fdb::buckets_for(uint64_t key, uint32_t& b1, uint32_t& b2) const {
-  const uint64_t h = mix64(key);
-  b1 = reduce(static_cast<uint32_t>(h), n_buckets_);
-  b2 = reduce(static_cast<uint32_t>(h >> 32), n_buckets_);
-  if (b2 == b1) b2 = b1 + 1 == n_buckets_ ? 0 : b1 + 1;
-}
-
-void Fdb::prefetch(uint64_t key) const {
-  uint32_t b1, b2;
-  buckets_for(key, b1, b2);
-  rte_prefetch0(&buckets_[b1]);
-  rte_prefetch0(&buckets_[b2]);
-}
-
-uint32_t Fdb::find(uint64_t key) const {
-  uint32_t b[2];
-  buckets_for(key, b[0], b[1]);
-  for (uint32_t bi : b) {
-    const Bucket& bucket = buckets_[bi];
-    for (unsigned w = 0; w < kWays; ++w) {
-      if (bucket.key[w].load(std::memory_order_acquire) == key) return bi * kWays + w;
-    }
-  }
-  return kNil;
-}
-
-PortIndex Fdb::lookup(uint64_t key, uint64_t now_ms) const {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const uint32_t slot = find(key);
-    if (slot == kNil) return kNoPort;
-    const uint64_t v = val_at(slot).load(std::memory_order_acquire);
-    // The slot may have been reused between reading its key and its value: check again.
-    if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != key, 0)) continue;
-    if (__builtin_expect(expired(v, now_ms), 0)) return kNoPort;
-    return val_port(v);
-  }
-  return kNoPort;
-}
-
-void Fdb::learn(uint64_t key, PortIndex port, uint64_t now_ms) {
-  const uint32_t slot = find(key);
-  if (__builtin_expect(slot != kNil, 1)) {
-    auto& val = val_at(slot);
-    uint64_t v = val.load(std::memory_order_acquire);
-    if (__builtin_expect(val_port(v) == port || val_static(v), 1)) {
-      // Known here (or pinned by a static entry): refresh the age, rarely, without locks.
-      if (!val_static(v) && (now_ms & kTimeMask) >= val_time(v) + kRefreshMs)
-        val.compare_exchange_strong(v, make_val(port, now_ms, false), std::memory_order_release,
-                                    std::memory_order_relaxed);
-      return;
-    }
-  }
+void Fdb::learn_slow(const Probe& p, PortIndex port, uint64_t now_ms) {
   std::unique_lock lock(writer_, std::try_to_lock);
   if (!lock.owns_lock()) {
     deferred_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const uint32_t s = find(key);  // again: another thread may have changed it meanwhile
+  const uint32_t s = find(p);  // again: another thread may have changed it meanwhile
   if (s == kNil) {
-    if (insert_locked(key, port, now_ms, false)) learned_.fetch_add(1, std::memory_order_relaxed);
+    if (insert_locked(p.key, port, now_ms, false)) learned_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   const uint64_t v = val_at(s).load(std::memory_order_relaxed);
@@ -134,8 +62,8 @@ void Fdb::list_unlink(PortIndex port, uint32_t slot) {
 bool Fdb::insert_locked(uint64_t key, PortIndex port, uint64_t now_ms, bool is_static) {
   if (port >= lists_.size()) return false;
   if (entries_ >= settings_.max_entries && !evict_one_locked(now_ms)) return false;
-  uint32_t b[2];
-  buckets_for(key, b[0], b[1]);
+  const Probe pr = probe(key);
+  const uint32_t b[2] = {pr.b1, pr.b2};
   uint32_t free_slot = kNil;
   unsigned best_free = 0;
   for (uint32_t bi : b) {  // the emptier bucket keeps both candidates balanced
@@ -199,9 +127,8 @@ uint32_t Fdb::displace_locked(uint32_t b1, uint32_t b2) {
     for (unsigned w = 0; w < kWays; ++w) {
       const uint32_t from = bi * kWays + w;
       const uint64_t k = key_at(from).load(std::memory_order_relaxed);
-      uint32_t r1, r2;
-      buckets_for(k, r1, r2);
-      const uint32_t alt = r1 == bi ? r2 : r1;
+      const Probe pr = probe(k);
+      const uint32_t alt = pr.b1 == bi ? pr.b2 : pr.b1;
       for (unsigned aw = 0; aw < kWays; ++aw) {
         const uint32_t to = alt * kWays + aw;
         if (key_at(to).load(std::memory_order_relaxed) != 0) continue;

@@ -15,6 +15,8 @@
 // one. Each port keeps its entries in a list ordered by when they were queued; the head is
 // taken unless it was seen since it was queued, in which case it goes back to the tail with a
 // fresh stamp (second chance, amortised O(1)): a MAC flood evicts the flooder's own entries.
+#include <rte_prefetch.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -64,13 +66,54 @@ class Fdb {
     return (uint64_t{1} << 63) | (uint64_t{vlan & 0x0fffu} << 48) | (mac & 0xffffffffffffULL);
   }
 
-  // ---- fast path: any thread, no locks -------------------------------------------------
-  void prefetch(uint64_t key) const;
+  // ---- fast path: any thread, no locks; inline, the hash computed once per frame ----------
+  struct Probe {
+    uint64_t key;
+    uint32_t b1, b2;  // the two candidate buckets
+  };
+  Probe probe(uint64_t key) const {
+    const uint64_t h = mix64(key);
+    Probe p{key, reduce(static_cast<uint32_t>(h), n_buckets_),
+            reduce(static_cast<uint32_t>(h >> 32), n_buckets_)};
+    if (__builtin_expect(p.b2 == p.b1, 0)) p.b2 = p.b1 + 1 == n_buckets_ ? 0 : p.b1 + 1;
+    return p;
+  }
+  void prefetch(const Probe& p) const {
+    rte_prefetch0(&buckets_[p.b1]);
+    rte_prefetch0(&buckets_[p.b2]);
+  }
   // Port of (mac, vlan), or kNoPort when unknown or aged out.
-  PortIndex lookup(uint64_t key, uint64_t now_ms) const;
-  // Learn that `key` was seen on `port` at `now_ms`. Refreshes are lock-free; new MACs and
+  PortIndex lookup(const Probe& p, uint64_t now_ms) const {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const uint32_t slot = find(p);
+      if (slot == kNil) return kNoPort;
+      const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+      // The slot may have been reused between reading its key and its value: check again.
+      if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != p.key, 0)) continue;
+      if (__builtin_expect(expired(v, now_ms), 0)) return kNoPort;
+      return val_port(v);
+    }
+    return kNoPort;
+  }
+  PortIndex lookup(uint64_t key, uint64_t now_ms) const { return lookup(probe(key), now_ms); }
+  // Learn that the key was seen on `port` at `now_ms`. Refreshes are lock-free; new MACs and
   // station moves take the writer lock if it is free and are deferred otherwise.
-  void learn(uint64_t key, PortIndex port, uint64_t now_ms);
+  void learn(const Probe& p, PortIndex port, uint64_t now_ms) {
+    const uint32_t slot = find(p);
+    if (__builtin_expect(slot != kNil, 1)) {
+      auto& val = val_at(slot);
+      uint64_t v = val.load(std::memory_order_acquire);
+      if (__builtin_expect(val_port(v) == port || val_static(v), 1)) {
+        // Known here (or pinned by a static entry): refresh the age, rarely, without locks.
+        if (!val_static(v) && (now_ms & kTimeMask) >= val_time(v) + kRefreshMs)
+          val.compare_exchange_strong(v, make_val(port, now_ms, false), std::memory_order_release,
+                                      std::memory_order_relaxed);
+        return;
+      }
+    }
+    learn_slow(p, port, now_ms);
+  }
+  void learn(uint64_t key, PortIndex port, uint64_t now_ms) { learn(probe(key), port, now_ms); }
 
   // ---- control plane -------------------------------------------------------------------
   // Static entries never age, never move by learning and are not evicted.
@@ -110,9 +153,30 @@ class Fdb {
   static uint64_t val_time(uint64_t v) { return v & kTimeMask; }
   static bool val_static(uint64_t v) { return v & kStaticBit; }
 
-  void buckets_for(uint64_t key, uint32_t& b1, uint32_t& b2) const;
-  // Slot index holding key, or kNil.
-  uint32_t find(uint64_t key) const;
+  // A strong 64-bit mixer (splitmix64 finaliser): MACs differ mostly in their low bytes.
+  static uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+  }
+  // Maps a 32-bit hash onto [0, n) without division (Lemire's multiply-shift).
+  static uint32_t reduce(uint32_t h, uint32_t n) {
+    return static_cast<uint32_t>((uint64_t{h} * n) >> 32);
+  }
+  // Slot index holding the key, or kNil.
+  uint32_t find(const Probe& p) const {
+    for (uint32_t bi : {p.b1, p.b2}) {
+      const Bucket& bucket = buckets_[bi];
+      for (unsigned w = 0; w < kWays; ++w)
+        if (bucket.key[w].load(std::memory_order_acquire) == p.key) return bi * kWays + w;
+    }
+    return kNil;
+  }
+  uint32_t find(uint64_t key) const { return find(probe(key)); }
+  void learn_slow(const Probe& p, PortIndex port, uint64_t now_ms);
   std::atomic<uint64_t>& key_at(uint32_t slot) { return buckets_[slot / kWays].key[slot % kWays]; }
   std::atomic<uint64_t>& val_at(uint32_t slot) { return buckets_[slot / kWays].val[slot % kWays]; }
   const std::atomic<uint64_t>& key_at(uint32_t slot) const { return buckets_[slot / kWays].key[slot % kWays]; }

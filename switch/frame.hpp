@@ -2,6 +2,8 @@
 // Stage 1: parse Ethernet II and one 802.1Q tag (TPID 0x8100) from the first segment.
 #include <rte_mbuf.h>
 
+#include <cstring>
+
 #include "switch/types.hpp"
 
 namespace lvs::sw {
@@ -21,6 +23,14 @@ struct FrameMeta {
   uint8_t tag_pcp() const { return static_cast<uint8_t>(tci >> 13); }
 };
 
+// Both MACs with two unaligned 64-bit loads (the first 14 bytes are known to be there).
+inline void load_macs(const uint8_t* p, uint64_t& dst, uint64_t& src) {
+  uint64_t a, b;
+  std::memcpy(&a, p, 8);
+  std::memcpy(&b, p + 4, 8);
+  dst = __builtin_bswap64(a) >> 16;
+  src = __builtin_bswap64(b) & 0xffffffffffffULL;
+}
 inline uint64_t load_mac(const uint8_t* p) {
   return (uint64_t{p[0]} << 40) | (uint64_t{p[1]} << 32) | (uint64_t{p[2]} << 24) |
          (uint64_t{p[3]} << 16) | (uint64_t{p[4]} << 8) | uint64_t{p[5]};
@@ -35,8 +45,7 @@ inline FrameMeta parse_frame(const rte_mbuf* m) {
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   const uint16_t len = m->data_len;
   if (__builtin_expect(len < kEthHeaderLen, 0)) return f;
-  f.dst = load_mac(p);
-  f.src = load_mac(p + 6);
+  load_macs(p, f.dst, f.src);
   if (load_be16(p + 12) == kTpid8021Q) {
     if (__builtin_expect(len < kEthHeaderLen + kVlanTagLen, 0)) return f;
     f.tagged = true;

@@ -99,6 +99,10 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
   Fdb& fdb = *br.fdb;
   FrameMeta meta[kBurst];
   int vlan[kBurst];
+  Fdb::Probe src_probe[kBurst], dst_probe[kBurst];
+  // Frames of one flow tend to arrive together: a frame with the same (src, dst, VLAN) as the
+  // one before it in the burst takes the same decision without touching the table again.
+  bool same_as_prev[kBurst];
   uint64_t rx_bytes = 0;
   DropCounts drops;
 
@@ -124,12 +128,20 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
       continue;
     }
     const auto vid = static_cast<uint16_t>(vlan[i]);
-    fdb.prefetch(Fdb::make_key(meta[i].src, vid));
-    if (!mac_is_multicast(meta[i].dst)) fdb.prefetch(Fdb::make_key(meta[i].dst, vid));
+    same_as_prev[i] = i > 0 && vlan[i - 1] == vlan[i] && meta[i - 1].src == meta[i].src &&
+                      meta[i - 1].dst == meta[i].dst;
+    if (same_as_prev[i]) continue;
+    src_probe[i] = fdb.probe(Fdb::make_key(meta[i].src, vid));
+    fdb.prefetch(src_probe[i]);
+    if (!mac_is_multicast(meta[i].dst)) {
+      dst_probe[i] = fdb.probe(Fdb::make_key(meta[i].dst, vid));
+      fdb.prefetch(dst_probe[i]);
+    }
   }
   ip.port->stats().add_rx(n, rx_bytes);
 
   // Stage 2: learn the source, look up the destination, forward.
+  PortIndex out = kNoPort;  // the previous frame's decision (kNoPort: flood)
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
@@ -138,13 +150,11 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
     }
     const FrameMeta& f = meta[i];
     const auto vid = static_cast<uint16_t>(vlan[i]);
-    if (__builtin_expect(!mac_is_multicast(f.src), 1))
-      fdb.learn(Fdb::make_key(f.src, vid), in_port, ctx.now_ms);
-    if (mac_is_multicast(f.dst)) {
-      flood(br, in_port, m, f, vid, ctx, drops);
-      continue;
+    if (!same_as_prev[i]) {
+      if (__builtin_expect(!mac_is_multicast(f.src), 1))
+        fdb.learn(src_probe[i], in_port, ctx.now_ms);
+      out = mac_is_multicast(f.dst) ? kNoPort : fdb.lookup(dst_probe[i], ctx.now_ms);
     }
-    const PortIndex out = fdb.lookup(Fdb::make_key(f.dst, vid), ctx.now_ms);
     if (out == kNoPort) {
       flood(br, in_port, m, f, vid, ctx, drops);
     } else if (__builtin_expect(out == in_port, 0)) {

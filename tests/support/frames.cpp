@@ -28,7 +28,7 @@ rte_mbuf* make_raw(rte_mempool* pool, const std::vector<uint8_t>& bytes) {
   if (m == nullptr) throw std::runtime_error("test pool empty");
   char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
   if (p == nullptr) throw std::runtime_error("frame too large for one mbuf");
-  std::memcpy(p, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
   return m;
 }
 

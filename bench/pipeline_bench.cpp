@@ -1,0 +1,172 @@
+// ns/packet of the L2 pipeline (switch/pipeline.hpp) on one core, 64-byte frames, bursts of 32:
+// learned unicast, flood to 8 ports, access->trunk tag push, trunk->access tag pop, learned
+// unicast over tables of 1 K..1 M MACs; and the FDB alone (lookup cost, bytes per entry).
+// Each case includes making the frames (alloc + 64-byte copy) and freeing them on output:
+// BM_SourceSinkOnly measures that part alone, so the pipeline's own cost is the difference.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "bench/bench_support.hpp"
+#include "dpdk/eal.hpp"
+#include "dpdk/mempool.hpp"
+#include "switch/bridge_view.hpp"
+#include "switch/pipeline.hpp"
+#include "tests/support/frames.hpp"
+
+namespace lvs::bench {
+namespace {
+
+rte_mempool* pool() {
+  static rte_mempool* p = [] {
+    dpdk::EalOptions o;
+    o.program = "pipeline_bench";
+    o.log_level = "*:error";
+    if (!dpdk::init_eal(o).ok) std::abort();
+    return dpdk::create_pool({.name = "bench_pool", .mbufs = 32767, .cache = 256});
+  }();
+  return p;
+}
+
+constexpr uint64_t kMacA = 0x02000000000aULL, kMacB = 0x02000000000bULL;
+constexpr uint64_t kNow = 1'000'000;
+
+std::string mac_str(uint64_t m) { return sw::MacAddr::from_u64(m).to_string(); }
+
+// A bridge whose ports are sinks. Port 0 is the input.
+struct Bench {
+  sw::BridgeView view;
+  sw::TxBatches tx;
+  std::vector<std::shared_ptr<SinkPort>> sinks;
+
+  Bench(const std::vector<sw::VlanPolicy>& policies, uint32_t fdb_size = 8192) {
+    view.name = "br0";
+    view.fdb = std::make_shared<sw::Fdb>(sw::FdbSettings{.max_entries = fdb_size, .aging_s = 300});
+    std::vector<sw::Port*> tx_ports;
+    std::vector<bool> eligible;
+    for (size_t i = 0; i < policies.size(); ++i) {
+      sinks.push_back(std::make_shared<SinkPort>("p" + std::to_string(i)));
+      view.ports.push_back({sinks.back(), policies[i], true, static_cast<uint32_t>(i)});
+      tx_ports.push_back(sinks.back().get());
+      eligible.push_back(true);
+    }
+    view.flood.build(policies, eligible);
+    tx.reset(tx_ports);
+  }
+
+  void run(benchmark::State& state, const std::vector<uint8_t>& frame) {
+    sw::PipelineContext ctx{&tx, pool(), kNow};
+    rte_mbuf* pkts[sw::kBurst];
+    for (auto _ : state) {
+      if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+      sw::process_burst(view, 0, pkts, sw::kBurst, ctx);
+      tx.flush();
+    }
+    report(state);
+  }
+
+  static void report(benchmark::State& state) {
+    state.SetItemsProcessed(state.iterations() * sw::kBurst);
+    state.counters["ns/pkt"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * sw::kBurst),
+        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  }
+};
+
+std::vector<uint8_t> frame64(uint64_t dst, uint64_t src, std::optional<uint16_t> vid = {}) {
+  return test::frame_bytes({.dst = mac_str(dst), .src = mac_str(src), .vid = vid,
+                            .payload = static_cast<uint16_t>(vid ? 42 : 46)});
+}
+
+void BM_SourceSinkOnly(benchmark::State& state) {
+  const auto frame = frame64(kMacB, kMacA);
+  rte_mbuf* pkts[sw::kBurst];
+  for (auto _ : state) {
+    if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    rte_pktmbuf_free_bulk(pkts, sw::kBurst);
+  }
+  Bench::report(state);
+}
+BENCHMARK(BM_SourceSinkOnly);
+
+void BM_LearnedUnicast(benchmark::State& state) {
+  Bench b(std::vector<sw::VlanPolicy>(2));
+  b.view.fdb->learn(sw::Fdb::make_key(kMacB, 0), 1, kNow);
+  b.run(state, frame64(kMacB, kMacA));
+}
+BENCHMARK(BM_LearnedUnicast);
+
+void BM_FloodTo8Ports(benchmark::State& state) {
+  Bench b(std::vector<sw::VlanPolicy>(9));
+  b.run(state, frame64(0xffffffffffffULL, kMacA));
+}
+BENCHMARK(BM_FloodTo8Ports);
+
+void BM_AccessToTrunkPush(benchmark::State& state) {
+  Bench b({sw::VlanPolicy::access(10), sw::VlanPolicy::trunk({10})});
+  b.view.fdb->learn(sw::Fdb::make_key(kMacB, 10), 1, kNow);
+  b.run(state, frame64(kMacB, kMacA));
+}
+BENCHMARK(BM_AccessToTrunkPush);
+
+void BM_TrunkToAccessPop(benchmark::State& state) {
+  Bench b({sw::VlanPolicy::trunk({10}), sw::VlanPolicy::access(10)});
+  b.view.fdb->learn(sw::Fdb::make_key(kMacB, 10), 1, kNow);
+  b.run(state, frame64(kMacB, kMacA, 10));
+}
+BENCHMARK(BM_TrunkToAccessPop);
+
+// Learned unicast where every frame goes to another of N known MACs, in random order: the
+// table no longer fits in cache at 1 M.
+void BM_LearnedUnicastTable(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  Bench b(std::vector<sw::VlanPolicy>(2), std::max<uint32_t>(n, 8192));
+  std::vector<uint64_t> dsts(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    dsts[i] = 0x020000000000ULL + (uint64_t{i} * 2654435761u % 0xffffffffu);
+    b.view.fdb->learn(sw::Fdb::make_key(dsts[i], 0), 1, kNow);
+  }
+  std::shuffle(dsts.begin(), dsts.end(), std::mt19937_64(1));
+  const auto frame = frame64(kMacB, kMacA);
+  sw::PipelineContext ctx{&b.tx, pool(), kNow};
+  rte_mbuf* pkts[sw::kBurst];
+  size_t next = 0;
+  for (auto _ : state) {
+    if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    for (auto* m : pkts) {
+      const uint64_t d = dsts[next];
+      next = next + 1 == n ? 0 : next + 1;
+      uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+      for (int i = 5; i >= 0; --i) p[5 - i] = static_cast<uint8_t>(d >> (8 * i));
+    }
+    sw::process_burst(b.view, 0, pkts, sw::kBurst, ctx);
+    b.tx.flush();
+  }
+  Bench::report(state);
+  state.counters["entries"] = static_cast<double>(b.view.fdb->stats().entries);
+}
+BENCHMARK(BM_LearnedUnicastTable)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
+
+void BM_FdbLookup(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  sw::Fdb fdb({.max_entries = n, .aging_s = 300});
+  std::vector<uint64_t> keys(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    keys[i] = sw::Fdb::make_key(0x020000000000ULL + uint64_t{i} * 7919, 1);
+    fdb.learn(keys[i], static_cast<sw::PortIndex>(i % 64), kNow);
+  }
+  std::shuffle(keys.begin(), keys.end(), std::mt19937_64(2));
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fdb.lookup(keys[i], kNow));
+    i = i + 1 == n ? 0 : i + 1;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes/entry"] = static_cast<double>(fdb.memory_bytes()) / n;
+}
+BENCHMARK(BM_FdbLookup)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
+
+}  // namespace
+}  // namespace lvs::bench
+
+BENCHMARK_MAIN();

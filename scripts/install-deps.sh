@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything Lite vSwitch builds, runs and is tested with, from Debian's packages only.
+# Idempotent: skips apt when every package is already there.
+set -euo pipefail
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config g++
+  libdpdk-dev libnl-3-dev libnl-route-3-dev libboost-program-options-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # run: DPDK runtime; dpdk-dev carries dpdk-testpmd (the benchmarks' reference)
+  dpdk dpdk-dev iproute2 nftables
+  # tests and benchmarks: real peers in network namespaces
+  iputils-ping iperf3 tcpdump ethtool procps python3 kmod
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

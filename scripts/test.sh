@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this): installs what it needs,
+# builds Release, runs every unit and (as root) integration test, builds the unit tests with
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs them, and runs the datapath benchmark
+# harness in --quick mode so that it keeps working (its numbers are not pass/fail).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+if [ "$(id -u)" = 0 ]; then scripts/install-deps.sh; fi
+
+scripts/build.sh build
+echo "== unit tests (Release)"
+ctest --test-dir build -L unit -j2 --output-on-failure --timeout 300
+if [ "$(id -u)" = 0 ]; then
+  echo "== integration tests (root, network namespaces)"
+  ctest --test-dir build -L integration --output-on-failure --timeout 300
+else
+  echo "== integration tests skipped: they need root" >&2
+fi
+
+echo "== unit tests (ASan + UBSan)"
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLVS_SANITIZE=ON -DLVS_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit -j2 --output-on-failure --timeout 600
+
+if [ "$(id -u)" = 0 ]; then
+  echo "== benchmark harness (quick; numbers are informative, not pass/fail)"
+  bench/datapath_compare.sh --quick --no-record --build build
+fi
+echo "== all tests passed in $(( $(date +%s) - start )) s"
