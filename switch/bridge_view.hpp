@@ -16,6 +16,9 @@ struct BridgePortView {
   VlanPolicy vlan;
   bool admin_up = true;
   uint32_t tx_slot = 0;  // this port's slot in each PMD's TX batches
+  // Frames never pass between two ports of the same non-zero group (tunnels: a full mesh of
+  // hosts must not loop).
+  uint8_t split_horizon_group = 0;
 };
 
 struct BridgeView {

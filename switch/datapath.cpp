@@ -126,11 +126,14 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     view->ports.resize(bc.ports.empty() ? 0 : max_index + 1);
     std::vector<VlanPolicy> policies(view->ports.size());
     std::vector<bool> eligible(view->ports.size(), false);
+    std::vector<uint8_t> groups(view->ports.size(), 0);
     for (auto [idx, pc] : placed) {
       BridgePortView& pv = view->ports[idx];
       pv.port = pc->port;
       pv.vlan = pc->vlan;
       pv.admin_up = pc->admin_up;
+      pv.split_horizon_group = pc->split_horizon_group;
+      groups[idx] = pc->split_horizon_group;
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       next->tx_ports.push_back(pc->port.get());
       policies[idx] = pc->vlan;
@@ -139,7 +142,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
           rxqs.emplace_back(bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q);
     }
-    view->flood.build(policies, eligible);
+    view->flood.build(policies, eligible, groups);
     // Mark indices in use (including the ones being retired, until they are flushed).
     for (auto [idx, pc] : placed) st.used[idx] = true;
     next->bridges.push_back(std::move(view));

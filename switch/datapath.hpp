@@ -32,6 +32,7 @@ struct PortConfig {
   std::shared_ptr<Port> port;
   VlanPolicy vlan;
   bool admin_up = true;
+  uint8_t split_horizon_group = 0;  // see BridgePortView
 };
 
 struct BridgeConfig {

@@ -4,7 +4,8 @@
 
 namespace lvs::sw {
 
-void FloodTable::build(const std::vector<VlanPolicy>& policies, const std::vector<bool>& eligible) {
+void FloodTable::build(const std::vector<VlanPolicy>& policies, const std::vector<bool>& eligible,
+                       const std::vector<uint8_t>& groups) {
   // Ports that carry every VLAN (trunks without a list) belong to every list; the others only
   // to the VLANs they name. Cost grows with ports + named VLANs, not ports x 4096.
   std::vector<PortIndex> all_vlans;
@@ -24,7 +25,8 @@ void FloodTable::build(const std::vector<VlanPolicy>& policies, const std::vecto
       if (pol.mode() == VlanMode::kTrunk || v != pol.tag()) named[v].push_back(p);
   }
   auto member = [&](PortIndex p, uint16_t vid) {
-    return Member{p, policies[p].egress(vid) == EgressTag::kTagged};
+    return Member{p, policies[p].egress(vid) == EgressTag::kTagged,
+                  p < groups.size() ? groups[p] : uint8_t{0}};
   };
   lists_.assign(1, {});
   list_of_vlan_.fill(0);

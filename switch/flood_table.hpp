@@ -15,10 +15,13 @@ class FloodTable {
  public:
   struct Member {
     PortIndex port;
-    bool tagged;  // the frame leaves this port tagged
+    bool tagged;    // the frame leaves this port tagged
+    uint8_t group;  // split-horizon group (0: none)
   };
-  // policies[i] for port i; eligible[i] false for holes and admin-down ports.
-  void build(const std::vector<VlanPolicy>& policies, const std::vector<bool>& eligible);
+  // policies[i] for port i; eligible[i] false for holes and admin-down ports; groups[i] the
+  // port's split-horizon group (may be empty: no groups).
+  void build(const std::vector<VlanPolicy>& policies, const std::vector<bool>& eligible,
+             const std::vector<uint8_t>& groups = {});
 
   std::span<const Member> for_vlan(uint16_t vid) const {
     const auto& l = lists_[list_of_vlan_[vid & 0x0fff]];

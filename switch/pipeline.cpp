@@ -22,8 +22,12 @@ struct DropCounts {
 void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f,
            uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
   const auto members = br.flood.for_vlan(vid);
+  const uint8_t in_group = br.ports[in_port].split_horizon_group;
+  auto excluded = [&](const FloodTable::Member& mb) {
+    return mb.port == in_port || (in_group != 0 && mb.group == in_group);
+  };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
-  for (const auto& mb : members) need[mb.tagged] += mb.port != in_port;
+  for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
   if (need[0] + need[1] == 0) {
     rte_pktmbuf_free(m);
     return;
@@ -56,7 +60,7 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
   for (int t = 0; t < 2; ++t)
     if (need[t] > 1) rte_pktmbuf_refcnt_update(form[t], static_cast<int16_t>(need[t] - 1));
   for (const auto& mb : members) {
-    if (mb.port == in_port || !form[mb.tagged]) continue;
+    if (excluded(mb) || !form[mb.tagged]) continue;
     ctx.tx->push(br.ports[mb.port].tx_slot, form[mb.tagged]);
   }
 }
@@ -66,6 +70,12 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
   const BridgePortView& op = br.ports[out];
   if (__builtin_expect(!op.admin_up || !op.port, 0)) {
     drops.add(DropReason::kPortDown);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint8_t group = op.split_horizon_group;
+  if (__builtin_expect(group != 0 && group == br.ports[in_port].split_horizon_group, 0)) {
+    drops.add(DropReason::kSplitHorizon);
     rte_pktmbuf_free(m);
     return;
   }

@@ -11,6 +11,7 @@ std::string_view to_string(DropReason reason) {
     case DropReason::kPortDown: return "port_down";
     case DropReason::kTxFull: return "tx_full";
     case DropReason::kNoBuffer: return "no_buffer";
+    case DropReason::kSplitHorizon: return "split_horizon";
     case DropReason::kCount: break;
   }
   return "?";

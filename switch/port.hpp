@@ -21,6 +21,7 @@ enum class DropReason : uint8_t {
   kPortDown,          // output port administratively down
   kTxFull,            // the output queue did not take it
   kNoBuffer,          // no mbuf for a header copy
+  kSplitHorizon,      // would leave through a port of the input port's split-horizon group
   kCount
 };
 std::string_view to_string(DropReason reason);

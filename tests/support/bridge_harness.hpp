@@ -19,6 +19,7 @@ class BridgeHarness {
     std::string name;
     sw::VlanPolicy vlan;
     bool admin_up = true;
+    uint8_t split_horizon_group = 0;
   };
 
   explicit BridgeHarness(std::vector<PortDef> ports, sw::FdbSettings fdb = {},
@@ -37,7 +38,7 @@ class BridgeHarness {
   void add_port(const PortDef& def, bool apply_now = true) {
     auto rp = std::make_shared<ports::RingPort>(def.name);
     ports_[def.name] = rp;
-    config_.bridges[0].ports.push_back({def.name, rp, def.vlan, def.admin_up});
+    config_.bridges[0].ports.push_back({def.name, rp, def.vlan, def.admin_up, def.split_horizon_group});
     if (apply_now) apply();
   }
   void remove_port(const std::string& name) {

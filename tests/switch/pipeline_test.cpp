@@ -238,5 +238,22 @@ TEST(Pipeline, RemovedPortsLoseTheirMacsAndReturnEveryMbuf) {
   EXPECT_EQ(br.leaked(), 0);
 }
 
+TEST(Pipeline, SplitHorizonKeepsFramesFromTunnelsOutOfOtherTunnels) {
+  BridgeHarness br({{"local", {}}, {"tun1", {}, true, 1}, {"tun2", {}, true, 1}});
+  br.send("tun1", {.src = kA});  // broadcast from a tunnel: to the local port only
+  auto out = br.received_all();
+  EXPECT_EQ(out["local"].size(), 1u);
+  EXPECT_EQ(out["tun2"].size(), 0u);
+  br.send("tun2", {.dst = kC, .src = kB});
+  br.received_all();
+  br.send("tun1", {.dst = kB, .src = kA});  // B is known behind tun2: still not sent there
+  EXPECT_EQ(br.received("tun2").size(), 0u);
+  EXPECT_EQ(br.drops("tun1", DropReason::kSplitHorizon), 1u);
+  br.send("local", {.src = kC});  // a local broadcast reaches every tunnel once
+  out = br.received_all();
+  EXPECT_EQ(out["tun1"].size(), 1u);
+  EXPECT_EQ(out["tun2"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace lvs::test
