@@ -1,6 +1,9 @@
 #include "switch/datapath.hpp"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
@@ -15,13 +18,16 @@
 namespace lvs::sw {
 
 Datapath::Datapath(Options o)
-    : clock_(o.clock ? o.clock : &steady_), pool_(o.pool), current_(new Snapshot) {
+    : clock_(o.clock ? o.clock : &steady_), pool_(o.pool), current_(new Snapshot),
+      pmd_sleep_(o.pmd_sleep), quiet_cycles_(0) {
+  set_pmd_sleep(o.pmd_sleep, o.quiet_us);
   const unsigned n = std::max(1u, o.pmd_threads);
   for (unsigned i = 0; i < n; ++i) {
     auto p = std::make_unique<Pmd>();
     p->index = i;
     p->tx = TxBatches(i);
     p->core = i < o.pmd_cores.size() ? o.pmd_cores[i] : -1;
+    p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pmds_.push_back(std::move(p));
   }
   current_.load()->rx_by_pmd.resize(n);
@@ -35,7 +41,10 @@ Datapath::Datapath(Options o)
 
 Datapath::~Datapath() {
   stop();
-  for (auto& p : pmds_) p->tx.discard();
+  for (auto& p : pmds_) {
+    p->tx.discard();
+    if (p->wake_fd >= 0) close(p->wake_fd);
+  }
   delete current_.load();
   std::free(qsbr_);
 }
@@ -158,6 +167,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
   }
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
+  wake_all();  // sleeping PMDs take up their new rx queues now
   rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
   delete old;
 
@@ -215,35 +225,85 @@ void Datapath::pmd_main(Pmd& pmd) {
   pthread_setname_np(pthread_self(), ("pmd" + std::to_string(pmd.index)).c_str());
   rte_rcu_qsbr_thread_register(qsbr_, pmd.index);
   rte_rcu_qsbr_thread_online(qsbr_, pmd.index);
-  uint64_t busy = 0, idle = 0, packets = 0, iterations = 0;
+  uint64_t busy = 0, idle = 0, slept = 0, wakeups = 0, packets = 0, iterations = 0;
+  uint64_t last_work = rte_rdtsc();
+  auto publish = [&] {
+    pmd.busy.store(busy, std::memory_order_relaxed);
+    pmd.idle.store(idle, std::memory_order_relaxed);
+    pmd.slept.store(slept, std::memory_order_relaxed);
+    pmd.wakeups.store(wakeups, std::memory_order_relaxed);
+    pmd.packets.store(packets, std::memory_order_relaxed);
+    pmd.iterations.store(iterations, std::memory_order_relaxed);
+  };
   while (running_.load(std::memory_order_relaxed)) {
     const uint64_t t0 = rte_rdtsc();
     const uint32_t n = iterate(pmd, *current_.load(std::memory_order_acquire));
-    const uint64_t dt = rte_rdtsc() - t0;
-    (n ? busy : idle) += dt;
+    const uint64_t t1 = rte_rdtsc();
+    (n ? busy : idle) += t1 - t0;
     packets += n;
     // Publish counters now and then, not every iteration.
-    if ((++iterations & 1023) == 0) {
-      pmd.busy.store(busy, std::memory_order_relaxed);
-      pmd.idle.store(idle, std::memory_order_relaxed);
-      pmd.packets.store(packets, std::memory_order_relaxed);
-      pmd.iterations.store(iterations, std::memory_order_relaxed);
+    if ((++iterations & 1023) == 0) publish();
+    if (n) {
+      last_work = t1;
+    } else if (pmd_sleep_.load(std::memory_order_relaxed) &&
+               t1 - last_work > quiet_cycles_.load(std::memory_order_relaxed)) {
+      publish();
+      slept += sleep_until_work(pmd, 100'000'000);
+      ++wakeups;
+      last_work = rte_rdtsc();
     }
     rte_rcu_qsbr_quiescent(qsbr_, pmd.index);
   }
-  pmd.busy.store(busy);
-  pmd.idle.store(idle);
-  pmd.packets.store(packets);
-  pmd.iterations.store(iterations);
+  publish();
   rte_rcu_qsbr_thread_offline(qsbr_, pmd.index);
   rte_rcu_qsbr_thread_unregister(qsbr_, pmd.index);
   if (registered) rte_thread_unregister();
 }
 
+uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t max_ns) {
+  // Gather the fds while still online: the snapshot may be freed once this PMD is offline.
+  pollfd fds[64];
+  nfds_t n = 0;
+  fds[n++] = {pmd.wake_fd, POLLIN, 0};
+  bool every_queue_has_fd = true;
+  for (const Rxq& q : current_.load(std::memory_order_acquire)->rx_by_pmd[pmd.index]) {
+    const int fd = q.p->rx_wait_fd(q.queue);
+    if (fd < 0 || n == std::size(fds)) {
+      every_queue_has_fd = false;
+      continue;
+    }
+    fds[n++] = {fd, POLLIN, 0};
+  }
+  // Queues without an fd (DPDK devices) are looked at again after a short sleep.
+  const uint64_t wait_ns = every_queue_has_fd ? max_ns : std::min<uint64_t>(max_ns, 50'000);
+  const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
+                    static_cast<long>(wait_ns % 1'000'000'000)};
+  const uint64_t t0 = rte_rdtsc();
+  rte_rcu_qsbr_thread_offline(qsbr_, pmd.index);
+  if (ppoll(fds, n, &ts, nullptr) > 0 && (fds[0].revents & POLLIN)) {
+    uint64_t v;
+    [[maybe_unused]] ssize_t r = read(pmd.wake_fd, &v, sizeof(v));
+  }
+  rte_rcu_qsbr_thread_online(qsbr_, pmd.index);
+  return rte_rdtsc() - t0;
+}
+
+void Datapath::wake_all() {
+  const uint64_t one = 1;
+  for (auto& p : pmds_)
+    if (p->wake_fd >= 0) [[maybe_unused]] ssize_t r = write(p->wake_fd, &one, sizeof(one));
+}
+
+void Datapath::set_pmd_sleep(bool adaptive, uint32_t quiet_us) {
+  pmd_sleep_.store(adaptive, std::memory_order_relaxed);
+  quiet_cycles_.store(rte_get_tsc_hz() / 1'000'000 * quiet_us, std::memory_order_relaxed);
+  wake_all();
+}
+
 void Datapath::start() {
   if (running_.exchange(true)) return;
   for (auto& p : pmds_) {
-    p->packets = p->busy = p->idle = p->iterations = 0;
+    p->packets = p->busy = p->idle = p->iterations = p->slept = p->wakeups = 0;
     Pmd* raw = p.get();
     p->thread = std::thread([this, raw] { pmd_main(*raw); });
   }
@@ -251,6 +311,7 @@ void Datapath::start() {
 
 void Datapath::stop() {
   if (!running_.exchange(false)) return;
+  wake_all();
   for (auto& p : pmds_)
     if (p->thread.joinable()) p->thread.join();
 }
@@ -304,6 +365,8 @@ std::vector<PmdStats> Datapath::pmd_stats() const {
     st.busy_cycles = p->busy.load(std::memory_order_relaxed);
     st.idle_cycles = p->idle.load(std::memory_order_relaxed);
     st.iterations = p->iterations.load(std::memory_order_relaxed);
+    st.sleep_cycles = p->slept.load(std::memory_order_relaxed);
+    st.wakeups = p->wakeups.load(std::memory_order_relaxed);
     for (const Rxq& q : s->rx_by_pmd[p->index])
       st.rx_queues.push_back(q.bridge->name + "/" + q.p->name() + ":" + std::to_string(q.queue));
     out.push_back(std::move(st));

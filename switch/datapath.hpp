@@ -51,7 +51,9 @@ struct PmdStats {
   int core = -1;  // -1: not pinned
   uint64_t packets = 0;
   uint64_t busy_cycles = 0;  // TSC cycles in iterations that moved packets
-  uint64_t idle_cycles = 0;
+  uint64_t idle_cycles = 0;  // TSC cycles polling without finding anything
+  uint64_t sleep_cycles = 0; // TSC cycles asleep (adaptive PMD sleep)
+  uint64_t wakeups = 0;
   uint64_t iterations = 0;
   std::vector<std::string> rx_queues;  // "bridge/port:queue"
 };
@@ -63,6 +65,11 @@ class Datapath {
     std::vector<int> pmd_cores;  // pins PMD i to pmd_cores[i] when given
     rte_mempool* pool = nullptr; // header copies for floods
     const Clock* clock = nullptr;  // default: steady clock
+    // Adaptive sleep: after `quiet_us` without a frame a PMD sleeps until a port has work
+    // (poll() on the ports' fds, or growing short sleeps for ports without one) or the
+    // configuration changes. Off: busy-poll forever (lowest latency, a whole core).
+    bool pmd_sleep = true;
+    uint32_t quiet_us = 300;
   };
   explicit Datapath(Options options);
   ~Datapath();
@@ -73,6 +80,9 @@ class Datapath {
   std::optional<std::string> validate(const DatapathConfig& config) const;
   // Publishes `config`. Returns an error (and changes nothing) when validate() fails.
   std::optional<std::string> apply(const DatapathConfig& config);
+
+  // Changes the sleep policy of running PMDs (takes effect at their next idle period).
+  void set_pmd_sleep(bool adaptive, uint32_t quiet_us);
 
   void start();  // launches the PMD threads
   void stop();   // joins them; queued frames are sent
@@ -116,11 +126,16 @@ class Datapath {
     std::thread thread;
     TxBatches tx;
     uint64_t generation = ~uint64_t{0};
-    std::atomic<uint64_t> packets{0}, busy{0}, idle{0}, iterations{0};
+    std::atomic<uint64_t> packets{0}, busy{0}, idle{0}, iterations{0}, slept{0}, wakeups{0};
+    int wake_fd = -1;  // eventfd: apply() and stop() wake a sleeping PMD
   };
 
   uint32_t iterate(Pmd& pmd, const Snapshot& s);
   void pmd_main(Pmd& pmd);
+  // Sleeps until a port of this PMD has work, the configuration changes or `max_ns` passed.
+  // Returns TSC cycles spent. Called with the PMD offline for RCU.
+  uint64_t sleep_until_work(Pmd& pmd, uint64_t max_ns);
+  void wake_all();
 
   const Clock* clock_;
   SteadyClock steady_;
@@ -129,6 +144,8 @@ class Datapath {
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<Snapshot*> current_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> pmd_sleep_;
+  std::atomic<uint64_t> quiet_cycles_;
   mutable std::mutex control_;  // apply() and the views below
   std::map<std::string, BridgeState> states_;
   uint64_t generation_ = 0;

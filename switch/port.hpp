@@ -78,6 +78,13 @@ class Port {
   // Transmits up to n frames on queue q; returns how many it took (it owns those now).
   virtual uint16_t tx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) = 0;
   virtual PortStatus status() const { return {}; }
+  // A file descriptor that becomes readable when rx queue q has frames, so an idle PMD can
+  // sleep in poll() instead of spinning; -1 when the kind has none (the PMD then backs off
+  // with short sleeps while idle).
+  virtual int rx_wait_fd(uint16_t q) const {
+    (void)q;
+    return -1;
+  }
 
   // Sends from PMD thread `pmd`: picks that thread's queue, locks it when threads share one,
   // frees and counts what the queue did not take.
