@@ -3,7 +3,11 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' counters.
 //
-//   afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] IFACE...
+//   afpacket_fwd [--pmd-core N] [--yield] [--idle-sleep [--idle-spins N]] [--ready-file PATH]
+//                IFACE...
+//
+// --yield: the ports yield the CPU when a burst finds their socket empty
+// (AfPacketPort::set_yield_when_idle); the Datapath's PMD thread otherwise as shipped.
 //
 // --idle-sleep: instead of the Datapath's busy-polling PMD thread, the main thread runs the same
 // iterations (Datapath::poll_once) and, after N empty ones (--idle-spins, default 64, ~3 us
@@ -35,10 +39,10 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
 int usage() {
-  std::fprintf(
-      stderr,
-      "usage: afpacket_fwd [--pmd-core N] [--idle-sleep [--idle-spins N]] [--ready-file PATH] "
-      "IFACE...\n");
+  std::fprintf(stderr,
+               "usage: afpacket_fwd [--pmd-core N] [--yield] [--idle-sleep [--idle-spins N]] "
+               "[--ready-file PATH] "
+               "IFACE...\n");
   return 2;
 }
 
@@ -63,6 +67,7 @@ void run_idle_sleeping(lvs::sw::Datapath& dp,
 int main(int argc, char** argv) {
   int core = -1;
   bool idle_sleep = false;
+  bool yield = false;
   int idle_spins = 64;
   std::string ready_file;
   std::vector<std::string> ifaces;
@@ -70,6 +75,8 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--pmd-core" && i + 1 < argc) {
       core = std::atoi(argv[++i]);
+    } else if (a == "--yield") {
+      yield = true;
     } else if (a == "--idle-sleep") {
       idle_sleep = true;
     } else if (a == "--idle-spins" && i + 1 < argc) {
@@ -112,6 +119,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 1;
     }
+    p->set_yield_when_idle(yield);
     br.ports.push_back({.name = ifname, .port = p});
     ports.push_back(std::move(p));
   }

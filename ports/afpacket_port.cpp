@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -165,6 +166,7 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
   }
   const int r = recvmmsg(fd_, rx_msgs_.data(), n, MSG_DONTWAIT, nullptr);
   if (r <= 0) {
+    if (yield_when_idle_.load(std::memory_order_relaxed)) sched_yield();
     if (r < 0 && errno != EAGAIN) {
       const int err = errno;
       // ENETDOWN is also what a link going down reports: only a missing index means gone.

@@ -41,6 +41,11 @@ class AfPacketPort final : public sw::Port {
   sw::PortStatus status() const override;
 
   KernelPortCounters kernel_counters() const;
+  // When a burst finds the socket empty, give the CPU to whatever else is runnable on it
+  // (sched_yield). For PMDs that share their core with the containers they serve (small hosts):
+  // those run at once instead of waiting out the PMD's time slice. On a core of its own it costs
+  // one cheap syscall per empty burst. Off by default.
+  void set_yield_when_idle(bool on) { yield_when_idle_.store(on, std::memory_order_relaxed); }
   int ifindex() const { return ifindex_; }
   const std::string& ifname() const { return ifname_; }
   // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
@@ -75,6 +80,7 @@ class AfPacketPort final : public sw::Port {
   std::array<mmsghdr, sw::kBurst> tx_msgs_{};
   std::atomic<int> errno_{0};      // ENXIO / ENODEV once the interface vanished
   std::atomic<bool> dead_{false};  // stop issuing syscalls on a vanished interface
+  std::atomic<bool> yield_when_idle_{false};
   struct Atomics {
     std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0}, tx_errors{0};
   };
