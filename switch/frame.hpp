@@ -12,12 +12,14 @@ inline constexpr uint16_t kTpid8021Q = 0x8100;
 inline constexpr uint16_t kEthHeaderLen = 14;
 inline constexpr uint16_t kVlanTagLen = 4;
 
+// No default member initialisers on purpose: the pipeline keeps an array of 32 of these per
+// burst and parse_frame() fills every field, so zeroing them first would be wasted work.
 struct FrameMeta {
-  uint64_t dst = 0;        // MAC as 48-bit integer (network byte order semantics)
-  uint64_t src = 0;
-  uint16_t tci = 0;        // the 802.1Q TCI when tagged
-  bool tagged = false;     // carries an 802.1Q tag (VID may be 0: priority tag)
-  bool valid = false;
+  uint64_t dst;     // MAC as 48-bit integer (network byte order semantics)
+  uint64_t src;
+  uint16_t tci;     // the 802.1Q TCI when tagged
+  bool tagged;      // carries an 802.1Q tag (VID may be 0: priority tag)
+  bool valid;
 
   uint16_t tag_vid() const { return tci & 0x0fff; }
   uint8_t tag_pcp() const { return static_cast<uint8_t>(tci >> 13); }
@@ -41,7 +43,7 @@ inline bool mac_is_reserved(uint64_t mac) { return (mac & ~uint64_t{0xf}) == 0x0
 
 // Invalid when the first segment cannot hold the Ethernet header (and the tag, if any).
 inline FrameMeta parse_frame(const rte_mbuf* m) {
-  FrameMeta f;
+  FrameMeta f{0, 0, 0, false, false};
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   const uint16_t len = m->data_len;
   if (__builtin_expect(len < kEthHeaderLen, 0)) return f;

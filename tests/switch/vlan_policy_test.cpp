@@ -7,7 +7,7 @@ namespace {
 
 FrameMeta untagged() { return FrameMeta{.valid = true}; }
 FrameMeta tagged(uint16_t vid, uint8_t pcp = 0) {
-  FrameMeta f;
+  FrameMeta f{};
   f.valid = true;
   f.tagged = true;
   f.tci = static_cast<uint16_t>(pcp << 13 | vid);
