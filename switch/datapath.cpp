@@ -16,6 +16,13 @@
 #include "switch/pipeline.hpp"
 
 namespace lvs::sw {
+namespace {
+
+constexpr uint64_t kFirstNapNs = 20'000;
+constexpr uint64_t kLastNapNs = 1'000'000;
+constexpr uint64_t kMaxSleepNs = 200'000'000;
+
+}  // namespace
 
 Datapath::Datapath(Options o)
     : clock_(o.clock ? o.clock : &steady_), pool_(o.pool), current_(new Snapshot),
@@ -227,6 +234,7 @@ void Datapath::pmd_main(Pmd& pmd) {
   rte_rcu_qsbr_thread_online(qsbr_, pmd.index);
   uint64_t busy = 0, idle = 0, slept = 0, wakeups = 0, packets = 0, iterations = 0;
   uint64_t last_work = rte_rdtsc();
+  uint64_t nap_ns = kFirstNapNs;  // sleep length for queues without an fd: grows while idle
   auto publish = [&] {
     pmd.busy.store(busy, std::memory_order_relaxed);
     pmd.idle.store(idle, std::memory_order_relaxed);
@@ -245,12 +253,14 @@ void Datapath::pmd_main(Pmd& pmd) {
     if ((++iterations & 1023) == 0) publish();
     if (n) {
       last_work = t1;
+      nap_ns = kFirstNapNs;
     } else if (pmd_sleep_.load(std::memory_order_relaxed) &&
                t1 - last_work > quiet_cycles_.load(std::memory_order_relaxed)) {
+      // Still quiet after waking: sleep again at once (last_work stays), a little longer.
       publish();
-      slept += sleep_until_work(pmd, 100'000'000);
+      slept += sleep_until_work(pmd, nap_ns);
       ++wakeups;
-      last_work = rte_rdtsc();
+      nap_ns = std::min(nap_ns * 2, kLastNapNs);
     }
     rte_rcu_qsbr_quiescent(qsbr_, pmd.index);
   }
@@ -260,7 +270,7 @@ void Datapath::pmd_main(Pmd& pmd) {
   if (registered) rte_thread_unregister();
 }
 
-uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t max_ns) {
+uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
   // Gather the fds while still online: the snapshot may be freed once this PMD is offline.
   pollfd fds[64];
   nfds_t n = 0;
@@ -274,8 +284,9 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t max_ns) {
     }
     fds[n++] = {fd, POLLIN, 0};
   }
-  // Queues without an fd (DPDK devices) are looked at again after a short sleep.
-  const uint64_t wait_ns = every_queue_has_fd ? max_ns : std::min<uint64_t>(max_ns, 50'000);
+  // Queues without an fd (DPDK devices) are looked at again after a nap; with fds only, the
+  // PMD still wakes now and then to publish its counters.
+  const uint64_t wait_ns = every_queue_has_fd ? kMaxSleepNs : nap_ns;
   const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
                     static_cast<long>(wait_ns % 1'000'000'000)};
   const uint64_t t0 = rte_rdtsc();

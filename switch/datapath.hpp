@@ -132,9 +132,9 @@ class Datapath {
 
   uint32_t iterate(Pmd& pmd, const Snapshot& s);
   void pmd_main(Pmd& pmd);
-  // Sleeps until a port of this PMD has work, the configuration changes or `max_ns` passed.
-  // Returns TSC cycles spent. Called with the PMD offline for RCU.
-  uint64_t sleep_until_work(Pmd& pmd, uint64_t max_ns);
+  // Goes offline for RCU and sleeps until a port of this PMD has work or the configuration
+  // changes; queues without an fd are looked at again after `nap_ns`. Returns TSC cycles.
+  uint64_t sleep_until_work(Pmd& pmd, uint64_t nap_ns);
   void wake_all();
 
   const Clock* clock_;

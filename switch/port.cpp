@@ -12,6 +12,9 @@ std::string_view to_string(DropReason reason) {
     case DropReason::kTxFull: return "tx_full";
     case DropReason::kNoBuffer: return "no_buffer";
     case DropReason::kSplitHorizon: return "split_horizon";
+    case DropReason::kTunnelMalformed: return "tunnel_malformed";
+    case DropReason::kNoTunnel: return "no_tunnel";
+    case DropReason::kTooBig: return "too_big";
     case DropReason::kCount: break;
   }
   return "?";

@@ -22,6 +22,9 @@ enum class DropReason : uint8_t {
   kTxFull,            // the output queue did not take it
   kNoBuffer,          // no mbuf for a header copy
   kSplitHorizon,      // would leave through a port of the input port's split-horizon group
+  kTunnelMalformed,   // tunnel packet with a bad outer / VXLAN / GRE header or checksum
+  kNoTunnel,          // tunnel packet whose (remote_ip, key) matches no tunnel port
+  kTooBig,            // encapsulated frame larger than the underlay MTU (DF set)
   kCount
 };
 std::string_view to_string(DropReason reason);

@@ -149,8 +149,8 @@ TEST(Datapath, IdlePmdSleepsAndWakesForTraffic) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto idle = br.datapath().pmd_stats()[0];
   EXPECT_GT(idle.wakeups, 10u);
-  // Ring ports have no fd: the PMD naps in short sleeps, so most of the time is sleep.
-  EXPECT_GT(idle.sleep_cycles, 2 * (idle.busy_cycles + idle.idle_cycles));
+  // Ring ports have no fd: the PMD naps in growing sleeps, so most of the time is sleep.
+  EXPECT_GT(idle.sleep_cycles, idle.busy_cycles + idle.idle_cycles);
   rte_mbuf* m = make_frame(test_pool(), {.src = "02:00:00:00:00:0a"});
   br.port("a").inject(&m, 1);
   wait_for([&] { return br.port("b").pending_tx() == 1; });
