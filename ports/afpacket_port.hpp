@@ -50,6 +50,8 @@ class AfPacketPort final : public sw::Port {
   const std::string& ifname() const { return ifname_; }
   // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
   int fd() const { return fd_; }
+  // Readable when frames wait: an idle PMD sleeps in poll() on it (adaptive PMD sleep).
+  int rx_wait_fd(uint16_t) const override { return fd_; }
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;
