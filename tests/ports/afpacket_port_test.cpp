@@ -127,6 +127,29 @@ TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
   EXPECT_GE(pb_->stats().read().tx_packets, 3u);
 }
 
+TEST_F(AfPacketPortTest, FloodCopiesLeaveAsHeaderPlusIndirectChains) {
+  // a and c are access ports of VLAN 100, b a trunk: a broadcast from a leaves untagged to c
+  // (the original) and tagged to b as a new header mbuf chained to an indirect clone of the
+  // payload, which sendmmsg must send as one frame from two iovecs.
+  bridge_.reset();
+  ContainerNs c("c", "10.201.0.3/24");
+  ASSERT_TRUE(c.ok());
+  std::string error;
+  auto pc = AfPacketPort::open("pc", c.host_if(), test_pools().frames, error);
+  ASSERT_TRUE(pc) << error;
+  bridge_ = std::make_unique<RunningBridge>(
+      std::vector<std::shared_ptr<sw::Port>>{pa_, pb_, pc},
+      std::vector<sw::VlanPolicy>{sw::VlanPolicy::access(100), sw::VlanPolicy::trunk({}),
+                                  sw::VlanPolicy::access(100)});
+  ASSERT_EQ(bridge_->error(), "");
+  sh(a_->exec("sh -c 'sleep 1; ping -b -c 10 -i 0.1 -s 1000 10.201.0.255' &"));
+  const std::string filter = "'vlan 100 and icmp and greater 1000'";
+  EXPECT_EQ(sh(b_->exec("timeout 6 tcpdump -i " + b_->inner_if() + " -n -c 3 " + filter)), 0);
+  EXPECT_GE(pc->stats().read().tx_packets, 3u);
+  EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
+  bridge_.reset();  // before pc and c go
+}
+
 TEST_F(AfPacketPortTest, VanishedInterfaceSetsErrorAndCountsDrops) {
   ASSERT_EQ(sh(a_->exec("ping -c 1 -W 2 10.201.0.2")), 0);
   b_->remove();  // the veth pair goes with the namespace

@@ -40,15 +40,20 @@ inline const Pools& test_pools() {
     ASSERT_NE(test_pools().frames, nullptr) << "EAL or mempool failed";    \
   } while (0)
 
-// One bridge "br" over `ports` (default VLAN policy: trunk, all VLANs), one PMD thread running.
+// One bridge "br" over `ports` (VLAN policy: `policies[i]` when given, else trunk, all VLANs),
+// one PMD thread running.
 class RunningBridge {
  public:
-  explicit RunningBridge(const std::vector<std::shared_ptr<sw::Port>>& ports)
+  explicit RunningBridge(const std::vector<std::shared_ptr<sw::Port>>& ports,
+                         const std::vector<sw::VlanPolicy>& policies = {})
       : dp_({.pmd_threads = 1, .pool = test_pools().headers}) {
     sw::DatapathConfig cfg;
     sw::BridgeConfig br;
     br.name = "br";
-    for (const auto& p : ports) br.ports.push_back({.name = p->name(), .port = p});
+    for (size_t i = 0; i < ports.size(); ++i) {
+      br.ports.push_back({.name = ports[i]->name(), .port = ports[i]});
+      if (i < policies.size()) br.ports.back().vlan = policies[i];
+    }
     cfg.bridges.push_back(br);
     error_ = dp_.apply(cfg).value_or("");
     if (error_.empty()) dp_.start();
