@@ -50,7 +50,8 @@ bool prefill(rte_mempool* pool, uint64_t src, uint64_t dst) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: datapath_fwd [--pmd-core N] [--seconds S] [--huge on|off|auto] [--eal ARGS] "
+  std::fprintf(stderr,
+               "usage: datapath_fwd [--pmd-core N] [--seconds S] [--huge on|off|auto] [--eal ARGS] "
                "DEVARGS...\n");
   return 2;
 }
@@ -65,17 +66,24 @@ int main(int argc, char** argv) {
   std::vector<std::string> devargs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--pmd-core" && i + 1 < argc) core = std::atoi(argv[++i]);
-    else if (a == "--seconds" && i + 1 < argc) seconds = std::atoi(argv[++i]);
-    else if (a == "--eal" && i + 1 < argc) eal_extra = argv[++i];
+    if (a == "--pmd-core" && i + 1 < argc)
+      core = std::atoi(argv[++i]);
+    else if (a == "--seconds" && i + 1 < argc)
+      seconds = std::atoi(argv[++i]);
+    else if (a == "--eal" && i + 1 < argc)
+      eal_extra = argv[++i];
     else if (a == "--huge" && i + 1 < argc) {
       const std::string h = argv[++i];
-      if (h == "on") huge = lvs::dpdk::EalOptions::Huge::kOn;
-      else if (h == "off") huge = lvs::dpdk::EalOptions::Huge::kOff;
-      else if (h != "auto") return usage();
-    }
-    else if (a.rfind("--", 0) == 0) return usage();
-    else devargs.push_back(a);
+      if (h == "on")
+        huge = lvs::dpdk::EalOptions::Huge::kOn;
+      else if (h == "off")
+        huge = lvs::dpdk::EalOptions::Huge::kOff;
+      else if (h != "auto")
+        return usage();
+    } else if (a.rfind("--", 0) == 0)
+      return usage();
+    else
+      devargs.push_back(a);
   }
   if (devargs.size() < 2 || devargs.size() % 2) return usage();
 

@@ -67,14 +67,16 @@ struct Bench {
 
   static void report(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * sw::kBurst);
-    state.counters["ns/pkt"] = benchmark::Counter(
-        static_cast<double>(state.iterations() * sw::kBurst),
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns/pkt"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * sw::kBurst),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   }
 };
 
 std::vector<uint8_t> frame64(uint64_t dst, uint64_t src, std::optional<uint16_t> vid = {}) {
-  return test::frame_bytes({.dst = mac_str(dst), .src = mac_str(src), .vid = vid,
+  return test::frame_bytes({.dst = mac_str(dst),
+                            .src = mac_str(src),
+                            .vid = vid,
                             .payload = static_cast<uint16_t>(vid ? 42 : 46)});
 }
 

@@ -28,9 +28,15 @@ bool hugetlbfs_mounted() {
 void do_init(const EalOptions& o) {
   bool huge = false;
   switch (o.huge) {
-    case EalOptions::Huge::kOn: huge = true; break;
-    case EalOptions::Huge::kOff: huge = false; break;
-    case EalOptions::Huge::kAuto: huge = free_hugepages_2mb() >= 64 && hugetlbfs_mounted(); break;
+    case EalOptions::Huge::kOn:
+      huge = true;
+      break;
+    case EalOptions::Huge::kOff:
+      huge = false;
+      break;
+    case EalOptions::Huge::kAuto:
+      huge = free_hugepages_2mb() >= 64 && hugetlbfs_mounted();
+      break;
   }
   std::vector<std::string> args{o.program};
   args.push_back("--file-prefix=" +

@@ -21,7 +21,7 @@ struct EalOptions {
 struct EalStatus {
   bool ok = false;
   bool hugepages = false;
-  std::string error;            // rte_strerror text when !ok
+  std::string error;              // rte_strerror text when !ok
   std::vector<std::string> args;  // the argv given to rte_eal_init, for logs
 };
 

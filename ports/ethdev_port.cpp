@@ -28,12 +28,15 @@ std::shared_ptr<EthdevPort> EthdevPort::open(const std::string& name, const std:
     error = "cannot read device info of '" + device + "'";
     return nullptr;
   }
-  queues = std::max<uint16_t>(1, std::min<uint16_t>({queues, static_cast<uint16_t>(info.max_rx_queues), static_cast<uint16_t>(info.max_tx_queues)}));
+  queues =
+      std::max<uint16_t>(1, std::min<uint16_t>({queues, static_cast<uint16_t>(info.max_rx_queues),
+                                                static_cast<uint16_t>(info.max_tx_queues)}));
   rte_eth_conf conf{};
   int rc = rte_eth_dev_configure(port_id, queues, queues, &conf);
   for (uint16_t q = 0; rc == 0 && q < queues; ++q) {
     rc = rte_eth_rx_queue_setup(port_id, q, 1024, rte_eth_dev_socket_id(port_id), nullptr, pool);
-    if (rc == 0) rc = rte_eth_tx_queue_setup(port_id, q, 1024, rte_eth_dev_socket_id(port_id), nullptr);
+    if (rc == 0)
+      rc = rte_eth_tx_queue_setup(port_id, q, 1024, rte_eth_dev_socket_id(port_id), nullptr);
   }
   if (rc == 0) rc = rte_eth_dev_start(port_id);
   if (rc != 0) {
@@ -47,8 +50,11 @@ std::shared_ptr<EthdevPort> EthdevPort::open(const std::string& name, const std:
 
 EthdevPort::EthdevPort(std::string name, uint16_t port_id, uint16_t queues, std::string device,
                        bool probed)
-    : Port(std::move(name), queues), port_id_(port_id), queues_(queues),
-      device_(std::move(device)), probed_(probed) {}
+    : Port(std::move(name), queues),
+      port_id_(port_id),
+      queues_(queues),
+      device_(std::move(device)),
+      probed_(probed) {}
 
 EthdevPort::~EthdevPort() {
   rte_eth_dev_info info{};

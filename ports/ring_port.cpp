@@ -15,7 +15,8 @@ std::string unique_ring_name(const char* role) {
 
 rte_ring* make_ring(const char* role, unsigned size) {
   rte_ring* r = rte_ring_create(unique_ring_name(role).c_str(), size, SOCKET_ID_ANY, 0);
-  if (r == nullptr) throw std::runtime_error(std::string("rte_ring_create: ") + rte_strerror(rte_errno));
+  if (r == nullptr)
+    throw std::runtime_error(std::string("rte_ring_create: ") + rte_strerror(rte_errno));
   return r;
 }
 

@@ -2,11 +2,11 @@
 
 #include <poll.h>
 #include <pthread.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -25,8 +25,11 @@ constexpr uint64_t kMaxSleepNs = 200'000'000;
 }  // namespace
 
 Datapath::Datapath(Options o)
-    : clock_(o.clock ? o.clock : &steady_), pool_(o.pool), current_(new Snapshot),
-      pmd_sleep_(o.pmd_sleep), quiet_cycles_(0) {
+    : clock_(o.clock ? o.clock : &steady_),
+      pool_(o.pool),
+      current_(new Snapshot),
+      pmd_sleep_(o.pmd_sleep),
+      quiet_cycles_(0) {
   set_pmd_sleep(o.pmd_sleep, o.quiet_us);
   const unsigned n = std::max(1u, o.pmd_threads);
   for (unsigned i = 0; i < n; ++i) {
@@ -39,9 +42,8 @@ Datapath::Datapath(Options o)
   }
   current_.load()->rx_by_pmd.resize(n);
   const size_t sz = rte_rcu_qsbr_get_memsize(n);
-  qsbr_ = static_cast<rte_rcu_qsbr*>(std::aligned_alloc(RTE_CACHE_LINE_SIZE,
-                                                        (sz + RTE_CACHE_LINE_SIZE - 1) &
-                                                            ~size_t{RTE_CACHE_LINE_SIZE - 1}));
+  qsbr_ = static_cast<rte_rcu_qsbr*>(std::aligned_alloc(
+      RTE_CACHE_LINE_SIZE, (sz + RTE_CACHE_LINE_SIZE - 1) & ~size_t{RTE_CACHE_LINE_SIZE - 1}));
   std::memset(static_cast<void*>(qsbr_), 0, sz);
   rte_rcu_qsbr_init(qsbr_, n);
 }
@@ -62,11 +64,13 @@ std::optional<std::string> Datapath::validate(const DatapathConfig& config) cons
     if (b.name.empty()) return "bridge with an empty name";
     if (!bridges.insert(b.name).second) return "bridge " + b.name + " given twice";
     if (b.ports.size() >= kMaxPortsPerBridge)
-      return "bridge " + b.name + " has more than " + std::to_string(kMaxPortsPerBridge - 1) + " ports";
+      return "bridge " + b.name + " has more than " + std::to_string(kMaxPortsPerBridge - 1) +
+             " ports";
     if (b.fdb.max_entries == 0) return "bridge " + b.name + ": mac-table-size must be > 0";
     for (const auto& p : b.ports) {
       if (!p.port) return "port " + p.name + " has no implementation";
-      if (!ports.insert(p.name).second) return "port " + p.name + " is on two bridges or given twice";
+      if (!ports.insert(p.name).second)
+        return "port " + p.name + " is on two bridges or given twice";
     }
   }
   return std::nullopt;
@@ -302,7 +306,8 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
 void Datapath::wake_all() {
   const uint64_t one = 1;
   for (auto& p : pmds_)
-    if (p->wake_fd >= 0) [[maybe_unused]] ssize_t r = write(p->wake_fd, &one, sizeof(one));
+    if (p->wake_fd >= 0) [[maybe_unused]]
+      ssize_t r = write(p->wake_fd, &one, sizeof(one));
 }
 
 void Datapath::set_pmd_sleep(bool adaptive, uint32_t quiet_us) {

@@ -50,9 +50,9 @@ struct PmdStats {
   unsigned index = 0;
   int core = -1;  // -1: not pinned
   uint64_t packets = 0;
-  uint64_t busy_cycles = 0;  // TSC cycles in iterations that moved packets
-  uint64_t idle_cycles = 0;  // TSC cycles polling without finding anything
-  uint64_t sleep_cycles = 0; // TSC cycles asleep (adaptive PMD sleep)
+  uint64_t busy_cycles = 0;   // TSC cycles in iterations that moved packets
+  uint64_t idle_cycles = 0;   // TSC cycles polling without finding anything
+  uint64_t sleep_cycles = 0;  // TSC cycles asleep (adaptive PMD sleep)
   uint64_t wakeups = 0;
   uint64_t iterations = 0;
   std::vector<std::string> rx_queues;  // "bridge/port:queue"
@@ -62,8 +62,8 @@ class Datapath {
  public:
   struct Options {
     unsigned pmd_threads = 1;
-    std::vector<int> pmd_cores;  // pins PMD i to pmd_cores[i] when given
-    rte_mempool* pool = nullptr; // header copies for floods
+    std::vector<int> pmd_cores;    // pins PMD i to pmd_cores[i] when given
+    rte_mempool* pool = nullptr;   // header copies for floods
     const Clock* clock = nullptr;  // default: steady clock
     // Adaptive sleep: after `quiet_us` without a frame a PMD sleeps until a port has work
     // (poll() on the ports' fds, or growing short sleeps for ports without one) or the

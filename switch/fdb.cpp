@@ -3,8 +3,7 @@
 #include <algorithm>
 
 namespace lvs::sw {
-Fdb::Fdb(FdbSettings settings)
-    : settings_(settings), aging_ms_(uint64_t{settings.aging_s} * 1000) {
+Fdb::Fdb(FdbSettings settings) : settings_(settings), aging_ms_(uint64_t{settings.aging_s} * 1000) {
   const uint64_t slots = std::max<uint64_t>(uint64_t{settings.max_entries} * 2, 2 * kWays);
   n_buckets_ = static_cast<uint32_t>((slots + kWays - 1) / kWays);
   buckets_.reset(new Bucket[n_buckets_]);
@@ -44,18 +43,24 @@ void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {
   next_[slot] = kNil;
   prev_[slot] = l.tail;
   queued_at_[slot] = static_cast<uint32_t>(now_ms);
-  if (l.tail != kNil) next_[l.tail] = slot;
-  else l.head = slot;
+  if (l.tail != kNil)
+    next_[l.tail] = slot;
+  else
+    l.head = slot;
   l.tail = slot;
   ++l.count;
 }
 
 void Fdb::list_unlink(PortIndex port, uint32_t slot) {
   PortList& l = lists_[port];
-  if (prev_[slot] != kNil) next_[prev_[slot]] = next_[slot];
-  else l.head = next_[slot];
-  if (next_[slot] != kNil) prev_[next_[slot]] = prev_[slot];
-  else l.tail = prev_[slot];
+  if (prev_[slot] != kNil)
+    next_[prev_[slot]] = next_[slot];
+  else
+    l.head = next_[slot];
+  if (next_[slot] != kNil)
+    prev_[next_[slot]] = prev_[slot];
+  else
+    l.tail = prev_[slot];
   --l.count;
 }
 
@@ -149,10 +154,14 @@ void Fdb::list_replace(PortIndex port, uint32_t old_slot, uint32_t new_slot) {
   prev_[new_slot] = prev_[old_slot];
   next_[new_slot] = next_[old_slot];
   queued_at_[new_slot] = queued_at_[old_slot];
-  if (prev_[new_slot] != kNil) next_[prev_[new_slot]] = new_slot;
-  else l.head = new_slot;
-  if (next_[new_slot] != kNil) prev_[next_[new_slot]] = new_slot;
-  else l.tail = new_slot;
+  if (prev_[new_slot] != kNil)
+    next_[prev_[new_slot]] = new_slot;
+  else
+    l.head = new_slot;
+  if (next_[new_slot] != kNil)
+    prev_[next_[new_slot]] = new_slot;
+  else
+    l.tail = new_slot;
 }
 
 bool Fdb::evict_one_locked(uint64_t now_ms) {
@@ -229,9 +238,8 @@ size_t Fdb::flush_port(PortIndex port) {
 
 size_t Fdb::flush_vlan(uint16_t vlan) {
   std::lock_guard lock(writer_);
-  return remove_if_locked([vlan](uint64_t k, uint64_t v) {
-    return !val_static(v) && ((k >> 48) & 0x0fff) == vlan;
-  });
+  return remove_if_locked(
+      [vlan](uint64_t k, uint64_t v) { return !val_static(v) && ((k >> 48) & 0x0fff) == vlan; });
 }
 
 size_t Fdb::expire(uint64_t now_ms) {
@@ -272,7 +280,8 @@ void Fdb::copy_from(const Fdb& other, uint64_t now_ms) {
   std::lock_guard lock(writer_);
   for (const auto& e : entries) {
     const uint64_t key = make_key(e.mac.to_u64(), e.vlan);
-    if (find(key) == kNil) insert_locked(key, e.port, now_ms - std::min(now_ms, e.age_ms), e.is_static);
+    if (find(key) == kNil)
+      insert_locked(key, e.port, now_ms - std::min(now_ms, e.age_ms), e.is_static);
   }
 }
 

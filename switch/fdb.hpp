@@ -30,8 +30,8 @@
 namespace lvs::sw {
 
 struct FdbSettings {
-  uint32_t max_entries = 8192;   // OVS's default; >= 1,000,000 supported
-  uint32_t aging_s = 300;        // 15..3600 accepted by the control plane
+  uint32_t max_entries = 8192;  // OVS's default; >= 1,000,000 supported
+  uint32_t aging_s = 300;       // 15..3600 accepted by the control plane
 };
 
 struct FdbEntry {
@@ -60,7 +60,9 @@ class Fdb {
 
   const FdbSettings& settings() const { return settings_; }
   // Changing the aging time is immediate; capacity changes need a new table (see copy_from).
-  void set_aging(uint32_t aging_s) { aging_ms_.store(uint64_t{aging_s} * 1000, std::memory_order_relaxed); }
+  void set_aging(uint32_t aging_s) {
+    aging_ms_.store(uint64_t{aging_s} * 1000, std::memory_order_relaxed);
+  }
 
   static uint64_t make_key(uint64_t mac, uint16_t vlan) {
     return (uint64_t{1} << 63) | (uint64_t{vlan & 0x0fffu} << 48) | (mac & 0xffffffffffffULL);
@@ -179,8 +181,12 @@ class Fdb {
   void learn_slow(const Probe& p, PortIndex port, uint64_t now_ms);
   std::atomic<uint64_t>& key_at(uint32_t slot) { return buckets_[slot / kWays].key[slot % kWays]; }
   std::atomic<uint64_t>& val_at(uint32_t slot) { return buckets_[slot / kWays].val[slot % kWays]; }
-  const std::atomic<uint64_t>& key_at(uint32_t slot) const { return buckets_[slot / kWays].key[slot % kWays]; }
-  const std::atomic<uint64_t>& val_at(uint32_t slot) const { return buckets_[slot / kWays].val[slot % kWays]; }
+  const std::atomic<uint64_t>& key_at(uint32_t slot) const {
+    return buckets_[slot / kWays].key[slot % kWays];
+  }
+  const std::atomic<uint64_t>& val_at(uint32_t slot) const {
+    return buckets_[slot / kWays].val[slot % kWays];
+  }
   bool expired(uint64_t v, uint64_t now_ms) const {
     const uint64_t now = now_ms & kTimeMask, seen = val_time(v);
     return !val_static(v) && now > seen && now - seen > aging_ms_.load(std::memory_order_relaxed);

@@ -15,10 +15,10 @@ inline constexpr uint16_t kVlanTagLen = 4;
 // No default member initialisers on purpose: the pipeline keeps an array of 32 of these per
 // burst and parse_frame() fills every field, so zeroing them first would be wasted work.
 struct FrameMeta {
-  uint64_t dst;     // MAC as 48-bit integer (network byte order semantics)
+  uint64_t dst;  // MAC as 48-bit integer (network byte order semantics)
   uint64_t src;
-  uint16_t tci;     // the 802.1Q TCI when tagged
-  bool tagged;      // carries an 802.1Q tag (VID may be 0: priority tag)
+  uint16_t tci;  // the 802.1Q TCI when tagged
+  bool tagged;   // carries an 802.1Q tag (VID may be 0: priority tag)
   bool valid;
 
   uint16_t tag_vid() const { return tci & 0x0fff; }

@@ -19,8 +19,8 @@ struct DropCounts {
 
 // Sends one frame of VLAN `vid` to every flood member except the input port. Each output
 // form (tagged / untagged) is built at most once and shared by reference count.
-void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f,
-           uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
+void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
+           PipelineContext& ctx, DropCounts& drops) {
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
   auto excluded = [&](const FloodTable::Member& mb) {
@@ -65,8 +65,8 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
   }
 }
 
-void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
-             PipelineContext& ctx, DropCounts& drops) {
+void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m,
+             const FrameMeta& f, uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
   const BridgePortView& op = br.ports[out];
   if (__builtin_expect(!op.admin_up || !op.port, 0)) {
     drops.add(DropReason::kPortDown);

@@ -4,18 +4,30 @@ namespace lvs::sw {
 
 std::string_view to_string(DropReason reason) {
   switch (reason) {
-    case DropReason::kMalformed: return "malformed";
-    case DropReason::kVlanNotAdmitted: return "vlan_not_admitted";
-    case DropReason::kReservedMulticast: return "reserved_multicast";
-    case DropReason::kHairpin: return "hairpin";
-    case DropReason::kPortDown: return "port_down";
-    case DropReason::kTxFull: return "tx_full";
-    case DropReason::kNoBuffer: return "no_buffer";
-    case DropReason::kSplitHorizon: return "split_horizon";
-    case DropReason::kTunnelMalformed: return "tunnel_malformed";
-    case DropReason::kNoTunnel: return "no_tunnel";
-    case DropReason::kTooBig: return "too_big";
-    case DropReason::kCount: break;
+    case DropReason::kMalformed:
+      return "malformed";
+    case DropReason::kVlanNotAdmitted:
+      return "vlan_not_admitted";
+    case DropReason::kReservedMulticast:
+      return "reserved_multicast";
+    case DropReason::kHairpin:
+      return "hairpin";
+    case DropReason::kPortDown:
+      return "port_down";
+    case DropReason::kTxFull:
+      return "tx_full";
+    case DropReason::kNoBuffer:
+      return "no_buffer";
+    case DropReason::kSplitHorizon:
+      return "split_horizon";
+    case DropReason::kTunnelMalformed:
+      return "tunnel_malformed";
+    case DropReason::kNoTunnel:
+      return "no_tunnel";
+    case DropReason::kTooBig:
+      return "too_big";
+    case DropReason::kCount:
+      break;
   }
   return "?";
 }
@@ -32,7 +44,8 @@ PortCounters PortStats::read() const {
   c.rx_bytes = rx_bytes_.load(std::memory_order_relaxed);
   c.tx_packets = tx_packets_.load(std::memory_order_relaxed);
   c.tx_bytes = tx_bytes_.load(std::memory_order_relaxed);
-  for (size_t i = 0; i < c.drops.size(); ++i) c.drops[i] = drops_[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < c.drops.size(); ++i)
+    c.drops[i] = drops_[i].load(std::memory_order_relaxed);
   return c;
 }
 
@@ -42,7 +55,8 @@ void PortStats::reset() {
 }
 
 Port::Port(std::string name, uint16_t tx_queues)
-    : name_(std::move(name)), tx_queues_(tx_queues ? tx_queues : 1),
+    : name_(std::move(name)),
+      tx_queues_(tx_queues ? tx_queues : 1),
       tx_locks_(new rte_spinlock_t[tx_queues_]) {
   for (uint16_t q = 0; q < tx_queues_; ++q) rte_spinlock_init(&tx_locks_[q]);
 }

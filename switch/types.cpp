@@ -13,10 +13,14 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text) {
     for (int j = 0; j < 2; ++j) {
       const char c = text[i * 3 + j];
       unsigned d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else return std::nullopt;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      else
+        return std::nullopt;
       v = v * 16 + d;
     }
     m.bytes[i] = static_cast<uint8_t>(v);

@@ -4,10 +4,14 @@ namespace lvs::sw {
 
 std::string_view to_string(VlanMode mode) {
   switch (mode) {
-    case VlanMode::kAccess: return "access";
-    case VlanMode::kTrunk: return "trunk";
-    case VlanMode::kNativeTagged: return "native-tagged";
-    case VlanMode::kNativeUntagged: return "native-untagged";
+    case VlanMode::kAccess:
+      return "access";
+    case VlanMode::kTrunk:
+      return "trunk";
+    case VlanMode::kNativeTagged:
+      return "native-tagged";
+    case VlanMode::kNativeUntagged:
+      return "native-untagged";
   }
   return "?";
 }

@@ -68,9 +68,12 @@ class VlanPolicy {
   EgressTag egress(uint16_t vid) const {
     if (!carries(vid)) return EgressTag::kNotMember;
     switch (mode_) {
-      case VlanMode::kAccess: return EgressTag::kUntagged;
-      case VlanMode::kTrunk: return vid == 0 ? EgressTag::kUntagged : EgressTag::kTagged;
-      case VlanMode::kNativeTagged: return vid == 0 ? EgressTag::kUntagged : EgressTag::kTagged;
+      case VlanMode::kAccess:
+        return EgressTag::kUntagged;
+      case VlanMode::kTrunk:
+        return vid == 0 ? EgressTag::kUntagged : EgressTag::kTagged;
+      case VlanMode::kNativeTagged:
+        return vid == 0 ? EgressTag::kUntagged : EgressTag::kTagged;
       case VlanMode::kNativeUntagged:
         return vid == tag_ || vid == 0 ? EgressTag::kUntagged : EgressTag::kTagged;
     }

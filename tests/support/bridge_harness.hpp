@@ -26,7 +26,8 @@ class BridgeHarness {
                          bool forward_bpdu = false, unsigned pmds = 1)
       : datapath_({.pmd_threads = pmds, .pmd_cores = {}, .pool = test_pool(), .clock = &clock_}) {
     in_use_before_ = dpdk::pool_in_use(test_pool());
-    config_.bridges.push_back({.name = "br0", .fdb = fdb, .forward_bpdu = forward_bpdu, .ports = {}});
+    config_.bridges.push_back(
+        {.name = "br0", .fdb = fdb, .forward_bpdu = forward_bpdu, .ports = {}});
     for (auto& p : ports) add_port(p, false);
     apply();
   }
@@ -38,7 +39,8 @@ class BridgeHarness {
   void add_port(const PortDef& def, bool apply_now = true) {
     auto rp = std::make_shared<ports::RingPort>(def.name);
     ports_[def.name] = rp;
-    config_.bridges[0].ports.push_back({def.name, rp, def.vlan, def.admin_up, def.split_horizon_group});
+    config_.bridges[0].ports.push_back(
+        {def.name, rp, def.vlan, def.admin_up, def.split_horizon_group});
     if (apply_now) apply();
   }
   void remove_port(const std::string& name) {

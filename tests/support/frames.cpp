@@ -18,7 +18,8 @@ std::vector<uint8_t> frame_bytes(const FrameSpec& s) {
     b.push_back(0x81), b.push_back(0x00);
     b.push_back(static_cast<uint8_t>(tci >> 8)), b.push_back(static_cast<uint8_t>(tci));
   }
-  b.push_back(static_cast<uint8_t>(s.ethertype >> 8)), b.push_back(static_cast<uint8_t>(s.ethertype));
+  b.push_back(static_cast<uint8_t>(s.ethertype >> 8)),
+      b.push_back(static_cast<uint8_t>(s.ethertype));
   b.insert(b.end(), s.payload, s.fill);
   return b;
 }
@@ -66,7 +67,8 @@ Seen decode(const rte_mbuf* m, uint8_t fill) {
 }
 
 rte_mempool* test_pool() {
-  static rte_mempool* pool = dpdk::create_pool({.name = "lvs_test_pool", .mbufs = 8191, .cache = 0});
+  static rte_mempool* pool =
+      dpdk::create_pool({.name = "lvs_test_pool", .mbufs = 8191, .cache = 0});
   if (pool == nullptr) throw std::runtime_error("cannot create test mempool");
   return pool;
 }

@@ -18,7 +18,7 @@ struct FrameSpec {
   std::optional<uint16_t> vid;  // 802.1Q tag when set (0 = priority tag)
   uint8_t pcp = 0;
   uint16_t ethertype = 0x0800;
-  uint16_t payload = 46;        // bytes after the EtherType
+  uint16_t payload = 46;  // bytes after the EtherType
   uint8_t fill = 0xab;
 };
 

@@ -114,7 +114,7 @@ TEST(Fdb, FlushByPortAndVlan) {
   fdb.add_static(MacAddr::from_u64(4), 10, 2, kT0);
   EXPECT_EQ(fdb.flush_vlan(10), 2u);  // static entries stay
   EXPECT_EQ(fdb.lookup(key(4, 10), kT0), 2);
-  EXPECT_EQ(fdb.flush_port(2), 2u);   // flushing a port removes its static entries too
+  EXPECT_EQ(fdb.flush_port(2), 2u);  // flushing a port removes its static entries too
   EXPECT_EQ(fdb.stats().entries, 0u);
   fdb.learn(key(1, 10), 1, kT0);
   EXPECT_EQ(fdb.flush(), 1u);
@@ -122,7 +122,8 @@ TEST(Fdb, FlushByPortAndVlan) {
 
 TEST(Fdb, HoldsOneMillionEntriesInAtMost64BytesEach) {
   Fdb fdb({.max_entries = 1'000'000, .aging_s = 300});
-  for (uint64_t m = 0; m < 1'000'000; ++m) fdb.learn(key(0x020000000000ULL + m * 7919), m % 64, kT0);
+  for (uint64_t m = 0; m < 1'000'000; ++m)
+    fdb.learn(key(0x020000000000ULL + m * 7919), m % 64, kT0);
   const auto s = fdb.stats();
   EXPECT_EQ(s.entries, 1'000'000u);
   EXPECT_LE(s.evicted, 10u);  // the two-choice buckets almost never overflow at this load

@@ -128,10 +128,10 @@ TEST(Pipeline, FramesDroppedByVlanPolicyAreNotLearnt) {
 
 TEST(Pipeline, MalformedFramesAreDroppedAndCounted) {
   BridgeHarness br(four_trunks());
-  br.send_raw("p1", {});                                            // empty
-  br.send_raw("p1", std::vector<uint8_t>(13, 0xff));                // runt
+  br.send_raw("p1", {});                              // empty
+  br.send_raw("p1", std::vector<uint8_t>(13, 0xff));  // runt
   auto tag = frame_bytes({.src = kA, .vid = 5, .payload = 0});
-  tag.resize(16);                                                   // truncated 802.1Q tag
+  tag.resize(16);  // truncated 802.1Q tag
   br.send_raw("p1", tag);
   for (auto& [p, frames] : br.received_all()) EXPECT_TRUE(frames.empty()) << p;
   EXPECT_EQ(br.drops("p1", DropReason::kMalformed), 3u);

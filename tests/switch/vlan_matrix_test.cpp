@@ -36,16 +36,21 @@ struct Kind {
 };
 const std::vector<Kind>& kinds() {
   static const std::vector<Kind> k = {
-      {"untagged", std::nullopt, 0}, {"priority5", 0, 5}, {"tag10", 10, 3},
-      {"tag20", 20, 3},              {"tag30", 30, 3},
+      {"untagged", std::nullopt, 0},
+      {"priority5", 0, 5},
+      {"tag10", 10, 3},
+      {"tag20", 20, 3},
+      {"tag30", 30, 3},
   };
   return k;
 }
 
 // Ingress: mode -> frame kind -> VLAN (-1 = dropped).
 const std::map<std::string, std::map<std::string, int>> kIngress = {
-    {"access10", {{"untagged", 10}, {"priority5", 10}, {"tag10", -1}, {"tag20", -1}, {"tag30", -1}}},
-    {"trunk10_20", {{"untagged", -1}, {"priority5", -1}, {"tag10", 10}, {"tag20", 20}, {"tag30", -1}}},
+    {"access10",
+     {{"untagged", 10}, {"priority5", 10}, {"tag10", -1}, {"tag20", -1}, {"tag30", -1}}},
+    {"trunk10_20",
+     {{"untagged", -1}, {"priority5", -1}, {"tag10", 10}, {"tag20", 20}, {"tag30", -1}}},
     {"trunk_all", {{"untagged", 0}, {"priority5", 0}, {"tag10", 10}, {"tag20", 20}, {"tag30", 30}}},
     {"native_tagged10_20",
      {{"untagged", 10}, {"priority5", 10}, {"tag10", 10}, {"tag20", 20}, {"tag30", -1}}},

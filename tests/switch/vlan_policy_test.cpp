@@ -63,8 +63,8 @@ TEST(VlanPolicy, NativeUntaggedSendsNativeVlanUntaggedAndAcceptsBoth) {
 }
 
 TEST(VlanPolicy, ParsesAndPrintsModes) {
-  for (auto m : {VlanMode::kAccess, VlanMode::kTrunk, VlanMode::kNativeTagged,
-                 VlanMode::kNativeUntagged})
+  for (auto m :
+       {VlanMode::kAccess, VlanMode::kTrunk, VlanMode::kNativeTagged, VlanMode::kNativeUntagged})
     EXPECT_EQ(parse_vlan_mode(to_string(m)), m);
   EXPECT_FALSE(parse_vlan_mode("dot1q-tunnel"));
 }
