@@ -1,28 +1,20 @@
 // afpacket_fwd: the smallest switch over kernel interfaces, for side-by-side comparisons
 // (bench/containers_compare.sh): one bridge of "system" ports (AF_PACKET with virtio-net
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
-// ports' counters.
+// ports' and the PMD's counters.
 //
-//   afpacket_fwd [--pmd-core N] [--yield] [--idle-sleep [--idle-spins N]] [--ready-file PATH]
+//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--ready-file PATH]
 //                IFACE...
 //
-// --yield: the ports yield the CPU when a burst finds their socket empty
-// (AfPacketPort::set_yield_when_idle); the Datapath's PMD thread otherwise as shipped.
-//
-// --idle-sleep: instead of the Datapath's busy-polling PMD thread, the main thread runs the same
-// iterations (Datapath::poll_once) and, after N empty ones (--idle-spins, default 64, ~3 us
-// each), sleeps in poll() on the ports' sockets until a frame arrives. A prototype of an
-// idle-sleeping PMD: on a 2-core host a busy PMD takes half the machine from the containers it
-// serves.
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
+// Default: the Datapath as shipped (adaptive PMD sleep: after quiet_us without a frame the PMD
+// sleeps in poll() on the ports' sockets). --busy-poll: the PMD never sleeps. --yield: the ports
+// yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -40,47 +32,28 @@ void on_signal(int) { g_stop = true; }
 
 int usage() {
   std::fprintf(stderr,
-               "usage: afpacket_fwd [--pmd-core N] [--yield] [--idle-sleep [--idle-spins N]] "
-               "[--ready-file PATH] "
-               "IFACE...\n");
+               "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
+               "[--ready-file PATH] IFACE...\n");
   return 2;
-}
-
-void run_idle_sleeping(lvs::sw::Datapath& dp,
-                       const std::vector<std::shared_ptr<lvs::ports::AfPacketPort>>& ports,
-                       int spins) {
-  std::vector<pollfd> fds;
-  for (const auto& p : ports) fds.push_back({p->fd(), POLLIN, 0});
-  int idle = 0;
-  while (!g_stop) {
-    if (dp.poll_once(0) != 0) {
-      idle = 0;
-    } else if (++idle > spins) {
-      poll(fds.data(), fds.size(), 100);  // the timeout only bounds how late SIGTERM is seen
-      idle = 0;
-    }
-  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int core = -1;
-  bool idle_sleep = false;
+  lvs::sw::Datapath::Options o{.pmd_threads = 1};
   bool yield = false;
-  int idle_spins = 64;
   std::string ready_file;
   std::vector<std::string> ifaces;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--pmd-core" && i + 1 < argc) {
-      core = std::atoi(argv[++i]);
+      o.pmd_cores = {std::atoi(argv[++i])};
+    } else if (a == "--busy-poll") {
+      o.pmd_sleep = false;
+    } else if (a == "--quiet-us" && i + 1 < argc) {
+      o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
     } else if (a == "--yield") {
       yield = true;
-    } else if (a == "--idle-sleep") {
-      idle_sleep = true;
-    } else if (a == "--idle-spins" && i + 1 < argc) {
-      idle_spins = std::atoi(argv[++i]);
     } else if (a == "--ready-file" && i + 1 < argc) {
       ready_file = argv[++i];
     } else if (a.rfind("--", 0) == 0) {
@@ -108,6 +81,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot create mempools\n");
     return 1;
   }
+  o.pool = headers;
 
   std::vector<std::shared_ptr<lvs::ports::AfPacketPort>> ports;
   lvs::sw::BridgeConfig br;
@@ -123,8 +97,6 @@ int main(int argc, char** argv) {
     br.ports.push_back({.name = ifname, .port = p});
     ports.push_back(std::move(p));
   }
-  lvs::sw::Datapath::Options o{.pmd_threads = 1, .pool = headers};
-  if (core >= 0) o.pmd_cores = {core};
   lvs::sw::Datapath dp(o);
   lvs::sw::DatapathConfig cfg;
   cfg.bridges.push_back(br);
@@ -134,20 +106,10 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  dp.start();
   if (!ready_file.empty()) std::ofstream(ready_file) << getpid() << "\n";
-  if (idle_sleep) {
-    if (core >= 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(core, &set);
-      pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-    }
-    run_idle_sleeping(dp, ports, idle_spins);
-  } else {
-    dp.start();
-    while (!g_stop) pause();
-    dp.stop();
-  }
+  while (!g_stop) pause();
+  dp.stop();
 
   for (const auto& p : ports) {
     const auto c = p->stats().read();
@@ -160,9 +122,10 @@ int main(int argc, char** argv) {
         c.tx_packets, c.total_drops(), k.rx_kernel_drops, k.tx_errors);
   }
   for (const auto& s : dp.pmd_stats()) {
-    const double total = double(s.busy_cycles + s.idle_cycles);
-    std::printf("pmd%u: %lu packets, %.1f%% busy, %lu iterations\n", s.index, s.packets,
-                total > 0 ? 100.0 * double(s.busy_cycles) / total : 0.0, s.iterations);
+    const double total = double(s.busy_cycles + s.idle_cycles + s.sleep_cycles);
+    std::printf("pmd%u: %lu packets, %.1f%% busy, %.1f%% asleep, %lu iterations\n", s.index,
+                s.packets, total > 0 ? 100.0 * double(s.busy_cycles) / total : 0.0,
+                total > 0 ? 100.0 * double(s.sleep_cycles) / total : 0.0, s.iterations);
   }
   return 0;
 }

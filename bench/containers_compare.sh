@@ -8,10 +8,9 @@
 # Containers keep the kernel's default offloads (as docker's do). Measurements come from
 # /work/shared/tools/peers.sh (`peers.sh linuxbridge`, `peers.sh measure`): iperf3 TCP Gbit/s
 # (1 stream), iperf3 64-byte UDP pps, ping -i 0.01 RTT; median of REPS runs of DUR seconds.
-# Rows: the Linux bridge; the switch with its Datapath PMD thread (busy polling, as shipped);
-# the same with the ports yielding the CPU on empty bursts (afpacket_fwd --yield); the same
-# datapath iterations sleeping in poll() on the ports' sockets when idle (afpacket_fwd
-# --idle-sleep, a prototype of an idle-sleeping PMD). On a shared machine run it under
+# Rows: the Linux bridge; the switch as shipped (Datapath PMD with adaptive sleep: poll() on the
+# ports' sockets after 300 us without a frame); the PMD busy polling (afpacket_fwd --busy-poll);
+# busy polling with the ports yielding the CPU on empty bursts (--busy-poll --yield). On a shared machine run it under
 # `nice -n -15` so that other work disturbs every column alike.
 # Knobs (environment): REPS=3 DUR=5 PINGS=200 TRAFGEN=0 PMD_CORE=(none) PEERS=path/to/peers.sh
 # Names used: netns lvc-ns1/lvc-ns2, veths lvc-v1h/lvc-v2h, 10.98.1.1-2/24 (peers.sh uses pb-*).
@@ -79,12 +78,12 @@ run_switch() {  # $@ = extra afpacket_fwd options; prints the measure line
   log "afpacket_fwd $* counters:"; grep -v '^EAL' "$W/fwd.out" >&2
 }
 
-log "Lite vSwitch: Datapath PMD thread (busy polling), system ports"
+log "Lite vSwitch as shipped: Datapath PMD with adaptive sleep, system ports"
 lv=$(run_switch); log "$lv"
-log "Lite vSwitch: same, ports yield the CPU on empty bursts (--yield)"
-ly=$(run_switch --yield); log "$ly"
-log "Lite vSwitch: same iterations, sleeping in poll() when idle (--idle-sleep)"
-ls=$(run_switch --idle-sleep); log "$ls"
+log "Lite vSwitch: PMD busy polling (--busy-poll)"
+lb2=$(run_switch --busy-poll); log "$lb2"
+log "Lite vSwitch: PMD busy polling, ports yield the CPU on empty bursts (--busy-poll --yield)"
+ly=$(run_switch --busy-poll --yield); log "$ly"
 
 row() {  # $1 label, $2 measure line
   local t u p
@@ -94,6 +93,6 @@ row() {  # $1 label, $2 measure line
 echo "| (ratio = x / Linux bridge) | TCP Gbit/s | ratio (>= 0.8) | UDP 64 B pps | ratio (>= 1.0) | ping us | ratio (<= 1.2) |"
 echo "|---|---|---|---|---|---|---|"
 row "Linux bridge" "$lb"
-row "Lite vSwitch, busy PMD" "$lv"
-row "Lite vSwitch, busy PMD, ports yield when empty" "$ly"
-row "Lite vSwitch, idle-sleep prototype" "$ls"
+row "Lite vSwitch as shipped (adaptive PMD sleep)" "$lv"
+row "Lite vSwitch, busy-polling PMD" "$lb2"
+row "Lite vSwitch, busy-polling PMD, ports yield when empty" "$ly"
