@@ -35,7 +35,10 @@ sw::DatapathConfig DatapathDriver::build(const Config& config, const std::set<st
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
       if (it == live_.end() || skip.count(p.name)) continue;
-      bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up});
+      // Tunnels share split-horizon group 1: what came from one never leaves by another.
+      const std::string type = effective_type(p);
+      const uint8_t group = type == "vxlan" || type == "gre" ? 1 : 0;
+      bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group});
     }
     dc.bridges.push_back(std::move(bc));
   }

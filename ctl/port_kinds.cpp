@@ -3,6 +3,7 @@
 #include "ports/afpacket_port.hpp"
 #include "ports/ethdev_port.hpp"
 #include "ports/tap_port.hpp"
+#include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -31,12 +32,27 @@ Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortC
   return std::shared_ptr<sw::Port>(std::move(port));
 }
 
+// VXLAN / GRE over the host kernel; options with Open vSwitch's names (tunnels/tunnel_config.hpp).
+PortMaker make_tunnel(tunnels::TunnelKind kind) {
+  return [kind](const PortConfig& p, const PortContext& ctx) -> Result<std::shared_ptr<sw::Port>> {
+    tunnels::TunnelConfig config;
+    if (auto err = tunnels::parse_tunnel_options(kind, p.options, config))
+      return make_error(kErrInvalid, "port " + p.name + ": " + *err);
+    std::string error;
+    auto port = tunnels::TunnelPort::open(p.name, config, ctx.pool, error);
+    if (!port) return make_error(kErrInvalid, error);
+    return std::shared_ptr<sw::Port>(std::move(port));
+  };
+}
+
 }  // namespace
 
 void register_builtin_port_kinds(PortFactory& factory) {
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
   factory.add("internal", make_internal);
+  factory.add("vxlan", make_tunnel(tunnels::TunnelKind::kVxlan));
+  factory.add("gre", make_tunnel(tunnels::TunnelKind::kGre));
 }
 
 }  // namespace lvs::ctl

@@ -1,0 +1,106 @@
+#include "tunnels/tunnel_config.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+namespace lvs::tunnels {
+namespace {
+
+std::optional<uint64_t> parse_uint(const std::string& s, uint64_t max) {
+  uint64_t v = 0;
+  const char* end = s.data() + s.size();
+  int base = 10;
+  const char* begin = s.data();
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    begin += 2;
+  }
+  auto r = std::from_chars(begin, end, v, base);
+  if (s.empty() || r.ec != std::errc() || r.ptr != end || v > max) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> parse_bool(const std::string& s) {
+  if (s == "true") return true;
+  if (s == "false") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ipv4_to_string(uint32_t be_addr) {
+  char buf[INET_ADDRSTRLEN] = {};
+  in_addr a{be_addr};
+  inet_ntop(AF_INET, &a, buf, sizeof(buf));
+  return buf;
+}
+
+std::optional<std::string> parse_tunnel_options(TunnelKind kind,
+                                                const std::map<std::string, std::string>& options,
+                                                TunnelConfig& out) {
+  out = TunnelConfig{};
+  out.kind = kind;
+  const uint64_t key_max = kind == TunnelKind::kVxlan ? 0xffffff : 0xffffffff;
+  std::optional<uint32_t> key, in_key, out_key;
+  bool have_remote = false;
+  for (const auto& [name, value] : options) {
+    auto bad = [&](const std::string& why) {
+      return "options:" + name + " \"" + value + "\" " + why;
+    };
+    if (name == "remote_ip" || name == "local_ip") {
+      in_addr a{};
+      if (inet_pton(AF_INET, value.c_str(), &a) != 1) return bad("is not an IPv4 address");
+      if (name == "remote_ip") {
+        if (a.s_addr == 0 || a.s_addr == INADDR_BROADCAST) return bad("is not a unicast address");
+        out.remote_ip = a.s_addr;
+        have_remote = true;
+      } else {
+        out.local_ip = a.s_addr;
+      }
+    } else if (name == "key" || name == "in_key" || name == "out_key") {
+      if (value == "flow") return bad("is not supported (flow-based keys need flows)");
+      auto v = parse_uint(value, key_max);
+      if (!v) return bad("is not in 0.." + std::to_string(key_max));
+      (name == "key" ? key : name == "in_key" ? in_key : out_key) = static_cast<uint32_t>(*v);
+    } else if (name == "dst_port") {
+      if (kind != TunnelKind::kVxlan) return bad("applies to vxlan only");
+      auto v = parse_uint(value, 65535);
+      if (!v || *v == 0) return bad("is not a UDP port (1..65535)");
+      out.dst_port = static_cast<uint16_t>(*v);
+    } else if (name == "ttl") {
+      if (value == "inherit") {
+        out.ttl_inherit = true;
+      } else {
+        auto v = parse_uint(value, 255);
+        if (!v || *v == 0) return bad("is not a TTL (1..255 or inherit)");
+        out.ttl = static_cast<uint8_t>(*v);
+      }
+    } else if (name == "tos") {
+      if (value == "inherit") {
+        out.tos_inherit = true;
+      } else {
+        auto v = parse_uint(value, 255);
+        if (!v) return bad("is not a TOS (0..255 or inherit)");
+        out.tos = static_cast<uint8_t>(*v);
+      }
+    } else if (name == "df_default" || name == "csum") {
+      auto v = parse_bool(value);
+      if (!v) return bad("is not true or false");
+      (name == "df_default" ? out.df : out.csum) = *v;
+    } else if (name == "underlay") {
+      if (value != "kernel") return bad("is not supported (only underlay=kernel is implemented)");
+    } else {
+      return "unknown option \"" + name +
+             "\" (known: remote_ip, local_ip, key, in_key, out_key, dst_port, ttl, tos, "
+             "df_default, csum, underlay)";
+    }
+  }
+  if (!have_remote) return std::string("options:remote_ip is required");
+  out.in_key = in_key.value_or(key.value_or(0));
+  out.out_key = out_key ? out_key : key;
+  if (kind == TunnelKind::kVxlan && !out.out_key) out.out_key = 0;
+  return std::nullopt;
+}
+
+}  // namespace lvs::tunnels

@@ -1,0 +1,38 @@
+#pragma once
+// A tunnel port's settings, read from Interface options with Open vSwitch's names:
+//   remote_ip (required), local_ip, key / in_key / out_key, dst_port (VXLAN), ttl (N or inherit),
+//   tos (N or inherit), df_default (true|false), csum (true|false).
+// Defaults as in OVS: ttl 64, tos 0, df_default true, csum false, VXLAN VNI 0, dst_port 4789,
+// GRE without a key header (received keyless packets count as key 0).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace lvs::tunnels {
+
+enum class TunnelKind : uint8_t { kVxlan, kGre };
+
+struct TunnelConfig {
+  TunnelKind kind = TunnelKind::kVxlan;
+  uint32_t remote_ip = 0;  // network byte order
+  uint32_t local_ip = 0;   // network byte order; 0: any local address, chosen by the routes
+  uint32_t in_key = 0;     // VNI or GRE key expected on receive
+  std::optional<uint32_t> out_key;  // sent key; VXLAN always sends one (default 0)
+  uint16_t dst_port = 4789;
+  uint8_t ttl = 64;
+  bool ttl_inherit = false;
+  uint8_t tos = 0;
+  bool tos_inherit = false;
+  bool df = true;
+  bool csum = false;
+};
+
+// Parses `options`; returns an error naming the offending option, or nullopt.
+std::optional<std::string> parse_tunnel_options(TunnelKind kind,
+                                                const std::map<std::string, std::string>& options,
+                                                TunnelConfig& out);
+
+std::string ipv4_to_string(uint32_t be_addr);
+
+}  // namespace lvs::tunnels

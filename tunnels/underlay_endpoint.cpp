@@ -1,0 +1,286 @@
+#include "tunnels/underlay_endpoint.hpp"
+
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <netinet/ip.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "tunnels/gre_header.hpp"
+#include "tunnels/vxlan_header.hpp"
+
+namespace lvs::tunnels {
+namespace {
+
+constexpr int kRcvBuf = 8 << 20;
+constexpr int kSndBuf = 4 << 20;
+
+bool set_int(int fd, int level, int opt, int value) {
+  return setsockopt(fd, level, opt, &value, sizeof(value)) == 0;
+}
+
+void set_buffers(int fd) {
+  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf)) set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf)) set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+}
+
+// A socket that only sends must not queue copies of every received packet of its protocol.
+bool drop_all_input(int fd) {
+  sock_filter code[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+  sock_fprog prog{1, code};
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == 0;
+}
+
+uint64_t flow_key(uint32_t remote, uint32_t key) {
+  return static_cast<uint64_t>(remote) << 32 | key;
+}
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>>& registry() {
+  static std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>> r;
+  return r;
+}
+
+}  // namespace
+
+std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& key, rte_mempool* pool,
+                                                            std::string& error) {
+  std::lock_guard lock(registry_mutex());
+  auto& r = registry();
+  if (auto it = r.find(key); it != r.end())
+    if (auto ep = it->second.lock()) return ep;
+  if (pool == nullptr) {
+    error = "no mempool for the tunnel endpoint";
+    return nullptr;
+  }
+  auto ep = std::shared_ptr<UnderlayEndpoint>(new UnderlayEndpoint(key, pool));
+  if (!ep->open_sockets(error)) return nullptr;
+  r[key] = ep;
+  return ep;
+}
+
+UnderlayEndpoint::UnderlayEndpoint(const Key& key, rte_mempool* pool)
+    : key_(key), pool_(pool), rx_(sw::kBurst) {}
+
+UnderlayEndpoint::~UnderlayEndpoint() {
+  if (rx_fd_ >= 0) close(rx_fd_);
+  for (int fd : tx_fd_)
+    if (fd >= 0 && fd != rx_fd_) close(fd);
+  for (RxSlot& s : rx_)
+    for (rte_mbuf*& m : s.segs)
+      if (m != nullptr) rte_pktmbuf_free(m);
+}
+
+bool UnderlayEndpoint::open_sockets(std::string& error) {
+  auto fail = [&](const std::string& what) {
+    error = describe() + ": " + what + ": " + std::strerror(errno);
+    return false;
+  };
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = key_.local_ip;
+  const int proto = key_.kind == TunnelKind::kVxlan ? int{IPPROTO_UDP} : int{kIpProtoGre};
+  if (key_.kind == TunnelKind::kVxlan) {
+    rx_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (rx_fd_ < 0) return fail("UDP socket");
+    local.sin_port = htons(key_.port);
+    if (bind(rx_fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+      return fail("bind UDP port " + std::to_string(key_.port));
+    local.sin_port = 0;
+  } else {
+    rx_fd_ = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    if (rx_fd_ < 0) return fail("raw GRE socket");
+    // A bound raw socket only sees packets addressed to local_ip.
+    if (key_.local_ip && bind(rx_fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+      return fail("bind");
+  }
+  set_buffers(rx_fd_);
+  for (int df = 0; df < 2; ++df) {
+    int fd;
+    if (key_.kind == TunnelKind::kGre && df == 1) {
+      fd = rx_fd_;
+    } else {
+      fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+      if (fd < 0) return fail("raw send socket");
+      tx_fd_[df] = fd;
+      if (!drop_all_input(fd)) return fail("SO_ATTACH_FILTER");
+      if (key_.local_ip && bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+        return fail("bind");
+      set_buffers(fd);
+    }
+    tx_fd_[df] = fd;
+    if (!set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT))
+      return fail("IP_MTU_DISCOVER");
+  }
+  segs_per_slot_ = ports::segments_per_frame(pool_);
+  if (segs_per_slot_ == 0) {
+    error = "mbufs of the pool are too small for 64 KiB packets";
+    return false;
+  }
+  for (unsigned i = 0; i < sw::kBurst; ++i) {
+    msghdr& h = rx_msgs_[i].msg_hdr;
+    h.msg_iov = rx_[i].iov.data();
+    h.msg_iovlen = segs_per_slot_;
+    h.msg_name = &rx_[i].from;
+  }
+  return true;
+}
+
+std::string UnderlayEndpoint::describe() const {
+  std::string s = key_.kind == TunnelKind::kVxlan ? "vxlan " : "gre ";
+  s += key_.local_ip ? ipv4_to_string(key_.local_ip) : "*";
+  if (key_.kind == TunnelKind::kVxlan) s += ":" + std::to_string(key_.port);
+  return s;
+}
+
+bool UnderlayEndpoint::attach(uint32_t remote_ip, uint32_t key, rte_ring* ring,
+                              sw::PortStats* stats, std::string& error) {
+  std::lock_guard lock(mutex_);
+  if (!flows_.emplace(flow_key(remote_ip, key), Flow{ring, stats}).second) {
+    error = describe() + ": another tunnel port already has remote_ip " + ipv4_to_string(remote_ip) +
+            " and key " + std::to_string(key);
+    return false;
+  }
+  remotes_.emplace(remote_ip, stats);
+  return true;
+}
+
+void UnderlayEndpoint::detach(uint32_t remote_ip, uint32_t key) {
+  std::lock_guard lock(mutex_);
+  flows_.erase(flow_key(remote_ip, key));
+  remotes_.erase(remote_ip);
+  for (const auto& [k, f] : flows_)  // another port with that remote takes over its counting
+    if (static_cast<uint32_t>(k >> 32) == remote_ip) remotes_.emplace(remote_ip, f.stats);
+}
+
+sw::PortStats* UnderlayEndpoint::stats_for_remote(uint32_t remote) const {
+  auto it = remotes_.find(remote);
+  return it == remotes_.end() ? nullptr : it->second;
+}
+
+EndpointCounters UnderlayEndpoint::counters() const {
+  EndpointCounters c;
+  c.rx_packets = counters_.rx_packets.load(std::memory_order_relaxed);
+  c.malformed = counters_.malformed.load(std::memory_order_relaxed);
+  c.no_tunnel = counters_.no_tunnel.load(std::memory_order_relaxed);
+  c.ring_full = counters_.ring_full.load(std::memory_order_relaxed);
+  c.rx_no_mbuf = counters_.rx_no_mbuf.load(std::memory_order_relaxed);
+  return c;
+}
+
+bool UnderlayEndpoint::stock_slots() {
+  unsigned missing = 0;
+  for (RxSlot& s : rx_)
+    for (unsigned i = 0; i < segs_per_slot_; ++i) missing += s.segs[i] == nullptr;
+  if (missing == 0) return true;
+  rte_mbuf* fresh[sw::kBurst * ports::kMaxFrameSegs];
+  if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
+  unsigned k = 0;
+  for (RxSlot& s : rx_)
+    for (unsigned i = 0; i < segs_per_slot_; ++i)
+      if (s.segs[i] == nullptr) {
+        s.segs[i] = fresh[k++];
+        ports::arm_segment(s.segs[i], i, s.iov[i]);
+      }
+  return true;
+}
+
+DecapStatus UnderlayEndpoint::decap(TunnelKind kind, rte_mbuf* m, uint32_t& key) {
+  const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t seg_len = m->data_len;
+  uint32_t strip = 0;
+  if (kind == TunnelKind::kVxlan) {
+    if (auto st = parse_vxlan_header(p, seg_len, key); st != DecapStatus::kOk) return st;
+    strip = kVxlanHeaderLen;
+  } else {
+    if (seg_len < 20) return DecapStatus::kTruncated;
+    const uint32_t ihl = (p[0] & 0xf) * 4u;
+    if ((p[0] >> 4) != 4 || ihl < 20 || p[9] != kIpProtoGre) return DecapStatus::kBadFlags;
+    if (seg_len < ihl) return DecapStatus::kTruncated;
+    GreInfo gre;
+    if (auto st = parse_gre_header(p + ihl, seg_len - ihl, gre); st != DecapStatus::kOk) return st;
+    if (gre.has_csum) {
+      uint16_t sum = 0;
+      if (rte_raw_cksum_mbuf(m, ihl, m->pkt_len - ihl, &sum) != 0 || sum != 0xffff)
+        return DecapStatus::kBadChecksum;
+    }
+    key = gre.key;
+    strip = ihl + static_cast<uint32_t>(gre.header_len);
+  }
+  if (m->pkt_len < strip + 14 || m->data_len < strip) return DecapStatus::kTruncated;
+  rte_pktmbuf_adj(m, static_cast<uint16_t>(strip));
+  return DecapStatus::kOk;
+}
+
+void UnderlayEndpoint::note_unknown(uint32_t remote, uint32_t key) {
+  // At most one line per 10 s: the counters tell how many, the line tells from where.
+  const uint64_t now = rte_rdtsc();
+  if (last_log_tsc_ != 0 && now - last_log_tsc_ < 10 * rte_get_tsc_hz()) return;
+  last_log_tsc_ = now;
+  std::fprintf(stderr, "tunnel endpoint %s: dropped packets for no tunnel port (last: remote %s key %u; %llu so far)\n",
+               describe().c_str(), ipv4_to_string(remote).c_str(), key,
+               static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
+}
+
+unsigned UnderlayEndpoint::poll() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return 0;
+  if (__builtin_expect(!stock_slots(), 0)) {
+    counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
+  for (auto& mm : rx_msgs_) {
+    mm.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    mm.msg_hdr.msg_flags = 0;
+  }
+  const int r = recvmmsg(rx_fd_, rx_msgs_.data(), sw::kBurst, MSG_DONTWAIT, nullptr);
+  if (r <= 0) return 0;
+  uint64_t malformed = 0, unknown = 0, full = 0;
+  for (int i = 0; i < r; ++i) {
+    RxSlot& slot = rx_[i];
+    const uint32_t remote = slot.from.sin_addr.s_addr;
+    const uint32_t len = rx_msgs_[i].msg_len;
+    if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
+      ++malformed;  // the slot keeps its mbufs
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
+      continue;
+    }
+    rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
+    uint32_t key = 0;
+    if (__builtin_expect(decap(key_.kind, m, key) != DecapStatus::kOk, 0)) {
+      ++malformed;
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    auto it = flows_.find(flow_key(remote, key));
+    if (__builtin_expect(it == flows_.end(), 0)) {
+      ++unknown;
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoTunnel, 1);
+      note_unknown(remote, key);
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    if (__builtin_expect(rte_ring_sp_enqueue(it->second.ring, m) != 0, 0)) {
+      ++full;
+      it->second.stats->add_drop(sw::DropReason::kNoBuffer, 1);
+      rte_pktmbuf_free(m);
+    }
+  }
+  counters_.rx_packets.fetch_add(static_cast<uint64_t>(r), std::memory_order_relaxed);
+  if (malformed) counters_.malformed.fetch_add(malformed, std::memory_order_relaxed);
+  if (unknown) counters_.no_tunnel.fetch_add(unknown, std::memory_order_relaxed);
+  if (full) counters_.ring_full.fetch_add(full, std::memory_order_relaxed);
+  return static_cast<unsigned>(r);
+}
+
+}  // namespace lvs::tunnels

@@ -1,0 +1,126 @@
+#pragma once
+// The host-kernel underlay of tunnel ports: the sockets one local tunnel endpoint uses, shared
+// by every tunnel port with that endpoint, and the demultiplexer that hands received packets to
+// the right port.
+//
+// VXLAN (local_ip, dst_port): a UDP socket bound to it receives; raw IPPROTO_UDP sockets send,
+//   because the outer UDP source port is per inner flow (a UDP socket would pin it) -- the kernel
+//   still adds the IP header, routes, fragments (df_default=false) or refuses (EMSGSIZE).
+// GRE (local_ip): one raw IPPROTO_GRE socket receives (the IP header included) and sends.
+// Sockets that only send drop everything they would receive with a one-instruction BPF filter.
+// There are two sending sockets, DF set and DF clear (IP_MTU_DISCOVER is per socket); TTL and TOS
+// go per message in control messages, since ports with different settings share the socket.
+//
+// Receive: whichever port's rx_burst finds its ring empty calls poll(): one recvmmsg of up to a
+// burst, each packet checked and stripped, then queued to the ring of the port registered for
+// (source address, VNI / key). Only one thread polls at a time (try-lock; the others return at
+// once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
+// remote address when there is one (so `vsctl` shows them), else on the endpoint.
+//
+// Lifetime: ports hold the endpoint (shared_ptr); the registry holds weak references, so the
+// sockets close when the last port using them goes.
+#include <netinet/in.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ports/kernel_frame.hpp"
+#include "switch/port.hpp"
+#include "switch/types.hpp"
+#include "tunnels/decap_status.hpp"
+#include "tunnels/tunnel_config.hpp"
+
+namespace lvs::tunnels {
+
+struct EndpointCounters {
+  uint64_t rx_packets = 0;    // tunnel packets read from the socket
+  uint64_t malformed = 0;     // bad outer / tunnel header, truncated, bad checksum
+  uint64_t no_tunnel = 0;     // (remote, key) of no port
+  uint64_t ring_full = 0;     // the port's receive ring was full
+  uint64_t rx_no_mbuf = 0;    // polls cut short for want of mbufs
+};
+
+class UnderlayEndpoint {
+ public:
+  struct Key {
+    TunnelKind kind;
+    uint32_t local_ip;  // network order
+    uint16_t port;      // VXLAN dst_port, 0 for GRE
+    auto operator<=>(const Key&) const = default;
+  };
+
+  // The endpoint for `key`, opened on first use. nullptr and `error` when the sockets fail
+  // (address not local, port taken by someone else, no permission for raw sockets).
+  static std::shared_ptr<UnderlayEndpoint> acquire(const Key& key, rte_mempool* pool,
+                                                   std::string& error);
+  ~UnderlayEndpoint();
+  UnderlayEndpoint(const UnderlayEndpoint&) = delete;
+  UnderlayEndpoint& operator=(const UnderlayEndpoint&) = delete;
+
+  // Routes packets from (remote_ip, key) to `ring`; drops on that flow are counted on `stats`.
+  // Fails when another port already has that (remote_ip, key).
+  bool attach(uint32_t remote_ip, uint32_t key, rte_ring* ring, sw::PortStats* stats,
+              std::string& error);
+  void detach(uint32_t remote_ip, uint32_t key);
+
+  // Reads up to one burst from the socket into the ports' rings (returns at once when another
+  // thread is doing it). Returns how many packets were read.
+  unsigned poll();
+
+  int tx_fd(bool df) const { return tx_fd_[df ? 1 : 0]; }
+  int rx_fd() const { return rx_fd_; }
+  const Key& key() const { return key_; }
+  EndpointCounters counters() const;
+  std::string describe() const;  // "vxlan 10.0.0.1:4789"
+
+  // Decapsulates one received packet in place (m holds the UDP payload for VXLAN, the IP packet
+  // for GRE). Returns kOk with the key and the inner frame left in m. Public for tests.
+  static DecapStatus decap(TunnelKind kind, rte_mbuf* m, uint32_t& key);
+
+ private:
+  struct Flow {
+    rte_ring* ring;
+    sw::PortStats* stats;
+  };
+  struct RxSlot {
+    std::array<rte_mbuf*, ports::kMaxFrameSegs> segs{};
+    std::array<iovec, ports::kMaxFrameSegs> iov{};
+    sockaddr_in from{};
+  };
+
+  UnderlayEndpoint(const Key& key, rte_mempool* pool);
+  bool open_sockets(std::string& error);
+  bool stock_slots();
+  sw::PortStats* stats_for_remote(uint32_t remote) const;
+  void note_unknown(uint32_t remote, uint32_t key);
+
+  Key key_;
+  rte_mempool* pool_;
+  int rx_fd_ = -1;
+  std::array<int, 2> tx_fd_{-1, -1};  // [DF clear, DF set]
+  unsigned segs_per_slot_ = 1;
+  std::vector<RxSlot> rx_;
+  std::array<mmsghdr, sw::kBurst> rx_msgs_{};
+
+  std::mutex mutex_;  // held by poll() (try_lock) and by attach / detach
+  std::unordered_map<uint64_t, Flow> flows_;           // (remote << 32 | key)
+  std::unordered_map<uint32_t, sw::PortStats*> remotes_;  // first port per remote address
+
+  struct Atomics {
+    std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0};
+  };
+  Atomics counters_;
+  uint64_t last_log_tsc_ = 0;
+};
+
+}  // namespace lvs::tunnels
