@@ -499,6 +499,8 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
       return make_error(kErrExists, "cannot create a bridge named " + a[0] + " because a port named " + a[0] + " already exists");
     BridgeConfig b;
     b.name = a[0];
+    // ovs-vsctl's habit: every bridge has its own internal port, named after it.
+    b.ports.push_back(local_port_config(a[0]));
     c.bridges.push_back(std::move(b));
     return std::nullopt;
   }
@@ -554,6 +556,9 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
       if (b && b != *br) return not_found("bridge " + a[0] + " does not have a port " + port);
     }
     if (!b) return has("--if-exists") ? Status{} : Status{not_found("no port named " + port)};
+    if (port == b->name)
+      return invalid("cannot delete port " + port + " because it is the local port for bridge " + port +
+                     " (deleting this port requires deleting the entire bridge)");
     b->ports.erase(std::remove_if(b->ports.begin(), b->ports.end(), [&](auto& p) { return p.name == port; }),
                    b->ports.end());
     auto& macs = b->static_macs;
@@ -564,7 +569,9 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
     auto b = need_bridge(a[0]);
     if (!b) return b.error();
     std::vector<std::string> names;
-    for (const auto& p : (*b)->ports) names.push_back(p.name);
+    // As ovs-vsctl: the bridge's local port is not listed.
+    for (const auto& p : (*b)->ports)
+      if (p.name != (*b)->name) names.push_back(p.name);
     std::sort(names.begin(), names.end());
     outputs_[slot] = names;
     return std::nullopt;

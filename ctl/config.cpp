@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <set>
 
 namespace lvs::ctl {
@@ -18,10 +19,7 @@ const std::set<std::string> kVlanModes = {"access", "trunk", "native-tagged", "n
 
 Error invalid(std::string message) { return make_error(kErrInvalid, std::move(message)); }
 
-bool is_ipv4(const std::string& s) {
-  in_addr a{};
-  return inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
+bool is_ipv4(const std::string& s) { return parse_ipv4(s).has_value(); }
 
 }  // namespace
 
@@ -50,6 +48,16 @@ bool BridgeConfig::forward_bpdu() const {
   return it != other_config.end() && it->second == "true";
 }
 
+bool BridgeConfig::nat() const {
+  auto it = other_config.find(kNat);
+  return it != other_config.end() && it->second == "true";
+}
+
+const PortConfig* BridgeConfig::local_port() const {
+  const PortConfig* p = find_port(name);
+  return p && p->type == "internal" ? p : nullptr;
+}
+
 BridgeConfig* Config::find_bridge(const std::string& name) {
   for (auto& b : bridges)
     if (b.name == name) return &b;
@@ -71,8 +79,95 @@ Config default_config() {
   Config c;
   BridgeConfig br;
   br.name = "br0";
+  br.other_config[kNat] = "true";
+  PortConfig gw = local_port_config(br.name);
+  gw.options[kIpOption] = "172.17.0.1/16";
+  br.ports.push_back(std::move(gw));
   c.bridges.push_back(std::move(br));
   return c;
+}
+
+PortConfig local_port_config(const std::string& bridge) {
+  PortConfig p;
+  p.name = bridge;
+  p.type = "internal";
+  return p;
+}
+
+std::optional<uint32_t> parse_ipv4(const std::string& text) {
+  // inet_pton alone accepts only dotted quads, which is what we want (no "10.1" shorthands).
+  in_addr a{};
+  if (text.empty() || text.size() > 15 || inet_pton(AF_INET, text.c_str(), &a) != 1) return std::nullopt;
+  return ntohl(a.s_addr);
+}
+
+std::string format_ipv4(uint32_t addr) {
+  return std::to_string(addr >> 24) + "." + std::to_string((addr >> 16) & 255) + "." +
+         std::to_string((addr >> 8) & 255) + "." + std::to_string(addr & 255);
+}
+
+std::optional<Ipv4Prefix> parse_ipv4_prefix(const std::string& text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto addr = parse_ipv4(text.substr(0, slash));
+  auto prefix = parse_int(text.substr(slash + 1), 0, 32);
+  if (!addr || !prefix) return std::nullopt;
+  return Ipv4Prefix{*addr, static_cast<int>(*prefix)};
+}
+
+Result<std::vector<Ipv4Prefix>> parse_ip_list(const std::string& text) {
+  std::vector<Ipv4Prefix> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    auto p = parse_ipv4_prefix(item);
+    if (!p) return invalid("\"" + item + "\" is not ADDRESS/PREFIX (e.g. 172.17.0.1/16)");
+    out.push_back(*p);
+    pos = end + 1;
+  }
+  return out;
+}
+
+Result<PublishedPort> parse_published_port(const std::string& text) {
+  PublishedPort p;
+  std::string ports = text;
+  if (const size_t slash = text.find('/'); slash != std::string::npos) {
+    p.proto = text.substr(slash + 1);
+    ports = text.substr(0, slash);
+    if (p.proto != "tcp" && p.proto != "udp")
+      return invalid("publish \"" + text + "\": protocol \"" + p.proto + "\" is not tcp or udp");
+  }
+  const size_t colon = ports.find(':');
+  if (colon == std::string::npos)
+    return invalid("publish \"" + text + "\" is not HOSTPORT:CONTAINERPORT[/tcp|udp]");
+  auto h = parse_int(ports.substr(0, colon), 1, 65535);
+  auto c = parse_int(ports.substr(colon + 1), 1, 65535);
+  if (!h) return invalid("publish \"" + text + "\": host port \"" + ports.substr(0, colon) + "\" is not in 1..65535");
+  if (!c) return invalid("publish \"" + text + "\": container port \"" + ports.substr(colon + 1) + "\" is not in 1..65535");
+  p.host_port = static_cast<int>(*h);
+  p.container_port = static_cast<int>(*c);
+  return p;
+}
+
+Result<std::vector<PublishedPort>> parse_publish_list(const std::string& text) {
+  std::vector<PublishedPort> out;
+  if (text.empty()) return out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    auto p = parse_published_port(text.substr(pos, end - pos));
+    if (!p) return p.error();
+    out.push_back(*p);
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string format_published_port(const PublishedPort& p) {
+  return std::to_string(p.host_port) + ":" + std::to_string(p.container_port) + "/" + p.proto;
 }
 
 bool is_known_port_type(const std::string& type) { return kPortTypes.count(type) > 0; }
@@ -134,6 +229,20 @@ Status validate_port(const PortConfig& p) {
   if (p.mtu_request && (*p.mtu_request < 68 || *p.mtu_request > 65535))
     return invalid(at + "mtu_request " + std::to_string(*p.mtu_request) + " is not in 68..65535");
   const std::string type = effective_type(p);
+  if (auto it = p.options.find(kIpOption); it != p.options.end()) {
+    if (type != "internal") return invalid(at + "options:ip is only for internal ports");
+    auto list = parse_ip_list(it->second);
+    if (!list) return invalid(at + "options:ip " + list.error().message);
+  }
+  if (auto it = p.external_ids.find(kContainerIp); it != p.external_ids.end())
+    if (!parse_ipv4_prefix(it->second))
+      return invalid(at + "external_ids:container_ip \"" + it->second + "\" is not ADDRESS/PREFIX");
+  if (auto it = p.external_ids.find(kPublish); it != p.external_ids.end()) {
+    auto list = parse_publish_list(it->second);
+    if (!list) return invalid(at + "external_ids:" + list.error().message);
+    if (!list->empty() && !p.external_ids.count(kContainerIp))
+      return invalid(at + "external_ids:publish needs external_ids:container_ip (the DNAT target)");
+  }
   if (type == "dpdk") {
     auto it = p.options.find("dpdk-devargs");
     if (it == p.options.end() || it->second.empty())
@@ -167,12 +276,12 @@ Status validate_bridge(const BridgeConfig& b) {
       if (!parse_int(value, kMinTableSize, kMaxTableSize))
         return invalid(at + "other_config:mac-table-size \"" + value + "\" is not in " +
                        std::to_string(kMinTableSize) + ".." + std::to_string(kMaxTableSize));
-    } else if (key == kForwardBpdu) {
+    } else if (key == kForwardBpdu || key == kNat) {
       if (value != "true" && value != "false")
-        return invalid(at + "other_config:forward-bpdu \"" + value + "\" is not true or false");
+        return invalid(at + "other_config:" + key + " \"" + value + "\" is not true or false");
     } else {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu)");
+                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu, nat)");
     }
   }
   std::set<std::string> names;
@@ -198,6 +307,18 @@ Status validate_bridge(const BridgeConfig& b) {
 
 Status validate(const Config& c) {
   std::set<std::string> bridges, ports;
+  // A host port is published once per protocol (the kernel could DNAT it to only one place).
+  std::map<std::pair<int, std::string>, std::string> published;
+  for (const auto& b : c.bridges)
+    for (const auto& p : b.ports)
+      if (auto it = p.external_ids.find(kPublish); it != p.external_ids.end())
+        if (auto list = parse_publish_list(it->second))
+          for (const auto& pp : *list) {
+            auto [at, fresh] = published.emplace(std::make_pair(pp.host_port, pp.proto), p.name);
+            if (!fresh)
+              return invalid("port " + p.name + ": host port " + std::to_string(pp.host_port) + "/" +
+                             pp.proto + " is already published by port " + at->second);
+          }
   for (const auto& b : c.bridges) {
     if (auto e = validate_bridge(b)) return e;
     if (!bridges.insert(b.name).second) return invalid("bridge " + b.name + " given twice");

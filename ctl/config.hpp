@@ -17,6 +17,18 @@ inline constexpr int kSchemaVersion = 1;
 inline constexpr const char* kMacAgingTime = "mac-aging-time";
 inline constexpr const char* kMacTableSize = "mac-table-size";
 inline constexpr const char* kForwardBpdu = "forward-bpdu";
+// "true": docker0's NAT for this bridge (outbound masquerade of its internal ports' subnets, IP
+// forwarding, published ports). Default false; the embedded br0 sets it (nat_rules.hpp).
+inline constexpr const char* kNat = "nat";
+// Interface options:ip of an internal port: "ADDR/PREFIX[,ADDR/PREFIX...]" set on its host
+// interface (br0's is 172.17.0.1/16, docker0's role).
+inline constexpr const char* kIpOption = "ip";
+// Port external_ids written by vsattach and read by the switch (NAT, vsattach --gc/--detach).
+inline constexpr const char* kContainerId = "container_id";        // as the user named it
+inline constexpr const char* kContainerIface = "container_iface";  // eth1
+inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME, pid:N, docker:ID
+inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
+inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
 inline constexpr uint32_t kMinAging = 15, kMaxAging = 3600, kDefaultAging = 300;
 inline constexpr uint32_t kMinTableSize = 16, kMaxTableSize = 4'194'304, kDefaultTableSize = 8192;
 // Kernel interface names (and so our port and bridge names) fit IFNAMSIZ.
@@ -57,6 +69,9 @@ struct BridgeConfig {
   uint32_t mac_aging_time() const;  // validated value or default
   uint32_t mac_table_size() const;
   bool forward_bpdu() const;
+  bool nat() const;
+  // The bridge's own internal port (named after it, as ovs-vsctl add-br makes it), or nullptr.
+  const PortConfig* local_port() const;
 };
 
 struct Config {
@@ -70,9 +85,39 @@ struct Config {
   const BridgeConfig* bridge_of_port(const std::string& port) const;
 };
 
-// First start without a database: bridge br0 (its internal gateway port arrives with the
-// container-ports work).
+// First start without a database: bridge br0 with its internal port br0 carrying
+// 172.17.0.1/16 and NAT on (docker0's role).
 Config default_config();
+// The bridge-local internal port add-br creates: named after the bridge, type internal.
+PortConfig local_port_config(const std::string& bridge);
+
+// "10.77.0.1/24" -> address and prefix; nullopt unless a dotted quad and a prefix in 0..32.
+struct Ipv4Prefix {
+  uint32_t addr = 0;  // host order
+  int prefix = 0;
+  uint32_t network() const { return prefix == 0 ? 0 : addr & (~0u << (32 - prefix)); }
+  bool contains(uint32_t a) const {
+    return prefix == 0 || ((a ^ addr) & (~0u << (32 - prefix))) == 0;
+  }
+  bool operator==(const Ipv4Prefix&) const = default;
+};
+std::optional<Ipv4Prefix> parse_ipv4_prefix(const std::string& text);
+std::optional<uint32_t> parse_ipv4(const std::string& text);  // host order
+std::string format_ipv4(uint32_t addr);                        // host order -> dotted quad
+// options:ip of an internal port (comma-separated prefixes), or an error naming the bad word.
+Result<std::vector<Ipv4Prefix>> parse_ip_list(const std::string& text);
+
+// One published port: HOSTPORT:CONTAINERPORT[/tcp|udp].
+struct PublishedPort {
+  int host_port = 0;
+  int container_port = 0;
+  std::string proto = "tcp";
+  bool operator==(const PublishedPort&) const = default;
+};
+Result<PublishedPort> parse_published_port(const std::string& text);
+// external_ids:publish: comma-separated list.
+Result<std::vector<PublishedPort>> parse_publish_list(const std::string& text);
+std::string format_published_port(const PublishedPort& p);
 
 // Known port types; "" means system (OVS's default: the existing kernel interface NAME).
 bool is_known_port_type(const std::string& type);

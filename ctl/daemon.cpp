@@ -19,6 +19,8 @@
 #include "ctl/database.hpp"
 #include "ctl/datapath_driver.hpp"
 #include "ctl/log.hpp"
+#include "ctl/nat_rules.hpp"
+#include "ctl/nftables.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/service.hpp"
 #include "dpdk/eal.hpp"
@@ -166,7 +168,33 @@ int run_daemon(const DaemonOptions& o) {
     if (auto e = driver.commit(config)) return fail(e->message);
     datapath.start();
 
-    Service service(config, o.db_path, [&](const Config& c) { return driver.commit(c); }, &driver);
+    // NAT follows the configuration (nat_rules.hpp); the script last applied spares a netfilter
+    // transaction when a change does not touch NAT.
+    std::string nat_applied;
+    auto apply_nat = [&](const Config& c) -> Status {
+      std::string script = nat_ruleset(c);
+      if (script == nat_applied) return std::nullopt;
+      if (nat_needs_forwarding(c))
+        if (auto e = enable_ip_forward()) return e;
+      if (auto e = run_nft(script)) return e;
+      nat_applied = std::move(script);
+      return std::nullopt;
+    };
+    // Switching works without netfilter: a host without nf_tables still gets its bridges.
+    if (auto e = apply_nat(config)) log_error(e->message);
+
+    Service* service_ptr = nullptr;
+    auto commit = [&](const Config& c) -> Status {
+      // NAT first: an nft transaction is all-or-nothing, so a refusal leaves everything as it was.
+      if (auto e = apply_nat(c)) return e;
+      if (auto e = driver.commit(c)) {
+        if (service_ptr) apply_nat(service_ptr->config());
+        return e;
+      }
+      return std::nullopt;
+    };
+    Service service(config, o.db_path, commit, &driver);
+    service_ptr = &service;
     ControlServer server([&](const nlohmann::json& req) { return service.handle(req); });
     if (auto e = server.listen(o.socket_path)) {
       datapath.stop();
@@ -207,6 +235,9 @@ int run_daemon(const DaemonOptions& o) {
     server.close();
     datapath.stop();
     driver.shutdown();
+    // What the switch owns goes with it (the internal ports just did); a restart puts it back.
+    if (!nat_applied.empty())
+      if (auto e = run_nft(nat_ruleset(Config{}))) log_warn(e->message);
     if (pidfile_written) ::unlink(o.pidfile.c_str());
   }
   rte_mempool_free(pool);

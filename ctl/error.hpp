@@ -18,6 +18,7 @@ inline constexpr const char* kErrTooLarge = "too_large";     // request over the
 inline constexpr const char* kErrUnknownMethod = "unknown_method";
 inline constexpr const char* kErrIo = "io";                  // database file could not be written
 inline constexpr const char* kErrDatapath = "datapath";      // the datapath refused the snapshot
+inline constexpr const char* kErrNat = "nat";                // the host's netfilter refused the rules
 
 struct Error {
   std::string code;

@@ -29,6 +29,12 @@ Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortC
   std::string error;
   auto port = ports::TapPort::create(p.name, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
+  // options:ip (validated by config.cpp): the host's address on the bridge, e.g. br0's gateway.
+  if (auto ip = p.options.find(kIpOption); ip != p.options.end())
+    if (auto list = parse_ip_list(ip->second))
+      for (const auto& a : *list)
+        if (auto e = port->add_ipv4(format_ipv4(a.addr) + "/" + std::to_string(a.prefix)); !e.empty())
+          return make_error(kErrInvalid, "port " + p.name + ": options:ip: " + e);
   return std::shared_ptr<sw::Port>(std::move(port));
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake pkg-config g++
-  libdpdk-dev libnl-3-dev libnl-route-3-dev libboost-program-options-dev nlohmann-json3-dev
+  libdpdk-dev libnl-3-dev libnl-route-3-dev libnftables-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run: DPDK runtime; dpdk-dev carries dpdk-testpmd (the benchmarks' reference)
   dpdk dpdk-dev iproute2 nftables

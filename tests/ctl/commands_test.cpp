@@ -71,6 +71,11 @@ TEST_F(CommandsTest, AddPortWithColumnsAndShow) {
   runtime.states["gre0"].error = "port kind gre not available";
   EXPECT_EQ(vsctl("show"),
             "    Bridge br0\n"
+            "        other_config: {nat=\"true\"}\n"
+            "        Port br0\n"
+            "            Interface br0\n"
+            "                type: internal\n"
+            "                options: {ip=\"172.17.0.1/16\"}\n"
             "        Port p1\n"
             "            tag: 10\n"
             "            Interface p1\n"
@@ -156,8 +161,43 @@ TEST_F(CommandsTest, BridgeOtherConfig) {
             "ERROR: bridge br0: other_config:forward-bpdu \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set bridge br0 other_config:mac-agin-time=60"),
             "ERROR: bridge br0: unknown other_config key \"mac-agin-time\" (known: mac-aging-time, "
-            "mac-table-size, forward-bpdu)");
+            "mac-table-size, forward-bpdu, nat)");
   EXPECT_EQ(vsctl("get bridge br0 other_config:mac-aging-time"), "\"60\"\n");
+}
+
+TEST_F(CommandsTest, AddBrCreatesItsLocalInternalPortAsOvsVsctlDoes) {
+  EXPECT_EQ(vsctl("add-br br1"), "");
+  EXPECT_EQ(vsctl("get interface br1 type"), "internal\n");
+  EXPECT_EQ(vsctl("list-ports br1"), "");  // as ovs-vsctl: the local port is not listed
+  EXPECT_EQ(vsctl("port-to-br br1"), "br1\n");
+  EXPECT_EQ(vsctl("del-port br1"),
+            "ERROR: cannot delete port br1 because it is the local port for bridge br1 (deleting this "
+            "port requires deleting the entire bridge)");
+  EXPECT_EQ(vsctl("set interface br1 options:ip=10.77.0.1/24,10.78.0.1/16"), "");
+  EXPECT_EQ(vsctl("set interface br1 options:ip=10.77.0.1"),
+            "ERROR: port br1: options:ip \"10.77.0.1\" is not ADDRESS/PREFIX (e.g. 172.17.0.1/16)");
+  EXPECT_EQ(vsctl("add-port br1 p1 options:ip=10.0.0.1/8"), "ERROR: port p1: options:ip is only for internal ports");
+  EXPECT_EQ(vsctl("set bridge br1 other_config:nat=yes"),
+            "ERROR: bridge br1: other_config:nat \"yes\" is not true or false");
+  EXPECT_EQ(vsctl("del-br br1"), "");
+  EXPECT_EQ(vsctl("port-to-br br1"), "ERROR: no port named br1");
+}
+
+TEST_F(CommandsTest, DefaultBridgeHasDocker0sGatewayAndNat) {
+  EXPECT_EQ(vsctl("get interface br0 type options:ip"), "internal\n\"172.17.0.1/16\"\n");
+  EXPECT_EQ(vsctl("get bridge br0 other_config:nat"), "\"true\"\n");
+}
+
+TEST_F(CommandsTest, PublishedPortsAreValidatedAndUniquePerHost) {
+  EXPECT_EQ(vsctl("add-port br0 p1 external_ids:publish=8080:80"),
+            "ERROR: port p1: external_ids:publish needs external_ids:container_ip (the DNAT target)");
+  EXPECT_EQ(vsctl("add-port br0 p1 external_ids:container_ip=172.17.0.2/16 external_ids:publish=8080:80/sctp"),
+            "ERROR: port p1: external_ids:publish \"8080:80/sctp\": protocol \"sctp\" is not tcp or udp");
+  EXPECT_EQ(vsctl("add-port br0 p1 external_ids:container_ip=172.17.0.2/16 external_ids:publish=8080:80,53:53/udp"),
+            "");
+  EXPECT_EQ(vsctl("add-port br0 p2 external_ids:container_ip=172.17.0.3/16 external_ids:publish=8080:81"),
+            "ERROR: port p2: host port 8080/tcp is already published by port p1");
+  EXPECT_EQ(vsctl("add-port br0 p2 external_ids:container_ip=172.17.0.3/16 external_ids:publish=8080:81/udp"), "");
 }
 
 TEST_F(CommandsTest, FailingCommandInChainLeavesStateUntouched) {
@@ -233,8 +273,9 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
             "mtu_request  : []\n"
             "name         : p1\n"
             "options      : {dpdk-devargs=net_null0}\n"
-            "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_port_down=0, "
-            "drop_reserved_multicast=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
+            "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_tunnel=0, "
+            "drop_port_down=0, drop_reserved_multicast=0, drop_split_horizon=0, drop_too_big=0, "
+            "drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
             "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
             "type         : dpdk\n");
   EXPECT_EQ(vsctl("dpif/pmd-stats-show"),
