@@ -1,6 +1,7 @@
 // Starts the real vswitchd (temp socket and database, net_null DPDK ports) and drives it with the
 // real vsctl. Label "integration".
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,9 @@ class DaemonTest : public testing::Test {
       FILE* f = std::fopen(log.c_str(), "w");
       ::dup2(fileno(f), 1);
       ::dup2(fileno(f), 2);
+      // A network namespace of its own: the default br0 (a tap with 172.17.0.1/16) and its NAT
+      // table must not land on the machine running the tests.
+      if (::unshare(CLONE_NEWNET) != 0) ::_exit(126);
       ::execl(LVS_VSWITCHD, "vswitchd", "--db", db_path.c_str(), "--socket", sock_path.c_str(),
               "--pidfile", pidfile.c_str(), "--log-level", "info", nullptr);
       ::_exit(127);

@@ -1,0 +1,352 @@
+// vsattach and docker0's NAT end to end (label "integration", root): the real vswitchd runs inside
+// a network namespace that plays the host, containers are namespaces attached with the real
+// vsattach, and an "outside" namespace reaches the host over a veth. Every namespace, process and
+// file a test makes is removed by the fixture's guard, whatever the test's outcome; nothing here
+// touches the machine's own namespace (172.17/16 included).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ctl/control_client.hpp"
+#include "ctl/derived_mac.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a command line (test scaffolding only); returns the exit status, output in `out`.
+int run(const std::string& cmd, std::string* out = nullptr) {
+  std::string text;
+  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  const int st = ::pclose(f);
+  if (out) *out = text;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// A TCP server in a namespace answering each connection with the peer's address: shows whether
+// (and to what) the switch's NAT rewrote the source.
+std::string peer_echo_server(int port) {
+  return std::string(kPython) +
+         " -c \"import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+         "s.bind(('0.0.0.0'," + std::to_string(port) + "))\ns.listen(8)\nwhile True:\n"
+         " c,a=s.accept()\n c.sendall(a[0].encode())\n c.close()\"";
+}
+std::string peer_echo_client(const std::string& ip, int port) {
+  return std::string(kPython) + " -c \"import socket,time\nfor i in range(30):\n try:\n  c=socket.create_connection(('" +
+         ip + "'," + std::to_string(port) +
+         "),timeout=2)\n  break\n except OSError:\n  time.sleep(0.1)\nprint(c.recv(100).decode())\"";
+}
+
+class AttachTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    tag = "lva" + std::to_string(::getpid() % 100000);
+    host = tag + "h";
+    dir = "/tmp/" + tag;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    db = dir + "/conf.json";
+    sock = dir + "/vswitchd.sock";
+    ASSERT_EQ(add_netns(host), 0);
+    ASSERT_EQ(run("ip -n " + host + " link set lo up"), 0);
+    start_daemon();
+    ASSERT_EQ(vsctl("add-br brt -- set interface brt options:ip=10.77.0.1/24 "
+                    "-- set bridge brt other_config:nat=true"),
+              0);
+  }
+
+  // The guard: runs however the test ended (gtest always destroys the fixture).
+  void TearDown() override {
+    for (pid_t p : background) {
+      ::kill(-p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+    stop_daemon(SIGKILL);
+    for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) run("ip netns del " + *it);
+    fs::remove_all(dir);
+  }
+
+  int add_netns(const std::string& name) {
+    run("ip netns del " + name);  // a leftover of a crashed run with the same pid
+    namespaces.push_back(name);
+    return run("ip netns add " + name);
+  }
+  // A container: a namespace with lo up.
+  std::string container(const std::string& suffix) {
+    const std::string name = tag + suffix;
+    EXPECT_EQ(add_netns(name), 0);
+    run("ip -n " + name + " link set lo up");
+    return name;
+  }
+
+  void start_daemon() {
+    const std::string log = dir + "/vswitchd.log";
+    daemon = ::fork();
+    if (daemon == 0) {
+      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      const int ns = ::open(("/run/netns/" + host).c_str(), O_RDONLY);
+      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
+      ::execl(LVS_VSWITCHD, "vswitchd", "--db", db.c_str(), "--socket", sock.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ControlClient c;
+    ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
+  }
+  void stop_daemon(int sig = SIGTERM) {
+    if (daemon <= 0) return;
+    ::kill(daemon, sig);
+    ::waitpid(daemon, nullptr, 0);
+    daemon = -1;
+  }
+
+  int vsctl(const std::string& args, std::string* out = nullptr) {
+    return run(std::string(LVS_VSCTL) + " --socket " + sock + " " + args, out);
+  }
+  // vsattach runs in the host namespace, as it would on a real host.
+  int vsattach(const std::string& args, std::string* out = nullptr) {
+    std::string text;
+    const int rc = run("ip netns exec " + host + " " + LVS_VSATTACH + " --socket " + sock + " " + args, &text);
+    if (out) *out = text;
+    else if (rc != 0) std::fprintf(stderr, "vsattach %s: %s", args.c_str(), text.c_str());
+    return rc;
+  }
+  int in(const std::string& ns, const std::string& cmd, std::string* out = nullptr) {
+    return run("ip netns exec " + ns + " " + cmd, out);
+  }
+  // Started in its own process group, killed by the guard.
+  void in_background(const std::string& ns, const std::string& cmd) {
+    const pid_t p = ::fork();
+    if (p == 0) {
+      ::setpgid(0, 0);
+      const int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execl("/bin/sh", "sh", "-c", ("exec ip netns exec " + ns + " " + cmd).c_str(), nullptr);
+      ::_exit(127);
+    }
+    background.push_back(p);
+  }
+  bool ping(const std::string& ns, const std::string& ip) {
+    for (int i = 0; i < 3; ++i)
+      if (in(ns, "ping -c 1 -W 1 " + ip) == 0) return true;
+    return false;
+  }
+  std::string port_of(const std::string& ns, const std::string& ifname = "eth0") {
+    return host_veth_name(ns, "netns:" + ns, ifname);
+  }
+  std::string nat_table() {
+    std::string out;
+    return run("ip netns exec " + host + " nft list table ip lite_vswitch", &out) == 0 ? out : "";
+  }
+  // The outside world: a namespace joined to the host by a veth, 10.78.0.1 (host) / 10.78.0.2.
+  std::string outside() {
+    const std::string o = tag + "o";
+    EXPECT_EQ(add_netns(o), 0);
+    EXPECT_EQ(run("ip link add " + tag + "x netns " + host + " type veth peer name eth0 netns " + o), 0);
+    EXPECT_EQ(run("ip -n " + host + " addr add 10.78.0.1/24 dev " + tag + "x"), 0);
+    EXPECT_EQ(run("ip -n " + host + " link set " + tag + "x up"), 0);
+    EXPECT_EQ(run("ip -n " + o + " addr add 10.78.0.2/24 dev eth0"), 0);
+    EXPECT_EQ(run("ip -n " + o + " link set eth0 up"), 0);
+    EXPECT_EQ(run("ip -n " + o + " link set lo up"), 0);
+    return o;
+  }
+
+  std::string tag, host, dir, db, sock;
+  pid_t daemon = -1;
+  std::vector<std::string> namespaces;
+  std::vector<pid_t> background;
+};
+
+TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffloadsOn) {
+  const std::string c1 = container("c1"), c2 = container("c2");
+  std::string out;
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 U:" + c1, &out), 0) << out;
+  EXPECT_EQ(out, "attached " + c1 + " eth0 10.77.0.2/24 to brt as port " + port_of(c1) +
+                     ", default via 10.77.0.1\n");
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24 --mtu 1400"), 0);
+
+  // pipework's container view: eth0 (the container had only lo), the address, the gateway.
+  ASSERT_EQ(in(c1, "ip -o -4 addr show dev eth0", &out), 0);
+  EXPECT_NE(out.find("10.77.0.2/24"), std::string::npos) << out;
+  ASSERT_EQ(in(c1, "ip route show default", &out), 0);
+  EXPECT_EQ(out, "default via 10.77.0.1 dev eth0 \n");
+  ASSERT_EQ(in(c1, "cat /sys/class/net/eth0/address", &out), 0);
+  EXPECT_EQ(out, *derived_mac("U:" + c1) + "\n");
+  ASSERT_EQ(in(c2, "cat /sys/class/net/eth0/mtu", &out), 0);
+  EXPECT_EQ(out, "1400\n");
+  // Offloads stay on (the system port kind carries virtio-net headers).
+  ASSERT_EQ(in(c1, "ethtool -k eth0", &out), 0);
+  EXPECT_NE(out.find("tcp-segmentation-offload: on"), std::string::npos) << out;
+
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+  EXPECT_TRUE(ping(c2, "10.77.0.2"));
+  EXPECT_TRUE(ping(c1, "10.77.0.1"));  // the bridge's internal port, in the host
+
+  // Running it again changes nothing (same port, same addresses, one port per container).
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 U:" + c1), 0);
+  ASSERT_EQ(vsctl("list-ports brt", &out), 0);
+  EXPECT_EQ(out, std::min(port_of(c1), port_of(c2)) + "\n" + std::max(port_of(c1), port_of(c2)) + "\n");
+  ASSERT_EQ(vsctl("get port " + port_of(c1) + " external_ids:container_id external_ids:container_iface", &out), 0);
+  EXPECT_EQ(out, c1 + "\neth0\n");
+
+  in_background(c2, "iperf3 -s -1 -p 5201");
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5201 -t 3 -J", &out), 0) << out;
+  const double gbps = nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  std::printf("container-to-container TCP through vswitchd: %.2f Gbit/s\n", gbps);
+  RecordProperty("tcp_gbps", std::to_string(gbps));
+  EXPECT_GT(gbps, 0.2);
+
+  ASSERT_EQ(vsattach("--detach brt " + c2, &out), 0);
+  EXPECT_EQ(out, "detached " + c2 + " eth0 (port " + port_of(c2) + ") from brt\n");
+  EXPECT_NE(in(c2, "ip link show eth0"), 0);
+  EXPECT_NE(run("ip -n " + host + " link show " + port_of(c2)), 0);
+  ASSERT_EQ(vsctl("list-ports brt", &out), 0);
+  EXPECT_EQ(out, port_of(c1) + "\n");
+  ASSERT_EQ(vsattach("--detach brt " + c2, &out), 0);  // twice is harmless
+}
+
+TEST_F(AttachTest, SecondInterfaceIsEth1AndFailuresUndoTheirWork) {
+  const std::string c1 = container("c1");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24"), 0);
+  ASSERT_EQ(vsattach("br0 " + c1 + " 172.17.0.2/16"), 0);  // the default bridge, docker0's role
+  std::string out;
+  ASSERT_EQ(in(c1, "ip -o -4 addr show dev eth1", &out), 0);
+  EXPECT_NE(out.find("172.17.0.2/16"), std::string::npos) << out;
+  EXPECT_TRUE(ping(c1, "172.17.0.1"));
+
+  // The daemon refuses the port (host port published twice): the veth made for it goes away.
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8080:80"), 0);
+  EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.5/24 -i eth7 --publish 8080:81", &out), 1);
+  EXPECT_NE(out.find("host port 8080/tcp is already published by port " + port_of(c1)), std::string::npos) << out;
+  EXPECT_NE(in(c1, "ip link show eth7"), 0);
+  EXPECT_NE(run("ip -n " + host + " link show " + port_of(c1, "eth7")), 0);
+
+  EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --port-type afxdp", &out), 1);
+  EXPECT_EQ(out, "vsattach: --port-type afxdp: the afxdp port kind is not available in this build yet (use "
+                 "--port-type system, the default)\n");
+  EXPECT_EQ(vsattach("brt " + tag + "nosuch 10.77.0.9/24", &out), 1);
+  EXPECT_NE(out.find("no network namespace /run/netns/" + tag + "nosuch"), std::string::npos) << out;
+}
+
+TEST_F(AttachTest, SeedsVlanScenarioIsolatesVlan100From200) {
+  // pipework ovs0 con1 192.168.0.1/24 @100 ... con3/con4 @200, on our test subnet.
+  const std::string c1 = container("c1"), c2 = container("c2"), c3 = container("c3"), c4 = container("c4");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.11/24 @100"), 0);
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.12/24 @100"), 0);
+  ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.13/24 @200"), 0);
+  ASSERT_EQ(vsattach("brt " + c4 + " 10.77.0.14/24 U:" + c4 + "@200"), 0);
+  std::string out;
+  ASSERT_EQ(vsctl("get port " + port_of(c1) + " tag", &out), 0);
+  EXPECT_EQ(out, "100\n");
+  EXPECT_TRUE(ping(c1, "10.77.0.12"));
+  EXPECT_TRUE(ping(c3, "10.77.0.14"));
+  EXPECT_NE(in(c1, "ping -c 2 -i 0.2 -W 1 10.77.0.13"), 0);
+  EXPECT_NE(in(c2, "ping -c 2 -i 0.2 -W 1 10.77.0.14"), 0);
+}
+
+TEST_F(AttachTest, PublishedPortFromOutsideFromTheHostAndHairpinAndMasqueradeOut) {
+  const std::string o = outside();
+  const std::string c1 = container("c1"), c2 = container("c2");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8080:80"), 0);
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
+  const std::string table = nat_table();
+  EXPECT_NE(table.find("ip saddr 10.77.0.0/24 oifname != \"brt\" masquerade"), std::string::npos) << table;
+  EXPECT_NE(table.find("tcp dport 8080 dnat to 10.77.0.2:80"), std::string::npos) << table;
+  std::string out;
+  ASSERT_EQ(in(host, "cat /proc/sys/net/ipv4/ip_forward", &out), 0);
+  EXPECT_EQ(out, "1\n");
+
+  in_background(c1, peer_echo_server(80));
+  // From outside, through the host: DNAT only, the container sees the real client.
+  ASSERT_EQ(in(o, peer_echo_client("10.78.0.1", 8080), &out), 0) << out;
+  EXPECT_EQ(out, "10.78.0.2\n");
+  // From the host itself (nat output chain).
+  ASSERT_EQ(in(host, peer_echo_client("10.78.0.1", 8080), &out), 0) << out;
+  EXPECT_EQ(out, "10.78.0.1\n");
+  // Hairpin: another container through the host's address comes back masqueraded to the gateway.
+  ASSERT_EQ(in(c2, peer_echo_client("10.78.0.1", 8080), &out), 0) << out;
+  EXPECT_EQ(out, "10.77.0.1\n");
+
+  // Outbound: the outside sees the host's address, not the container's.
+  in_background(o, peer_echo_server(9000));
+  ASSERT_EQ(in(c2, peer_echo_client("10.78.0.2", 9000), &out), 0) << out;
+  EXPECT_EQ(out, "10.78.0.1\n");
+
+  // Detach takes the published port's rules with it; del-br takes the bridge's.
+  ASSERT_EQ(vsattach("--detach brt " + c1), 0);
+  EXPECT_EQ(nat_table().find("dnat"), std::string::npos) << nat_table();
+  ASSERT_EQ(vsctl("del-br brt -- set bridge br0 other_config:nat=false"), 0);
+  EXPECT_EQ(nat_table(), "");
+}
+
+TEST_F(AttachTest, GcRemovesPortsOfDeletedContainers) {
+  const std::string c1 = container("c1"), c2 = container("c2");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8081:80"), 0);
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
+  ASSERT_EQ(run("ip netns del " + c1), 0);
+  // The kernel destroys the namespace (and the veth with it) asynchronously.
+  for (int i = 0; i < 100 && run("ip -n " + host + " link show " + port_of(c1)) == 0; ++i)
+    std::this_thread::sleep_for(50ms);
+  std::string out;
+  ASSERT_EQ(vsattach("--gc", &out), 0);
+  EXPECT_EQ(out, "removed port " + port_of(c1) + " of " + c1 + " (container gone)\n");
+  ASSERT_EQ(vsctl("list-ports brt", &out), 0);
+  EXPECT_EQ(out, port_of(c2) + "\n");
+  EXPECT_EQ(nat_table().find("8081"), std::string::npos);
+  ASSERT_EQ(vsattach("--gc", &out), 0);
+  EXPECT_EQ(out, "");
+  EXPECT_TRUE(ping(c2, "10.77.0.1"));
+}
+
+TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
+  const std::string c1 = container("c1"), c2 = container("c2"), c3 = container("c3");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8082:80"), 0);
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
+  ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.4/24 @10"), 0);
+  ASSERT_TRUE(ping(c1, "10.77.0.3"));
+  stop_daemon();
+  EXPECT_EQ(nat_table(), "");  // a clean stop takes the switch's table with it
+  EXPECT_NE(in(c1, "ping -c 1 -W 1 10.77.0.3"), 0);
+  start_daemon();
+  EXPECT_NE(nat_table().find("tcp dport 8082 dnat to 10.77.0.2:80"), std::string::npos) << nat_table();
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+  EXPECT_TRUE(ping(c2, "10.77.0.1"));
+  std::string out;
+  ASSERT_EQ(vsctl("get port " + port_of(c3) + " tag external_ids:container_ip", &out), 0);
+  EXPECT_EQ(out, "10\n\"10.77.0.4/24\"\n");
+}
+
+}  // namespace
+}  // namespace lvs::ctl
