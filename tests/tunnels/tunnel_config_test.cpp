@@ -1,0 +1,62 @@
+// Interface options with Open vSwitch's names -> TunnelConfig.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+
+#include "tunnels/tunnel_config.hpp"
+
+namespace lvs::tunnels {
+namespace {
+
+TEST(TunnelConfig, DefaultsFollowOpenVswitch) {
+  TunnelConfig c;
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}}, c), std::nullopt);
+  EXPECT_EQ(c.remote_ip, inet_addr("192.0.2.2"));
+  EXPECT_EQ(c.dst_port, 4789);
+  EXPECT_EQ(c.ttl, 64);
+  EXPECT_TRUE(c.df);
+  EXPECT_FALSE(c.csum);
+  EXPECT_EQ(c.in_key, 0u);
+  EXPECT_EQ(c.out_key, 0u);
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "192.0.2.2"}}, c), std::nullopt);
+  EXPECT_FALSE(c.out_key.has_value());  // GRE sends no key header unless asked
+}
+
+TEST(TunnelConfig, KeyInKeyOutKeyTtlTosDfCsum) {
+  TunnelConfig c;
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kGre,
+                                 {{"remote_ip", "192.0.2.2"}, {"local_ip", "192.0.2.1"},
+                                  {"key", "5"}, {"out_key", "0x10"}, {"ttl", "inherit"},
+                                  {"tos", "184"}, {"df_default", "false"}, {"csum", "true"}},
+                                 c),
+            std::nullopt);
+  EXPECT_EQ(c.in_key, 5u);
+  EXPECT_EQ(c.out_key, 16u);
+  EXPECT_TRUE(c.ttl_inherit);
+  EXPECT_EQ(c.tos, 184);
+  EXPECT_FALSE(c.df);
+  EXPECT_TRUE(c.csum);
+  EXPECT_EQ(c.local_ip, inet_addr("192.0.2.1"));
+}
+
+TEST(TunnelConfig, ErrorsNameTheOption) {
+  TunnelConfig c;
+  auto e = parse_tunnel_options(TunnelKind::kVxlan, {{"local_ip", "192.0.2.1"}}, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("remote_ip"), std::string::npos);
+  e = parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}, {"key", "16777216"}}, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("options:key"), std::string::npos);
+  e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "192.0.2.2"}, {"dst_port", "1"}}, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("dst_port"), std::string::npos);
+  e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "192.0.2.2"}, {"key", "flow"}}, c);
+  ASSERT_TRUE(e);
+  e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "192.0.2.2"}, {"colour", "red"}}, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("colour"), std::string::npos);
+  e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "2001:db8::1"}}, c);
+  ASSERT_TRUE(e);
+}
+
+}  // namespace
+}  // namespace lvs::tunnels
