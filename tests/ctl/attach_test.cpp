@@ -212,6 +212,9 @@ TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffload
   EXPECT_TRUE(ping(c1, "10.77.0.3"));
   EXPECT_TRUE(ping(c2, "10.77.0.2"));
   EXPECT_TRUE(ping(c1, "10.77.0.1"));  // the bridge's internal port, in the host
+  ASSERT_EQ(in(c1, "ping -q -c 20 -i 0.05 10.77.0.3", &out), 0) << out;
+  if (const size_t rtt = out.find("rtt "); rtt != std::string::npos)
+    std::printf("container-to-container ping: %s", out.substr(rtt).c_str());
 
   // Running it again changes nothing (same port, same addresses, one port per container).
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 U:" + c1), 0);
