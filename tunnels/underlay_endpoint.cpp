@@ -5,6 +5,7 @@
 #include <netinet/ip.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,8 +53,13 @@ std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>>& registry() {
 
 }  // namespace
 
-std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& key, rte_mempool* pool,
+std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& wanted, rte_mempool* pool,
                                                             std::string& error) {
+  // Sockets belong to the namespace they were opened in: ports opened in another namespace
+  // (tests run several "hosts" in one process) need endpoints of their own.
+  Key key = wanted;
+  struct stat st{};
+  key.netns = stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
   std::lock_guard lock(registry_mutex());
   auto& r = registry();
   if (auto it = r.find(key); it != r.end())

@@ -56,10 +56,11 @@ class UnderlayEndpoint {
     TunnelKind kind;
     uint32_t local_ip;  // network order
     uint16_t port;      // VXLAN dst_port, 0 for GRE
+    uint64_t netns = 0;  // set by acquire(): the calling thread's network namespace (inode)
     auto operator<=>(const Key&) const = default;
   };
 
-  // The endpoint for `key`, opened on first use. nullptr and `error` when the sockets fail
+  // The endpoint for `key` in the calling thread's network namespace, opened on first use. nullptr and `error` when the sockets fail
   // (address not local, port taken by someone else, no permission for raw sockets).
   static std::shared_ptr<UnderlayEndpoint> acquire(const Key& key, rte_mempool* pool,
                                                    std::string& error);

@@ -186,13 +186,9 @@ TEST(TunnelNetns, FullMeshOfThreeHostsDeliversEachBroadcastOnceAndDoesNotLoop) {
   EXPECT_EQ(r2.count_received(), kFrames);
   EXPECT_EQ(r3.count_received(), kFrames);
   EXPECT_EQ(s1.count_received(), 0) << "a broadcast came back to its sender";
-  // Split horizon: host 2 never relays host 1's frames to host 3 (and the other way round).
-  const auto h2_to_3 = hosts[1]->port("vx3")->stats().read();
-  const auto h3_to_2 = hosts[2]->port("vx2")->stats().read();
-  EXPECT_GE(h2_to_3.drops[static_cast<size_t>(sw::DropReason::kSplitHorizon)], 0u);
-  ping(hosts[1]->container(0), "10.251.0.3", 1);  // unicast between 2 and 3 still works
+  // Each received exactly once: host 2 did not relay host 1's frames to host 3 (split horizon),
+  // or host 3 would have had them twice. Unicast between the other two still works.
   EXPECT_TRUE(ping(hosts[2]->container(0), "10.251.0.2", 2));
-  (void)h3_to_2;
 }
 
 // Minimal pcap reader: the packets of a capture file (Ethernet link type).
@@ -255,10 +251,11 @@ TEST(TunnelNetns, UnderlayCarriesWellFormedVxlanAndGre) {
   ASSERT_EQ(sh("ip netns exec " + h1.ns() + " timeout 15 tcpdump -i uplink -U -n -w " + pcap +
                " 'udp port 4789 or ip proto 47' & sleep 1"),
             0);
-  EXPECT_TRUE(ping(h1.container(0), "10.251.0.2", 3));
-  EXPECT_TRUE(ping(h1.container(1), "10.252.0.2", 3));
-  sh("ip netns exec " + h1.ns() + " pkill -INT -f 'tcpdump -i uplink -U -n -w " + pcap + "'");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(ping(h1.container(0), "10.251.0.2", 5));
+  EXPECT_TRUE(ping(h1.container(1), "10.252.0.2", 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  sh("pkill -INT -f 'tcpdump -i uplink -U -n -w " + pcap + "'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
   const auto packets = read_pcap(pcap);
   int vxlan = 0, gre = 0, bad = 0;
   for (const auto& p : packets) {
@@ -287,8 +284,8 @@ TEST(TunnelNetns, UnderlayCarriesWellFormedVxlanAndGre) {
   }
   std::printf("underlay: %zu packets, %d VXLAN, %d GRE, %d malformed\n", packets.size(), vxlan, gre,
               bad);
-  EXPECT_GE(vxlan, 6);  // 3 echo requests + 3 replies, plus ARP
-  EXPECT_GE(gre, 6);
+  EXPECT_GE(vxlan, 8);  // 5 echo requests + 5 replies (the first may precede the capture)
+  EXPECT_GE(gre, 8);
   EXPECT_EQ(bad, 0);
 }
 
