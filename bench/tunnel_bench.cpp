@@ -1,0 +1,166 @@
+// ns/packet of tunnel encapsulation and decapsulation on one core, bursts of 32 64-byte frames,
+// side by side with the pipeline's learned-unicast case (the same measurement as
+// pipeline_bench's BM_LearnedUnicast: frames made, forwarded, freed) in the same run.
+// Encap = flow hash + offload resolution + the message build (UDP/VXLAN or GRE header, iovec);
+// decap = header checks + strip + (remote, key) lookup. The sendmmsg/recvmmsg system calls are
+// not included: the kernel's per-packet cost shows in bench/tunnel_compare.sh.
+// Needs CAP_NET_RAW (the tunnel port opens its raw sockets on 127.0.0.1).
+#include <benchmark/benchmark.h>
+
+#include <unordered_map>
+
+#include "bench/bench_support.hpp"
+#include "dpdk/eal.hpp"
+#include "dpdk/mempool.hpp"
+#include "switch/bridge_view.hpp"
+#include "switch/pipeline.hpp"
+#include "tests/support/frames.hpp"
+#include "tunnels/inner_frame.hpp"
+#include "tunnels/tunnel_port.hpp"
+#include "tunnels/vxlan_header.hpp"
+
+namespace lvs::bench {
+namespace {
+
+rte_mempool* pool() {
+  static rte_mempool* p = [] {
+    dpdk::EalOptions o;
+    o.program = "tunnel_bench";
+    o.log_level = "*:error";
+    if (!dpdk::init_eal(o).ok) std::abort();
+    return dpdk::create_pool({.name = "bench_pool", .mbufs = 32767, .cache = 256});
+  }();
+  return p;
+}
+
+void report(benchmark::State& state) {
+  state.SetItemsProcessed(state.iterations() * sw::kBurst);
+  state.counters["ns/pkt"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * sw::kBurst),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// A 64-byte TCP/IPv4 frame.
+std::vector<uint8_t> tcp64() {
+  auto f = test::frame_bytes({.dst = "02:00:00:00:00:0b", .src = "02:00:00:00:00:0a", .payload = 46});
+  uint8_t* ip = &f[14];
+  ip[0] = 0x45;
+  ip[3] = 46;
+  ip[8] = 64;
+  ip[9] = 6;
+  ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = 2;
+  ip[20] = 0x04, ip[22] = 0x00, ip[23] = 80, ip[32] = 0x50;
+  return f;
+}
+
+void BM_LearnedUnicastReference(benchmark::State& state) {
+  sw::BridgeView view;
+  sw::TxBatches tx;
+  view.name = "br0";
+  view.fdb = std::make_shared<sw::Fdb>(sw::FdbSettings{.max_entries = 8192, .aging_s = 300});
+  std::vector<std::shared_ptr<SinkPort>> sinks;
+  std::vector<sw::Port*> tx_ports;
+  const std::vector<sw::VlanPolicy> policies(2);
+  for (size_t i = 0; i < 2; ++i) {
+    sinks.push_back(std::make_shared<SinkPort>("p" + std::to_string(i)));
+    view.ports.push_back({sinks.back(), policies[i], true, static_cast<uint32_t>(i)});
+    tx_ports.push_back(sinks.back().get());
+  }
+  view.flood.build(policies, {true, true});
+  tx.reset(tx_ports);
+  view.fdb->learn(sw::Fdb::make_key(0x02000000000bULL, 0), 1, 1'000'000);
+  const auto frame = tcp64();
+  sw::PipelineContext ctx{&tx, pool(), 1'000'000};
+  rte_mbuf* pkts[sw::kBurst];
+  for (auto _ : state) {
+    if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    sw::process_burst(view, 0, pkts, sw::kBurst, ctx);
+    tx.flush();
+  }
+  report(state);
+}
+BENCHMARK(BM_LearnedUnicastReference);
+
+void encap(benchmark::State& state, tunnels::TunnelKind kind,
+           std::map<std::string, std::string> options, uint64_t ol_flags = 0) {
+  options["remote_ip"] = "127.0.0.2";
+  options["local_ip"] = "127.0.0.1";
+  if (kind == tunnels::TunnelKind::kVxlan) options["dst_port"] = "47891";
+  tunnels::TunnelConfig cfg;
+  if (auto e = tunnels::parse_tunnel_options(kind, options, cfg)) {
+    state.SkipWithError(e->c_str());
+    return;
+  }
+  std::string error;
+  auto port = tunnels::TunnelPort::open("t", cfg, pool(), error);
+  if (!port) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  const auto frame = tcp64();
+  rte_mbuf* pkts[sw::kBurst];
+  alignas(8) static uint8_t hdr[sw::kBurst][tunnels::TunnelPort::kHeaderRoom];
+  static iovec iov[sw::kBurst][tunnels::TunnelPort::kMaxIov];
+  for (auto _ : state) {
+    if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    for (unsigned i = 0; i < sw::kBurst; ++i) {
+      rte_mbuf* m = pkts[i];
+      if (ol_flags) {  // a checksum left to us, as AF_PACKET hands over most TCP frames
+        m->ol_flags = ol_flags;
+        m->l2_len = 14;
+        m->l3_len = 20;
+        m->l4_len = 20;
+      }
+      const auto info = tunnels::inspect_inner(m);
+      const uint16_t sport = tunnels::flow_source_port(info.hash);
+      tunnels::for_each_inner_segment(m, [&](const tunnels::InnerSegment& s) {
+        benchmark::DoNotOptimize(port->build(m, s, sport, hdr[i], iov[i]));
+      });
+    }
+    rte_pktmbuf_free_bulk(pkts, sw::kBurst);
+  }
+  report(state);
+}
+
+void BM_VxlanEncap(benchmark::State& s) { encap(s, tunnels::TunnelKind::kVxlan, {{"key", "42"}}); }
+BENCHMARK(BM_VxlanEncap);
+void BM_VxlanEncapTcpChecksum(benchmark::State& s) {
+  encap(s, tunnels::TunnelKind::kVxlan, {{"key", "42"}},
+        RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM);
+}
+BENCHMARK(BM_VxlanEncapTcpChecksum);
+void BM_GreEncap(benchmark::State& s) { encap(s, tunnels::TunnelKind::kGre, {{"key", "42"}}); }
+BENCHMARK(BM_GreEncap);
+void BM_GreEncapWithChecksum(benchmark::State& s) {
+  encap(s, tunnels::TunnelKind::kGre, {{"key", "42"}, {"csum", "true"}});
+}
+BENCHMARK(BM_GreEncapWithChecksum);
+
+void BM_VxlanDecap(benchmark::State& state) {
+  std::vector<uint8_t> pkt(8);
+  tunnels::write_vxlan_header(pkt.data(), 42);
+  const auto inner = tcp64();
+  pkt.insert(pkt.end(), inner.begin(), inner.end());
+  // The endpoint's demultiplexer: (remote << 32 | key) -> port.
+  std::unordered_map<uint64_t, int> flows;
+  for (uint32_t k = 0; k < 16; ++k) flows[uint64_t{0x0a000002} << 32 | (40 + k)] = static_cast<int>(k);
+  rte_mbuf* pkts[sw::kBurst];
+  for (auto _ : state) {
+    if (!make_burst(pool(), pkt, pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    for (rte_mbuf* m : pkts) {
+      uint32_t key = 0;
+      if (tunnels::UnderlayEndpoint::decap(tunnels::TunnelKind::kVxlan, m, key) !=
+          tunnels::DecapStatus::kOk)
+        state.SkipWithError("decap failed");
+      benchmark::DoNotOptimize(flows.find(uint64_t{0x0a000002} << 32 | key));
+    }
+    rte_pktmbuf_free_bulk(pkts, sw::kBurst);
+  }
+  report(state);
+}
+BENCHMARK(BM_VxlanDecap);
+
+}  // namespace
+}  // namespace lvs::bench
+
+BENCHMARK_MAIN();
