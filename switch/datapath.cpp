@@ -27,6 +27,7 @@ constexpr uint64_t kMaxSleepNs = 200'000'000;
 Datapath::Datapath(Options o)
     : clock_(o.clock ? o.clock : &steady_),
       pool_(o.pool),
+      pmd_nice_(o.pmd_nice),
       current_(new Snapshot),
       pmd_sleep_(o.pmd_sleep),
       quiet_cycles_(0) {
