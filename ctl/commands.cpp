@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-enum class Table { kBridge, kPort, kInterface };
+enum class Table { kBridge, kPort, kInterface, kOpenVswitch };
 
 struct Spec {
   size_t min_args, max_args;
@@ -58,6 +58,7 @@ std::optional<Table> parse_table(const std::string& word) {
   if (w == "bridge") return Table::kBridge;
   if (w == "port") return Table::kPort;
   if (w == "interface") return Table::kInterface;
+  if (w == "open_vswitch") return Table::kOpenVswitch;
   return std::nullopt;
 }
 
@@ -66,6 +67,7 @@ const char* table_name(Table t) {
     case Table::kBridge: return "Bridge";
     case Table::kPort: return "Port";
     case Table::kInterface: return "Interface";
+    case Table::kOpenVswitch: return "Open_vSwitch";
   }
   return "?";
 }
@@ -153,10 +155,12 @@ json stats_json(const sw::PortCounters& c) {
   return j;
 }
 
-// A record of Bridge, Port or Interface: pointers into the configuration.
+// A record of Bridge, Port or Interface, or the Open_vSwitch record: pointers into the
+// configuration.
 struct Record {
   BridgeConfig* bridge = nullptr;
   PortConfig* port = nullptr;
+  Config* global = nullptr;
 };
 
 const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports"};
@@ -165,7 +169,8 @@ const std::set<std::string> kPortColumns = {"name", "tag", "trunks", "vlan_mode"
 const std::set<std::string> kInterfaceColumns = {"name", "type", "options", "external_ids",
                                                  "admin_state", "mtu_request", "mtu", "error",
                                                  "link_state", "mac_in_use", "statistics"};
-const std::set<std::string> kReadOnly = {"name", "ports", "interfaces", "mtu", "error",
+const std::set<std::string> kOpenVswitchColumns = {"bridges", "other_config"};
+const std::set<std::string> kReadOnly = {"name", "ports", "interfaces", "bridges", "mtu", "error",
                                          "link_state", "mac_in_use", "statistics"};
 const std::set<std::string> kMapColumns = {"other_config", "external_ids", "options", "statistics"};
 
@@ -174,6 +179,7 @@ const std::set<std::string>& columns_of(Table t) {
     case Table::kBridge: return kBridgeColumns;
     case Table::kPort: return kPortColumns;
     case Table::kInterface: return kInterfaceColumns;
+    case Table::kOpenVswitch: return kOpenVswitchColumns;
   }
   return kBridgeColumns;
 }
@@ -185,6 +191,7 @@ Status check_column(Table t, const std::string& col) {
 }
 
 StringMap* map_of(Table t, Record r, const std::string& col) {
+  if (t == Table::kOpenVswitch) return &r.global->other_config;
   if (t == Table::kBridge) return col == "other_config" ? &r.bridge->other_config : &r.bridge->external_ids;
   if (col == "options") return &r.port->options;
   if (col == "external_ids") return &r.port->external_ids;
@@ -360,6 +367,23 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "mac_in_use") return st.attached && !st.status.mac.empty() ? json(st.status.mac) : json::array();
   if (col == "statistics") return st.attached ? stats_json(st.counters) : json::object();
   return nullptr;
+}
+
+// Column value of the Open_vSwitch record.
+json global_value(const Config& c, const std::string& col) {
+  if (col == "other_config") return map_to_json(c.other_config);
+  if (col == "bridges") {
+    json a = json::array();
+    for (const auto& b : c.bridges) a.push_back(b.name);
+    return a;
+  }
+  return nullptr;
+}
+
+json global_record_json(const Config& c) {
+  json j = json::object();
+  for (const auto& col : kOpenVswitchColumns) j[col] = global_value(c, col);
+  return j;
 }
 
 bool is_runtime_column(const std::string& col) {
@@ -584,7 +608,17 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
   }
   if (n == "set" || n == "get" || n == "remove" || n == "clear" || n == "list") {
     auto t = parse_table(a[0]);
-    if (!t) return invalid("unknown table \"" + a[0] + "\" (known: Bridge, Port, Interface)");
+    if (!t) return invalid("unknown table \"" + a[0] + "\" (known: Bridge, Port, Interface, Open_vSwitch)");
+    // Open_vSwitch has exactly one record, named "." as in ovs-vsctl.
+    auto no_global_row = [&](const std::string& rec) {
+      return not_found("no row \"" + rec + "\" in table Open_vSwitch (its one record is \".\")");
+    };
+    if (n == "list" && *t == Table::kOpenVswitch) {
+      for (size_t i = 1; i < a.size(); ++i)
+        if (a[i] != ".") return no_global_row(a[i]);
+      defer(slot, [this]() { return json::array({global_record_json(config_)}); });
+      return std::nullopt;
+    }
     if (n == "list") {
       std::vector<std::pair<BridgeConfig*, PortConfig*>> recs;
       if (a.size() == 1) {
@@ -620,13 +654,16 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
     }
     const std::string& rec = a[1];
     Record r;
-    if (*t == Table::kBridge) {
+    if (*t == Table::kOpenVswitch) {
+      if (rec != ".") return no_global_row(rec);
+      r.global = &c;
+    } else if (*t == Table::kBridge) {
       r.bridge = c.find_bridge(rec);
     } else {
       r.bridge = c.bridge_of_port(rec);
       if (r.bridge) r.port = r.bridge->find_port(rec);
     }
-    if (!r.bridge) {
+    if (!r.bridge && !r.global) {
       if (has("--if-exists")) return std::nullopt;
       return not_found(std::string("no row \"") + rec + "\" in table " + table_name(*t));
     }
@@ -654,7 +691,8 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
       if (ca.value) return syntax("get: \"" + a[i] + "\" is not COLUMN[:KEY]");
       if (auto e = check_column(*t, ca.column)) return e;
       runtime_needed |= is_runtime_column(ca.column);
-      json v = column_value(*t, *r.bridge, r.port, ca.column, nullptr);
+      json v = r.global ? global_value(c, ca.column)
+                        : column_value(*t, *r.bridge, r.port, ca.column, nullptr);
       if (ca.key) {
         if (!kMapColumns.count(ca.column)) return invalid("column " + ca.column + " is not a map: \"" + a[i] + "\"");
         if (ca.column == "statistics") {
@@ -778,15 +816,22 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
       json out = json::array();
       if (!runtime_) return out;
       for (const auto& s : runtime_->pmd_stats()) {
-        const uint64_t total = s.busy_cycles + s.idle_cycles;
+        const uint64_t total = s.busy_cycles + s.idle_cycles + s.sleep_cycles;
+        auto share = [total](uint64_t part, double none) {
+          return total ? static_cast<double>(part) / static_cast<double>(total) : none;
+        };
         out.push_back({{"pmd", s.index},
                        {"core", s.core},
                        {"packets", s.packets},
                        {"busy_cycles", s.busy_cycles},
                        {"idle_cycles", s.idle_cycles},
+                       {"sleep_cycles", s.sleep_cycles},
+                       {"wakeups", s.wakeups},
                        {"iterations", s.iterations},
                        {"cycles_per_packet", s.packets ? static_cast<double>(s.busy_cycles) / static_cast<double>(s.packets) : 0.0},
-                       {"idle_share", total ? static_cast<double>(s.idle_cycles) / static_cast<double>(total) : 1.0},
+                       {"busy_share", share(s.busy_cycles, 0.0)},
+                       {"idle_share", share(s.idle_cycles, 1.0)},
+                       {"sleep_share", share(s.sleep_cycles, 0.0)},
                        {"rx_queues", s.rx_queues}});
       }
       return out;

@@ -53,6 +53,16 @@ bool BridgeConfig::nat() const {
   return it != other_config.end() && it->second == "true";
 }
 
+bool Config::pmd_sleep_adaptive() const {
+  auto it = other_config.find(kPmdSleep);
+  return it == other_config.end() || it->second != "off";
+}
+uint32_t Config::pmd_quiet_us() const {
+  auto it = other_config.find(kPmdQuietUs);
+  if (it == other_config.end()) return kDefaultQuietUs;
+  return static_cast<uint32_t>(parse_int(it->second, kMinQuietUs, kMaxQuietUs).value_or(kDefaultQuietUs));
+}
+
 const PortConfig* BridgeConfig::local_port() const {
   const PortConfig* p = find_port(name);
   return p && p->type == "internal" ? p : nullptr;
@@ -305,7 +315,25 @@ Status validate_bridge(const BridgeConfig& b) {
   return std::nullopt;
 }
 
+Status validate_global(const StringMap& other_config) {
+  const std::string at = "Open_vSwitch: ";
+  for (const auto& [key, value] : other_config) {
+    if (key == kPmdSleep) {
+      if (value != "off" && value != "adaptive")
+        return invalid(at + "other_config:pmd-sleep \"" + value + "\" is not off or adaptive");
+    } else if (key == kPmdQuietUs) {
+      if (!parse_int(value, kMinQuietUs, kMaxQuietUs))
+        return invalid(at + "other_config:pmd-quiet-us \"" + value + "\" is not in " +
+                       std::to_string(kMinQuietUs) + ".." + std::to_string(kMaxQuietUs));
+    } else {
+      return invalid(at + "unknown other_config key \"" + key + "\" (known: pmd-sleep, pmd-quiet-us)");
+    }
+  }
+  return std::nullopt;
+}
+
 Status validate(const Config& c) {
+  if (auto e = validate_global(c.other_config)) return e;
   std::set<std::string> bridges, ports;
   // A host port is published once per protocol (the kernel could DNAT it to only one place).
   std::map<std::pair<int, std::string>, std::string> published;

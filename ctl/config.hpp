@@ -29,6 +29,10 @@ inline constexpr const char* kContainerIface = "container_iface";  // eth1
 inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME, pid:N, docker:ID
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
+// Open_vSwitch . other_config keys (the one global record): adaptive PMD sleep.
+inline constexpr const char* kPmdSleep = "pmd-sleep";        // off | adaptive (default)
+inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";   // quiet period before a PMD sleeps
+inline constexpr uint32_t kMinQuietUs = 10, kMaxQuietUs = 1'000'000, kDefaultQuietUs = 300;
 inline constexpr uint32_t kMinAging = 15, kMaxAging = 3600, kDefaultAging = 300;
 inline constexpr uint32_t kMinTableSize = 16, kMaxTableSize = 4'194'304, kDefaultTableSize = 8192;
 // Kernel interface names (and so our port and bridge names) fit IFNAMSIZ.
@@ -76,7 +80,11 @@ struct BridgeConfig {
 
 struct Config {
   std::vector<BridgeConfig> bridges;
+  StringMap other_config;  // the Open_vSwitch table's one record "."
   bool operator==(const Config&) const = default;
+
+  bool pmd_sleep_adaptive() const;  // validated value or default (adaptive)
+  uint32_t pmd_quiet_us() const;
 
   BridgeConfig* find_bridge(const std::string& name);
   const BridgeConfig* find_bridge(const std::string& name) const;
@@ -127,6 +135,8 @@ std::string effective_type(const PortConfig& port);  // "" -> "system"
 Status validate_name(const std::string& what, const std::string& name);
 Status validate_port(const PortConfig& port);
 Status validate_bridge(const BridgeConfig& bridge);
+// The Open_vSwitch record's other_config: known keys and their values.
+Status validate_global(const StringMap& other_config);
 Status validate(const Config& config);
 
 // Parses "aa:bb:cc:dd:ee:ff" into canonical lower case; nullopt when not a MAC.

@@ -86,6 +86,9 @@ json to_json(const Config& c) {
     bridges.push_back(std::move(jb));
   }
   doc["bridges"] = std::move(bridges);
+  // Written only when set, so that a database without global settings stays readable by a
+  // switch that predates them (same schema version).
+  if (!c.other_config.empty()) doc["open_vswitch"] = {{"other_config", map_json(c.other_config)}};
   return doc;
 }
 
@@ -97,7 +100,11 @@ Result<Config> config_from_json(const json& doc) {
   if (!doc["schema_version"].is_number_integer() || doc["schema_version"].get<int>() != kSchemaVersion)
     return make_error(kErrInvalid, "schema_version: " + doc["schema_version"].dump() +
                                        " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
-  if (!r.check_keys(doc, "document", {"schema_version", "bridges"})) return *r.error;
+  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch"})) return *r.error;
+  if (doc.contains("open_vswitch"))
+    if (!r.check_keys(doc["open_vswitch"], "open_vswitch", {"other_config"}) ||
+        !r.map(doc["open_vswitch"], "other_config", "open_vswitch", c.other_config))
+      return *r.error;
   if (!doc.contains("bridges") || !doc["bridges"].is_array())
     return make_error(kErrInvalid, "bridges: expected an array");
   size_t bi = 0;

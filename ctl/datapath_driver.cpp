@@ -88,6 +88,8 @@ Status DatapathDriver::commit(const Config& config) {
     }
   }
   for (const auto& b : config.bridges) install_static(b);
+  // Open_vSwitch other_config: adaptive PMD sleep (cheap, applied on every commit).
+  dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());
   config_ = config;
   return std::nullopt;
 }

@@ -92,12 +92,14 @@ std::string format_pmd(const json& out) {
     const int core = p["core"].get<int>();
     o << "pmd thread " << p["pmd"].get<unsigned>() << " core_id "
       << (core < 0 ? std::string("any") : std::to_string(core)) << ":\n";
-    const uint64_t busy = p["busy_cycles"].get<uint64_t>(), idle = p["idle_cycles"].get<uint64_t>();
-    const double total = static_cast<double>(busy + idle);
+    // Shares are of busy + idle + sleep cycles (computed by the engine).
+    auto pct = [&](const char* key) { return fmt_double(100.0 * p[key].get<double>(), "%.2f") + "%"; };
     o << "  packets received: " << p["packets"].get<uint64_t>() << "\n"
       << "  avg cycles per packet: " << fmt_double(p["cycles_per_packet"].get<double>(), "%.2f") << "\n"
-      << "  idle cycles: " << idle << " (" << fmt_double(total > 0 ? 100.0 * static_cast<double>(idle) / total : 100.0, "%.2f") << "%)\n"
-      << "  processing cycles: " << busy << " (" << fmt_double(total > 0 ? 100.0 * static_cast<double>(busy) / total : 0.0, "%.2f") << "%)\n"
+      << "  idle cycles: " << p["idle_cycles"].get<uint64_t>() << " (" << pct("idle_share") << ")\n"
+      << "  processing cycles: " << p["busy_cycles"].get<uint64_t>() << " (" << pct("busy_share") << ")\n"
+      << "  sleep cycles: " << p["sleep_cycles"].get<uint64_t>() << " (" << pct("sleep_share") << ")\n"
+      << "  wake-ups: " << p["wakeups"].get<uint64_t>() << "\n"
       << "  rx queues:";
     if (p["rx_queues"].empty()) o << " (none)";
     for (const auto& q : p["rx_queues"]) o << " " << q.get<std::string>();

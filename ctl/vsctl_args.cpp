@@ -90,7 +90,8 @@ Port commands:
   list-ports BRIDGE              print the names of all ports on BRIDGE
   port-to-br PORT                print the name of the bridge that contains PORT
 
-Database commands (TABLE: Bridge, Port, Interface; RECORD: its name):
+Database commands (TABLE: Bridge, Port, Interface, Open_vSwitch; RECORD: its name, "." for
+  Open_vSwitch):
   list TABLE [RECORD]...         list records (Interface rows include statistics)
   get TABLE RECORD COLUMN[:KEY]...          print values (--if-exists)
   set TABLE RECORD COLUMN[:KEY]=VALUE...    set values (--if-exists)
@@ -108,6 +109,10 @@ Database commands (TABLE: Bridge, Port, Interface; RECORD: its name):
                   remote_ip, local_ip, key, ...), external_ids:KEY, admin_state,
                   mtu_request=68..65535; read-only: error, link_state, mtu, mac_in_use,
                   statistics (rx/tx packets and bytes, drops by reason)
+  Open_vSwitch (one record, "."): other_config:pmd-sleep=off|adaptive (default adaptive:
+                  an idle PMD thread sleeps until traffic comes; off: it polls all the time),
+                  other_config:pmd-quiet-us=10..1000000 (default 300: idle time before a PMD
+                  sleeps); read-only: bridges
 
 Show commands:
   show                           print an overview of the configuration and port errors
@@ -118,7 +123,8 @@ FDB and datapath commands:
   fdb/add BRIDGE PORT VLAN MAC   add a static entry (kept across restarts)
   fdb/del BRIDGE VLAN MAC        delete a static or learnt entry
   fdb/stats-show BRIDGE          MAC table statistics
-  dpif/pmd-stats-show            PMD threads: rx queues, packets, cycles per packet, idle share
+  dpif/pmd-stats-show            PMD threads: rx queues, packets, cycles per packet, busy,
+                                 idle and sleep shares of their cycles, wake-ups
 
 Options:
   --socket=PATH                  control socket (default /run/lite-vswitch/vswitchd.sock)
@@ -136,6 +142,7 @@ Examples:
   vsctl add-port br1 p1 type=dpdk options:dpdk-devargs=net_null0 tag=100
   vsctl add-port br1 gre0 -- set interface gre0 type=gre options:remote_ip=192.0.2.2
   vsctl set port p1 trunks=100,200 vlan_mode=native-untagged
+  vsctl set Open_vSwitch . other_config:pmd-sleep=off
   vsctl --format json fdb/show br1
 )";
 }

@@ -218,6 +218,52 @@ TEST_F(DaemonTest, KillDashNineDuringABurstNeverLeavesAnUnreadableDatabase) {
   EXPECT_EQ(vsctl("list-br", &out), 0);
 }
 
+TEST_F(DaemonTest, PmdSleepOffStopsWakeupsAdaptiveBringsThemBackAndRestartKeepsIt) {
+  start();
+  // Total wake-ups of all PMDs, as dpif/pmd-stats-show reports them.
+  auto wakeups = [&]() -> uint64_t {
+    std::string out;
+    EXPECT_EQ(vsctl("--format json dpif/pmd-stats-show", &out), 0);
+    uint64_t n = 0;
+    for (const auto& p : nlohmann::json::parse(out)) n += p["wakeups"].get<uint64_t>();
+    return n;
+  };
+  auto eventually_grows = [&] {
+    const uint64_t first = wakeups();
+    for (int i = 0; i < 50; ++i) {  // up to 5 s; an idle PMD wakes at least every 200 ms
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (wakeups() > first) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(eventually_grows());  // adaptive is the default
+
+  ASSERT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=off"), 0);
+  // Counters are published every 1024 polls: let the last wake-up show before measuring.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const uint64_t before = wakeups();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(wakeups(), before);
+  std::string out;
+  ASSERT_EQ(vsctl("dpif/pmd-stats-show", &out), 0);
+  EXPECT_NE(out.find("  sleep cycles: "), std::string::npos) << out;
+  EXPECT_NE(out.find("  wake-ups: "), std::string::npos) << out;
+
+  ASSERT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=adaptive other_config:pmd-quiet-us=50"), 0);
+  EXPECT_TRUE(eventually_grows());
+
+  ASSERT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=off"), 0);
+  EXPECT_TRUE(WIFEXITED(stop()));
+  start();
+  ASSERT_EQ(vsctl("get Open_vSwitch . other_config:pmd-sleep other_config:pmd-quiet-us", &out), 0);
+  EXPECT_EQ(out, "off\n\"50\"\n");
+  // Applied at start too: no wake-ups while off.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const uint64_t after_restart = wakeups();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(wakeups(), after_restart);
+}
+
 TEST_F(DaemonTest, ManyVsctlClientsAtOnce) {
   start();
   std::vector<std::thread> threads;

@@ -72,6 +72,33 @@ TEST_F(DatabaseTest, SaveThenLoadRoundTrips) {
   EXPECT_EQ(files, 0u);
 }
 
+TEST_F(DatabaseTest, GlobalOtherConfigRoundTripsAndOlderDocumentsLoadWithDefaults) {
+  Config c = sample();
+  c.other_config[kPmdSleep] = "off";
+  c.other_config[kPmdQuietUs] = "1000";
+  ASSERT_FALSE(save_database(path, c));
+  EXPECT_EQ(to_json(c)["open_vswitch"]["other_config"][kPmdSleep], "off");
+  auto r = load_database(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(**r, c);
+  EXPECT_FALSE((*r)->pmd_sleep_adaptive());
+  EXPECT_EQ((*r)->pmd_quiet_us(), 1000u);
+  // A document without the global section (as written before it existed) loads with defaults,
+  // and one without settings is written without it.
+  EXPECT_FALSE(to_json(sample()).contains("open_vswitch"));
+  auto old = config_from_json(to_json(sample()));
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_TRUE(old->pmd_sleep_adaptive());
+  EXPECT_EQ(old->pmd_quiet_us(), kDefaultQuietUs);
+  // Bad values are refused naming the word.
+  auto doc = to_json(c);
+  doc["open_vswitch"]["other_config"][kPmdSleep] = "sometimes";
+  EXPECT_EQ(config_from_json(doc).error().message,
+            "Open_vSwitch: other_config:pmd-sleep \"sometimes\" is not off or adaptive");
+  doc["open_vswitch"] = {{"other_config", {{"pmd-sleep", "off"}}}, {"x", 1}};
+  EXPECT_EQ(config_from_json(doc).error().message, "open_vswitch: unknown key \"x\"");
+}
+
 TEST_F(DatabaseTest, SaveReplacesAtomically) {
   ASSERT_FALSE(save_database(path, default_config()));
   const auto inode_before = fs::status(path).type();

@@ -38,7 +38,9 @@ class FakeRuntime final : public Runtime {
     sw::PmdStats s;
     s.packets = 100;
     s.busy_cycles = 5000;
-    s.idle_cycles = 15000;
+    s.idle_cycles = 10000;
+    s.sleep_cycles = 5000;
+    s.wakeups = 7;
     s.rx_queues = {"br0/p1:0"};
     return {s};
   }
