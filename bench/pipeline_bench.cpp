@@ -17,16 +17,7 @@
 namespace lvs::bench {
 namespace {
 
-rte_mempool* pool() {
-  static rte_mempool* p = [] {
-    dpdk::EalOptions o;
-    o.program = "pipeline_bench";
-    o.log_level = "*:error";
-    if (!dpdk::init_eal(o).ok) std::abort();
-    return dpdk::create_pool({.name = "bench_pool", .mbufs = 32767, .cache = 256});
-  }();
-  return p;
-}
+rte_mempool* pool() { return bench_pool("pipeline_bench"); }
 
 constexpr uint64_t kMacA = 0x02000000000aULL, kMacB = 0x02000000000bULL;
 constexpr uint64_t kNow = 1'000'000;
@@ -65,12 +56,7 @@ struct Bench {
     report(state);
   }
 
-  static void report(benchmark::State& state) {
-    state.SetItemsProcessed(state.iterations() * sw::kBurst);
-    state.counters["ns/pkt"] =
-        benchmark::Counter(static_cast<double>(state.iterations() * sw::kBurst),
-                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  }
+  static void report(benchmark::State& state) { report_per_packet(state); }
 };
 
 std::vector<uint8_t> frame64(uint64_t dst, uint64_t src, std::optional<uint16_t> vid = {}) {

@@ -22,23 +22,9 @@
 namespace lvs::bench {
 namespace {
 
-rte_mempool* pool() {
-  static rte_mempool* p = [] {
-    dpdk::EalOptions o;
-    o.program = "tunnel_bench";
-    o.log_level = "*:error";
-    if (!dpdk::init_eal(o).ok) std::abort();
-    return dpdk::create_pool({.name = "bench_pool", .mbufs = 32767, .cache = 256});
-  }();
-  return p;
-}
+rte_mempool* pool() { return bench_pool("tunnel_bench"); }
 
-void report(benchmark::State& state) {
-  state.SetItemsProcessed(state.iterations() * sw::kBurst);
-  state.counters["ns/pkt"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * sw::kBurst),
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
+void report(benchmark::State& state) { report_per_packet(state); }
 
 // A 64-byte TCP/IPv4 frame.
 std::vector<uint8_t> tcp64() {

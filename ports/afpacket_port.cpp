@@ -176,12 +176,12 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
     return 0;
   }
   uint16_t out = 0;
-  uint64_t gso = 0, csum = 0, invalid = 0;
+  VnetRxTally tally;
   for (int i = 0; i < r; ++i) {
     const msghdr& msg = rx_msgs_[i].msg_hdr;
     const uint32_t len = rx_msgs_[i].msg_len;
     if (__builtin_expect((msg.msg_flags & MSG_TRUNC) || len < sizeof(VnetHeader) + 14, 0)) {
-      ++invalid;  // the slot keeps its mbufs for the next burst
+      ++tally.invalid;  // the slot keeps its mbufs for the next burst
       continue;
     }
     RxSlot& slot = rx_[i];
@@ -192,27 +192,17 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
       if (vnet.hdr_len) vnet.hdr_len += 4;
     }
-    switch (vnet_to_mbuf(vnet, m)) {
-      case VnetRx::kInvalid:
-        ++invalid;
-        rte_pktmbuf_free(m);
-        continue;
-      case VnetRx::kGso:
-        ++gso;
-        break;
-      case VnetRx::kCsum:
-        ++csum;
-        break;
-      case VnetRx::kPlain:
-        break;
+    if (!tally.add(vnet_to_mbuf(vnet, m))) {
+      rte_pktmbuf_free(m);
+      continue;
     }
     pkts[out++] = m;
   }
-  if (gso) counters_.rx_gso.fetch_add(gso, std::memory_order_relaxed);
-  if (csum) counters_.rx_csum_partial.fetch_add(csum, std::memory_order_relaxed);
-  if (invalid) {
-    counters_.rx_invalid.fetch_add(invalid, std::memory_order_relaxed);
-    stats().add_drop(sw::DropReason::kMalformed, invalid);
+  if (tally.gso) counters_.rx_gso.fetch_add(tally.gso, std::memory_order_relaxed);
+  if (tally.csum) counters_.rx_csum_partial.fetch_add(tally.csum, std::memory_order_relaxed);
+  if (tally.invalid) {
+    counters_.rx_invalid.fetch_add(tally.invalid, std::memory_order_relaxed);
+    stats().add_drop(sw::DropReason::kMalformed, tally.invalid);
   }
   return out;
 }

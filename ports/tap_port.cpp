@@ -77,7 +77,7 @@ bool TapPort::stock() {
 
 uint16_t TapPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
   uint16_t out = 0;
-  uint64_t gso = 0, csum = 0, invalid = 0;
+  VnetRxTally tally;
   for (uint16_t tries = 0; tries < n; ++tries) {
     if (__builtin_expect(!stock(), 0)) {
       rx_no_mbuf_.fetch_add(1, std::memory_order_relaxed);
@@ -89,31 +89,21 @@ uint16_t TapPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       break;
     }
     if (static_cast<size_t>(r) < sizeof(VnetHeader) + 14) {
-      ++invalid;
+      ++tally.invalid;
       continue;
     }
     rte_mbuf* m = chain_received(rx_segs_.data(), &rx_iov_[1], r - sizeof(VnetHeader));
-    switch (vnet_to_mbuf(rx_vnet_, m)) {
-      case VnetRx::kInvalid:
-        ++invalid;
-        rte_pktmbuf_free(m);
-        continue;
-      case VnetRx::kGso:
-        ++gso;
-        break;
-      case VnetRx::kCsum:
-        ++csum;
-        break;
-      case VnetRx::kPlain:
-        break;
+    if (!tally.add(vnet_to_mbuf(rx_vnet_, m))) {
+      rte_pktmbuf_free(m);
+      continue;
     }
     pkts[out++] = m;
   }
-  if (gso) rx_gso_.fetch_add(gso, std::memory_order_relaxed);
-  if (csum) rx_csum_partial_.fetch_add(csum, std::memory_order_relaxed);
-  if (invalid) {
-    rx_invalid_.fetch_add(invalid, std::memory_order_relaxed);
-    stats().add_drop(sw::DropReason::kMalformed, invalid);
+  if (tally.gso) rx_gso_.fetch_add(tally.gso, std::memory_order_relaxed);
+  if (tally.csum) rx_csum_partial_.fetch_add(tally.csum, std::memory_order_relaxed);
+  if (tally.invalid) {
+    rx_invalid_.fetch_add(tally.invalid, std::memory_order_relaxed);
+    stats().add_drop(sw::DropReason::kMalformed, tally.invalid);
   }
   return out;
 }

@@ -52,6 +52,18 @@ enum class VnetRx : uint8_t {
   kInvalid,  // header inconsistent with the frame: drop it
 };
 
+// What a burst's frames carried, for the ports' counters.
+struct VnetRxTally {
+  uint64_t gso = 0, csum = 0, invalid = 0;
+  // Counts one frame; false when it must be dropped.
+  bool add(VnetRx r) {
+    gso += r == VnetRx::kGso;
+    csum += r == VnetRx::kCsum;
+    invalid += r == VnetRx::kInvalid;
+    return r != VnetRx::kInvalid;
+  }
+};
+
 // Sets the offload fields of `m` (a freshly received frame, first segment holding its headers)
 // from `h`. Returns what the frame carries.
 VnetRx vnet_to_mbuf(const VnetHeader& h, rte_mbuf* m);
