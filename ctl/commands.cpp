@@ -170,8 +170,8 @@ const std::set<std::string> kInterfaceColumns = {"name", "type", "options", "ext
                                                  "admin_state", "mtu_request", "mtu", "error",
                                                  "link_state", "mac_in_use", "statistics"};
 const std::set<std::string> kOpenVswitchColumns = {"bridges", "other_config"};
-const std::set<std::string> kReadOnly = {"name", "ports", "interfaces", "bridges", "mtu", "error",
-                                         "link_state", "mac_in_use", "statistics"};
+const std::set<std::string> kReadOnly = {"name",  "ports",      "interfaces", "bridges",   "mtu",
+                                         "error", "link_state", "mac_in_use", "statistics"};
 const std::set<std::string> kMapColumns = {"other_config", "external_ids", "options", "statistics"};
 
 const std::set<std::string>& columns_of(Table t) {
@@ -608,7 +608,9 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
   }
   if (n == "set" || n == "get" || n == "remove" || n == "clear" || n == "list") {
     auto t = parse_table(a[0]);
-    if (!t) return invalid("unknown table \"" + a[0] + "\" (known: Bridge, Port, Interface, Open_vSwitch)");
+    if (!t)
+      return invalid("unknown table \"" + a[0] +
+                     "\" (known: Bridge, Port, Interface, Open_vSwitch)");
     // Open_vSwitch has exactly one record, named "." as in ovs-vsctl.
     auto no_global_row = [&](const std::string& rec) {
       return not_found("no row \"" + rec + "\" in table Open_vSwitch (its one record is \".\")");
@@ -828,7 +830,9 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
                        {"sleep_cycles", s.sleep_cycles},
                        {"wakeups", s.wakeups},
                        {"iterations", s.iterations},
-                       {"cycles_per_packet", s.packets ? static_cast<double>(s.busy_cycles) / static_cast<double>(s.packets) : 0.0},
+                       {"cycles_per_packet", s.packets ? static_cast<double>(s.busy_cycles) /
+                                                             static_cast<double>(s.packets)
+                                                       : 0.0},
                        {"busy_share", share(s.busy_cycles, 0.0)},
                        {"idle_share", share(s.idle_cycles, 1.0)},
                        {"sleep_share", share(s.sleep_cycles, 0.0)},

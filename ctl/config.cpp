@@ -60,7 +60,8 @@ bool Config::pmd_sleep_adaptive() const {
 uint32_t Config::pmd_quiet_us() const {
   auto it = other_config.find(kPmdQuietUs);
   if (it == other_config.end()) return kDefaultQuietUs;
-  return static_cast<uint32_t>(parse_int(it->second, kMinQuietUs, kMaxQuietUs).value_or(kDefaultQuietUs));
+  return static_cast<uint32_t>(
+      parse_int(it->second, kMinQuietUs, kMaxQuietUs).value_or(kDefaultQuietUs));
 }
 
 const PortConfig* BridgeConfig::local_port() const {
@@ -326,7 +327,8 @@ Status validate_global(const StringMap& other_config) {
         return invalid(at + "other_config:pmd-quiet-us \"" + value + "\" is not in " +
                        std::to_string(kMinQuietUs) + ".." + std::to_string(kMaxQuietUs));
     } else {
-      return invalid(at + "unknown other_config key \"" + key + "\" (known: pmd-sleep, pmd-quiet-us)");
+      return invalid(at + "unknown other_config key \"" + key +
+                     "\" (known: pmd-sleep, pmd-quiet-us)");
     }
   }
   return std::nullopt;

@@ -30,8 +30,8 @@ inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
 // Open_vSwitch . other_config keys (the one global record): adaptive PMD sleep.
-inline constexpr const char* kPmdSleep = "pmd-sleep";        // off | adaptive (default)
-inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";   // quiet period before a PMD sleeps
+inline constexpr const char* kPmdSleep = "pmd-sleep";       // off | adaptive (default)
+inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";  // quiet period before a PMD sleeps
 inline constexpr uint32_t kMinQuietUs = 10, kMaxQuietUs = 1'000'000, kDefaultQuietUs = 300;
 inline constexpr uint32_t kMinAging = 15, kMaxAging = 3600, kDefaultAging = 300;
 inline constexpr uint32_t kMinTableSize = 16, kMaxTableSize = 4'194'304, kDefaultTableSize = 8192;

@@ -100,7 +100,8 @@ Result<Config> config_from_json(const json& doc) {
   if (!doc["schema_version"].is_number_integer() || doc["schema_version"].get<int>() != kSchemaVersion)
     return make_error(kErrInvalid, "schema_version: " + doc["schema_version"].dump() +
                                        " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
-  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch"})) return *r.error;
+  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch"}))
+    return *r.error;
   if (doc.contains("open_vswitch"))
     if (!r.check_keys(doc["open_vswitch"], "open_vswitch", {"other_config"}) ||
         !r.map(doc["open_vswitch"], "other_config", "open_vswitch", c.other_config))

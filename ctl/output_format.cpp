@@ -93,12 +93,17 @@ std::string format_pmd(const json& out) {
     o << "pmd thread " << p["pmd"].get<unsigned>() << " core_id "
       << (core < 0 ? std::string("any") : std::to_string(core)) << ":\n";
     // Shares are of busy + idle + sleep cycles (computed by the engine).
-    auto pct = [&](const char* key) { return fmt_double(100.0 * p[key].get<double>(), "%.2f") + "%"; };
+    auto pct = [&](const char* key) {
+      return fmt_double(100.0 * p[key].get<double>(), "%.2f") + "%";
+    };
     o << "  packets received: " << p["packets"].get<uint64_t>() << "\n"
-      << "  avg cycles per packet: " << fmt_double(p["cycles_per_packet"].get<double>(), "%.2f") << "\n"
+      << "  avg cycles per packet: " << fmt_double(p["cycles_per_packet"].get<double>(), "%.2f")
+      << "\n"
       << "  idle cycles: " << p["idle_cycles"].get<uint64_t>() << " (" << pct("idle_share") << ")\n"
-      << "  processing cycles: " << p["busy_cycles"].get<uint64_t>() << " (" << pct("busy_share") << ")\n"
-      << "  sleep cycles: " << p["sleep_cycles"].get<uint64_t>() << " (" << pct("sleep_share") << ")\n"
+      << "  processing cycles: " << p["busy_cycles"].get<uint64_t>() << " (" << pct("busy_share")
+      << ")\n"
+      << "  sleep cycles: " << p["sleep_cycles"].get<uint64_t>() << " (" << pct("sleep_share")
+      << ")\n"
       << "  wake-ups: " << p["wakeups"].get<uint64_t>() << "\n"
       << "  rx queues:";
     if (p["rx_queues"].empty()) o << " (none)";

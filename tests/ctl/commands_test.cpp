@@ -144,7 +144,8 @@ TEST_F(CommandsTest, SetGetRemoveClear) {
   EXPECT_EQ(vsctl("--if-exists get port p1 external_ids:nokey"), "");
   EXPECT_EQ(vsctl("get port p9 tag"), "ERROR: no row \"p9\" in table Port");
   EXPECT_EQ(vsctl("set port p1 colour=red"), "ERROR: Port has no column \"colour\"");
-  EXPECT_EQ(vsctl("set sandwich p1 tag=1"), "ERROR: unknown table \"sandwich\" (known: Bridge, Port, Interface, Open_vSwitch)");
+  EXPECT_EQ(vsctl("set sandwich p1 tag=1"),
+            "ERROR: unknown table \"sandwich\" (known: Bridge, Port, Interface, Open_vSwitch)");
   EXPECT_EQ(vsctl("set interface p1 statistics:x=1"), "ERROR: column statistics of Interface is read-only");
 }
 
@@ -287,21 +288,24 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
             "  sleep cycles: 5000 (25.00%)\n"
             "  wake-ups: 7\n"
             "  rx queues: br0/p1:0\n");
-  EXPECT_EQ(vsctl("--format json dpif/pmd-stats-show"),
-            "[{\"busy_cycles\":5000,\"busy_share\":0.25,\"core\":-1,\"cycles_per_packet\":50.0,"
-            "\"idle_cycles\":10000,\"idle_share\":0.5,\"iterations\":0,\"packets\":100,\"pmd\":0,"
-            "\"rx_queues\":[\"br0/p1:0\"],\"sleep_cycles\":5000,\"sleep_share\":0.25,\"wakeups\":7}]\n");
+  EXPECT_EQ(
+      vsctl("--format json dpif/pmd-stats-show"),
+      "[{\"busy_cycles\":5000,\"busy_share\":0.25,\"core\":-1,\"cycles_per_packet\":50.0,"
+      "\"idle_cycles\":10000,\"idle_share\":0.5,\"iterations\":0,\"packets\":100,\"pmd\":0,"
+      "\"rx_queues\":[\"br0/p1:0\"],\"sleep_cycles\":5000,\"sleep_share\":0.25,\"wakeups\":7}]\n");
 }
 
 TEST_F(CommandsTest, OpenVswitchPmdSleepSetGetRemoveClear) {
   EXPECT_EQ(service.config().other_config, StringMap{});
   EXPECT_TRUE(service.config().pmd_sleep_adaptive());
   EXPECT_EQ(service.config().pmd_quiet_us(), kDefaultQuietUs);
-  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=off other_config:pmd-quiet-us=50"), "");
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=off other_config:pmd-quiet-us=50"),
+            "");
   EXPECT_FALSE(service.config().pmd_sleep_adaptive());
   EXPECT_EQ(service.config().pmd_quiet_us(), 50u);
   // The table name is case-insensitive, as in ovs-vsctl.
-  EXPECT_EQ(vsctl("get open_vswitch . other_config:pmd-sleep other_config:pmd-quiet-us"), "off\n\"50\"\n");
+  EXPECT_EQ(vsctl("get open_vswitch . other_config:pmd-sleep other_config:pmd-quiet-us"),
+            "off\n\"50\"\n");
   EXPECT_EQ(vsctl("get Open_vSwitch . other_config"), "{pmd-quiet-us=\"50\", pmd-sleep=off}\n");
   EXPECT_EQ(vsctl("list Open_vSwitch"),
             "bridges      : [br0]\n"
@@ -330,8 +334,9 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
             "ERROR: Open_vSwitch: other_config:pmd-quiet-us \"1000001\" is not in 10..1000000");
   EXPECT_EQ(vsctl("set Open_vSwitch . other_config:pmd-quiet-us=abc"),
             "ERROR: Open_vSwitch: other_config:pmd-quiet-us \"abc\" is not in 10..1000000");
-  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
-            "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us)");
+  EXPECT_EQ(
+      vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
+      "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us)");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),

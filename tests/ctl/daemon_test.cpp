@@ -249,7 +249,8 @@ TEST_F(DaemonTest, PmdSleepOffStopsWakeupsAdaptiveBringsThemBackAndRestartKeepsI
   EXPECT_NE(out.find("  sleep cycles: "), std::string::npos) << out;
   EXPECT_NE(out.find("  wake-ups: "), std::string::npos) << out;
 
-  ASSERT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=adaptive other_config:pmd-quiet-us=50"), 0);
+  ASSERT_EQ(
+      vsctl("set Open_vSwitch . other_config:pmd-sleep=adaptive other_config:pmd-quiet-us=50"), 0);
   EXPECT_TRUE(eventually_grows());
 
   ASSERT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=off"), 0);
