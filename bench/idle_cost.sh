@@ -5,7 +5,7 @@
 #      and at 100 pings/s, through this switch and through a Linux bridge (docker0's datapath).
 #
 #   bench/idle_cost.sh [--build DIR] [--quick] [--no-record]
-# Environment: N=10 IDLE_S=30 SLOW_PINGS=50 FAST_PINGS=300
+# Environment: N=10 IDLE_S=30 SLOW_PINGS=50 FAST_PINGS=300 PMD_SLEEP=adaptive|off
 # Names: netns lvsidle-host (plays the host: vswitchd, its default br0 and NAT table live there,
 # never on the real host), lvsidle-ns<i> (containers), veths lvsidle<i>h / lvsidle<i>c, bridge
 # lvsidle-br; all removed at exit. Addresses 10.97.0.<i>/24 live only inside the namespaces.
@@ -66,6 +66,7 @@ make_containers
 $H ${VSWITCHD_PREFIX:-} "$VSWITCHD" --db "$W/conf.json" --socket "$SOCK" --log-file "$W/vswitchd.log" &
 DPID=$!
 for _ in $(seq 100); do "$VSCTL" --socket "$SOCK" list-br >/dev/null 2>&1 && break; sleep 0.1; done
+"$VSCTL" --socket "$SOCK" set Open_vSwitch . other_config:pmd-sleep="${PMD_SLEEP:-adaptive}"
 "$VSCTL" --socket "$SOCK" add-br lvsidle-sw
 for i in $(seq 1 "$N"); do "$VSCTL" --socket "$SOCK" add-port lvsidle-sw lvsidle${i}h; done
 ip netns exec lvsidle-ns1 ping -q -c 3 -i 0.2 10.97.0.2 >/dev/null  # learn, warm up
@@ -105,13 +106,13 @@ if [ "$RECORD" = 1 ]; then
   {
     echo "# Idle cost and wake-up latency ($(date -u +%FT%TZ))"
     echo
-    echo "Command: \`N=$N IDLE_S=$IDLE_S SLOW_PINGS=$SLOW_PINGS FAST_PINGS=$FAST_PINGS bench/idle_cost.sh\`"
+    echo "Command: \`PMD_SLEEP=${PMD_SLEEP:-adaptive} N=$N IDLE_S=$IDLE_S SLOW_PINGS=$SLOW_PINGS FAST_PINGS=$FAST_PINGS bench/idle_cost.sh\`"
     echo
     echo "Machine: $(lscpu | sed -n 's/Model name: *//p' | head -1), $(nproc) cores, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "$TABLE"
     echo
-    echo "vswitchd: default options (adaptive PMD sleep), $N system ports (AF_PACKET) on one bridge."
+    echo "vswitchd: default options, pmd-sleep=${PMD_SLEEP:-adaptive}, $N system ports (AF_PACKET) on one bridge."
     echo "PMD statistics at the end of the idle period: $PMD"
   } > "$OUT"
   echo "recorded in $OUT" >&2

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace lvs::tunnels {
 
@@ -18,13 +19,30 @@ struct InnerInfo {
   uint8_t ttl = 64;
 };
 
+// CRC32 of `len` bytes at any alignment: DPDK's rte_hash_crc() loads 8 bytes at a time through
+// a uint64_t pointer, which is undefined behaviour on unaligned frame data (UBSan reports it).
+inline uint32_t crc_unaligned(const uint8_t* p, uint32_t len, uint32_t h) {
+  for (; len >= 8; p += 8, len -= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = rte_hash_crc_8byte(v, h);
+  }
+  for (; len >= 4; p += 4, len -= 4) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    h = rte_hash_crc_4byte(v, h);
+  }
+  for (; len > 0; ++p, --len) h = rte_hash_crc_1byte(*p, h);
+  return h;
+}
+
 inline InnerInfo inspect_inner(const rte_mbuf* m) {
   uint8_t buf[72];
   const uint32_t n = std::min<uint32_t>(m->pkt_len, sizeof(buf));
   const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, n, buf));
   InnerInfo info;
   if (p == nullptr || n < 14) return info;
-  uint32_t h = rte_hash_crc(p, 12, 0x5eed);  // both MACs
+  uint32_t h = crc_unaligned(p, 12, 0x5eed);  // both MACs
   uint32_t off = 12;
   uint16_t type = static_cast<uint16_t>(p[off] << 8 | p[off + 1]);
   while ((type == 0x8100 || type == 0x88a8) && off + 6 <= n) {
@@ -39,7 +57,7 @@ inline InnerInfo inspect_inner(const rte_mbuf* m) {
     info.ip = true;
     info.tos = ip[1];
     info.ttl = ip[8];
-    h = rte_hash_crc(ip + 12, 8, h);
+    h = crc_unaligned(ip + 12, 8, h);
     const bool fragment = ((ip[6] << 8 | ip[7]) & 0x3fff) != 0;
     if (!fragment) {
       proto = ip[9];
@@ -50,13 +68,13 @@ inline InnerInfo inspect_inner(const rte_mbuf* m) {
     info.ip = true;
     info.tos = static_cast<uint8_t>((ip[0] << 4) | (ip[1] >> 4));
     info.ttl = ip[7];
-    h = rte_hash_crc(ip + 8, 32, h);
+    h = crc_unaligned(ip + 8, 32, h);
     proto = ip[6];
     l4 = off + 40;
   } else {
     h = rte_hash_crc_4byte(type, h);
   }
-  if ((proto == 6 || proto == 17) && l4 + 4 <= n) h = rte_hash_crc(p + l4, 4, h);
+  if ((proto == 6 || proto == 17) && l4 + 4 <= n) h = crc_unaligned(p + l4, 4, h);
   info.hash = h;
   return info;
 }
