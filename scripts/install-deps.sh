@@ -7,6 +7,8 @@ PACKAGES=(
   build-essential cmake pkg-config g++
   libdpdk-dev libnl-3-dev libnl-route-3-dev libnftables-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing: clang's libFuzzer (scripts/fuzz.sh)
+  clang libclang-rt-dev
   # run: DPDK runtime; dpdk-dev carries dpdk-testpmd (the benchmarks' reference)
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces

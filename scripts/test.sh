@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what it needs,
 # builds Release, runs every unit and (as root) integration test, builds the unit tests with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs them, and runs the datapath benchmark
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs them, fuzzes each libFuzzer target for a
+# few seconds, and runs the datapath benchmark
 # harness in --quick mode so that it keeps working (its numbers are not pass/fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,13 @@ echo "== unit tests (ASan + UBSan)"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLVS_SANITIZE=ON -DLVS_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit -j2 --output-on-failure --timeout 600
+
+echo "== fuzzing (libFuzzer, 10 s per target; scripts/fuzz.sh SECONDS runs longer)"
+if [ "$(id -u)" = 0 ] || command -v clang++ >/dev/null; then
+  scripts/fuzz.sh 10
+else
+  echo "== fuzzing skipped: needs clang (root installs it)" >&2
+fi
 
 if [ "$(id -u)" = 0 ]; then
   echo "== benchmark harness (quick; numbers are informative, not pass/fail)"

@@ -45,7 +45,8 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
   std::optional<uint32_t> key, in_key, out_key;
   bool have_remote = false;
   for (const auto& [name, value] : options) {
-    auto bad = [&](const std::string& why) {
+    // Explicit captures: clang 14 cannot capture structured bindings implicitly.
+    auto bad = [&name = name, &value = value](const std::string& why) {
       return "options:" + name + " \"" + value + "\" " + why;
     };
     if (name == "remote_ip" || name == "local_ip") {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each for
+# SECONDS (default 60) from its seed corpus in tests/fuzz/corpus/. New inputs go to a scratch
+# copy; crashes are written to build-fuzz/crashes/ and fail the script.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-60}
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pipeline_fuzz control_fuzz database_fuzz args_fuzz)
+if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "needs clang and libclang-rt-dev (apt-get install clang)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-dev >/dev/null
+fi
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLVS_FUZZ=ON \
+  -DLVS_BUILD_BENCH=OFF -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target "${TARGETS[@]}"
+mkdir -p build-fuzz/crashes
+for t in "${TARGETS[@]}"; do
+  corpus=build-fuzz/corpus/${t%_fuzz}
+  mkdir -p "$corpus"
+  cp -n tests/fuzz/corpus/"${t%_fuzz}"/* "$corpus"/ 2>/dev/null || true
+  echo "== $t: $SECONDS_EACH s"
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    build-fuzz/tests/fuzz/"$t" -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1 \
+      -artifact_prefix=build-fuzz/crashes/"$t"- "$corpus" 2>&1 | grep -E "^#|Done|stat::number_of_executed_units|ERROR|SUMMARY|crash" | tail -4
+  test "${PIPESTATUS[0]}" -eq 0 || { echo "FUZZ FAILURE in $t (see build-fuzz/crashes/)" >&2; exit 1; }
+done
+echo "fuzzing done: ${#TARGETS[@]} targets, $SECONDS_EACH s each, no crash"
