@@ -46,14 +46,7 @@ struct Bench {
   }
 
   void run(benchmark::State& state, const std::vector<uint8_t>& frame) {
-    sw::PipelineContext ctx{&tx, pool(), kNow};
-    rte_mbuf* pkts[sw::kBurst];
-    for (auto _ : state) {
-      if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
-      sw::process_burst(view, 0, pkts, sw::kBurst, ctx);
-      tx.flush();
-    }
-    report(state);
+    run_pipeline(state, view, tx, frame, pool(), kNow);
   }
 
   static void report(benchmark::State& state) { report_per_packet(state); }

@@ -55,15 +55,7 @@ void BM_LearnedUnicastReference(benchmark::State& state) {
   view.flood.build(policies, {true, true});
   tx.reset(tx_ports);
   view.fdb->learn(sw::Fdb::make_key(0x02000000000bULL, 0), 1, 1'000'000);
-  const auto frame = tcp64();
-  sw::PipelineContext ctx{&tx, pool(), 1'000'000};
-  rte_mbuf* pkts[sw::kBurst];
-  for (auto _ : state) {
-    if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
-    sw::process_burst(view, 0, pkts, sw::kBurst, ctx);
-    tx.flush();
-  }
-  report(state);
+  run_pipeline(state, view, tx, tcp64(), pool(), 1'000'000);
 }
 BENCHMARK(BM_LearnedUnicastReference);
 
