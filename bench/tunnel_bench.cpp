@@ -28,7 +28,8 @@ void report(benchmark::State& state) { report_per_packet(state); }
 
 // A 64-byte TCP/IPv4 frame.
 std::vector<uint8_t> tcp64() {
-  auto f = test::frame_bytes({.dst = "02:00:00:00:00:0b", .src = "02:00:00:00:00:0a", .payload = 46});
+  auto f =
+      test::frame_bytes({.dst = "02:00:00:00:00:0b", .src = "02:00:00:00:00:0a", .payload = 46});
   uint8_t* ip = &f[14];
   ip[0] = 0x45;
   ip[3] = 46;
@@ -121,7 +122,8 @@ void BM_VxlanDecap(benchmark::State& state) {
   pkt.insert(pkt.end(), inner.begin(), inner.end());
   // The endpoint's demultiplexer: (remote << 32 | key) -> port.
   std::unordered_map<uint64_t, int> flows;
-  for (uint32_t k = 0; k < 16; ++k) flows[uint64_t{0x0a000002} << 32 | (40 + k)] = static_cast<int>(k);
+  for (uint32_t k = 0; k < 16; ++k)
+    flows[uint64_t{0x0a000002} << 32 | (40 + k)] = static_cast<int>(k);
   rte_mbuf* pkts[sw::kBurst];
   for (auto _ : state) {
     if (!make_burst(pool(), pkt, pkts, sw::kBurst)) state.SkipWithError("pool empty");
