@@ -16,6 +16,7 @@
 
 #include "ctl/config_json.hpp"
 #include "ctl/control_server.hpp"
+#include "ctl/capabilities.hpp"
 #include "ctl/database.hpp"
 #include "ctl/datapath_driver.hpp"
 #include "ctl/log.hpp"
@@ -145,6 +146,23 @@ int run_daemon(const DaemonOptions& o) {
     log_info("no database at " + o.db_path + ": created it with the default bridge br0");
   }
 
+  // The socket is bound now, while the daemon may still hand it to --socket-group, and served
+  // once everything is up. Capabilities go before DPDK starts its threads: they are per thread.
+  std::optional<gid_t> socket_gid;
+  if (!o.socket_group.empty()) {
+    auto gid = resolve_group(o.socket_group);
+    if (!gid) return fail(gid.error().message);
+    socket_gid = *gid;
+  }
+  Service* service_ptr = nullptr;
+  ControlServer server([&](const nlohmann::json& req) { return service_ptr->handle(req); });
+  if (auto e = server.bind(o.socket_path, socket_gid)) return fail(e->message);
+  if (!o.keep_capabilities) {
+    auto kept = drop_unneeded_capabilities();
+    if (!kept) return fail("cannot drop capabilities: " + kept.error().message);
+    log_info("capabilities kept: " + (kept->empty() ? std::string("none") : *kept));
+  }
+
   dpdk::EalOptions eal;
   eal.program = "vswitchd";
   eal.extra_args = dpdk::split_args(o.eal_args);
@@ -183,7 +201,6 @@ int run_daemon(const DaemonOptions& o) {
     // Switching works without netfilter: a host without nf_tables still gets its bridges.
     if (auto e = apply_nat(config)) log_error(e->message);
 
-    Service* service_ptr = nullptr;
     auto commit = [&](const Config& c) -> Status {
       // NAT first: an nft transaction is all-or-nothing, so a refusal leaves everything as it was.
       if (auto e = apply_nat(c)) return e;
@@ -195,8 +212,7 @@ int run_daemon(const DaemonOptions& o) {
     };
     Service service(config, o.db_path, commit, &driver);
     service_ptr = &service;
-    ControlServer server([&](const nlohmann::json& req) { return service.handle(req); });
-    if (auto e = server.listen(o.socket_path)) {
+    if (auto e = server.listen()) {
       datapath.stop();
       driver.shutdown();
       return fail(e->message);
