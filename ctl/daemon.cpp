@@ -13,6 +13,7 @@
 #include <memory>
 
 #include <rte_eal.h>
+#include <rte_mempool.h>
 
 #include "ctl/config_json.hpp"
 #include "ctl/control_server.hpp"
@@ -256,6 +257,13 @@ int run_daemon(const DaemonOptions& o) {
       if (auto e = run_nft(nat_ruleset(Config{}))) log_warn(e->message);
     if (pidfile_written) ::unlink(o.pidfile.c_str());
   }
+  // Every port is closed now: a packet buffer still out is a leak somewhere in the datapath
+  // (the soak run, scripts/soak.sh, checks this line).
+  const unsigned in_use = rte_mempool_in_use_count(pool);
+  if (in_use != 0)
+    log_warn("packet buffers not returned: " + std::to_string(in_use) + " of " + std::to_string(pool->size));
+  else
+    log_info("packet buffers: all " + std::to_string(pool->size) + " back in the pool");
   rte_mempool_free(pool);
   rte_eal_cleanup();
   log_info("stopped");
