@@ -18,6 +18,9 @@ namespace lvs::ctl {
 struct PortContext {
   rte_mempool* pool = nullptr;
   uint16_t queues = 1;  // one rx/tx queue per PMD thread where the kind allows it
+  // The daemon's run directory (where its control socket lives): dpdkvhostuser ports serve
+  // <run_dir>/<port name>, as Open vSwitch does under /var/run/openvswitch.
+  std::string run_dir = "/run/lite-vswitch";
 };
 
 using PortMaker =

@@ -3,6 +3,7 @@
 #include "ports/afpacket_port.hpp"
 #include "ports/ethdev_port.hpp"
 #include "ports/tap_port.hpp"
+#include "ports/vhost_port.hpp"
 #include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
@@ -10,7 +11,8 @@ namespace {
 
 Result<std::shared_ptr<sw::Port>> make_dpdk(const PortConfig& p, const PortContext& ctx) {
   std::string error;
-  auto port = ports::EthdevPort::open(p.name, p.options.at("dpdk-devargs"), ctx.queues, ctx.pool, error);
+  auto port =
+      ports::EthdevPort::open(p.name, p.options.at("dpdk-devargs"), ctx.queues, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
   return std::shared_ptr<sw::Port>(std::move(port));
 }
@@ -33,9 +35,26 @@ Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortC
   if (auto ip = p.options.find(kIpOption); ip != p.options.end())
     if (auto list = parse_ip_list(ip->second))
       for (const auto& a : *list)
-        if (auto e = port->add_ipv4(format_ipv4(a.addr) + "/" + std::to_string(a.prefix)); !e.empty())
+        if (auto e = port->add_ipv4(format_ipv4(a.addr) + "/" + std::to_string(a.prefix));
+            !e.empty())
           return make_error(kErrInvalid, "port " + p.name + ": options:ip: " + e);
   return std::shared_ptr<sw::Port>(std::move(port));
+}
+
+// dpdkvhostuser serves <run dir>/<port name>; dpdkvhostuserclient connects to
+// options:vhost-server-path (checked by config.cpp) and reconnects when the peer restarts.
+PortMaker make_vhost_user(bool client) {
+  return
+      [client](const PortConfig& p, const PortContext& ctx) -> Result<std::shared_ptr<sw::Port>> {
+        ports::VhostUserOptions o;
+        o.client = client;
+        o.queues = ctx.queues;
+        o.socket_path = client ? p.options.at(kVhostServerPath) : ctx.run_dir + "/" + p.name;
+        std::string error;
+        auto port = ports::VhostUserPort::open(p.name, o, ctx.pool, error);
+        if (!port) return make_error(kErrInvalid, error);
+        return std::shared_ptr<sw::Port>(std::move(port));
+      };
 }
 
 // VXLAN / GRE over the host kernel; options with Open vSwitch's names (tunnels/tunnel_config.hpp).
@@ -57,6 +76,8 @@ void register_builtin_port_kinds(PortFactory& factory) {
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
   factory.add("internal", make_internal);
+  factory.add("dpdkvhostuser", make_vhost_user(false));
+  factory.add("dpdkvhostuserclient", make_vhost_user(true));
   factory.add("vxlan", make_tunnel(tunnels::TunnelKind::kVxlan));
   factory.add("gre", make_tunnel(tunnels::TunnelKind::kGre));
 }

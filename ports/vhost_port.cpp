@@ -1,0 +1,77 @@
+#include "ports/vhost_port.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lvs::ports {
+namespace {
+
+// A socket file nobody accepts on is what a killed switch leaves behind: rte_vhost would fail to
+// bind it. A socket that still accepts belongs to a live process, which we must not steal from.
+std::string clear_stale_socket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return errno == ENOENT ? "" : path + ": " + std::strerror(errno);
+  if (!S_ISSOCK(st.st_mode)) return path + " exists and is not a socket";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  const bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  if (live) return path + " is served by another process";
+  if (::unlink(path.c_str()) != 0)
+    return "cannot remove stale " + path + ": " + std::strerror(errno);
+  return "";
+}
+
+}  // namespace
+
+std::string check_vhost_socket_path(const std::string& path) {
+  if (path.empty() || path[0] != '/') return "socket path \"" + path + "\" is not absolute";
+  if (path.size() >= sizeof(sockaddr_un::sun_path))
+    return "socket path \"" + path + "\" is longer than " +
+           std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " characters";
+  if (path.find(',') != std::string::npos) return "socket path \"" + path + "\" contains ','";
+  return "";
+}
+
+std::shared_ptr<VhostUserPort> VhostUserPort::open(const std::string& name,
+                                                   const VhostUserOptions& o, rte_mempool* pool,
+                                                   std::string& error) {
+  if (error = check_vhost_socket_path(o.socket_path); !error.empty()) return nullptr;
+  if (!o.client)
+    if (error = clear_stale_socket(o.socket_path); !error.empty()) return nullptr;
+  // net_vhost matches vdev names by prefix; the port name keeps each device's name unique.
+  const std::string devargs = "net_vhost_" + name + ",iface=" + o.socket_path +
+                              ",queues=" + std::to_string(o.queues ? o.queues : 1) +
+                              ",client=" + (o.client ? "1" : "0");
+  auto dev = EthdevPort::open(name, devargs, o.queues, pool, error);
+  if (!dev) {
+    error = "port " + name + ": vhost-user " + o.socket_path + ": " + error;
+    return nullptr;
+  }
+  return std::shared_ptr<VhostUserPort>(
+      new VhostUserPort(name, std::move(dev), o.socket_path, o.client));
+}
+
+VhostUserPort::VhostUserPort(std::string name, std::shared_ptr<EthdevPort> dev,
+                             std::string socket_path, bool client)
+    : Port(std::move(name), dev->tx_queue_count()),
+      dev_(std::move(dev)),
+      socket_path_(std::move(socket_path)),
+      client_(client) {}
+
+sw::PortStatus VhostUserPort::status() const {
+  // Link down without an error: a socket waiting for its VM is normal (Open vSwitch shows the
+  // same).
+  return dev_->status();
+}
+
+}  // namespace lvs::ports
