@@ -91,9 +91,6 @@ std::string publish_text(const std::vector<PublishedPort>& list) {
 }  // namespace
 
 Result<std::string> run_attach(const AttachArgs& a) {
-  if (a.port_type == "afxdp")
-    return make_error(kErrInvalid, "--port-type afxdp: the afxdp port kind is not available in this build yet "
-                                   "(use --port-type system, the default)");
   auto ref = resolve_container(a.container);
   if (!ref) return ref.error();
   auto ns = NetnsFd::open(ref->ns_path);
@@ -151,6 +148,9 @@ Result<std::string> run_attach(const AttachArgs& a) {
           return make_error(kErrNotFound, "container \"" + a.container + "\" has no interface " + ifname +
                                               " although " + host + " exists; detach and attach again");
         if (auto e = configure_link(ifname, a.mtu, a.mac, true)) return e;
+        // AF_XDP carries no virtio-net header: the container must send complete frames.
+        if (a.port_type == "afxdp")
+          if (auto e = disable_tx_offloads(ifname)) return e;
         if (auto e = add_address(ifname, *a.ip)) return e;
         if (gateway)
           if (auto e = replace_default_route(ifname, *gateway)) return e;

@@ -1,14 +1,17 @@
 #include "ctl/link_ops.hpp"
 
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,6 +103,28 @@ Status delete_link(const std::string& name) {
   rtnl_link_set_name(l.get(), name.c_str());
   const int e = rtnl_link_delete(sock.s, l.get());
   if (e < 0 && e != -NLE_NODEV && e != -NLE_OBJ_NOTFOUND) return nl_error("cannot delete " + name, e);
+  return std::nullopt;
+}
+
+Status disable_tx_offloads(const std::string& name) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(kErrIo, std::string("socket: ") + std::strerror(errno));
+  // TSO and GSO before checksum offload, which they depend on.
+  const std::pair<uint32_t, const char*> steps[] = {
+      {ETHTOOL_STSO, "TSO"}, {ETHTOOL_SGSO, "GSO"}, {ETHTOOL_STXCSUM, "tx checksum offload"}};
+  for (const auto& [cmd, what] : steps) {
+    ethtool_value v{cmd, 0};
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    ifr.ifr_data = reinterpret_cast<char*>(&v);
+    if (::ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
+      const int err = errno;
+      ::close(fd);
+      return make_error(kErrIo, "cannot turn off " + std::string(what) + " on " + name + ": " +
+                                          std::strerror(err));
+    }
+  }
+  ::close(fd);
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 // The port kinds built into this vswitchd. One registration per kind.
 #include "ctl/port_factory.hpp"
 #include "ports/afpacket_port.hpp"
+#include "ports/afxdp_port.hpp"
 #include "ports/ethdev_port.hpp"
 #include "ports/tap_port.hpp"
 #include "ports/vhost_port.hpp"
@@ -23,6 +24,16 @@ Result<std::shared_ptr<sw::Port>> make_system(const PortConfig& p, const PortCon
   const std::string ifname = it == p.options.end() ? p.name : it->second;
   std::string error;
   auto port = ports::AfPacketPort::open(p.name, ifname, ctx.pool, error);
+  if (!port) return make_error(kErrInvalid, error);
+  return std::shared_ptr<sw::Port>(std::move(port));
+}
+
+// The same kernel interfaces as system, through AF_XDP (options:ifname as for system).
+Result<std::shared_ptr<sw::Port>> make_afxdp(const PortConfig& p, const PortContext& ctx) {
+  auto it = p.options.find("ifname");
+  const std::string ifname = it == p.options.end() ? p.name : it->second;
+  std::string error;
+  auto port = ports::AfXdpPort::open(p.name, ifname, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
   return std::shared_ptr<sw::Port>(std::move(port));
 }
@@ -75,6 +86,7 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
 void register_builtin_port_kinds(PortFactory& factory) {
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
+  factory.add("afxdp", make_afxdp);
   factory.add("internal", make_internal);
   factory.add("dpdkvhostuser", make_vhost_user(false));
   factory.add("dpdkvhostuserclient", make_vhost_user(true));
