@@ -58,7 +58,7 @@ class VhostUserTest : public testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
-    if (::access(kTestpmd, X_OK) != 0) GTEST_SKIP() << "needs dpdk-testpmd (package dpdk)";
+    if (::access(kTestpmd, X_OK) != 0) GTEST_SKIP() << "needs dpdk-testpmd (package dpdk-dev)";
     tag = "lvv" + std::to_string(::getpid() % 100000);
     host = tag + "h";
     dir = "/tmp/" + tag;
