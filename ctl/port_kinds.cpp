@@ -3,6 +3,7 @@
 #include "ports/afpacket_port.hpp"
 #include "ports/afxdp_port.hpp"
 #include "ports/ethdev_port.hpp"
+#include "ports/kernel_netdev.hpp"
 #include "ports/tap_port.hpp"
 #include "ports/vhost_port.hpp"
 #include "tunnels/tunnel_port.hpp"
@@ -81,9 +82,20 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
   };
 }
 
+// mtu_request on a kernel interface: the one named by options:ifname (system, afxdp) or the port
+// itself (internal, and the others without ifname).
+Status set_kernel_mtu(const PortConfig& p, int mtu) {
+  auto it = p.options.find("ifname");
+  const std::string ifname = it == p.options.end() ? p.name : it->second;
+  if (auto e = ports::set_netdev_mtu(ifname, mtu); !e.empty()) return make_error(kErrInvalid, e);
+  return std::nullopt;
+}
+
 }  // namespace
 
 void register_builtin_port_kinds(PortFactory& factory) {
+  for (const char* kind : {"system", "afxdp", "internal"})
+    factory.add_mtu_setter(kind, set_kernel_mtu);
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
   factory.add("afxdp", make_afxdp);

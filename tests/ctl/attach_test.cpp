@@ -300,6 +300,46 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   EXPECT_TRUE(ping(c1, "10.77.0.1"));
 }
 
+// Open vSwitch's mtu_request on the kinds backed by a kernel interface: applied at once, after a
+// change and after a daemon restart; a value the kernel refuses shows as the port's error and
+// leaves it forwarding.
+TEST_F(AttachTest, MtuRequestSetsTheKernelMtuOfSystemAndInternalPorts) {
+  const std::string c1 = container("c1");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --mtu 9000"), 0);
+  const std::string p1 = port_of(c1);
+  auto kernel_mtu = [&](const std::string& ifname) {
+    std::string out;
+    run("ip netns exec " + host + " cat /sys/class/net/" + ifname + "/mtu", &out);
+    return out;
+  };
+  std::string out;
+  ASSERT_EQ(vsctl("set interface " + p1 + " mtu_request=4000 -- set interface brt mtu_request=1400"), 0);
+  EXPECT_EQ(kernel_mtu(p1), "4000\n");
+  EXPECT_EQ(kernel_mtu("brt"), "1400\n");
+  ASSERT_EQ(vsctl("get interface " + p1 + " mtu mtu_request error", &out), 0);
+  EXPECT_EQ(out, "4000\n4000\n[]\n");
+  ASSERT_EQ(vsctl("set interface " + p1 + " mtu_request=8000"), 0);
+  EXPECT_EQ(kernel_mtu(p1), "8000\n");
+  // Frames up to the new MTU pass (the container end is 9000): no fragmentation, DF set.
+  ASSERT_EQ(in(c1, "ping -c 1 -W 2 -M do -s 1372 10.77.0.1", &out), 0) << out;
+
+  // The internal port is a new tap after a restart: the MTU is applied to it again.
+  stop_daemon();
+  start_daemon();
+  EXPECT_EQ(kernel_mtu("brt"), "1400\n");
+  EXPECT_EQ(kernel_mtu(p1), "8000\n");
+
+  // A kind with no MTU to set: the port still forwards and its error says why.
+  ASSERT_EQ(vsctl("add-port brt n0 -- set interface n0 type=dpdk options:dpdk-devargs=net_null0 "
+                  "mtu_request=2000"),
+            0);
+  ASSERT_EQ(vsctl("get interface n0 error link_state", &out), 0);
+  EXPECT_EQ(out, "\"mtu_request 2000: not supported by port kind dpdk\"\nup\n");
+  ASSERT_EQ(vsctl("clear interface n0 mtu_request", &out), 0) << out;
+  ASSERT_EQ(vsctl("get interface n0 error", &out), 0);
+  EXPECT_EQ(out, "[]\n");
+}
+
 TEST_F(AttachTest, SeedsVlanScenarioIsolatesVlan100From200) {
   // pipework ovs0 con1 192.168.0.1/24 @100 ... con3/con4 @200, on our test subnet.
   const std::string c1 = container("c1"), c2 = container("c2"), c3 = container("c3"), c4 = container("c4");
