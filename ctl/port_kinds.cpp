@@ -1,4 +1,9 @@
 // The port kinds built into this vswitchd. One registration per kind.
+#include <unistd.h>
+
+#include <fstream>
+
+#include "ctl/derived_mac.hpp"
 #include "ctl/port_factory.hpp"
 #include "ports/afpacket_port.hpp"
 #include "ports/afxdp_port.hpp"
@@ -39,10 +44,26 @@ Result<std::shared_ptr<sw::Port>> make_afxdp(const PortConfig& p, const PortCont
   return std::shared_ptr<sw::Port>(std::move(port));
 }
 
+// The internal port's MAC, the same on every start of this host's daemon: a restart recreates the
+// tap, and a new random MAC would leave the containers' ARP entries for their gateway stale for
+// many seconds. Distinct per host (machine id), so bridges joined by tunnels do not collide.
+std::string internal_port_mac(const std::string& port) {
+  std::string host;
+  std::ifstream id("/etc/machine-id");
+  if (!(id >> host)) {
+    char name[256] = {};
+    ::gethostname(name, sizeof(name) - 1);
+    host = name;
+  }
+  return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
+}
+
 Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {
   std::string error;
   auto port = ports::TapPort::create(p.name, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
+  if (auto e = ports::set_netdev_mac(p.name, internal_port_mac(p.name)); !e.empty())
+    return make_error(kErrInvalid, "port " + p.name + ": " + e);
   // options:ip (validated by config.cpp): the host's address on the bridge, e.g. br0's gateway.
   if (auto ip = p.options.find(kIpOption); ip != p.options.end())
     if (auto list = parse_ip_list(ip->second))

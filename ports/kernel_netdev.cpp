@@ -95,6 +95,23 @@ std::string set_netdev_mtu(const std::string& name, int mtu) {
   return {};
 }
 
+std::string set_netdev_mac(const std::string& name, const std::string& mac) {
+  std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
+  if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open rtnetlink";
+  nl_addr* addr = nullptr;
+  if (nl_addr_parse(mac.c_str(), AF_LLC, &addr) != 0) return "bad MAC '" + mac + "'";
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> addr_guard(addr, nl_addr_put);
+  rtnl_link* current = nullptr;
+  if (int rc = rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &current); rc < 0)
+    return "no interface " + name + ": " + nl_geterror(rc);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> current_guard(current, rtnl_link_put);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_addr(change.get(), addr);
+  if (int rc = rtnl_link_change(sock.get(), current, change.get(), 0); rc < 0)
+    return "cannot set the MAC of " + name + ": " + nl_geterror(rc);
+  return {};
+}
+
 std::string add_ipv4_address(int ifindex, const std::string& cidr) {
   std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
   if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open rtnetlink";

@@ -416,6 +416,9 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
   ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.4/24 @10"), 0);
   ASSERT_TRUE(ping(c1, "10.77.0.3"));
+  ASSERT_TRUE(ping(c1, "10.77.0.1"));  // c1 now holds the gateway's MAC in its ARP cache
+  std::string gw_mac;
+  ASSERT_EQ(in(host, "cat /sys/class/net/brt/address", &gw_mac), 0);
   stop_daemon();
   EXPECT_EQ(nat_table(), "");  // a clean stop takes the switch's table with it
   EXPECT_NE(in(c1, "ping -c 1 -W 1 10.77.0.3"), 0);
@@ -423,6 +426,11 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   EXPECT_NE(nat_table().find("tcp dport 8082 dnat to 10.77.0.2:80"), std::string::npos) << nat_table();
   EXPECT_TRUE(ping(c1, "10.77.0.3"));
   EXPECT_TRUE(ping(c2, "10.77.0.1"));
+  // The gateway (a new tap) kept its MAC: c1's cached entry works at once, no ARP re-probe.
+  std::string mac_now;
+  ASSERT_EQ(in(host, "cat /sys/class/net/brt/address", &mac_now), 0);
+  EXPECT_EQ(mac_now, gw_mac);
+  EXPECT_EQ(in(c1, "ping -c 1 -W 1 10.77.0.1"), 0);
   std::string out;
   ASSERT_EQ(vsctl("get port " + port_of(c3) + " tag external_ids:container_ip", &out), 0);
   EXPECT_EQ(out, "10\n\"10.77.0.4/24\"\n");

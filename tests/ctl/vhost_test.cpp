@@ -230,9 +230,6 @@ TEST_F(VhostUserTest, ServerPortCarriesPingToADpdkContainerAndSurvivesItsRestart
   daemon = -1;
   start_daemon();
   ASSERT_TRUE(is_socket(path)) << slurp(dir + "/vswitchd.log");
-  // The bridge's internal port is a new tap with a new MAC (not what this test is about): forget
-  // the old one instead of waiting out the container's ARP re-probe.
-  run("ip -n " + c1 + " neigh flush all");
   start_testpmd(path, false);  // a virtio_user client does not reconnect by itself
   ASSERT_TRUE(wait_for("vhu0 link_state", "up")) << slurp(dir + "/testpmd.log");
   expect_traffic("vhu0");
