@@ -40,7 +40,10 @@ std::string check_vhost_socket_path(const std::string& path) {
   if (path.size() >= sizeof(sockaddr_un::sun_path))
     return "socket path \"" + path + "\" is longer than " +
            std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " characters";
-  if (path.find(',') != std::string::npos) return "socket path \"" + path + "\" contains ','";
+  // The path travels in devargs, whose parser splits at ',' and '='.
+  for (char c : {',', '='})
+    if (path.find(c) != std::string::npos)
+      return "socket path \"" + path + "\" contains '" + std::string(1, c) + "'";
   return "";
 }
 

@@ -25,9 +25,8 @@ struct VhostUserOptions {
   uint16_t queues = 1;      // queue pairs offered; one per PMD thread
 };
 
-// What is wrong with a socket path for vhost-user (empty when fine): absolute, fits sun_path, and
-// no
-// ',' (devargs separator).
+// What is wrong with a socket path for vhost-user (empty when fine): it must be absolute, fit
+// sun_path, and hold no ',' or '=' (devargs separators).
 std::string check_vhost_socket_path(const std::string& path);
 
 class VhostUserPort final : public sw::Port {

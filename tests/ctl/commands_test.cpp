@@ -107,6 +107,8 @@ TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
             "ERROR: port p1: options:vhost-server-path: socket path \"a.sock\" is not absolute");
   EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/x,y"),
             "ERROR: port p1: options:vhost-server-path: socket path \"/x,y\" contains ','");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/x=y"),
+            "ERROR: port p1: options:vhost-server-path: socket path \"/x=y\" contains '='");
   EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/" +
                   std::string(120, 'a')),
             "ERROR: port p1: options:vhost-server-path: socket path \"/" + std::string(120, 'a') +
