@@ -176,6 +176,13 @@ Result<std::string> run_attach(const AttachArgs& a) {
   chain.push_back(ids);
   if (a.publish.empty()) chain.push_back({"remove", "Port", host, "external_ids", kPublish});
   if (auto out = call(a, chain); !out) return undo(out.error());
+  // A port the switch could not open (an MTU an afxdp port cannot carry, say) would leave the
+  // container cut off behind a success message: say why, and take back what this run made.
+  if (auto st = call(a, {{"get", "Interface", host, "error"}});
+      st && !st->empty() && (*st)[0].size() == 1 && (*st)[0][0].is_string()) {
+    if (created) call(a, {{"--if-exists", "del-port", a.bridge, host}});
+    return undo(make_error(kErrInvalid, (*st)[0][0].get<std::string>()));
+  }
 
   std::string report = "attached " + a.container + " " + ifname + " " + format_ipv4(a.ip->addr) + "/" +
                        std::to_string(a.ip->prefix) + " to " + a.bridge + " as port " + host;

@@ -107,7 +107,7 @@ void DatapathDriver::apply_mtu(const PortConfig& p, Live& live) {
   }
   if (live.mtu_applied == p.mtu_request) return;
   live.mtu_applied = p.mtu_request;
-  auto e = factory_.set_mtu(p, *p.mtu_request);
+  auto e = factory_.set_mtu(p, *p.mtu_request, ctx_);
   live.mtu_error = e ? "mtu_request " + std::to_string(*p.mtu_request) + ": " + e->message : "";
 }
 

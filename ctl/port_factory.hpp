@@ -28,7 +28,8 @@ using PortMaker =
 
 // Applies mtu_request to an open port of its kind (the kernel interface's MTU for system, afxdp
 // and internal ports).
-using MtuSetter = std::function<Status(const PortConfig& port, int mtu)>;
+using MtuSetter =
+    std::function<Status(const PortConfig& port, int mtu, const PortContext& ctx)>;
 
 class PortFactory {
  public:
@@ -38,7 +39,7 @@ class PortFactory {
     mtu_setters_[kind] = std::move(setter);
   }
   // Sets the port's MTU, or says the kind has no MTU to set.
-  Status set_mtu(const PortConfig& port, int mtu) const;
+  Status set_mtu(const PortConfig& port, int mtu, const PortContext& ctx) const;
   bool has(const std::string& kind) const { return makers_.count(kind) > 0; }
   // Opens the port, or an error such as "port kind system not available".
   Result<std::shared_ptr<sw::Port>> make(const PortConfig& port, const PortContext& ctx) const;

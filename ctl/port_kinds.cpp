@@ -105,18 +105,27 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
 
 // mtu_request on a kernel interface: the one named by options:ifname (system, afxdp) or the port
 // itself (internal, and the others without ifname).
-Status set_kernel_mtu(const PortConfig& p, int mtu) {
+Status set_kernel_mtu(const PortConfig& p, int mtu, const PortContext&) {
   auto it = p.options.find("ifname");
   const std::string ifname = it == p.options.end() ? p.name : it->second;
   if (auto e = ports::set_netdev_mtu(ifname, mtu); !e.empty()) return make_error(kErrInvalid, e);
   return std::nullopt;
 }
 
+// afxdp: only what one mbuf of the pool carries (AfXdpPort::max_mtu).
+Status set_afxdp_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
+  if (static_cast<uint32_t>(mtu) > ports::AfXdpPort::max_mtu(ctx.pool))
+    return make_error(kErrInvalid, "above the " +
+                                       std::to_string(ports::AfXdpPort::max_mtu(ctx.pool)) +
+                                       " an afxdp port carries");
+  return set_kernel_mtu(p, mtu, ctx);
+}
+
 }  // namespace
 
 void register_builtin_port_kinds(PortFactory& factory) {
-  for (const char* kind : {"system", "afxdp", "internal"})
-    factory.add_mtu_setter(kind, set_kernel_mtu);
+  for (const char* kind : {"system", "internal"}) factory.add_mtu_setter(kind, set_kernel_mtu);
+  factory.add_mtu_setter("afxdp", set_afxdp_mtu);
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
   factory.add("afxdp", make_afxdp);

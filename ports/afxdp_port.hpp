@@ -22,6 +22,10 @@ class AfXdpPort final : public sw::Port {
   static std::shared_ptr<AfXdpPort> open(const std::string& name, const std::string& ifname,
                                          rte_mempool* pool, std::string& error);
 
+  // The largest MTU whose frames fit one mbuf of `pool` after the AF_XDP headroom (1778 with
+  // the default 2 KiB mbufs): larger frames would be dropped by the kernel, unseen.
+  static uint32_t max_mtu(const rte_mempool* pool);
+
   std::string_view kind() const override { return "afxdp"; }
   uint16_t rx_queue_count() const override { return dev_->rx_queue_count(); }
   uint16_t rx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {

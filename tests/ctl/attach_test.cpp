@@ -265,6 +265,16 @@ TEST_F(AttachTest, SecondInterfaceIsEth1AndFailuresUndoTheirWork) {
 TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   const std::string c1 = container("c1"), c2 = container("c2");
   std::string out;
+  // Frames must fit one 2 KiB mbuf after the AF_XDP headroom: a larger MTU is refused and the
+  // run undone, instead of a port that silently drops big frames.
+  EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --mtu 9000 --port-type afxdp", &out), 1);
+  EXPECT_NE(out.find("MTU 9000 of " + port_of(c1) + " is above the 1778 an afxdp port carries"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(in(c1, "ip link show eth0"), 0);
+  ASSERT_EQ(vsctl("list-ports brt", &out), 0);
+  EXPECT_EQ(out, "");
+
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --port-type afxdp", &out), 0) << out;
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24 --port-type afxdp"), 0);
   ASSERT_EQ(vsctl("get interface " + port_of(c1) + " type error link_state", &out), 0);
@@ -277,6 +287,9 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   EXPECT_TRUE(ping(c2, "10.77.0.2"));
   EXPECT_TRUE(ping(c1, "10.77.0.1"));
   ASSERT_EQ(in(c1, "ping -q -c 20 -i 0.05 10.77.0.3", &out), 0) << out;
+  ASSERT_EQ(vsctl("set interface " + port_of(c1) + " mtu_request=2000"), 0);
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " error mtu", &out), 0);
+  EXPECT_EQ(out, "\"mtu_request 2000: above the 1778 an afxdp port carries\"\n1500\n");
   ASSERT_EQ(vsctl("get interface " + port_of(c2) + " statistics:rx_packets statistics:tx_packets", &out), 0);
   std::istringstream counters(out);
   long rx = 0, tx = 0;
