@@ -148,9 +148,9 @@ Result<std::string> run_attach(const AttachArgs& a) {
           return make_error(kErrNotFound, "container \"" + a.container + "\" has no interface " + ifname +
                                               " although " + host + " exists; detach and attach again");
         if (auto e = configure_link(ifname, a.mtu, a.mac, true)) return e;
-        // AF_XDP carries no virtio-net header: the container must send complete frames.
-        if (a.port_type == "afxdp")
-          if (auto e = disable_tx_offloads(ifname)) return e;
+        // AF_XDP carries no virtio-net header: the container must send complete frames. A
+        // rerun as system gives the offloads back (the veth's defaults).
+        if (auto e = set_tx_offloads(ifname, a.port_type != "afxdp")) return e;
         if (auto e = add_address(ifname, *a.ip)) return e;
         if (gateway)
           if (auto e = replace_default_route(ifname, *gateway)) return e;

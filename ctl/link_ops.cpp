@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace lvs::ctl {
 namespace {
@@ -106,22 +107,30 @@ Status delete_link(const std::string& name) {
   return std::nullopt;
 }
 
-Status disable_tx_offloads(const std::string& name) {
+Status set_tx_offloads(const std::string& name, bool on) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(kErrIo, std::string("socket: ") + std::strerror(errno));
-  // TSO and GSO before checksum offload, which they depend on.
-  const std::pair<uint32_t, const char*> steps[] = {
-      {ETHTOOL_STSO, "TSO"}, {ETHTOOL_SGSO, "GSO"}, {ETHTOOL_STXCSUM, "tx checksum offload"}};
+  // TSO needs scatter-gather, which needs checksum offload: on in that order, off the other way
+  // (the kernel drops scatter-gather by itself once checksum offload is off).
+  using Step = std::pair<uint32_t, const char*>;
+  const std::vector<Step> steps =
+      on ? std::vector<Step>{{ETHTOOL_STXCSUM, "tx checksum offload"},
+                             {ETHTOOL_SSG, "scatter-gather"},
+                             {ETHTOOL_STSO, "TSO"},
+                             {ETHTOOL_SGSO, "GSO"}}
+         : std::vector<Step>{{ETHTOOL_STSO, "TSO"},
+                             {ETHTOOL_SGSO, "GSO"},
+                             {ETHTOOL_STXCSUM, "tx checksum offload"}};
   for (const auto& [cmd, what] : steps) {
-    ethtool_value v{cmd, 0};
+    ethtool_value v{cmd, on ? 1u : 0u};
     ifreq ifr{};
     std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
     ifr.ifr_data = reinterpret_cast<char*>(&v);
     if (::ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
       const int err = errno;
       ::close(fd);
-      return make_error(kErrIo, "cannot turn off " + std::string(what) + " on " + name + ": " +
-                                          std::strerror(err));
+      return make_error(kErrIo, std::string("cannot turn ") + (on ? "on " : "off ") + what +
+                                    " on " + name + ": " + std::strerror(err));
     }
   }
   ::close(fd);

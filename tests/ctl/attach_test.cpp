@@ -304,6 +304,15 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   std::printf("container-to-container TCP through afxdp ports: %.2f Gbit/s\n", gbps);
   EXPECT_GT(gbps, 0.05);
 
+  // Attached again as system: the offloads come back, the same port changes kind.
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24"), 0);
+  ASSERT_EQ(in(c1, "ethtool -k eth0", &out), 0);
+  EXPECT_NE(out.find("tcp-segmentation-offload: on"), std::string::npos) << out;
+  EXPECT_NE(out.find("tx-checksumming: on"), std::string::npos) << out;
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " type", &out), 0);
+  EXPECT_EQ(out, "system\n");
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+
   // A container that disappears: its port reports the error, the other one carries on.
   const std::string gone = port_of(c2);
   ASSERT_EQ(run("ip netns del " + c2), 0);
