@@ -86,6 +86,18 @@ int detach_process() {
   return -1;
 }
 
+// The run directory is the control socket's: dpdkvhostuser sockets live beside it (Open vSwitch
+// keeps both in its rundir). Absolute, as vhost-user socket paths must be.
+std::string run_dir_of(const std::string& socket_path) {
+  const size_t slash = socket_path.rfind('/');
+  if (slash == 0) return "/";
+  std::string dir = slash == std::string::npos ? "" : socket_path.substr(0, slash);
+  if (!dir.empty() && dir[0] == '/') return dir;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr) return dir;
+  return dir.empty() ? cwd : std::string(cwd) + "/" + dir;
+}
+
 }  // namespace
 
 Result<std::vector<int>> parse_core_list(const std::string& text) {
@@ -182,8 +194,10 @@ int run_daemon(const DaemonOptions& o) {
     sw::Datapath datapath(dopt);
     PortFactory factory;
     register_builtin_port_kinds(factory);
-    DatapathDriver driver(datapath, std::move(factory),
-                          PortContext{pool, static_cast<uint16_t>(datapath.pmd_count())});
+    PortContext ctx{pool, static_cast<uint16_t>(datapath.pmd_count())};
+    ctx.run_dir = run_dir_of(o.socket_path);
+    if (auto e = make_parent_dirs(o.socket_path)) log_warn(e->message);
+    DatapathDriver driver(datapath, std::move(factory), ctx);
     if (auto e = driver.commit(config)) return fail(e->message);
     datapath.start();
 
