@@ -150,7 +150,10 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
   }
   ip.port->stats().add_rx(n, rx_bytes);
 
-  // Stage 2: learn the source, look up the destination, forward.
+  // Stage 2: learn the source, look up the destination, forward. Storm control polices what
+  // would be flooded; the source is learnt first, as for any frame the port received.
+  StormBuckets* const storm = ctx.storm;
+  if (__builtin_expect(storm != nullptr, 0)) storm->refill(ctx.now_cycles);
   PortIndex out = kNoPort;  // the previous frame's decision (kNoPort: flood)
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -166,6 +169,16 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
       out = mac_is_multicast(f.dst) ? kNoPort : fdb.lookup(dst_probe[i], ctx.now_ms);
     }
     if (out == kNoPort) {
+      if (__builtin_expect(storm != nullptr, 0)) {
+        const FloodKind kind = !mac_is_multicast(f.dst)  ? FloodKind::kUnknownUnicast
+                               : mac_is_broadcast(f.dst) ? FloodKind::kBroadcast
+                                                         : FloodKind::kMulticast;
+        if (!storm->admit(kind)) {
+          drops.add(drop_reason_of(kind));
+          rte_pktmbuf_free(m);
+          continue;
+        }
+      }
       flood(br, in_port, m, f, vid, ctx, drops);
     } else if (__builtin_expect(out == in_port, 0)) {
       drops.add(DropReason::kHairpin);
