@@ -160,16 +160,36 @@ TEST_F(StormPipeline, UnsetMeansUnlimitedAndLimitsArePerPort) {
   EXPECT_EQ(br.leaked(), 0);
 }
 
-TEST_F(StormPipeline, DroppedFramesStillTeachTheSourceMac) {
-  BridgeHarness br({{.name = "p1", .storm = {.broadcast_pps = 0}}, {.name = "p2"}, {.name = "p3"}});
+TEST_F(StormPipeline, FramesOverTheRateTeachNothingAndAdmittedOnesDo) {
+  BridgeHarness br({{.name = "p1", .storm = {.broadcast_pps = 0, .multicast_pps = 1000}},
+                    {.name = "p2"},
+                    {.name = "p3"}});
   auto sent = run(br, "p1", {.dst = kBroadcast, .src = kA}, 100, 10);
   EXPECT_EQ(sent["p2"] + sent["p3"], 0u);
   EXPECT_EQ(br.drops("p1", DropReason::kStormBroadcast), 100u);
-  // A's replies are unicast to the port it was learnt on, not flooded.
+  // A looped copy over the rate must not move A onto p1: replies to A are still flooded.
+  EXPECT_EQ(br.fdb().stats().entries, 0u);
+  sent = run(br, "p2", {.dst = kA, .src = kB}, 1, 10);
+  EXPECT_EQ(sent["p1"], 1u);
+  EXPECT_EQ(sent["p3"], 1u);
+  // An admitted multicast from A teaches A: replies are unicast to p1.
+  run(br, "p1", {.dst = kMulticast, .src = kA}, 1, 10);
   sent = run(br, "p2", {.dst = kA, .src = kB}, 10, 10);
   EXPECT_EQ(sent["p1"], 10u);
   EXPECT_EQ(sent["p3"], 0u);
   EXPECT_EQ(br.leaked(), 0);
+}
+
+TEST_F(StormPipeline, AFrameToItselfIsAHairpinWithOrWithoutStormControl) {
+  for (bool limited : {false, true}) {
+    BridgeHarness br(
+        {{.name = "p1", .storm = limited ? StormLimits{.unknown_unicast_pps = 10} : StormLimits{}},
+         {.name = "p2"},
+         {.name = "p3"}});
+    auto sent = run(br, "p1", {.dst = kA, .src = kA}, 5, 10);
+    EXPECT_EQ(sent["p2"] + sent["p3"], 0u) << limited;
+    EXPECT_EQ(br.drops("p1", DropReason::kHairpin), 5u) << limited;
+  }
 }
 
 TEST_F(StormPipeline, LimitsFollowTheConfiguration) {
