@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
+#include "dpdk/mempool.hpp"
+#include "switch/datapath.hpp"
 #include "tests/support/bridge_harness.hpp"
 
 namespace lvs::test {
@@ -211,6 +215,74 @@ TEST(StormConfig, RatesAboveTheMaximumAreRefused) {
   auto err = br.datapath().apply(br.config());
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("p1"), std::string::npos) << *err;
+}
+
+// A port with several rx queues (as a DPDK port with RSS): frames put on a queue by the test;
+// what it is sent is counted and freed.
+class MultiQueuePort final : public sw::Port {
+ public:
+  MultiQueuePort(std::string name, uint16_t queues) : Port(std::move(name)), rx_(queues) {}
+  ~MultiQueuePort() override {
+    for (auto& q : rx_)
+      for (rte_mbuf* m : q) rte_pktmbuf_free(m);
+  }
+  std::string_view kind() const override { return "test"; }
+  uint16_t rx_queue_count() const override { return static_cast<uint16_t>(rx_.size()); }
+  uint16_t rx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
+    uint16_t got = 0;
+    while (got < n && !rx_[q].empty()) {
+      pkts[got++] = rx_[q].front();
+      rx_[q].pop_front();
+    }
+    return got;
+  }
+  uint16_t tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) override {
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+  }
+  void put(uint16_t q, rte_mbuf* m) { rx_[q].push_back(m); }
+
+ private:
+  std::vector<std::deque<rte_mbuf*>> rx_;
+};
+
+TEST(StormDatapath, APortPolledByTwoPmdsSplitsItsRateAndNeverExceedsIt) {
+  sw::ManualClock clock;
+  const unsigned in_use = dpdk::pool_in_use(test_pool());
+  {
+    sw::Datapath dp({.pmd_threads = 2, .pmd_cores = {}, .pool = test_pool(), .clock = &clock});
+    auto mq = std::make_shared<MultiQueuePort>("mq", 2);
+    auto out = std::make_shared<MultiQueuePort>("out", 1);
+    sw::DatapathConfig cfg;
+    cfg.bridges.push_back({.name = "br0", .fdb = {}, .forward_bpdu = false, .ports = {}});
+    cfg.bridges[0].ports.push_back({"mq", mq, {}, true, 0, {.broadcast_pps = 1000}});
+    cfg.bridges[0].ports.push_back({"out", out, {}, true, 0, {}});
+    ASSERT_FALSE(dp.apply(cfg));
+    // Queue i of "mq" is polled by PMD i (queues are spread in name order).
+    const auto stats = dp.pmd_stats();
+    ASSERT_EQ(stats[0].rx_queues[0], "br0/mq:0");
+    ASSERT_EQ(stats[1].rx_queues[0], "br0/mq:1");
+    const auto bc = frame_bytes({.dst = kBroadcast, .src = kA});
+    // One second of 2,000 broadcasts/s on each queue, then one second on queue 0 alone.
+    auto second = [&](bool both) {
+      const uint64_t before = out->stats().read().tx_packets;
+      for (int i = 0; i < 2000; ++i) {
+        clock.advance_us(500);
+        mq->put(0, make_raw(test_pool(), bc));
+        if (both) mq->put(1, make_raw(test_pool(), bc));
+        dp.poll_once(0);
+        dp.poll_once(1);
+      }
+      return out->stats().read().tx_packets - before;
+    };
+    const uint64_t spread = second(true), one_queue = second(false);
+    // Each PMD admits 500/s (+ a depth of 32 once): the port's total stays at its rate.
+    EXPECT_NEAR(static_cast<double>(spread), 1000 + 2 * 32, 10);
+    EXPECT_NEAR(static_cast<double>(one_queue), 500, 10);
+    EXPECT_EQ(mq->stats().read().drops[static_cast<size_t>(DropReason::kStormBroadcast)],
+              6000 - spread - one_queue);
+  }
+  EXPECT_EQ(dpdk::pool_in_use(test_pool()), in_use);
 }
 
 }  // namespace
