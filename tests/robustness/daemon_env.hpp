@@ -153,6 +153,11 @@ class DaemonEnv : public testing::Test {
     background.push_back(p);
     return p;
   }
+  void kill_background(pid_t p) {
+    ::kill(-p, SIGKILL);
+    ::waitpid(p, nullptr, 0);
+    std::erase(background, p);
+  }
   // Waits for a background command; its exit status (-1 if it did not end in time).
   int wait_for(pid_t p, std::chrono::seconds timeout) {
     const auto end = std::chrono::steady_clock::now() + timeout;

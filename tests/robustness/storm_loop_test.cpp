@@ -71,31 +71,72 @@ TEST_F(StormLoopTest, WithStormControlTheLoopDiesAndAStormIsCutWhileContainersKe
   const std::string limits =
       "other_config:storm-broadcast-pps=1000 other_config:storm-multicast-pps=1000 "
       "other_config:storm-unknown-unicast-pps=1000";
-  // Neighbours are resolved before the loop closes: an ARP request sent into a loop comes back
-  // and moves its sender's MAC onto the loop's ports until the sender's next frame (only a
-  // spanning tree prevents that); storm control bounds the loop, it does not remove it.
+  // Neighbours are resolved, and pinned, before the loop closes. An ARP request sent into a loop
+  // comes back and moves its sender's MAC onto a loop port; traffic to it then circulates as
+  // known unicast (not a flood, so not limited) until the sender's next frame, and an earlier
+  // version of this test lost its pings that way now and then. Only a spanning tree removes a
+  // loop (not implemented); storm control bounds what it floods, which is what is tested here.
   ASSERT_TRUE(ping(c1, "10.79.0.1"));
   ASSERT_TRUE(ping(c1, "10.79.0.3"));
   ASSERT_TRUE(ping(host, "10.79.0.3"));
+  ASSERT_TRUE(ping(c2, "10.79.0.1"));
+  const std::string gw_mac = mac_of(host, "brs"), c1_mac = mac_of(c1, "eth0"),
+                    c2_mac = mac_of(c2, "eth0");
+  auto pin = [&](const std::string& ns, const std::string& dev, const std::string& ip,
+                 const std::string& mac) {
+    ASSERT_EQ(in(ns, "ip neigh replace " + ip + " lladdr " + mac + " nud permanent dev " + dev), 0);
+  };
+  pin(c1, "eth0", "10.79.0.1", gw_mac);
+  pin(c1, "eth0", "10.79.0.3", c2_mac);
+  pin(c2, "eth0", "10.79.0.1", gw_mac);
+  pin(c2, "eth0", "10.79.0.2", c1_mac);
+  pin(host, "brs", "10.79.0.2", c1_mac);
+  pin(host, "brs", "10.79.0.3", c2_mac);
   close_loop(limits);
 
-  // A storm: 300,000 broadcasts into the loop as fast as the sender can, while c1 pings the
-  // gateway and c2, and the host pings c2.
-  const pid_t storm = in_background(host,
-                                    std::string(LVS_FRAME_FLOOD) + " " + la +
-                                        " 300000 --src 02:5e:00:00:00:01 --dst ff:ff:ff:ff:ff:ff",
-                                    dir + "/storm.log");
-  const int to_gw = ping_replies(c1, "10.79.0.1", 20, 0.05);
-  const int to_c2 = ping_replies(c1, "10.79.0.3", 20, 0.05);
-  const int host_to_c2 = ping_replies(host, "10.79.0.3", 20, 0.05);
+  // A storm: broadcasts into the loop as fast as the sender can, for as long as the checks take,
+  // while c1 pings the gateway and c2 and the host pings c2, all at once (20 x 50 ms each).
+  const pid_t storm =
+      in_background(host,
+                    std::string(LVS_FRAME_FLOOD) + " " + la +
+                        " 100000000 --src 02:5e:00:00:00:01 --dst ff:ff:ff:ff:ff:ff",
+                    dir + "/storm.log");
+  std::this_thread::sleep_for(300ms);
+  const uint64_t storm_rx0 = stat(lb, "rx_packets");
+  const auto t_ping = std::chrono::steady_clock::now();
+  const pid_t p1 = in_background(c1, "ping -q -n -c 20 -i 0.05 -W 1 10.79.0.1", dir + "/p1.log");
+  const pid_t p2 = in_background(c1, "ping -q -n -c 20 -i 0.05 -W 1 10.79.0.3", dir + "/p2.log");
+  const pid_t p3 = in_background(host, "ping -q -n -c 20 -i 0.05 -W 1 10.79.0.3", dir + "/p3.log");
+  wait_for(p1, 20s);
+  wait_for(p2, 20s);
+  wait_for(p3, 20s);
+  const double ping_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_ping).count();
   const auto t0 = std::chrono::steady_clock::now();
   std::string show;
   EXPECT_EQ(vsctl("show", &show), 0) << "the daemon answers during the storm";
   const double show_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_EQ(wait_for(storm, 60s), 0) << slurp(dir + "/storm.log");
-  std::printf("during the storm: c1->gw %d/20, c1->c2 %d/20, host->c2 %d/20, vsctl show %.3f s; %s",
-              to_gw, to_c2, host_to_c2, show_s, slurp(dir + "/storm.log").c_str());
+  const uint64_t storm_rx = stat(lb, "rx_packets") - storm_rx0;
+  ASSERT_EQ(wait_for(storm, 0s), -1)
+      << "the storm must outlast the checks: " << slurp(dir + "/storm.log");
+  kill_background(storm);
+  auto replies = [&](const std::string& log) {
+    const std::string text = slurp(log);
+    int sent = 0, received = 0;
+    const auto at = text.find("packets transmitted");
+    if (at != std::string::npos)
+      std::sscanf(text.c_str() + text.rfind('\n', at) + 1, "%d packets transmitted, %d", &sent,
+                  &received);
+    return received;
+  };
+  const int to_gw = replies(dir + "/p1.log"), to_c2 = replies(dir + "/p2.log"),
+            host_to_c2 = replies(dir + "/p3.log");
+  std::printf(
+      "during the storm (%.0f frames/s into the loop for %.1f s): c1->gw %d/20, c1->c2 "
+      "%d/20, host->c2 %d/20, vsctl show %.3f s\n",
+      static_cast<double>(storm_rx) / ping_s, ping_s, to_gw, to_c2, host_to_c2, show_s);
+  EXPECT_GT(storm_rx, 10'000u) << "no storm reached the switch";
   EXPECT_GE(to_gw, 18);
   EXPECT_GE(to_c2, 18);
   EXPECT_GE(host_to_c2, 18);
