@@ -13,6 +13,7 @@
 #include "switch/bridge_view.hpp"
 #include "switch/pipeline.hpp"
 #include "switch/port.hpp"
+#include "switch/storm_control.hpp"
 #include "switch/types.hpp"
 
 namespace lvs::bench {
@@ -60,12 +61,16 @@ inline bool make_burst(rte_mempool* pool, const std::vector<uint8_t>& frame, rte
 }
 
 // The benchmark loop of a pipeline case: each iteration makes a burst of `frame`, sends it in
-// on port 0 of `view` and flushes the outputs; reports ns per frame.
+// on port 0 of `view` and flushes the outputs; reports ns per frame. With `storm`, port 0 has
+// storm control (buckets refilled from the TSC every burst, as a PMD does).
 inline void run_pipeline(benchmark::State& state, const sw::BridgeView& view, sw::TxBatches& tx,
-                         const std::vector<uint8_t>& frame, rte_mempool* pool, uint64_t now_ms) {
+                         const std::vector<uint8_t>& frame, rte_mempool* pool, uint64_t now_ms,
+                         sw::StormBuckets* storm = nullptr) {
   sw::PipelineContext ctx{&tx, pool, now_ms};
+  ctx.storm = storm;
   rte_mbuf* pkts[sw::kBurst];
   for (auto _ : state) {
+    if (storm) ctx.now_cycles = rte_rdtsc();
     if (!make_burst(pool, frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
     sw::process_burst(view, 0, pkts, sw::kBurst, ctx);
     tx.flush();

@@ -45,8 +45,9 @@ struct Bench {
     tx.reset(tx_ports);
   }
 
-  void run(benchmark::State& state, const std::vector<uint8_t>& frame) {
-    run_pipeline(state, view, tx, frame, pool(), kNow);
+  void run(benchmark::State& state, const std::vector<uint8_t>& frame,
+           sw::StormBuckets* storm = nullptr) {
+    run_pipeline(state, view, tx, frame, pool(), kNow, storm);
   }
 
   static void report(benchmark::State& state) { report_per_packet(state); }
@@ -82,6 +83,24 @@ void BM_FloodTo8Ports(benchmark::State& state) {
   b.run(state, frame64(0xffffffffffffULL, kMacA));
 }
 BENCHMARK(BM_FloodTo8Ports);
+
+// The same flood through storm control whose limit is never reached: the cost of policing.
+void BM_FloodTo8PortsStormControlled(benchmark::State& state) {
+  pool();  // the EAL first: it measures the TSC frequency
+  Bench b(std::vector<sw::VlanPolicy>(9));
+  sw::StormBuckets storm({.broadcast_pps = sw::kMaxStormPps}, 1, rte_get_tsc_hz(), rte_rdtsc());
+  b.run(state, frame64(0xffffffffffffULL, kMacA), &storm);
+}
+BENCHMARK(BM_FloodTo8PortsStormControlled);
+
+// Broadcasts over a storm-control rate: nearly all dropped and counted (the cost of a storm).
+void BM_BroadcastStormDropped(benchmark::State& state) {
+  pool();
+  Bench b(std::vector<sw::VlanPolicy>(9));
+  sw::StormBuckets storm({.broadcast_pps = 1000}, 1, rte_get_tsc_hz(), rte_rdtsc());
+  b.run(state, frame64(0xffffffffffffULL, kMacA), &storm);
+}
+BENCHMARK(BM_BroadcastStormDropped);
 
 void BM_AccessToTrunkPush(benchmark::State& state) {
   Bench b({sw::VlanPolicy::access(10), sw::VlanPolicy::trunk({10})});

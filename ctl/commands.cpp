@@ -164,8 +164,9 @@ struct Record {
 };
 
 const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports"};
-const std::set<std::string> kPortColumns = {"name", "tag", "trunks", "vlan_mode", "admin_state",
-                                            "external_ids", "interfaces"};
+const std::set<std::string> kPortColumns = {"name",         "tag",         "trunks",
+                                            "vlan_mode",    "admin_state", "external_ids",
+                                            "other_config", "interfaces"};
 const std::set<std::string> kInterfaceColumns = {"name", "type", "options", "external_ids",
                                                  "admin_state", "mtu_request", "mtu", "error",
                                                  "link_state", "mac_in_use", "statistics"};
@@ -195,6 +196,7 @@ StringMap* map_of(Table t, Record r, const std::string& col) {
   if (t == Table::kBridge) return col == "other_config" ? &r.bridge->other_config : &r.bridge->external_ids;
   if (col == "options") return &r.port->options;
   if (col == "external_ids") return &r.port->external_ids;
+  if (col == "other_config") return &r.port->other_config;
   return nullptr;
 }
 
@@ -356,6 +358,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "vlan_mode") return p->vlan_mode.empty() ? json::array() : json(p->vlan_mode);
   if (col == "admin_state") return p->admin_up ? "up" : "down";
   if (col == "external_ids") return map_to_json(p->external_ids);
+  if (col == "other_config") return map_to_json(p->other_config);
   if (col == "type") return p->type;
   if (col == "options") return map_to_json(p->options);
   if (col == "mtu_request") return p->mtu_request ? json(*p->mtu_request) : json::array();
@@ -463,6 +466,7 @@ json show_json(const Config& config, const Runtime* rt) {
       jp["trunks"] = p.trunks;
       jp["vlan_mode"] = p.vlan_mode;
       jp["admin_state"] = p.admin_up ? "up" : "down";
+      if (!p.other_config.empty()) jp["other_config"] = map_to_json(p.other_config);
       json ji;
       ji["name"] = p.name;
       ji["type"] = p.type;

@@ -39,6 +39,14 @@ uint32_t BridgeConfig::mac_aging_time() const {
   if (it == other_config.end()) return kDefaultAging;
   return static_cast<uint32_t>(parse_int(it->second, kMinAging, kMaxAging).value_or(kDefaultAging));
 }
+std::optional<uint64_t> PortConfig::storm_pps(const char* key) const {
+  auto it = other_config.find(key);
+  if (it == other_config.end()) return std::nullopt;
+  auto v = parse_int(it->second, 0, static_cast<long long>(kMaxStormPps));
+  if (!v) return std::nullopt;
+  return static_cast<uint64_t>(*v);
+}
+
 uint32_t BridgeConfig::mac_table_size() const {
   auto it = other_config.find(kMacTableSize);
   if (it == other_config.end()) return kDefaultTableSize;
@@ -241,6 +249,17 @@ Status validate_port(const PortConfig& p) {
                    "\" is not one of access, trunk, native-tagged, native-untagged");
   if (p.mtu_request && (*p.mtu_request < 68 || *p.mtu_request > 65535))
     return invalid(at + "mtu_request " + std::to_string(*p.mtu_request) + " is not in 68..65535");
+  for (const auto& [key, value] : p.other_config) {
+    if (key == kStormBroadcastPps || key == kStormMulticastPps || key == kStormUnknownUnicastPps) {
+      if (!parse_int(value, 0, static_cast<long long>(kMaxStormPps)))
+        return invalid(at + "other_config:" + key + " \"" + value + "\" is not in 0.." +
+                       std::to_string(kMaxStormPps) + " (frames per second)");
+    } else {
+      return invalid(at + "unknown other_config key \"" + key +
+                     "\" (known: storm-broadcast-pps, storm-multicast-pps, "
+                     "storm-unknown-unicast-pps)");
+    }
+  }
   const std::string type = effective_type(p);
   if (auto it = p.options.find(kIpOption); it != p.options.end()) {
     if (type != "internal") return invalid(at + "options:ip is only for internal ports");

@@ -37,6 +37,12 @@ inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";  // quiet period befo
 inline constexpr uint32_t kMinQuietUs = 10, kMaxQuietUs = 1'000'000, kDefaultQuietUs = 300;
 inline constexpr uint32_t kMinAging = 15, kMaxAging = 3600, kDefaultAging = 300;
 inline constexpr uint32_t kMinTableSize = 16, kMaxTableSize = 4'194'304, kDefaultTableSize = 8192;
+// Port other_config keys: storm control, frames per second the port may send into floods
+// (broadcast, multicast, unknown unicast); unset = unlimited, 0 = none (switch/storm_control.hpp).
+inline constexpr const char* kStormBroadcastPps = "storm-broadcast-pps";
+inline constexpr const char* kStormMulticastPps = "storm-multicast-pps";
+inline constexpr const char* kStormUnknownUnicastPps = "storm-unknown-unicast-pps";
+inline constexpr uint64_t kMaxStormPps = 100'000'000;
 // Kernel interface names (and so our port and bridge names) fit IFNAMSIZ.
 inline constexpr size_t kMaxNameLength = 15;
 
@@ -52,7 +58,11 @@ struct PortConfig {
   StringMap options;
   StringMap external_ids;
   std::optional<int> mtu_request;
+  StringMap other_config;  // Port other_config: storm control (kStorm*Pps)
   bool operator==(const PortConfig&) const = default;
+
+  // A validated storm-control key's rate, nullopt when unset.
+  std::optional<uint64_t> storm_pps(const char* key) const;
 };
 
 struct StaticMac {

@@ -24,6 +24,8 @@ json port_json(const PortConfig& p) {
   j["options"] = map_json(p.options);
   j["external_ids"] = map_json(p.external_ids);
   j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
+  // Written only when set: a database without it stays readable by older switches.
+  if (!p.other_config.empty()) j["other_config"] = map_json(p.other_config);
   return j;
 }
 
@@ -123,12 +125,14 @@ Result<Config> config_from_json(const json& doc) {
         const std::string pp = bp + ".ports[" + std::to_string(pi++) + "]";
         PortConfig p;
         std::string admin = "up";
-        if (!r.check_keys(jp, pp, {"name", "type", "tag", "trunks", "vlan_mode", "admin_state",
-                                   "options", "external_ids", "mtu_request"}) ||
+        if (!r.check_keys(jp, pp,
+                          {"name", "type", "tag", "trunks", "vlan_mode", "admin_state", "options",
+                           "external_ids", "mtu_request", "other_config"}) ||
             !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "type", pp, p.type, false) ||
             !r.opt_int(jp, "tag", pp, p.tag) || !r.str(jp, "vlan_mode", pp, p.vlan_mode, false) ||
             !r.str(jp, "admin_state", pp, admin, false) || !r.map(jp, "options", pp, p.options) ||
             !r.map(jp, "external_ids", pp, p.external_ids) ||
+            !r.map(jp, "other_config", pp, p.other_config) ||
             !r.opt_int(jp, "mtu_request", pp, p.mtu_request))
           return *r.error;
         if (admin != "up" && admin != "down")

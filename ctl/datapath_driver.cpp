@@ -38,7 +38,11 @@ sw::DatapathConfig DatapathDriver::build(const Config& config, const std::set<st
       // Tunnels share split-horizon group 1: what came from one never leaves by another.
       const std::string type = effective_type(p);
       const uint8_t group = type == "vxlan" || type == "gre" ? 1 : 0;
-      bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group});
+      const sw::StormLimits storm{.broadcast_pps = p.storm_pps(kStormBroadcastPps),
+                                  .multicast_pps = p.storm_pps(kStormMulticastPps),
+                                  .unknown_unicast_pps = p.storm_pps(kStormUnknownUnicastPps)};
+      bc.ports.push_back(
+          sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group, storm});
     }
     dc.bridges.push_back(std::move(bc));
   }

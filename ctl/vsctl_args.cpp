@@ -104,7 +104,9 @@ Database commands (TABLE: Bridge, Port, Interface, Open_vSwitch; RECORD: its nam
   Port columns:   tag=0..4095, trunks=10,20 (empty: all VLANs),
                   vlan_mode=access|trunk|native-tagged|native-untagged
                   (default: access with a tag, trunk without), admin_state=up|down,
-                  external_ids:KEY
+                  external_ids:KEY, storm control in frames/s (unset: unlimited, 0: none):
+                  other_config:storm-broadcast-pps=N, other_config:storm-multicast-pps=N,
+                  other_config:storm-unknown-unicast-pps=N (drops: statistics drop_storm_*)
   Interface columns: type=system|internal|dpdk|vxlan|gre|..., options:KEY (dpdk-devargs,
                   remote_ip, local_ip, key, ...), external_ids:KEY, admin_state,
                   mtu_request=68..65535; read-only: error, link_state, mtu, mac_in_use,
@@ -142,6 +144,7 @@ Examples:
   vsctl add-port br1 p1 type=dpdk options:dpdk-devargs=net_null0 tag=100
   vsctl add-port br1 gre0 -- set interface gre0 type=gre options:remote_ip=192.0.2.2
   vsctl set port p1 trunks=100,200 vlan_mode=native-untagged
+  vsctl set port p1 other_config:storm-broadcast-pps=1000
   vsctl set Open_vSwitch . other_config:pmd-sleep=off
   vsctl --format json fdb/show br1
 )";

@@ -1,5 +1,8 @@
 #pragma once
-// Milliseconds for learning and aging. Tests inject a manual clock; PMDs read it per burst.
+// Time for the datapath: milliseconds for learning and aging, cycles for rate limits (storm
+// control). Tests inject a manual clock; PMDs read it per burst.
+#include <rte_cycles.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +13,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual uint64_t now_ms() const = 0;
+  // A fast cycle counter and its frequency (the TSC in the daemon).
+  virtual uint64_t now_cycles() const = 0;
+  virtual uint64_t cycles_hz() const = 0;
 };
 
 class SteadyClock final : public Clock {
@@ -19,16 +25,23 @@ class SteadyClock final : public Clock {
                                      std::chrono::steady_clock::now().time_since_epoch())
                                      .count());
   }
+  uint64_t now_cycles() const override { return rte_rdtsc(); }
+  uint64_t cycles_hz() const override { return rte_get_tsc_hz(); }
 };
 
+// Advanced by hand; its cycles are nanoseconds.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(uint64_t start_ms = 1'000'000) : now_(start_ms) {}
-  uint64_t now_ms() const override { return now_.load(std::memory_order_relaxed); }
-  void advance_ms(uint64_t ms) { now_.fetch_add(ms, std::memory_order_relaxed); }
+  explicit ManualClock(uint64_t start_ms = 1'000'000) : ns_(start_ms * 1'000'000) {}
+  uint64_t now_ms() const override { return ns_.load(std::memory_order_relaxed) / 1'000'000; }
+  uint64_t now_cycles() const override { return ns_.load(std::memory_order_relaxed); }
+  uint64_t cycles_hz() const override { return 1'000'000'000; }
+  void advance_ms(uint64_t ms) { advance_ns(ms * 1'000'000); }
+  void advance_us(uint64_t us) { advance_ns(us * 1'000); }
+  void advance_ns(uint64_t ns) { ns_.fetch_add(ns, std::memory_order_relaxed); }
 
  private:
-  std::atomic<uint64_t> now_;
+  std::atomic<uint64_t> ns_;
 };
 
 }  // namespace lvs::sw

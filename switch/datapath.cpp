@@ -72,6 +72,9 @@ std::optional<std::string> Datapath::validate(const DatapathConfig& config) cons
       if (!p.port) return "port " + p.name + " has no implementation";
       if (!ports.insert(p.name).second)
         return "port " + p.name + " is on two bridges or given twice";
+      for (auto k : {FloodKind::kBroadcast, FloodKind::kMulticast, FloodKind::kUnknownUnicast})
+        if (p.storm.of(k) && *p.storm.of(k) > kMaxStormPps)
+          return "port " + p.name + ": storm-control rate above " + std::to_string(kMaxStormPps);
     }
   }
   return std::nullopt;
@@ -90,7 +93,15 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     BridgeState* state;
   };
   std::vector<Pending> pending;
-  std::vector<std::tuple<std::string, const BridgeView*, PortIndex, Port*, uint16_t>> rxqs;
+  struct PendingRxq {
+    std::string name;
+    const BridgeView* bridge;
+    PortIndex port;
+    Port* p;
+    uint16_t queue;
+    const StormLimits* storm;
+  };
+  std::vector<PendingRxq> rxqs;
   std::set<std::string> live_bridges;
   const uint64_t now = clock_->now_ms();
 
@@ -161,7 +172,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       eligible[idx] = pc->admin_up;
       if (pc->admin_up)
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
-          rxqs.emplace_back(bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q);
+          rxqs.push_back({bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
+                          pc->storm.any() ? &pc->storm : nullptr});
     }
     view->flood.build(policies, eligible, groups);
     // Mark indices in use (including the ones being retired, until they are flushed).
@@ -171,11 +183,26 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
   }
 
   // Spread rx queues round-robin over PMDs, in name order so the assignment is predictable.
-  std::sort(rxqs.begin(), rxqs.end(),
-            [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  std::sort(rxqs.begin(), rxqs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::map<Port*, std::set<size_t>> pmds_of;  // PMDs polling each port with storm limits
+  for (size_t i = 0; i < rxqs.size(); ++i)
+    if (rxqs[i].storm) pmds_of[rxqs[i].p].insert(i % pmds_.size());
+  std::map<std::pair<Port*, size_t>, StormBuckets*> buckets;
+  const uint64_t hz = clock_->cycles_hz(), cycles = clock_->now_cycles();
   for (size_t i = 0; i < rxqs.size(); ++i) {
-    auto& [name, bv, idx, p, q] = rxqs[i];
-    next->rx_by_pmd[i % pmds_.size()].push_back(Rxq{bv, idx, p, q});
+    const PendingRxq& r = rxqs[i];
+    const size_t pmd = i % pmds_.size();
+    StormBuckets* storm = nullptr;
+    if (r.storm) {
+      auto [it, fresh] = buckets.try_emplace({r.p, pmd}, nullptr);
+      if (fresh) {
+        const auto share = static_cast<unsigned>(pmds_of[r.p].size());
+        next->storms.push_back(std::make_unique<StormBuckets>(*r.storm, share, hz, cycles));
+        it->second = next->storms.back().get();
+      }
+      storm = it->second;
+    }
+    next->rx_by_pmd[pmd].push_back(Rxq{r.bridge, r.port, r.p, r.queue, storm});
   }
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
@@ -206,9 +233,15 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   PipelineContext ctx{&pmd.tx, pool_, clock_->now_ms()};
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
+  bool have_cycles = false;
   for (const Rxq& q : s.rx_by_pmd[pmd.index]) {
     const uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
     if (n == 0) continue;
+    ctx.storm = q.storm;
+    if (q.storm && !have_cycles) {  // read only when a port has limits
+      ctx.now_cycles = clock_->now_cycles();
+      have_cycles = true;
+    }
     process_burst(*q.bridge, q.port, pkts, n, ctx);
     moved += n;
   }

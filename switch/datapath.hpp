@@ -20,6 +20,7 @@
 #include "switch/clock.hpp"
 #include "switch/fdb.hpp"
 #include "switch/port.hpp"
+#include "switch/storm_control.hpp"
 #include "switch/tx_batch.hpp"
 #include "switch/vlan_policy.hpp"
 
@@ -33,6 +34,7 @@ struct PortConfig {
   VlanPolicy vlan;
   bool admin_up = true;
   uint8_t split_horizon_group = 0;  // see BridgePortView
+  StormLimits storm;                // rate limits on what this port's frames would flood
 };
 
 struct BridgeConfig {
@@ -111,9 +113,12 @@ class Datapath {
     PortIndex port;
     Port* p;
     uint16_t queue;
+    StormBuckets* storm;  // this port's buckets of the polling PMD; null: no limits
   };
   struct Snapshot {
     uint64_t generation = 0;
+    // One set per (port with limits, PMD polling it): see storm_control.hpp for why.
+    std::vector<std::unique_ptr<StormBuckets>> storms;
     std::vector<std::unique_ptr<BridgeView>> bridges;
     std::vector<std::vector<Rxq>> rx_by_pmd;
     std::vector<Port*> tx_ports;  // by tx slot

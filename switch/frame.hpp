@@ -40,6 +40,7 @@ inline uint64_t load_mac(const uint8_t* p) {
          (uint64_t{p[3]} << 16) | (uint64_t{p[4]} << 8) | uint64_t{p[5]};
 }
 inline bool mac_is_multicast(uint64_t mac) { return (mac >> 40) & 1; }
+inline bool mac_is_broadcast(uint64_t mac) { return mac == 0xffffffffffffULL; }
 // 01:80:c2:00:00:00..0f: bridge-local protocols (STP, LACP, LLDP...), never forwarded by default.
 inline bool mac_is_reserved(uint64_t mac) { return (mac & ~uint64_t{0xf}) == 0x0180c2000000ULL; }
 

@@ -151,7 +151,13 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
   ip.port->stats().add_rx(n, rx_bytes);
 
   // Stage 2: learn the source, look up the destination, forward.
-  PortIndex out = kNoPort;  // the previous frame's decision (kNoPort: flood)
+  // With storm control on the input port, what would be flooded is policed first and a frame
+  // over the rate teaches nothing: in a loop, a returning copy must not move its sender's MAC
+  // onto the loop's ports, and a broadcast MAC flood must not reach the table.
+  StormBuckets* const storm = ctx.storm;
+  if (__builtin_expect(storm != nullptr, 0)) storm->refill(ctx.now_cycles);
+  PortIndex out = kNoPort;            // the previous frame's decision (kNoPort: flood)
+  const Fdb::Probe* learn = nullptr;  // a source still to learn (storm control only)
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
@@ -161,9 +167,31 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
     const FrameMeta& f = meta[i];
     const auto vid = static_cast<uint16_t>(vlan[i]);
     if (!same_as_prev[i]) {
-      if (__builtin_expect(!mac_is_multicast(f.src), 1))
-        fdb.learn(src_probe[i], in_port, ctx.now_ms);
+      learn = nullptr;
+      if (__builtin_expect(!mac_is_multicast(f.src), 1)) {
+        if (__builtin_expect(storm == nullptr, 1))
+          fdb.learn(src_probe[i], in_port, ctx.now_ms);
+        else
+          learn = &src_probe[i];
+      }
       out = mac_is_multicast(f.dst) ? kNoPort : fdb.lookup(dst_probe[i], ctx.now_ms);
+      if (__builtin_expect(learn != nullptr && f.src == f.dst, 0)) out = in_port;  // as if learnt
+    }
+    if (__builtin_expect(storm != nullptr, 0)) {
+      if (out == kNoPort) {
+        const FloodKind kind = !mac_is_multicast(f.dst)  ? FloodKind::kUnknownUnicast
+                               : mac_is_broadcast(f.dst) ? FloodKind::kBroadcast
+                                                         : FloodKind::kMulticast;
+        if (!storm->admit(kind)) {
+          drops.add(drop_reason_of(kind));
+          rte_pktmbuf_free(m);
+          continue;  // a later frame of the same run may still teach the source
+        }
+      }
+      if (learn) {
+        fdb.learn(*learn, in_port, ctx.now_ms);
+        learn = nullptr;
+      }
     }
     if (out == kNoPort) {
       flood(br, in_port, m, f, vid, ctx, drops);

@@ -1,13 +1,15 @@
 #pragma once
 // One burst from one input port through a bridge, VPP-style stages over the whole burst:
 //   parse (frame.hpp) -> VLAN classify (vlan_policy.hpp) -> learn + lookup (fdb.hpp)
-//   -> forward: unicast or flood (this file) -> tag rewrite (tag_rewrite.hpp) -> TX batches.
+//   -> forward: unicast or flood (this file; floods pass the input port's storm control,
+//   storm_control.hpp) -> tag rewrite (tag_rewrite.hpp) -> TX batches.
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include <cstdint>
 
 #include "switch/bridge_view.hpp"
+#include "switch/storm_control.hpp"
 #include "switch/tx_batch.hpp"
 
 namespace lvs::sw {
@@ -16,6 +18,10 @@ struct PipelineContext {
   TxBatches* tx = nullptr;
   rte_mempool* pool = nullptr;  // header copies for floods whose outputs need another tag
   uint64_t now_ms = 0;
+  // The input port's storm-control buckets for this PMD, null when the port has no limits;
+  // refilled at the start of the burst from `now_cycles`.
+  StormBuckets* storm = nullptr;
+  uint64_t now_cycles = 0;
 };
 
 // Takes ownership of pkts[0..n): every frame is queued for output or freed and counted.

@@ -26,6 +26,12 @@ std::string_view to_string(DropReason reason) {
       return "no_tunnel";
     case DropReason::kTooBig:
       return "too_big";
+    case DropReason::kStormBroadcast:
+      return "storm_broadcast";
+    case DropReason::kStormMulticast:
+      return "storm_multicast";
+    case DropReason::kStormUnknownUnicast:
+      return "storm_unknown_unicast";
     case DropReason::kCount:
       break;
   }

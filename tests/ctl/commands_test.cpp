@@ -178,6 +178,46 @@ TEST_F(CommandsTest, BridgeOtherConfig) {
   EXPECT_EQ(vsctl("get bridge br0 other_config:mac-aging-time"), "\"60\"\n");
 }
 
+TEST_F(CommandsTest, PortStormControlIsSetValidatedShownAndRemoved) {
+  vsctl("add-port br0 p1");
+  EXPECT_EQ(vsctl("set port p1 other_config:storm-broadcast-pps=1000 "
+                  "other_config:storm-multicast-pps=500 other_config:storm-unknown-unicast-pps=0"),
+            "");
+  EXPECT_EQ(vsctl("get port p1 other_config:storm-broadcast-pps"), "\"1000\"\n");
+  EXPECT_EQ(service.config().bridges[0].find_port("p1")->storm_pps(kStormMulticastPps), 500u);
+  EXPECT_EQ(vsctl("show"),
+            "    Bridge br0\n"
+            "        other_config: {nat=\"true\"}\n"
+            "        Port br0\n"
+            "            Interface br0\n"
+            "                type: internal\n"
+            "                options: {ip=\"172.17.0.1/16\"}\n"
+            "        Port p1\n"
+            "            other_config: {storm-broadcast-pps=\"1000\", storm-multicast-pps=\"500\", "
+            "storm-unknown-unicast-pps=\"0\"}\n"
+            "            Interface p1\n");
+  // Errors name the field and change nothing.
+  EXPECT_EQ(vsctl("set port p1 other_config:storm-broadcast-pps=fast"),
+            "ERROR: port p1: other_config:storm-broadcast-pps \"fast\" is not in 0..100000000 "
+            "(frames per second)");
+  EXPECT_EQ(vsctl("set port p1 other_config:storm-multicast-pps=100000001"),
+            "ERROR: port p1: other_config:storm-multicast-pps \"100000001\" is not in 0..100000000 "
+            "(frames per second)");
+  EXPECT_EQ(vsctl("set port p1 other_config:storm-broadcast=10"),
+            "ERROR: port p1: unknown other_config key \"storm-broadcast\" (known: "
+            "storm-broadcast-pps, storm-multicast-pps, storm-unknown-unicast-pps)");
+  EXPECT_EQ(vsctl("get port p1 other_config:storm-broadcast-pps"), "\"1000\"\n");
+  EXPECT_EQ(vsctl("add-port br0 p2 other_config:storm-broadcast-pps=200"), "");
+  EXPECT_EQ(service.config().bridges[0].find_port("p2")->storm_pps(kStormBroadcastPps), 200u);
+  EXPECT_EQ(vsctl("remove port p1 other_config storm-multicast-pps"), "");
+  EXPECT_EQ(vsctl("get port p1 other_config"),
+            "{storm-broadcast-pps=\"1000\", storm-unknown-unicast-pps=\"0\"}\n");
+  EXPECT_EQ(vsctl("clear port p1 other_config"), "");
+  EXPECT_EQ(vsctl("get port p1 other_config"), "{}\n");
+  EXPECT_EQ(vsctl("set interface p1 other_config:storm-broadcast-pps=1"),
+            "ERROR: Interface has no column \"other_config\"");
+}
+
 TEST_F(CommandsTest, AddBrCreatesItsLocalInternalPortAsOvsVsctlDoes) {
   EXPECT_EQ(vsctl("add-br br1"), "");
   EXPECT_EQ(vsctl("get interface br1 type"), "internal\n");
@@ -276,21 +316,23 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
   st.counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
   runtime.states["p1"] = st;
   EXPECT_EQ(vsctl("get interface p1 statistics:rx_packets statistics:drop_vlan_not_admitted"), "5\n2\n");
-  EXPECT_EQ(vsctl("list interface p1"),
-            "admin_state  : up\n"
-            "error        : []\n"
-            "external_ids : {}\n"
-            "link_state   : up\n"
-            "mac_in_use   : \"02:00:00:00:00:01\"\n"
-            "mtu          : 1500\n"
-            "mtu_request  : []\n"
-            "name         : p1\n"
-            "options      : {dpdk-devargs=net_null0}\n"
-            "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_tunnel=0, "
-            "drop_port_down=0, drop_reserved_multicast=0, drop_split_horizon=0, drop_too_big=0, "
-            "drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
-            "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
-            "type         : dpdk\n");
+  EXPECT_EQ(
+      vsctl("list interface p1"),
+      "admin_state  : up\n"
+      "error        : []\n"
+      "external_ids : {}\n"
+      "link_state   : up\n"
+      "mac_in_use   : \"02:00:00:00:00:01\"\n"
+      "mtu          : 1500\n"
+      "mtu_request  : []\n"
+      "name         : p1\n"
+      "options      : {dpdk-devargs=net_null0}\n"
+      "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_tunnel=0, "
+      "drop_port_down=0, drop_reserved_multicast=0, drop_split_horizon=0, "
+      "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
+      "drop_too_big=0, drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
+      "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
+      "type         : dpdk\n");
   EXPECT_EQ(vsctl("dpif/pmd-stats-show"),
             "pmd thread 0 core_id any:\n"
             "  packets received: 100\n"

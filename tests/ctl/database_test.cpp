@@ -99,6 +99,26 @@ TEST_F(DatabaseTest, GlobalOtherConfigRoundTripsAndOlderDocumentsLoadWithDefault
   EXPECT_EQ(config_from_json(doc).error().message, "open_vswitch: unknown key \"x\"");
 }
 
+TEST_F(DatabaseTest, PortStormControlRoundTripsAndIsWrittenOnlyWhenSet) {
+  Config c = sample();
+  c.bridges[0].ports[1].other_config[kStormBroadcastPps] = "1000";
+  c.bridges[0].ports[1].other_config[kStormUnknownUnicastPps] = "0";
+  ASSERT_FALSE(save_database(path, c));
+  auto r = load_database(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(**r, c);
+  const PortConfig& t = (*r)->bridges[0].ports[1];
+  EXPECT_EQ(t.storm_pps(kStormBroadcastPps), 1000u);
+  EXPECT_EQ(t.storm_pps(kStormUnknownUnicastPps), 0u);
+  EXPECT_EQ(t.storm_pps(kStormMulticastPps), std::nullopt);
+  EXPECT_FALSE(to_json(sample())["bridges"][0]["ports"][0].contains("other_config"));
+  auto doc = to_json(c);
+  doc["bridges"][0]["ports"][1]["other_config"][kStormMulticastPps] = "-5";
+  EXPECT_EQ(config_from_json(doc).error().message,
+            "port t1: other_config:storm-multicast-pps \"-5\" is not in 0..100000000 (frames per "
+            "second)");
+}
+
 TEST_F(DatabaseTest, SaveReplacesAtomically) {
   ASSERT_FALSE(save_database(path, default_config()));
   const auto inode_before = fs::status(path).type();

@@ -21,14 +21,21 @@ lvs::test::BridgeHarness* bridge() {
          {"native_t", VlanPolicy::native(VlanMode::kNativeTagged, 10, {20})},
          {"native_u", VlanPolicy::native(VlanMode::kNativeUntagged, 20, {})},
          {"tun1", {}, true, 1},
-         {"tun2", {}, true, 1}},
+         {"tun2", {}, true, 1},
+         // Storm control: broadcasts nearly all over the rate (the clock never moves), no
+         // multicast at all, unknown unicast limited.
+         {"stormy",
+          {},
+          true,
+          0,
+          {.broadcast_pps = 10, .multicast_pps = 0, .unknown_unicast_pps = 1000}}},
         {.max_entries = 64, .aging_s = 15});
   }();
   return br;
 }
 
 const char* const kPorts[] = {"access10", "trunk_all", "trunk10_20", "native_t",
-                              "native_u", "tun1",      "tun2"};
+                              "native_u", "tun1",      "tun2",       "stormy"};
 
 }  // namespace
 

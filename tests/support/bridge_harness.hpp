@@ -20,6 +20,7 @@ class BridgeHarness {
     sw::VlanPolicy vlan;
     bool admin_up = true;
     uint8_t split_horizon_group = 0;
+    sw::StormLimits storm{};
   };
 
   explicit BridgeHarness(std::vector<PortDef> ports, sw::FdbSettings fdb = {},
@@ -40,7 +41,7 @@ class BridgeHarness {
     auto rp = std::make_shared<ports::RingPort>(def.name);
     ports_[def.name] = rp;
     config_.bridges[0].ports.push_back(
-        {def.name, rp, def.vlan, def.admin_up, def.split_horizon_group});
+        {def.name, rp, def.vlan, def.admin_up, def.split_horizon_group, def.storm});
     if (apply_now) apply();
   }
   void remove_port(const std::string& name) {
