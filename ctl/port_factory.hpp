@@ -18,10 +18,12 @@ namespace lvs::ctl {
 struct PortContext {
   rte_mempool* pool = nullptr;
   uint16_t queues = 1;  // one rx/tx queue per PMD thread where the kind allows it
+  // The open port of that name, or null: tunnels with options:underlay=port leave by one.
+  std::function<std::shared_ptr<sw::Port>(const std::string&)> find_port;
 };
 
-using PortMaker =
-    std::function<Result<std::shared_ptr<sw::Port>>(const PortConfig& port, const PortContext& ctx)>;
+using PortMaker = std::function<Result<std::shared_ptr<sw::Port>>(const PortConfig& port,
+                                                                  const PortContext& ctx)>;
 
 class PortFactory {
  public:

@@ -90,7 +90,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     BridgeState* state;
   };
   std::vector<Pending> pending;
-  std::vector<std::tuple<std::string, const BridgeView*, PortIndex, Port*, uint16_t>> rxqs;
+  std::vector<std::tuple<std::string, const BridgeView*, PortIndex, Port*, uint16_t, RxFilter*>>
+      rxqs;
   std::set<std::string> live_bridges;
   const uint64_t now = clock_->now_ms();
 
@@ -154,6 +155,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       pv.vlan = pc->vlan;
       pv.admin_up = pc->admin_up;
       pv.split_horizon_group = pc->split_horizon_group;
+      pv.rx_filter = pc->rx_filter;
       groups[idx] = pc->split_horizon_group;
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       next->tx_ports.push_back(pc->port.get());
@@ -161,7 +163,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       eligible[idx] = pc->admin_up;
       if (pc->admin_up)
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
-          rxqs.emplace_back(bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q);
+          rxqs.emplace_back(bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
+                            pc->rx_filter.get());
     }
     view->flood.build(policies, eligible, groups);
     // Mark indices in use (including the ones being retired, until they are flushed).
@@ -174,8 +177,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
   std::sort(rxqs.begin(), rxqs.end(),
             [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
   for (size_t i = 0; i < rxqs.size(); ++i) {
-    auto& [name, bv, idx, p, q] = rxqs[i];
-    next->rx_by_pmd[i % pmds_.size()].push_back(Rxq{bv, idx, p, q});
+    auto& [name, bv, idx, p, q, filter] = rxqs[i];
+    next->rx_by_pmd[i % pmds_.size()].push_back(Rxq{bv, idx, p, q, filter});
   }
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
@@ -207,10 +210,11 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   for (const Rxq& q : s.rx_by_pmd[pmd.index]) {
-    const uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
+    uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
     if (n == 0) continue;
-    process_burst(*q.bridge, q.port, pkts, n, ctx);
     moved += n;
+    if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) continue;
+    process_burst(*q.bridge, q.port, pkts, n, ctx);
   }
   pmd.tx.flush();
   return moved;

@@ -20,6 +20,7 @@
 #include "switch/clock.hpp"
 #include "switch/fdb.hpp"
 #include "switch/port.hpp"
+#include "switch/rx_filter.hpp"
 #include "switch/tx_batch.hpp"
 #include "switch/vlan_policy.hpp"
 
@@ -32,7 +33,8 @@ struct PortConfig {
   std::shared_ptr<Port> port;
   VlanPolicy vlan;
   bool admin_up = true;
-  uint8_t split_horizon_group = 0;  // see BridgePortView
+  uint8_t split_horizon_group = 0;      // see BridgePortView
+  std::shared_ptr<RxFilter> rx_filter;  // frames for the switch itself, taken before the pipeline
 };
 
 struct BridgeConfig {
@@ -111,6 +113,7 @@ class Datapath {
     PortIndex port;
     Port* p;
     uint16_t queue;
+    RxFilter* filter;  // kept alive by the bridge view
   };
   struct Snapshot {
     uint64_t generation = 0;

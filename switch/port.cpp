@@ -26,6 +26,8 @@ std::string_view to_string(DropReason reason) {
       return "no_tunnel";
     case DropReason::kTooBig:
       return "too_big";
+    case DropReason::kNoNeighbour:
+      return "no_neighbour";
     case DropReason::kCount:
       break;
   }

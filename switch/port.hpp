@@ -25,6 +25,7 @@ enum class DropReason : uint8_t {
   kTunnelMalformed,    // tunnel packet with a bad outer / VXLAN / GRE header or checksum
   kNoTunnel,           // tunnel packet whose (remote_ip, key) matches no tunnel port
   kTooBig,             // encapsulated frame larger than the underlay MTU (DF set)
+  kNoNeighbour,        // underlay=port tunnel whose next hop's MAC is not resolved (yet)
   kCount
 };
 std::string_view to_string(DropReason reason);
