@@ -1,11 +1,14 @@
 #include "tunnels/kernel_underlay.hpp"
 
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "tunnels/vxlan_header.hpp"
 
 namespace lvs::tunnels {
 
@@ -30,9 +33,13 @@ KernelUnderlay::KernelUnderlay(const TunnelConfig& config, std::shared_ptr<Under
       stats_(stats),
       tx_fd_(endpoint_->tx_fd(config.df)),
       tx_(kTxBatch),
-      tx_msgs_(kTxBatch) {
+      tx_msgs_(kTxBatch),
+      gso_hdr_(kGsoMaxSegs),
+      gso_iov_(kGsoMaxIov) {
   remote_.sin_family = AF_INET;
   remote_.sin_addr.s_addr = config.remote_ip;
+  remote_udp_ = remote_;
+  remote_udp_.sin_port = htons(config.dst_port);
   for (unsigned i = 0; i < kTxBatch; ++i) {
     msghdr& h = tx_msgs_[i].msg_hdr;
     h.msg_name = &remote_;
@@ -56,30 +63,122 @@ KernelUnderlay::~KernelUnderlay() {
 }
 
 void KernelUnderlay::transmit(unsigned, rte_mbuf** pkts, uint16_t n) {
+  const TunnelConfig& c = encap_.config();
+  const unsigned nsock = c.kind == TunnelKind::kVxlan && c.df ? endpoint_->gso_sockets() : 0;
+  constexpr uint64_t kSegFlags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG;
   unsigned k = 0;
-  uint64_t malformed = for_each_piece(
-      encap_.config(), pkts, n, [&](const rte_mbuf* m, const InnerSegment& s, PieceMeta meta) {
-        if (k == kTxBatch) {
-          flush(k);
-          k = 0;
-        }
-        TxMsg& t = tx_[k];
-        const unsigned iovs = encap_.build(m, s, meta.src_port, t.hdr, t.iov.data());
-        if (__builtin_expect(iovs == 0, 0)) {
-          ++malformed;
-          return;
-        }
-        msghdr& h = tx_msgs_[k].msg_hdr;
-        h.msg_iovlen = iovs;
-        const int ttl = meta.ttl, tos = meta.tos;
-        cmsghdr* c = CMSG_FIRSTHDR(&h);
-        std::memcpy(CMSG_DATA(c), &ttl, sizeof(int));
-        std::memcpy(CMSG_DATA(CMSG_NXTHDR(&h, c)), &tos, sizeof(int));
-        ++k;
-      });
+  uint64_t malformed = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const bool gso = nsock != 0 && (pkts[i]->ol_flags & kSegFlags) != 0;
+    if (gso && k) {  // keep the flow's order: what was gathered before leaves first
+      flush(k);
+      k = 0;
+    }
+    malformed += for_each_piece(
+        c, &pkts[i], 1, [&](const rte_mbuf* m, const InnerSegment& s, PieceMeta meta) {
+          if (nsock) {  // the source port of the flow's UDP socket, whichever way it leaves
+            const unsigned sock = meta.src_port % nsock;
+            meta.src_port = endpoint_->gso_port(sock);
+            if (gso) return gso_add(m, s, meta, endpoint_->gso_fd(sock));
+          }
+          if (k == kTxBatch) {
+            flush(k);
+            k = 0;
+          }
+          TxMsg& t = tx_[k];
+          const unsigned iovs = encap_.build(m, s, meta.src_port, t.hdr, t.iov.data());
+          if (__builtin_expect(iovs == 0, 0)) {
+            ++malformed;
+            return;
+          }
+          msghdr& h = tx_msgs_[k].msg_hdr;
+          h.msg_iovlen = iovs;
+          const int ttl = meta.ttl, tos = meta.tos;
+          cmsghdr* cm = CMSG_FIRSTHDR(&h);
+          std::memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
+          std::memcpy(CMSG_DATA(CMSG_NXTHDR(&h, cm)), &tos, sizeof(int));
+          ++k;
+        });
+    if (gso) gso_send();
+  }
   flush(k);
+  malformed += gso_malformed_;
+  gso_malformed_ = 0;
   if (malformed) stats_.add_drop(sw::DropReason::kMalformed, malformed);
   rte_pktmbuf_free_bulk(pkts, n);  // the kernel copied what it took
+}
+
+void KernelUnderlay::gso_add(const rte_mbuf* m, const InnerSegment& s, const PieceMeta& meta,
+                             int fd) {
+  const unsigned piece = kVxlanHeaderLen + s.hdr_len + s.len;  // one datagram's UDP payload
+  if (gso_segs_ != 0 &&
+      (gso_short_ || piece > gso_size_ || gso_segs_ == kGsoMaxSegs ||
+       gso_bytes_ + piece > kGsoMaxBytes || gso_iovs_ + TunnelEncap::kMaxIov > kGsoMaxIov))
+    gso_send();
+  if (gso_segs_ == 0) {
+    gso_size_ = static_cast<uint16_t>(piece);
+    gso_fd_now_ = fd;
+    gso_meta_ = meta;
+  }
+  uint8_t* hdr = gso_hdr_[gso_segs_].data();
+  iovec* iov = &gso_iov_[gso_iovs_];
+  const unsigned iovs = encap_.build(m, s, meta.src_port, hdr, iov);
+  if (__builtin_expect(iovs == 0, 0)) {
+    ++gso_malformed_;
+    return;
+  }
+  iov[0].iov_base = hdr + kUdpHeaderLen;  // the socket writes the UDP header itself
+  iov[0].iov_len -= kUdpHeaderLen;
+  gso_iovs_ += iovs;
+  gso_bytes_ += piece;
+  ++gso_segs_;
+  gso_short_ = piece < gso_size_;
+}
+
+void KernelUnderlay::gso_send() {
+  if (gso_segs_ == 0) return;
+  msghdr h{};
+  h.msg_name = &remote_udp_;
+  h.msg_namelen = sizeof(remote_udp_);
+  h.msg_iov = gso_iov_.data();
+  h.msg_iovlen = gso_iovs_;
+  h.msg_control = gso_control_;
+  h.msg_controllen = sizeof(gso_control_);
+  const int ttl = gso_meta_.ttl, tos = gso_meta_.tos;
+  cmsghdr* cm = CMSG_FIRSTHDR(&h);
+  cm->cmsg_level = IPPROTO_IP;
+  cm->cmsg_type = IP_TTL;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
+  cm = CMSG_NXTHDR(&h, cm);
+  cm->cmsg_level = IPPROTO_IP;
+  cm->cmsg_type = IP_TOS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &tos, sizeof(int));
+  cm = CMSG_NXTHDR(&h, cm);
+  cm->cmsg_level = SOL_UDP;
+  cm->cmsg_type = UDP_SEGMENT;
+  cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  std::memcpy(CMSG_DATA(cm), &gso_size_, sizeof(uint16_t));
+  bool waited = false;
+  for (;;) {
+    if (sendmsg(gso_fd_now_, &h, MSG_DONTWAIT) >= 0) break;
+    const int err = errno;
+    if (err == EINTR) continue;
+    if ((err == EAGAIN || err == ENOBUFS) && !waited) {  // as in flush()
+      pollfd p{gso_fd_now_, POLLOUT, 0};
+      ::poll(&p, 1, 1);
+      waited = true;
+      continue;
+    }
+    // EMSGSIZE, or EINVAL for a segment over the path MTU: the kernel cannot fragment GSO.
+    stats_.add_drop(
+        err == EMSGSIZE || err == EINVAL ? sw::DropReason::kTooBig : sw::DropReason::kTxFull,
+        gso_segs_);
+    break;
+  }
+  gso_segs_ = gso_iovs_ = gso_bytes_ = 0;
+  gso_short_ = false;
 }
 
 void KernelUnderlay::flush(unsigned count) {

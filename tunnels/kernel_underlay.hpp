@@ -9,6 +9,10 @@
 // (tunnel header + rewritten inner headers, the frame's own bytes). A piece too big for the
 // underlay with DF set is refused by the kernel (EMSGSIZE) and counted as too_big; with
 // df_default=false the kernel fragments it.
+// VXLAN with DF set (the default) and UDP_SEGMENT in the kernel: a TSO super-frame goes out as one
+// UDP GSO message (up to 64 segments / 64 KiB) on the endpoint's UDP socket picked by the flow
+// hash, which the kernel cuts into datagrams (late, or never across a veth to a UDP socket); the
+// other frames of that flow leave by the raw socket with the same source port.
 // Receive: the endpoint demultiplexes into the port's ring when polled.
 #include <netinet/in.h>
 #include <rte_mempool.h>
@@ -56,6 +60,13 @@ class KernelUnderlay final : public Underlay {
   KernelUnderlay(const TunnelConfig& config, std::shared_ptr<UnderlayEndpoint> ep,
                  sw::PortStats& stats);
   void flush(unsigned count);
+  // UDP GSO: pieces of one super-frame gathered into one message, then sent.
+  void gso_add(const rte_mbuf* m, const InnerSegment& s, const PieceMeta& meta, int fd);
+  void gso_send();
+
+  static constexpr unsigned kGsoMaxSegs = 64;
+  static constexpr unsigned kGsoMaxBytes = 65000;  // UDP payload of one message (< 64 KiB)
+  static constexpr unsigned kGsoMaxIov = 1024;     // UIO_MAXIOV
 
   TunnelEncap encap_;
   std::shared_ptr<UnderlayEndpoint> endpoint_;
@@ -65,6 +76,17 @@ class KernelUnderlay final : public Underlay {
   int tx_fd_;
   std::vector<TxMsg> tx_;
   std::vector<mmsghdr> tx_msgs_;
+
+  sockaddr_in remote_udp_{};  // remote_ip:dst_port, for the UDP sockets
+  std::vector<std::array<uint8_t, TunnelEncap::kHeaderRoom>> gso_hdr_;
+  std::vector<iovec> gso_iov_;
+  alignas(cmsghdr) char gso_control_[2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint16_t))];
+  unsigned gso_segs_ = 0, gso_iovs_ = 0, gso_bytes_ = 0;
+  uint16_t gso_size_ = 0;
+  bool gso_short_ = false;  // the last piece was shorter: the message is complete
+  int gso_fd_now_ = -1;
+  PieceMeta gso_meta_{};
+  uint64_t gso_malformed_ = 0;
 };
 
 }  // namespace lvs::tunnels

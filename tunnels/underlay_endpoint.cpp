@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
+#include <netinet/udp.h>
 #include <netinet/ip.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -75,12 +76,16 @@ std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& wanted, r
 }
 
 UnderlayEndpoint::UnderlayEndpoint(const Key& key, rte_mempool* pool)
-    : key_(key), pool_(pool), rx_(sw::kBurst) {}
+    : key_(key), pool_(pool), rx_(sw::kBurst) {
+  gso_fd_.fill(-1);
+}
 
 UnderlayEndpoint::~UnderlayEndpoint() {
   if (rx_fd_ >= 0) close(rx_fd_);
   for (int fd : tx_fd_)
     if (fd >= 0 && fd != rx_fd_) close(fd);
+  for (int fd : gso_fd_)
+    if (fd >= 0) close(fd);
   for (RxSlot& s : rx_)
     for (rte_mbuf*& m : s.segs)
       if (m != nullptr) rte_pktmbuf_free(m);
@@ -127,6 +132,7 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     if (!set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT))
       return fail("IP_MTU_DISCOVER");
   }
+  if (key_.kind == TunnelKind::kVxlan) open_gso_sockets();
   segs_per_slot_ = ports::segments_per_frame(pool_);
   if (segs_per_slot_ == 0) {
     error = "mbufs of the pool are too small for 64 KiB packets";
@@ -139,6 +145,28 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     h.msg_name = &rx_[i].from;
   }
   return true;
+}
+
+void UnderlayEndpoint::open_gso_sockets() {
+  // Optional: without them (old kernel, no UDP_SEGMENT) super-frames go piece by piece.
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = key_.local_ip;
+  for (unsigned i = 0; i < kGsoSockets; ++i) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    gso_fd_[i] = fd;
+    sockaddr_in bound{};
+    socklen_t len = sizeof(bound);
+    if (!drop_all_input(fd) || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
+        !set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) ||
+        !set_int(fd, SOL_UDP, UDP_SEGMENT, 1400) || !set_int(fd, SOL_UDP, UDP_SEGMENT, 0) ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0)
+      return;
+    gso_port_[i] = ntohs(bound.sin_port);
+    set_buffers(fd);
+  }
+  gso_ok_ = true;
 }
 
 std::string UnderlayEndpoint::describe() const {

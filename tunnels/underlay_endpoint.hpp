@@ -10,6 +10,10 @@
 // Sockets that only send drop everything they would receive with a one-instruction BPF filter.
 // There are two sending sockets, DF set and DF clear (IP_MTU_DISCOVER is per socket); TTL and TOS
 // go per message in control messages, since ports with different settings share the socket.
+// VXLAN also gets kGsoSockets UDP sockets (DF set), bound to ephemeral source ports, for UDP GSO
+// (UDP_SEGMENT): a TSO super-frame leaves as one message that the kernel cuts (or a NIC
+// offloads); the flow hash picks the socket, and the raw sockets then use that socket's port too,
+// so a flow keeps one source port.
 //
 // Receive: whichever port's rx_burst finds its ring empty calls poll(): one recvmmsg of up to a
 // burst, each packet checked and stripped, then queued to the ring of the port registered for
@@ -79,6 +83,12 @@ class UnderlayEndpoint {
   unsigned poll();
 
   int tx_fd(bool df) const { return tx_fd_[df ? 1 : 0]; }
+  // UDP GSO sockets (VXLAN, DF set: the kernel cannot fragment GSO segments): gso_sockets() of
+  // them, 0 when the kernel lacks UDP_SEGMENT.
+  static constexpr unsigned kGsoSockets = 8;
+  unsigned gso_sockets() const { return gso_ok_ ? kGsoSockets : 0; }
+  int gso_fd(unsigned i) const { return gso_fd_[i]; }
+  uint16_t gso_port(unsigned i) const { return gso_port_[i]; }  // host order
   int rx_fd() const { return rx_fd_; }
   const Key& key() const { return key_; }
   EndpointCounters counters() const;
@@ -109,6 +119,10 @@ class UnderlayEndpoint {
   rte_mempool* pool_;
   int rx_fd_ = -1;
   std::array<int, 2> tx_fd_{-1, -1};  // [DF clear, DF set]
+  std::array<int, kGsoSockets> gso_fd_{};
+  std::array<uint16_t, kGsoSockets> gso_port_{};
+  bool gso_ok_ = false;
+  void open_gso_sockets();
   unsigned segs_per_slot_ = 1;
   std::vector<RxSlot> rx_;
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
