@@ -16,9 +16,10 @@
 // so a flow keeps one source port.
 //
 // Receive: whichever port's rx_burst finds its ring empty calls poll(): one recvmmsg of up to a
-// burst, each packet checked and stripped, then queued to the ring of the port registered for
-// (source address, VNI / key). Only one thread polls at a time (try-lock; the others return at
-// once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
+// burst (VXLAN: with UDP_GRO, a buffer may hold several datagrams of one flow, joined into one
+// inner TCP super-frame or split, vxlan_gro.hpp), each packet checked and stripped, then queued
+// to the ring of the port registered for (source address, VNI / key). Only one thread polls at a
+// time (try-lock; the others return at once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
 // remote address when there is one (so `vsctl` shows them), else on the endpoint.
 //
 // Lifetime: ports hold the endpoint (shared_ptr); the registry holds weak references, so the
@@ -52,6 +53,7 @@ struct EndpointCounters {
   uint64_t no_tunnel = 0;     // (remote, key) of no port
   uint64_t ring_full = 0;     // the port's receive ring was full
   uint64_t rx_no_mbuf = 0;    // polls cut short for want of mbufs
+  uint64_t rx_joined = 0;     // inner TCP super-frames joined from UDP GRO buffers
 };
 
 class UnderlayEndpoint {
@@ -107,6 +109,7 @@ class UnderlayEndpoint {
     std::array<rte_mbuf*, ports::kMaxFrameSegs> segs{};
     std::array<iovec, ports::kMaxFrameSegs> iov{};
     sockaddr_in from{};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];  // UDP_GRO's segment size
   };
 
   UnderlayEndpoint(const Key& key, rte_mempool* pool);
@@ -122,6 +125,7 @@ class UnderlayEndpoint {
   std::array<int, kGsoSockets> gso_fd_{};
   std::array<uint16_t, kGsoSockets> gso_port_{};
   bool gso_ok_ = false;
+  bool gro_ = false;  // UDP_GRO on the receive socket
   void open_gso_sockets();
   unsigned segs_per_slot_ = 1;
   std::vector<RxSlot> rx_;
@@ -132,7 +136,8 @@ class UnderlayEndpoint {
   std::unordered_map<uint32_t, sw::PortStats*> remotes_;  // first port per remote address
 
   struct Atomics {
-    std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0};
+    std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0},
+        rx_joined{0};
   };
   Atomics counters_;
   uint64_t last_log_tsc_ = 0;
