@@ -48,7 +48,7 @@
 namespace lvs::tunnels {
 
 struct EndpointCounters {
-  uint64_t rx_packets = 0;    // tunnel packets read from the socket
+  uint64_t rx_packets = 0;    // tunnel packets read (a joined super-frame counts once)
   uint64_t malformed = 0;     // bad outer / tunnel header, truncated, bad checksum
   uint64_t no_tunnel = 0;     // (remote, key) of no port
   uint64_t ring_full = 0;     // the port's receive ring was full
