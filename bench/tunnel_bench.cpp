@@ -16,7 +16,8 @@
 #include "switch/pipeline.hpp"
 #include "tests/support/frames.hpp"
 #include "tunnels/inner_frame.hpp"
-#include "tunnels/tunnel_port.hpp"
+#include "tunnels/tunnel_encap.hpp"
+#include "tunnels/underlay_endpoint.hpp"
 #include "tunnels/vxlan_header.hpp"
 
 namespace lvs::bench {
@@ -70,16 +71,11 @@ void encap(benchmark::State& state, tunnels::TunnelKind kind,
     state.SkipWithError(e->c_str());
     return;
   }
-  std::string error;
-  auto port = tunnels::TunnelPort::open("t", cfg, pool(), error);
-  if (!port) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  const tunnels::TunnelEncap encap(cfg);
   const auto frame = tcp64();
   rte_mbuf* pkts[sw::kBurst];
-  alignas(8) static uint8_t hdr[sw::kBurst][tunnels::TunnelPort::kHeaderRoom];
-  static iovec iov[sw::kBurst][tunnels::TunnelPort::kMaxIov];
+  alignas(8) static uint8_t hdr[sw::kBurst][tunnels::TunnelEncap::kHeaderRoom];
+  static iovec iov[sw::kBurst][tunnels::TunnelEncap::kMaxIov];
   for (auto _ : state) {
     if (!make_burst(pool(), frame, pkts, sw::kBurst)) state.SkipWithError("pool empty");
     for (unsigned i = 0; i < sw::kBurst; ++i) {
@@ -93,7 +89,7 @@ void encap(benchmark::State& state, tunnels::TunnelKind kind,
       const auto info = tunnels::inspect_inner(m);
       const uint16_t sport = tunnels::flow_source_port(info.hash);
       tunnels::for_each_inner_segment(m, [&](const tunnels::InnerSegment& s) {
-        benchmark::DoNotOptimize(port->build(m, s, sport, hdr[i], iov[i]));
+        benchmark::DoNotOptimize(encap.build(m, s, sport, hdr[i], iov[i]));
       });
     }
     rte_pktmbuf_free_bulk(pkts, sw::kBurst);

@@ -82,6 +82,42 @@ std::vector<std::string> ports_of(const Snapshot& s, const std::string& bridge, 
   return out;
 }
 
+// The MTU that fits the bridge's tunnels (e.g. 1450 for VXLAN over a 1500-byte underlay): the
+// smallest inner MTU the tunnel ports report, or what a 1500-byte underlay leaves when a port
+// cannot tell (not open, no route yet). nullopt: the bridge has no tunnel.
+std::optional<int> tunnel_mtu(const Snapshot& s, const std::string& bridge) {
+  auto b = s.bridges.find(bridge);
+  if (b == s.bridges.end()) return std::nullopt;
+  std::optional<int> mtu;
+  for (const auto& p : b->second) {
+    auto it = s.interfaces.find(p);
+    if (it == s.interfaces.end()) continue;
+    const json& rec = it->second;
+    const std::string type =
+        rec.contains("type") && rec["type"].is_string() ? rec["type"].get<std::string>() : "";
+    if (type != "vxlan" && type != "gre") continue;
+    int m = 0;
+    const bool healthy = !rec.contains("error") || !rec["error"].is_string() ||
+                         rec["error"].get<std::string>().empty();
+    if (healthy && rec.contains("mtu") && rec["mtu"].is_number_integer()) m = rec["mtu"].get<int>();
+    if (m < 68) {
+      // Outer IPv4 (20) + UDP and VXLAN (16) or GRE (4, + 4 with a key, + 4 with csum), and
+      // the inner Ethernet header (14).
+      int overhead = 20 + 14 + 16;
+      if (type == "gre") {
+        const json opts =
+            rec.contains("options") && rec["options"].is_object() ? rec["options"] : json::object();
+        const bool csum = opts.contains("csum") && opts["csum"] == "true";
+        overhead = 20 + 14 + 4 + (opts.contains("key") || opts.contains("out_key") ? 4 : 0) +
+                   (csum ? 4 : 0);
+      }
+      m = 1500 - overhead;
+    }
+    mtu = mtu ? std::min(*mtu, m) : m;
+  }
+  return mtu;
+}
+
 std::string publish_text(const std::vector<PublishedPort>& list) {
   std::string s;
   for (const auto& p : list) s += (s.empty() ? "" : ",") + format_published_port(p);
@@ -127,13 +163,16 @@ Result<std::string> run_attach(const AttachArgs& a) {
   if (gateway && *gateway == a.ip->addr)
     return make_error(kErrInvalid, "IP " + format_ipv4(a.ip->addr) + " is the gateway's own address");
 
+  // Containers on a bridge with tunnels get an MTU their frames fit in once encapsulated.
+  const std::optional<int> mtu = a.mtu ? a.mtu : tunnel_mtu(*snap, a.bridge);
+
   bool created = false;
   auto undo = [&](Error e) -> Result<std::string> {
     if (created) delete_link(host);
     return e;
   };
   if (!link_exists(host)) {
-    if (auto e = create_veth(host, ifname, ns->fd(), a.mtu, a.mac)) {
+    if (auto e = create_veth(host, ifname, ns->fd(), mtu, a.mac)) {
       if (e->message.find("exists") != std::string::npos)
         return make_error(kErrExists, "container \"" + a.container + "\" already has an interface " + ifname +
                                           " (choose another with -i)");
@@ -141,13 +180,13 @@ Result<std::string> run_attach(const AttachArgs& a) {
     }
     created = true;
   }
-  if (auto e = configure_link(host, a.mtu, "", true)) return undo(*e);
+  if (auto e = configure_link(host, mtu, "", true)) return undo(*e);
   std::string mac;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
         if (!link_exists(ifname))
           return make_error(kErrNotFound, "container \"" + a.container + "\" has no interface " + ifname +
                                               " although " + host + " exists; detach and attach again");
-        if (auto e = configure_link(ifname, a.mtu, a.mac, true)) return e;
+        if (auto e = configure_link(ifname, mtu, a.mac, true)) return e;
         // AF_XDP carries no virtio-net header: the container must send complete frames. A
         // rerun as system gives the offloads back (the veth's defaults).
         if (auto e = set_tx_offloads(ifname, a.port_type != "afxdp")) return e;

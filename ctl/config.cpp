@@ -298,7 +298,17 @@ Status validate_port(const PortConfig& p) {
       const long long max = type == "vxlan" ? (1LL << 24) - 1 : 0xffffffffLL;
       if (!parse_int(k->second, 0, max))
         return invalid(at + "options:key \"" + k->second + "\" is not in 0.." + std::to_string(max));
-    }
+    }    auto u = p.options.find("underlay");
+    const bool on_port = u != p.options.end() && u->second == "port";
+    if (u != p.options.end() && !on_port && u->second != "kernel")
+      return invalid(at + "options:underlay \"" + u->second + "\" is not kernel or port");
+    if (on_port != (p.options.count("underlay_port") > 0))
+      return invalid(at + (on_port ? "options:underlay=port needs options:underlay_port (the port "
+                                     "the tunnel leaves by)"
+                                   : "options:underlay_port needs options:underlay=port"));
+    if (on_port && !p.options.count("local_ip"))
+      return invalid(at + "options:underlay=port needs options:local_ip (the switch answers ARP "
+                          "for it)");
   }
   return std::nullopt;
 }
@@ -384,6 +394,29 @@ Status validate(const Config& c) {
       if (!ports.insert(p.name).second)
         return invalid("port " + p.name + " is on more than one bridge");
   }
+  // A tunnel's underlay port: a port of another bridge that is not a tunnel itself (on the
+  // tunnel's own bridge it would also carry the overlay's floods onto the underlay LAN).
+  for (const auto& b : c.bridges)
+    for (const auto& p : b.ports) {
+      auto u = p.options.find("underlay_port");
+      const std::string type = effective_type(p);
+      if (u == p.options.end() || (type != "vxlan" && type != "gre")) continue;
+      const std::string at = "port " + p.name + ": options:underlay_port " + u->second;
+      const BridgeConfig* owner = nullptr;
+      const PortConfig* under = nullptr;
+      for (const auto& ob : c.bridges)
+        for (const auto& op : ob.ports)
+          if (op.name == u->second) {
+            owner = &ob;
+            under = &op;
+          }
+      if (under == nullptr) return invalid(at + ": no such port");
+      if (owner->name == b.name)
+        return invalid(at + " is on the tunnel's own bridge " + b.name +
+                       " (put the uplink on a bridge of its own)");
+      const std::string ut = effective_type(*under);
+      if (ut == "vxlan" || ut == "gre" || ut == "geneve") return invalid(at + " is a tunnel itself");
+    }
   return std::nullopt;
 }
 

@@ -1,10 +1,10 @@
 #include "ctl/datapath_driver.hpp"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "ctl/vlan_mapping.hpp"
+#include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -12,6 +12,16 @@ namespace {
 std::string signature_of(const PortConfig& p) {
   nlohmann::json j{{"type", effective_type(p)}, {"options", p.options}};
   return j.dump();
+}
+
+// The port a tunnel with options:underlay=port leaves by; empty for every other port.
+std::string underlay_port_of(const PortConfig& p) {
+  const std::string type = effective_type(p);
+  if (type != "vxlan" && type != "gre") return {};
+  auto u = p.options.find("underlay");
+  auto n = p.options.find("underlay_port");
+  return u != p.options.end() && u->second == "port" && n != p.options.end() ? n->second
+                                                                             : std::string{};
 }
 
 }  // namespace
@@ -24,7 +34,17 @@ void DatapathDriver::shutdown() {
   live_.clear();
 }
 
-sw::DatapathConfig DatapathDriver::build(const Config& config, const std::set<std::string>& skip) const {
+sw::DatapathConfig DatapathDriver::build(const Config& config,
+                                         const std::set<std::string>& skip) const {
+  // Underlay ports get their tunnels' endpoint in front of their pipeline.
+  std::map<std::string, std::shared_ptr<sw::RxFilter>> filters;
+  for (const auto& b : config.bridges)
+    for (const auto& p : b.ports) {
+      auto it = live_.find(p.name);
+      if (it == live_.end() || skip.count(p.name)) continue;
+      if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(it->second.port.get()))
+        if (auto f = t->underlay().rx_filter()) filters[t->config().underlay_port] = f;
+    }
   sw::DatapathConfig dc;
   for (const auto& b : config.bridges) {
     sw::BridgeConfig bc;
@@ -41,8 +61,9 @@ sw::DatapathConfig DatapathDriver::build(const Config& config, const std::set<st
       const sw::StormLimits storm{.broadcast_pps = p.storm_pps(kStormBroadcastPps),
                                   .multicast_pps = p.storm_pps(kStormMulticastPps),
                                   .unknown_unicast_pps = p.storm_pps(kStormUnknownUnicastPps)};
-      bc.ports.push_back(
-          sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group, storm});
+      auto f = filters.find(p.name);
+      bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group,
+                                        storm, f == filters.end() ? nullptr : f->second});
     }
     dc.bridges.push_back(std::move(bc));
   }
@@ -60,22 +81,37 @@ Status DatapathDriver::commit(const Config& config) {
     auto it = wanted.find(name);
     if (it == wanted.end() || it->second != live.signature) retire.insert(name);
   }
+  // A tunnel leaving by a port that closes closes with it (and reopens on the new one).
+  for (const auto& b : config.bridges)
+    for (const auto& p : b.ports)
+      if (auto u = underlay_port_of(p); !u.empty() && retire.count(u)) retire.insert(p.name);
+  for (const auto& [name, live] : live_)
+    if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(live.port.get()))
+      if (!t->config().underlay_port.empty() && retire.count(t->config().underlay_port))
+        retire.insert(name);
   if (!retire.empty()) {
     if (auto err = dp_.apply(build(config, retire))) return make_error(kErrDatapath, *err);
     for (const auto& name : retire) live_.erase(name);
   }
   errors_.clear();
-  for (const auto& b : config.bridges) {
-    for (const auto& p : b.ports) {
-      if (live_.count(p.name)) continue;
-      auto port = factory_.make(p, ctx_);
-      if (!port) {
-        errors_[p.name] = port.error().message;
-        continue;
+  PortContext ctx = ctx_;
+  ctx.find_port = [this](const std::string& name) -> std::shared_ptr<sw::Port> {
+    auto it = live_.find(name);
+    return it == live_.end() ? nullptr : it->second.port;
+  };
+  // Tunnels with underlay=port open last: the port they leave by must be open first.
+  for (const bool tunnels_on_ports : {false, true})
+    for (const auto& b : config.bridges) {
+      for (const auto& p : b.ports) {
+        if (live_.count(p.name) || underlay_port_of(p).empty() != !tunnels_on_ports) continue;
+        auto port = factory_.make(p, ctx);
+        if (!port) {
+          errors_[p.name] = port.error().message;
+          continue;
+        }
+        live_[p.name] = Live{signature_of(p), std::move(*port)};
       }
-      live_[p.name] = Live{signature_of(p), std::move(*port)};
     }
-  }
   for (const auto& b : config.bridges)
     for (const auto& p : b.ports)
       if (auto it = live_.find(p.name); it != live_.end()) apply_mtu(p, it->second);

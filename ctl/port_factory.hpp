@@ -21,10 +21,12 @@ struct PortContext {
   // The daemon's run directory (where its control socket lives): dpdkvhostuser ports serve
   // <run_dir>/<port name>, as Open vSwitch does under /var/run/openvswitch.
   std::string run_dir = "/run/lite-vswitch";
+  // The open port of that name, or null: tunnels with options:underlay=port leave by one.
+  std::function<std::shared_ptr<sw::Port>(const std::string&)> find_port;
 };
 
-using PortMaker =
-    std::function<Result<std::shared_ptr<sw::Port>>(const PortConfig& port, const PortContext& ctx)>;
+using PortMaker = std::function<Result<std::shared_ptr<sw::Port>>(const PortConfig& port,
+                                                                  const PortContext& ctx)>;
 
 // Applies mtu_request to an open port of its kind (the kernel interface's MTU for system, afxdp
 // and internal ports).

@@ -90,14 +90,22 @@ PortMaker make_vhost_user(bool client) {
       };
 }
 
-// VXLAN / GRE over the host kernel; options with Open vSwitch's names (tunnels/tunnel_config.hpp).
+// VXLAN / GRE over the host kernel, or out of another port of the switch (underlay=port);
+// options with Open vSwitch's names (tunnels/tunnel_config.hpp).
 PortMaker make_tunnel(tunnels::TunnelKind kind) {
   return [kind](const PortConfig& p, const PortContext& ctx) -> Result<std::shared_ptr<sw::Port>> {
     tunnels::TunnelConfig config;
     if (auto err = tunnels::parse_tunnel_options(kind, p.options, config))
       return make_error(kErrInvalid, "port " + p.name + ": " + *err);
+    std::shared_ptr<sw::Port> underlay;
+    if (!config.underlay_port.empty()) {
+      underlay = ctx.find_port ? ctx.find_port(config.underlay_port) : nullptr;
+      if (!underlay)
+        return make_error(kErrInvalid, "port " + p.name + ": options:underlay_port " +
+                                           config.underlay_port + " is not open");
+    }
     std::string error;
-    auto port = tunnels::TunnelPort::open(p.name, config, ctx.pool, error);
+    auto port = tunnels::TunnelPort::open(p.name, config, ctx.pool, error, std::move(underlay));
     if (!port) return make_error(kErrInvalid, error);
     return std::shared_ptr<sw::Port>(std::move(port));
   };

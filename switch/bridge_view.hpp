@@ -7,6 +7,7 @@
 #include "switch/fdb.hpp"
 #include "switch/flood_table.hpp"
 #include "switch/port.hpp"
+#include "switch/rx_filter.hpp"
 #include "switch/vlan_policy.hpp"
 
 namespace lvs::sw {
@@ -19,6 +20,7 @@ struct BridgePortView {
   // Frames never pass between two ports of the same non-zero group (tunnels: a full mesh of
   // hosts must not loop).
   uint8_t split_horizon_group = 0;
+  std::shared_ptr<RxFilter> rx_filter;  // see rx_filter.hpp; null for most ports
 };
 
 struct BridgeView {

@@ -100,6 +100,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     Port* p;
     uint16_t queue;
     const StormLimits* storm;
+    RxFilter* filter;
   };
   std::vector<PendingRxq> rxqs;
   std::set<std::string> live_bridges;
@@ -165,6 +166,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       pv.vlan = pc->vlan;
       pv.admin_up = pc->admin_up;
       pv.split_horizon_group = pc->split_horizon_group;
+      pv.rx_filter = pc->rx_filter;
       groups[idx] = pc->split_horizon_group;
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       next->tx_ports.push_back(pc->port.get());
@@ -173,7 +175,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       if (pc->admin_up)
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
           rxqs.push_back({bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
-                          pc->storm.any() ? &pc->storm : nullptr});
+                          pc->storm.any() ? &pc->storm : nullptr, pc->rx_filter.get()});
     }
     view->flood.build(policies, eligible, groups);
     // Mark indices in use (including the ones being retired, until they are flushed).
@@ -202,7 +204,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       }
       storm = it->second;
     }
-    next->rx_by_pmd[pmd].push_back(Rxq{r.bridge, r.port, r.p, r.queue, storm});
+    next->rx_by_pmd[pmd].push_back(Rxq{r.bridge, r.port, r.p, r.queue, storm, r.filter});
   }
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
@@ -235,15 +237,16 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   uint32_t moved = 0;
   bool have_cycles = false;
   for (const Rxq& q : s.rx_by_pmd[pmd.index]) {
-    const uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
+    uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
     if (n == 0) continue;
+    moved += n;
+    if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) continue;
     ctx.storm = q.storm;
     if (q.storm && !have_cycles) {  // read only when a port has limits
       ctx.now_cycles = clock_->now_cycles();
       have_cycles = true;
     }
     process_burst(*q.bridge, q.port, pkts, n, ctx);
-    moved += n;
   }
   pmd.tx.flush();
   return moved;

@@ -21,6 +21,7 @@
 #include "switch/fdb.hpp"
 #include "switch/port.hpp"
 #include "switch/storm_control.hpp"
+#include "switch/rx_filter.hpp"
 #include "switch/tx_batch.hpp"
 #include "switch/vlan_policy.hpp"
 
@@ -33,8 +34,9 @@ struct PortConfig {
   std::shared_ptr<Port> port;
   VlanPolicy vlan;
   bool admin_up = true;
-  uint8_t split_horizon_group = 0;  // see BridgePortView
-  StormLimits storm;                // rate limits on what this port's frames would flood
+  uint8_t split_horizon_group = 0;      // see BridgePortView
+  StormLimits storm;                    // rate limits on what this port's frames would flood
+  std::shared_ptr<RxFilter> rx_filter;  // frames for the switch itself, taken before the pipeline
 };
 
 struct BridgeConfig {
@@ -114,6 +116,7 @@ class Datapath {
     Port* p;
     uint16_t queue;
     StormBuckets* storm;  // this port's buckets of the polling PMD; null: no limits
+    RxFilter* filter;     // kept alive by the bridge view
   };
   struct Snapshot {
     uint64_t generation = 0;

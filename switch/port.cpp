@@ -32,6 +32,8 @@ std::string_view to_string(DropReason reason) {
       return "storm_multicast";
     case DropReason::kStormUnknownUnicast:
       return "storm_unknown_unicast";
+    case DropReason::kNoNeighbour:
+      return "no_neighbour";
     case DropReason::kCount:
       break;
   }

@@ -28,6 +28,7 @@ enum class DropReason : uint8_t {
   kStormBroadcast,       // broadcast over the input port's storm-control rate
   kStormMulticast,       // multicast over the input port's storm-control rate
   kStormUnknownUnicast,  // unknown unicast over the input port's storm-control rate
+  kNoNeighbour,          // underlay=port tunnel whose next hop's MAC is not resolved (yet)
   kCount
 };
 std::string_view to_string(DropReason reason);

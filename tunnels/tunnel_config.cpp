@@ -44,6 +44,7 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
   const uint64_t key_max = kind == TunnelKind::kVxlan ? 0xffffff : 0xffffffff;
   std::optional<uint32_t> key, in_key, out_key;
   bool have_remote = false;
+  bool port_underlay = false;
   for (const auto& [name, value] : options) {
     // Explicit captures: clang 14 cannot capture structured bindings implicitly.
     auto bad = [&name = name, &value = value](const std::string& why) {
@@ -90,14 +91,25 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
       if (!v) return bad("is not true or false");
       (name == "df_default" ? out.df : out.csum) = *v;
     } else if (name == "underlay") {
-      if (value != "kernel") return bad("is not supported (only underlay=kernel is implemented)");
+      if (value != "kernel" && value != "port") return bad("is not kernel or port");
+      port_underlay = value == "port";
+    } else if (name == "underlay_port") {
+      if (value.empty()) return bad("is not a port name");
+      out.underlay_port = value;
     } else {
       return "unknown option \"" + name +
              "\" (known: remote_ip, local_ip, key, in_key, out_key, dst_port, ttl, tos, "
-             "df_default, csum, underlay)";
+             "df_default, csum, underlay, underlay_port)";
     }
   }
   if (!have_remote) return std::string("options:remote_ip is required");
+  if (port_underlay && out.underlay_port.empty())
+    return std::string("options:underlay=port needs options:underlay_port (the port it leaves by)");
+  if (!port_underlay && !out.underlay_port.empty())
+    return std::string("options:underlay_port needs options:underlay=port");
+  if (port_underlay && out.local_ip == 0)
+    return std::string(
+        "options:underlay=port needs options:local_ip (the switch answers ARP for it)");
   out.in_key = in_key.value_or(key.value_or(0));
   out.out_key = out_key ? out_key : key;
   if (kind == TunnelKind::kVxlan && !out.out_key) out.out_key = 0;

@@ -1,7 +1,8 @@
 #pragma once
 // A tunnel port's settings, read from Interface options with Open vSwitch's names:
 //   remote_ip (required), local_ip, key / in_key / out_key, dst_port (VXLAN), ttl (N or inherit),
-//   tos (N or inherit), df_default (true|false), csum (true|false).
+//   tos (N or inherit), df_default (true|false), csum (true|false); and this switch's own
+//   underlay (kernel, the default, or port) with underlay_port (the switch port it leaves by).
 // Defaults as in OVS: ttl 64, tos 0, df_default true, csum false, VXLAN VNI 0, dst_port 4789,
 // GRE without a key header (received keyless packets count as key 0).
 #include <cstdint>
@@ -26,6 +27,9 @@ struct TunnelConfig {
   bool tos_inherit = false;
   bool df = true;
   bool csum = false;
+  // underlay=port: the outer frames leave by this switch port (a port of another bridge, e.g. the
+  // host's uplink as a system port); empty: through the host kernel's sockets.
+  std::string underlay_port;
 };
 
 // Parses `options`; returns an error naming the offending option, or nullopt.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
+#include <netinet/udp.h>
 #include <netinet/ip.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -14,6 +15,7 @@
 #include <map>
 
 #include "tunnels/gre_header.hpp"
+#include "tunnels/vxlan_gro.hpp"
 #include "tunnels/vxlan_header.hpp"
 
 namespace lvs::tunnels {
@@ -75,12 +77,16 @@ std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& wanted, r
 }
 
 UnderlayEndpoint::UnderlayEndpoint(const Key& key, rte_mempool* pool)
-    : key_(key), pool_(pool), rx_(sw::kBurst) {}
+    : key_(key), pool_(pool), rx_(sw::kBurst) {
+  gso_fd_.fill(-1);
+}
 
 UnderlayEndpoint::~UnderlayEndpoint() {
   if (rx_fd_ >= 0) close(rx_fd_);
   for (int fd : tx_fd_)
     if (fd >= 0 && fd != rx_fd_) close(fd);
+  for (int fd : gso_fd_)
+    if (fd >= 0) close(fd);
   for (RxSlot& s : rx_)
     for (rte_mbuf*& m : s.segs)
       if (m != nullptr) rte_pktmbuf_free(m);
@@ -110,6 +116,8 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
       return fail("bind");
   }
   set_buffers(rx_fd_);
+  // VXLAN: let the kernel hand over runs of datagrams of one flow at once (vxlan_gro.hpp).
+  if (key_.kind == TunnelKind::kVxlan) gro_ = set_int(rx_fd_, SOL_UDP, UDP_GRO, 1);
   for (int df = 0; df < 2; ++df) {
     int fd;
     if (key_.kind == TunnelKind::kGre && df == 1) {
@@ -127,6 +135,7 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     if (!set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT))
       return fail("IP_MTU_DISCOVER");
   }
+  if (key_.kind == TunnelKind::kVxlan) open_gso_sockets();
   segs_per_slot_ = ports::segments_per_frame(pool_);
   if (segs_per_slot_ == 0) {
     error = "mbufs of the pool are too small for 64 KiB packets";
@@ -139,6 +148,28 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     h.msg_name = &rx_[i].from;
   }
   return true;
+}
+
+void UnderlayEndpoint::open_gso_sockets() {
+  // Optional: without them (old kernel, no UDP_SEGMENT) super-frames go piece by piece.
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = key_.local_ip;
+  for (unsigned i = 0; i < kGsoSockets; ++i) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    gso_fd_[i] = fd;
+    sockaddr_in bound{};
+    socklen_t len = sizeof(bound);
+    if (!drop_all_input(fd) || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
+        !set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) ||
+        !set_int(fd, SOL_UDP, UDP_SEGMENT, 1400) || !set_int(fd, SOL_UDP, UDP_SEGMENT, 0) ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0)
+      return;
+    gso_port_[i] = ntohs(bound.sin_port);
+    set_buffers(fd);
+  }
+  gso_ok_ = true;
 }
 
 std::string UnderlayEndpoint::describe() const {
@@ -180,6 +211,7 @@ EndpointCounters UnderlayEndpoint::counters() const {
   c.no_tunnel = counters_.no_tunnel.load(std::memory_order_relaxed);
   c.ring_full = counters_.ring_full.load(std::memory_order_relaxed);
   c.rx_no_mbuf = counters_.rx_no_mbuf.load(std::memory_order_relaxed);
+  c.rx_joined = counters_.rx_joined.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -244,29 +276,25 @@ unsigned UnderlayEndpoint::poll() {
     counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
     return 0;
   }
-  for (auto& mm : rx_msgs_) {
-    mm.msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    mm.msg_hdr.msg_flags = 0;
+  for (unsigned i = 0; i < sw::kBurst; ++i) {
+    msghdr& h = rx_msgs_[i].msg_hdr;
+    h.msg_namelen = sizeof(sockaddr_in);
+    h.msg_flags = 0;
+    h.msg_control = gro_ ? rx_[i].control : nullptr;
+    h.msg_controllen = gro_ ? sizeof(rx_[i].control) : 0;
   }
   const int r = recvmmsg(rx_fd_, rx_msgs_.data(), sw::kBurst, MSG_DONTWAIT, nullptr);
   if (r <= 0) return 0;
-  uint64_t malformed = 0, unknown = 0, full = 0;
-  for (int i = 0; i < r; ++i) {
-    RxSlot& slot = rx_[i];
-    const uint32_t remote = slot.from.sin_addr.s_addr;
-    const uint32_t len = rx_msgs_[i].msg_len;
-    if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
-      ++malformed;  // the slot keeps its mbufs
-      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
-      continue;
-    }
-    rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
+  uint64_t malformed = 0, unknown = 0, full = 0, packets = 0;
+  // One tunnel packet: decapsulated and queued to its port's ring, or dropped and counted.
+  auto deliver = [&](rte_mbuf* m, uint32_t remote, const GroPacket* joined) {
+    ++packets;
     uint32_t key = 0;
     if (__builtin_expect(decap(key_.kind, m, key) != DecapStatus::kOk, 0)) {
       ++malformed;
       if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
       rte_pktmbuf_free(m);
-      continue;
+      return;
     }
     auto it = flows_.find(flow_key(remote, key));
     if (__builtin_expect(it == flows_.end(), 0)) {
@@ -274,15 +302,54 @@ unsigned UnderlayEndpoint::poll() {
       if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoTunnel, 1);
       note_unknown(remote, key);
       rte_pktmbuf_free(m);
-      continue;
+      return;
+    }
+    if (joined != nullptr) {
+      mark_joined(m, *joined);
+      counters_.rx_joined.fetch_add(1, std::memory_order_relaxed);
     }
     if (__builtin_expect(rte_ring_sp_enqueue(it->second.ring, m) != 0, 0)) {
       ++full;
       it->second.stats->add_drop(sw::DropReason::kNoBuffer, 1);
       rte_pktmbuf_free(m);
     }
+  };
+  for (int i = 0; i < r; ++i) {
+    RxSlot& slot = rx_[i];
+    const uint32_t remote = slot.from.sin_addr.s_addr;
+    const uint32_t len = rx_msgs_[i].msg_len;
+    if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
+      ++malformed;  // the slot keeps its mbufs
+      ++packets;
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
+      continue;
+    }
+    rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
+    uint16_t gso_size = 0;
+    if (gro_)
+      for (cmsghdr* c = CMSG_FIRSTHDR(&rx_msgs_[i].msg_hdr); c != nullptr;
+           c = CMSG_NXTHDR(&rx_msgs_[i].msg_hdr, c))
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int v = 0;
+          std::memcpy(&v, CMSG_DATA(c), sizeof(v));
+          gso_size = static_cast<uint16_t>(v);
+        }
+    if (gso_size == 0 || len <= gso_size) {
+      deliver(m, remote, nullptr);
+      continue;
+    }
+    // Several datagrams in one buffer (vxlan_gro.hpp): joined into one inner super-frame when
+    // they are pieces of one TCP stream, else one packet each.
+    GroPacket got[64];
+    uint64_t lost = 0;
+    const unsigned k = vxlan_gro_receive(m, gso_size, pool_, got, 64, lost);
+    if (lost) {
+      counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoBuffer, lost);
+    }
+    for (unsigned j = 0; j < k; ++j) deliver(got[j].m, remote, got[j].mss ? &got[j] : nullptr);
   }
-  counters_.rx_packets.fetch_add(static_cast<uint64_t>(r), std::memory_order_relaxed);
+  counters_.rx_packets.fetch_add(packets, std::memory_order_relaxed);
   if (malformed) counters_.malformed.fetch_add(malformed, std::memory_order_relaxed);
   if (unknown) counters_.no_tunnel.fetch_add(unknown, std::memory_order_relaxed);
   if (full) counters_.ring_full.fetch_add(full, std::memory_order_relaxed);

@@ -10,11 +10,16 @@
 // Sockets that only send drop everything they would receive with a one-instruction BPF filter.
 // There are two sending sockets, DF set and DF clear (IP_MTU_DISCOVER is per socket); TTL and TOS
 // go per message in control messages, since ports with different settings share the socket.
+// VXLAN also gets kGsoSockets UDP sockets (DF set), bound to ephemeral source ports, for UDP GSO
+// (UDP_SEGMENT): a TSO super-frame leaves as one message that the kernel cuts (or a NIC
+// offloads); the flow hash picks the socket, and the raw sockets then use that socket's port too,
+// so a flow keeps one source port.
 //
 // Receive: whichever port's rx_burst finds its ring empty calls poll(): one recvmmsg of up to a
-// burst, each packet checked and stripped, then queued to the ring of the port registered for
-// (source address, VNI / key). Only one thread polls at a time (try-lock; the others return at
-// once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
+// burst (VXLAN: with UDP_GRO, a buffer may hold several datagrams of one flow, joined into one
+// inner TCP super-frame or split, vxlan_gro.hpp), each packet checked and stripped, then queued
+// to the ring of the port registered for (source address, VNI / key). Only one thread polls at a
+// time (try-lock; the others return at once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
 // remote address when there is one (so `vsctl` shows them), else on the endpoint.
 //
 // Lifetime: ports hold the endpoint (shared_ptr); the registry holds weak references, so the
@@ -43,11 +48,12 @@
 namespace lvs::tunnels {
 
 struct EndpointCounters {
-  uint64_t rx_packets = 0;    // tunnel packets read from the socket
+  uint64_t rx_packets = 0;    // tunnel packets read (a joined super-frame counts once)
   uint64_t malformed = 0;     // bad outer / tunnel header, truncated, bad checksum
   uint64_t no_tunnel = 0;     // (remote, key) of no port
   uint64_t ring_full = 0;     // the port's receive ring was full
   uint64_t rx_no_mbuf = 0;    // polls cut short for want of mbufs
+  uint64_t rx_joined = 0;     // inner TCP super-frames joined from UDP GRO buffers
 };
 
 class UnderlayEndpoint {
@@ -79,6 +85,12 @@ class UnderlayEndpoint {
   unsigned poll();
 
   int tx_fd(bool df) const { return tx_fd_[df ? 1 : 0]; }
+  // UDP GSO sockets (VXLAN, DF set: the kernel cannot fragment GSO segments): gso_sockets() of
+  // them, 0 when the kernel lacks UDP_SEGMENT.
+  static constexpr unsigned kGsoSockets = 8;
+  unsigned gso_sockets() const { return gso_ok_ ? kGsoSockets : 0; }
+  int gso_fd(unsigned i) const { return gso_fd_[i]; }
+  uint16_t gso_port(unsigned i) const { return gso_port_[i]; }  // host order
   int rx_fd() const { return rx_fd_; }
   const Key& key() const { return key_; }
   EndpointCounters counters() const;
@@ -97,6 +109,7 @@ class UnderlayEndpoint {
     std::array<rte_mbuf*, ports::kMaxFrameSegs> segs{};
     std::array<iovec, ports::kMaxFrameSegs> iov{};
     sockaddr_in from{};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];  // UDP_GRO's segment size
   };
 
   UnderlayEndpoint(const Key& key, rte_mempool* pool);
@@ -109,6 +122,11 @@ class UnderlayEndpoint {
   rte_mempool* pool_;
   int rx_fd_ = -1;
   std::array<int, 2> tx_fd_{-1, -1};  // [DF clear, DF set]
+  std::array<int, kGsoSockets> gso_fd_{};
+  std::array<uint16_t, kGsoSockets> gso_port_{};
+  bool gso_ok_ = false;
+  bool gro_ = false;  // UDP_GRO on the receive socket
+  void open_gso_sockets();
   unsigned segs_per_slot_ = 1;
   std::vector<RxSlot> rx_;
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
@@ -118,7 +136,8 @@ class UnderlayEndpoint {
   std::unordered_map<uint32_t, sw::PortStats*> remotes_;  // first port per remote address
 
   struct Atomics {
-    std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0};
+    std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0},
+        rx_joined{0};
   };
   Atomics counters_;
   uint64_t last_log_tsc_ = 0;

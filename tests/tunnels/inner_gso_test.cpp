@@ -1,5 +1,7 @@
 // Inner frames with TSO / checksum metadata are finished before encapsulation; the flow hash
 // picks the outer UDP source port; (remote, VNI) demultiplexing over a loopback endpoint.
+#include "tunnels/inner_gso.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <rte_ip.h>
@@ -10,7 +12,7 @@
 
 #include "tests/support/frames.hpp"
 #include "tunnels/inner_frame.hpp"
-#include "tunnels/inner_gso.hpp"
+#include "tunnels/kernel_underlay.hpp"
 #include "tunnels/tunnel_port.hpp"
 #include "tunnels/vxlan_header.hpp"
 
@@ -108,8 +110,8 @@ TEST(InnerGso, TsoFrameIsCutIntoMssPiecesWithValidHeaders) {
   for (size_t i = 0; i < 3; ++i) {
     const auto& f = pieces[i].bytes;
     ASSERT_EQ(f.size(), 54 + sizes[i]) << i;
-    EXPECT_EQ(f[16] << 8 | f[17], static_cast<int>(40 + sizes[i]));          // IPv4 total length
-    EXPECT_EQ(f[18] << 8 | f[19], static_cast<int>(0x1234 + i));             // id
+    EXPECT_EQ(f[16] << 8 | f[17], static_cast<int>(40 + sizes[i]));  // IPv4 total length
+    EXPECT_EQ(f[18] << 8 | f[19], static_cast<int>(0x1234 + i));     // id
     uint32_t seq;
     std::memcpy(&seq, &f[38], 4);
     EXPECT_EQ(ntohl(seq), 0x10000000u + 1448u * i);
@@ -179,8 +181,10 @@ TEST(FlowHash, SourcePortFollowsTheInnerFlowAndStaysInTheEphemeralRange) {
 TEST(Demux, VniSelectsThePortUnknownAndMalformedAreCounted) {
   const uint16_t port_no = static_cast<uint16_t>(40000 + getpid() % 20000);
   auto options = [&](const char* key) {
-    return std::map<std::string, std::string>{{"remote_ip", "127.0.0.1"}, {"local_ip", "127.0.0.1"},
-                                              {"key", key}, {"dst_port", std::to_string(port_no)}};
+    return std::map<std::string, std::string>{{"remote_ip", "127.0.0.1"},
+                                              {"local_ip", "127.0.0.1"},
+                                              {"key", key},
+                                              {"dst_port", std::to_string(port_no)}};
   };
   TunnelConfig c5, c6;
   ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan, options("5"), c5), std::nullopt);
@@ -191,7 +195,10 @@ TEST(Demux, VniSelectsThePortUnknownAndMalformedAreCounted) {
   ASSERT_TRUE(p5) << error;
   auto p6 = TunnelPort::open("vx6", c6, test::test_pool(), error);
   ASSERT_TRUE(p6) << error;
-  EXPECT_EQ(p5->endpoint(), p6->endpoint()) << "one socket per (local_ip, dst_port)";
+  auto endpoint_of = [](const TunnelPort& p) {
+    return dynamic_cast<const KernelUnderlay&>(p.underlay()).endpoint();
+  };
+  EXPECT_EQ(endpoint_of(*p5), endpoint_of(*p6)) << "one socket per (local_ip, dst_port)";
   EXPECT_FALSE(TunnelPort::open("dup", c6, test::test_pool(), error));
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -226,7 +233,7 @@ TEST(Demux, VniSelectsThePortUnknownAndMalformedAreCounted) {
   }
   EXPECT_EQ(n5, 1);
   EXPECT_EQ(n6, 2);
-  const auto ec = p5->endpoint_counters();
+  const auto ec = endpoint_of(*p5)->counters();
   EXPECT_EQ(ec.rx_packets, 5u);
   EXPECT_EQ(ec.no_tunnel, 1u);
   EXPECT_EQ(ec.malformed, 1u);

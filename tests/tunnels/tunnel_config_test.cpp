@@ -1,15 +1,16 @@
 // Interface options with Open vSwitch's names -> TunnelConfig.
+#include "tunnels/tunnel_config.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include "tunnels/tunnel_config.hpp"
 
 namespace lvs::tunnels {
 namespace {
 
 TEST(TunnelConfig, DefaultsFollowOpenVswitch) {
   TunnelConfig c;
-  ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}}, c), std::nullopt);
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}}, c),
+            std::nullopt);
   EXPECT_EQ(c.remote_ip, inet_addr("192.0.2.2"));
   EXPECT_EQ(c.dst_port, 4789);
   EXPECT_EQ(c.ttl, 64);
@@ -24,9 +25,14 @@ TEST(TunnelConfig, DefaultsFollowOpenVswitch) {
 TEST(TunnelConfig, KeyInKeyOutKeyTtlTosDfCsum) {
   TunnelConfig c;
   ASSERT_EQ(parse_tunnel_options(TunnelKind::kGre,
-                                 {{"remote_ip", "192.0.2.2"}, {"local_ip", "192.0.2.1"},
-                                  {"key", "5"}, {"out_key", "0x10"}, {"ttl", "inherit"},
-                                  {"tos", "184"}, {"df_default", "false"}, {"csum", "true"}},
+                                 {{"remote_ip", "192.0.2.2"},
+                                  {"local_ip", "192.0.2.1"},
+                                  {"key", "5"},
+                                  {"out_key", "0x10"},
+                                  {"ttl", "inherit"},
+                                  {"tos", "184"},
+                                  {"df_default", "false"},
+                                  {"csum", "true"}},
                                  c),
             std::nullopt);
   EXPECT_EQ(c.in_key, 5u);
@@ -43,7 +49,8 @@ TEST(TunnelConfig, ErrorsNameTheOption) {
   auto e = parse_tunnel_options(TunnelKind::kVxlan, {{"local_ip", "192.0.2.1"}}, c);
   ASSERT_TRUE(e);
   EXPECT_NE(e->find("remote_ip"), std::string::npos);
-  e = parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}, {"key", "16777216"}}, c);
+  e = parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}, {"key", "16777216"}},
+                           c);
   ASSERT_TRUE(e);
   EXPECT_NE(e->find("options:key"), std::string::npos);
   e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "192.0.2.2"}, {"dst_port", "1"}}, c);
@@ -56,6 +63,39 @@ TEST(TunnelConfig, ErrorsNameTheOption) {
   EXPECT_NE(e->find("colour"), std::string::npos);
   e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "2001:db8::1"}}, c);
   ASSERT_TRUE(e);
+}
+
+TEST(TunnelConfig, UnderlayPortNeedsItsPortAndLocalIp) {
+  TunnelConfig c;
+  const std::map<std::string, std::string> ok = {{"remote_ip", "192.0.2.2"},
+                                                 {"local_ip", "192.0.2.1"},
+                                                 {"underlay", "port"},
+                                                 {"underlay_port", "eth0"}};
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kGre, ok, c), std::nullopt);
+  EXPECT_EQ(c.underlay_port, "eth0");
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kGre,
+                                 {{"remote_ip", "192.0.2.2"}, {"underlay", "kernel"}}, c),
+            std::nullopt);
+  EXPECT_TRUE(c.underlay_port.empty());
+  auto without = [&](const std::string& key) {
+    auto o = ok;
+    o.erase(key);
+    return parse_tunnel_options(TunnelKind::kVxlan, o, c);
+  };
+  auto e = without("underlay_port");
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("needs options:underlay_port"), std::string::npos) << *e;
+  e = without("local_ip");
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("needs options:local_ip"), std::string::npos) << *e;
+  e = without("underlay");
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("options:underlay_port needs options:underlay=port"), std::string::npos) << *e;
+  auto o = ok;
+  o["underlay"] = "dpdk";
+  e = parse_tunnel_options(TunnelKind::kVxlan, o, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("is not kernel or port"), std::string::npos) << *e;
 }
 
 }  // namespace

@@ -1,0 +1,147 @@
+// UDP GRO buffers of VXLAN datagrams (tunnels/vxlan_gro.hpp): consecutive pieces of one inner TCP
+// stream are joined into one TSO super-frame with the datapath's offload flags; anything else
+// (a gap in sequence numbers, a bad inner checksum, another flow) is split into one packet each.
+#include "tunnels/vxlan_gro.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_ip.h>
+
+#include <cstring>
+#include <vector>
+
+#include "tests/support/frames.hpp"
+#include "tunnels/inner_gso.hpp"
+#include "tunnels/underlay_endpoint.hpp"
+#include "tunnels/vxlan_header.hpp"
+
+namespace lvs::tunnels {
+namespace {
+
+constexpr uint16_t kMss = 100;
+
+// One VXLAN datagram (UDP payload): VXLAN + Ethernet + IPv4 + TCP (20 bytes) + payload.
+std::vector<uint8_t> datagram(uint32_t seq, uint16_t len, uint8_t fill, uint8_t flags = 0x10) {
+  std::vector<uint8_t> d(8 + 14 + 20 + 20 + len, 0);
+  write_vxlan_header(d.data(), 42);
+  uint8_t* eth = d.data() + 8;
+  const uint8_t macs[12] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
+  std::memcpy(eth, macs, 12);
+  eth[12] = 0x08;
+  uint8_t* ip = eth + 14;
+  ip[0] = 0x45;
+  sw::store_be16(ip + 2, static_cast<uint16_t>(40 + len));
+  ip[6] = 0x40;
+  ip[8] = 64;
+  ip[9] = 6;
+  const uint8_t addrs[8] = {10, 0, 0, 1, 10, 0, 0, 2};
+  std::memcpy(ip + 12, addrs, 8);
+  const uint16_t ipsum = static_cast<uint16_t>(~rte_raw_cksum(ip, 20));
+  std::memcpy(ip + 10, &ipsum, 2);
+  uint8_t* tcp = ip + 20;
+  sw::store_be16(tcp, 40000);
+  sw::store_be16(tcp + 2, 5201);
+  tcp[4] = static_cast<uint8_t>(seq >> 24), tcp[5] = static_cast<uint8_t>(seq >> 16);
+  tcp[6] = static_cast<uint8_t>(seq >> 8), tcp[7] = static_cast<uint8_t>(seq);
+  tcp[11] = 7;  // ack
+  tcp[12] = 0x50;
+  tcp[13] = flags;
+  sw::store_be16(tcp + 14, 512);
+  std::memset(tcp + 20, fill, len);
+  uint32_t s = rte_raw_cksum(ip + 12, 8) + rte_cpu_to_be_16(6) +
+               rte_cpu_to_be_16(static_cast<uint16_t>(20 + len)) + rte_raw_cksum(tcp, 20 + len);
+  const uint16_t sum = static_cast<uint16_t>(~csum_fold32(s));
+  std::memcpy(tcp + 16, &sum, 2);
+  return d;
+}
+
+rte_mbuf* buffer(const std::vector<std::vector<uint8_t>>& ds) {
+  std::vector<uint8_t> all;
+  for (const auto& d : ds) all.insert(all.end(), d.begin(), d.end());
+  return test::make_raw(test::test_pool(), all);
+}
+
+struct Got {
+  std::vector<GroPacket> packets;
+  ~Got() {
+    for (auto& p : packets) rte_pktmbuf_free(p.m);
+  }
+};
+
+void receive(rte_mbuf* m, uint16_t gso_size, Got& got) {
+  GroPacket out[64];
+  uint64_t dropped = 0;
+  const unsigned n = vxlan_gro_receive(m, gso_size, test::test_pool(), out, 64, dropped);
+  EXPECT_EQ(dropped, 0u);
+  got.packets.assign(out, out + n);
+}
+
+TEST(VxlanGro, ConsecutiveTcpPiecesBecomeOneSuperFrame) {
+  ASSERT_NE(test::test_pool(), nullptr);
+  const uint16_t gso = static_cast<uint16_t>(datagram(0, kMss, 0).size());
+  Got got;
+  receive(buffer({datagram(1000, kMss, 0xa1), datagram(1100, kMss, 0xa2),
+                  datagram(1200, 40, 0xa3, 0x18)}),
+          gso, got);
+  ASSERT_EQ(got.packets.size(), 1u);
+  GroPacket& p = got.packets[0];
+  EXPECT_EQ(p.mss, kMss);
+  EXPECT_EQ(p.l4_len, 20);
+  uint32_t vni = 0;
+  ASSERT_EQ(UnderlayEndpoint::decap(TunnelKind::kVxlan, p.m, vni), DecapStatus::kOk);
+  EXPECT_EQ(vni, 42u);
+  mark_joined(p.m, p);
+  EXPECT_TRUE(p.m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+  EXPECT_EQ(p.m->tso_segsz, kMss);
+  const auto b = test::bytes_of(p.m);
+  ASSERT_EQ(b.size(), 14u + 20 + 20 + 240);
+  EXPECT_EQ(sw::load_be16(b.data() + 14 + 2), 20 + 20 + 240) << "IPv4 total length";
+  EXPECT_EQ(rte_raw_cksum(b.data() + 14, 20), 0xffff) << "IPv4 header checksum";
+  EXPECT_EQ(b[14 + 20 + 13], 0x18) << "PSH of the last piece kept";
+  EXPECT_EQ(b[54], 0xa1);
+  EXPECT_EQ(b[54 + kMss], 0xa2);
+  EXPECT_EQ(b[54 + 2 * kMss], 0xa3);
+  EXPECT_EQ(b.back(), 0xa3);
+  // The TCP checksum field holds the pseudo-header sum over the whole length (pending checksum).
+  uint32_t s =
+      rte_raw_cksum(b.data() + 14 + 12, 8) + rte_cpu_to_be_16(6) + rte_cpu_to_be_16(20 + 240);
+  uint16_t field;
+  std::memcpy(&field, b.data() + 14 + 20 + 16, 2);
+  EXPECT_EQ(field, static_cast<uint16_t>(csum_fold32(s)));
+}
+
+TEST(VxlanGro, GapsBadChecksumsAndOtherFlowsAreSplitIntoSeparatePackets) {
+  ASSERT_NE(test::test_pool(), nullptr);
+  const uint16_t gso = static_cast<uint16_t>(datagram(0, kMss, 0).size());
+  {
+    Got got;  // a gap in sequence numbers
+    receive(buffer({datagram(1000, kMss, 1), datagram(1300, kMss, 2)}), gso, got);
+    ASSERT_EQ(got.packets.size(), 2u);
+    for (auto& p : got.packets) {
+      EXPECT_EQ(p.mss, 0);
+      EXPECT_EQ(p.m->pkt_len, gso);
+    }
+    EXPECT_EQ(test::bytes_of(got.packets[1].m), datagram(1300, kMss, 2));
+  }
+  {
+    Got got;  // corrupted payload: its checksum no longer matches
+    auto bad = datagram(1100, kMss, 2);
+    bad.back() ^= 0xff;
+    receive(buffer({datagram(1000, kMss, 1), bad}), gso, got);
+    EXPECT_EQ(got.packets.size(), 2u);
+  }
+  {
+    Got got;  // another flow (destination port) in the second datagram
+    auto other = datagram(1100, kMss, 2);
+    other[8 + 14 + 20 + 3] ^= 1;
+    receive(buffer({datagram(1000, kMss, 1), other}), gso, got);
+    EXPECT_EQ(got.packets.size(), 2u);
+  }
+  {
+    Got got;  // a SYN never merges
+    receive(buffer({datagram(1000, kMss, 1, 0x12), datagram(1100, kMss, 2)}), gso, got);
+    EXPECT_EQ(got.packets.size(), 2u);
+  }
+}
+
+}  // namespace
+}  // namespace lvs::tunnels

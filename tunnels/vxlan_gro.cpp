@@ -1,0 +1,200 @@
+#include "tunnels/vxlan_gro.hpp"
+
+#include <rte_ip.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "switch/types.hpp"
+#include "tunnels/inner_gso.hpp"
+#include "tunnels/vxlan_header.hpp"
+
+namespace lvs::tunnels {
+namespace {
+
+constexpr uint32_t kEth = 14;
+constexpr uint32_t kIp = 20;
+constexpr uint32_t kVx = kVxlanHeaderLen;
+constexpr uint32_t kMaxHeaders = kVx + kEth + kIp + 60;
+constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kUrg = 0x20, kCwr = 0x80;
+
+uint32_t be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+// Appends bytes to a chain of fresh mbufs.
+class ChainWriter {
+ public:
+  explicit ChainWriter(rte_mempool* pool) : pool_(pool) {}
+  ~ChainWriter() {
+    if (head_) rte_pktmbuf_free(head_);
+  }
+  bool append(const rte_mbuf* src, uint32_t off, uint32_t len) {
+    while (len > 0) {
+      if (tail_ == nullptr || rte_pktmbuf_tailroom(tail_) == 0) {
+        rte_mbuf* s = rte_pktmbuf_alloc(pool_);
+        if (s == nullptr) return false;
+        if (tail_ == nullptr) {
+          head_ = s;
+        } else {
+          s->data_off = 0;  // continuations need no headroom
+          tail_->next = s;
+          ++head_->nb_segs;
+        }
+        tail_ = s;
+      }
+      const uint32_t take = std::min<uint32_t>(len, rte_pktmbuf_tailroom(tail_));
+      auto* dst = rte_pktmbuf_mtod_offset(tail_, uint8_t*, tail_->data_len);
+      const void* p = rte_pktmbuf_read(src, off, take, dst);
+      if (p == nullptr) return false;
+      if (p != dst) std::memcpy(dst, p, take);
+      tail_->data_len = static_cast<uint16_t>(tail_->data_len + take);
+      head_->pkt_len += take;
+      off += take;
+      len -= take;
+    }
+    return true;
+  }
+  rte_mbuf* release() {
+    rte_mbuf* h = head_;
+    head_ = tail_ = nullptr;
+    return h;
+  }
+  rte_mbuf* head() const { return head_; }
+
+ private:
+  rte_mempool* pool_;
+  rte_mbuf* head_ = nullptr;
+  rte_mbuf* tail_ = nullptr;
+};
+
+// The inner TCP/IPv4 view of datagram i (bytes [off, off + len) of the buffer).
+struct Piece {
+  uint32_t off = 0, len = 0;
+  const uint8_t* h = nullptr;  // kVx + kEth + kIp + thl bytes
+  uint8_t copy[kMaxHeaders];
+  uint32_t thl = 0, payload = 0;
+};
+
+bool read_piece(const rte_mbuf* m, uint32_t off, uint32_t len, Piece& p) {
+  p.off = off;
+  p.len = len;
+  if (len < kVx + kEth + kIp + 20) return false;
+  const uint32_t avail = std::min<uint32_t>(len, kMaxHeaders);
+  p.h = static_cast<const uint8_t*>(rte_pktmbuf_read(m, off, avail, p.copy));
+  if (p.h == nullptr) return false;
+  const uint8_t* eth = p.h + kVx;
+  const uint8_t* ip = eth + kEth;
+  if (sw::load_be16(eth + 12) != 0x0800 || ip[0] != 0x45 || ip[9] != 6) return false;
+  if ((sw::load_be16(ip + 6) & 0x3fff) != 0) return false;  // fragments
+  const uint32_t total = sw::load_be16(ip + 2);
+  if (total != len - kVx - kEth) return false;  // no padding, nothing missing
+  p.thl = (ip[kIp + 12] >> 4) * 4u;
+  if (p.thl < 20 || kVx + kEth + kIp + p.thl > avail || total < kIp + p.thl) return false;
+  p.payload = total - kIp - p.thl;
+  return true;
+}
+
+// The inner TCP checksum of a piece is right (the kernel would check it before merging too).
+bool tcp_checksum_ok(const rte_mbuf* m, const Piece& p) {
+  const uint8_t* ip = p.h + kVx + kEth;
+  const uint32_t tcp_len = p.thl + p.payload;
+  uint16_t sum = 0;
+  if (rte_raw_cksum_mbuf(m, p.off + kVx + kEth + kIp, tcp_len, &sum) != 0) return false;
+  uint32_t s = sum;
+  s += rte_raw_cksum(ip + 12, 8);  // addresses
+  s += rte_cpu_to_be_16(6) + rte_cpu_to_be_16(static_cast<uint16_t>(tcp_len));
+  return csum_fold32(s) == 0xffff;
+}
+
+bool joinable(const rte_mbuf* m, uint16_t gso_size, uint32_t total_len, Piece* pieces, unsigned n) {
+  const Piece& a = pieces[0];
+  const uint8_t* ta = a.h + kVx + kEth + kIp;
+  if (a.payload == 0 || (ta[13] & (kFin | kSyn | kRst | kUrg | kCwr))) return false;
+  uint32_t seq = be32(ta + 4) + a.payload;
+  for (unsigned i = 0; i < n; ++i) {
+    const uint32_t off = i * gso_size;
+    const uint32_t len = std::min<uint32_t>(gso_size, total_len - off);
+    Piece& p = pieces[i];
+    if (i > 0) {
+      if (!read_piece(m, off, len, p)) return false;
+      const uint8_t* t = p.h + kVx + kEth + kIp;
+      // VXLAN header, inner Ethernet, TOS, protocol, addresses, ports, ack, window, options:
+      // all as in the first piece; flags too but for PSH; the next sequence number.
+      if (p.thl != a.thl || std::memcmp(p.h, a.h, kVx + kEth) != 0 ||
+          p.h[kVx + kEth + 1] != a.h[kVx + kEth + 1] ||
+          std::memcmp(p.h + kVx + kEth + 12, a.h + kVx + kEth + 12, 8) != 0 ||
+          std::memcmp(t, ta, 4) != 0 || std::memcmp(t + 8, ta + 8, 5) != 0 ||
+          ((t[13] ^ ta[13]) & ~kPsh) != 0 || std::memcmp(t + 14, ta + 14, 2) != 0 ||
+          std::memcmp(t + 20, ta + 20, a.thl - 20) != 0 || be32(t + 4) != seq || p.payload == 0)
+        return false;
+      seq += p.payload;
+    }
+    if (i + 1 < n && p.payload != a.payload) return false;  // only the last may be shorter
+    if (!tcp_checksum_ok(m, p)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+unsigned vxlan_gro_receive(rte_mbuf* m, uint16_t gso_size, rte_mempool* pool, GroPacket* out,
+                           unsigned max, uint64_t& dropped) {
+  const uint32_t total = m->pkt_len;
+  const unsigned n = gso_size ? (total + gso_size - 1) / gso_size : 0;
+  unsigned k = 0;
+  Piece pieces[64];
+  if (n >= 2 && n <= 64 && read_piece(m, 0, gso_size, pieces[0]) &&
+      joinable(m, gso_size, total, pieces, n)) {
+    const Piece& a = pieces[0];
+    const uint32_t hdr = kVx + kEth + kIp + a.thl;
+    ChainWriter w(pool);
+    bool ok = w.append(m, 0, hdr);
+    uint32_t payload = 0;
+    uint8_t psh = 0;
+    for (unsigned i = 0; ok && i < n; ++i) {
+      ok = w.append(m, pieces[i].off + hdr, pieces[i].payload);
+      payload += pieces[i].payload;
+      psh |= pieces[i].h[hdr - a.thl + 13] & kPsh;
+    }
+    if (ok && w.head()->data_len >= hdr) {
+      uint8_t* ip = rte_pktmbuf_mtod_offset(w.head(), uint8_t*, kVx + kEth);
+      uint8_t* tcp = ip + kIp;
+      sw::store_be16(ip + 2, static_cast<uint16_t>(kIp + a.thl + payload));
+      ip[10] = ip[11] = 0;
+      const uint16_t ipsum = static_cast<uint16_t>(~csum_fold32(rte_raw_cksum(ip, kIp)));
+      std::memcpy(ip + 10, &ipsum, 2);
+      tcp[13] |= psh;
+      // Pending checksum (CHECKSUM_PARTIAL): the pseudo-header sum over the whole length.
+      uint32_t s = rte_raw_cksum(ip + 12, 8);
+      s += rte_cpu_to_be_16(6) + rte_cpu_to_be_16(static_cast<uint16_t>(a.thl + payload));
+      const uint16_t ph = static_cast<uint16_t>(csum_fold32(s));
+      std::memcpy(tcp + 16, &ph, 2);
+      out[k++] = {w.release(), static_cast<uint16_t>(a.payload), static_cast<uint8_t>(a.thl)};
+      rte_pktmbuf_free(m);
+      return k;
+    }
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    const uint32_t off = i * gso_size;
+    const uint32_t len = std::min<uint32_t>(gso_size, total - off);
+    ChainWriter w(pool);
+    if (k == max || !w.append(m, off, len)) {
+      ++dropped;
+      continue;
+    }
+    out[k++] = {w.release(), 0, 0};
+  }
+  rte_pktmbuf_free(m);
+  return k;
+}
+
+void mark_joined(rte_mbuf* inner, const GroPacket& p) {
+  inner->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
+  inner->l2_len = kEth;
+  inner->l3_len = kIp;
+  inner->l4_len = p.l4_len;
+  inner->tso_segsz = p.mss;
+}
+
+}  // namespace lvs::tunnels
