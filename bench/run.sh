@@ -74,7 +74,8 @@ OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw.jsonl
 : >"$RAW"
 WORK=$(mktemp -d /tmp/lvs-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# KEEP_WORK=1 keeps the scratch directory (the systems' logs) for a post-mortem.
+trap '[ "${KEEP_WORK:-0}" = 1 ] && log "logs kept in $WORK" || rm -rf "$WORK"' EXIT
 export BENCH_DIR BUILD RAW WORK REPS DUR QUICK
 START=$(date +%s)
 broken=()

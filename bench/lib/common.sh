@@ -61,6 +61,7 @@ CLK_TCK=$(getconf CLK_TCK)
 pid_cpu_ticks() {  # PID... -> utime+stime of those processes (all threads), in ticks
   local p total=0 t
   for p in "$@"; do
+    [[ $p =~ ^[0-9]+$ ]] || continue
     # Field 2 (comm) may hold spaces: count from the closing parenthesis.
     t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
     total=$((total + ${t:-0}))
@@ -126,4 +127,11 @@ kill_wait() {  # PID: TERM, up to 10 s, then KILL
   kill "$p" 2>/dev/null || return 0
   for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$p" 2>/dev/null || true
+}
+
+kill_tree() {  # PID: that process and all its descendants (by pid, children first), TERM then KILL
+  local p=$1 c
+  [ -n "$p" ] || return 0
+  for c in $(pgrep -P "$p"); do kill_tree "$c"; done
+  kill_wait "$p"
 }

@@ -24,17 +24,22 @@ mkdir -p "$D"
 trap 'lvs_down pvp; ovs_down; huge_down' EXIT
 
 # The VM side: runs for DUR + start-up seconds, then prints Mpps received (both ports) or nothing.
+GEN=(dpdk-testpmd --in-memory --single-file-segments -m "$GEN_HUGE_MB" --huge-dir "$WORK/huge"
+  --file-prefix "lvsgen$$" --lcores "0@$GEN_CORE,1@$GEN_CORE" --no-pci --no-telemetry
+  --vdev "net_virtio_user0,path=$D/vhu0.sock,server=1,mac=$MAC0"
+  --vdev "net_virtio_user1,path=$D/vhu1.sock,server=1,mac=$MAC1"
+  -- -i --forward-mode=mac --eth-peer="0,$MAC1" --eth-peer="1,$MAC0" --nb-cores=1
+  --total-num-mbufs=16384)
+# virtio_user in server mode waits in its probe until the device under test has connected, so
+# the commands wait for testpmd to have started its ports (stdout line-buffered to see that).
 generator() {  # log
-  local log=$1
-  local -a cmd=(dpdk-testpmd --in-memory --single-file-segments -m "$GEN_HUGE_MB" --huge-dir "$WORK/huge"
-    --file-prefix "lvsgen$$" --lcores "0@$GEN_CORE,1@$GEN_CORE" --no-pci --no-telemetry
-    --vdev "net_virtio_user0,path=$D/vhu0.sock,server=1,mac=$MAC0"
-    --vdev "net_virtio_user1,path=$D/vhu1.sock,server=1,mac=$MAC1"
-    -- -i --forward-mode=mac --eth-peer="0,$MAC1" --eth-peer="1,$MAC0" --nb-cores=1
-    --total-num-mbufs=16384)
-  GEN_CMD="${cmd[*]}; then: start tx_first 4, show port stats all (twice, DUR s apart)"
+  local log=$1 i
   {
-    sleep 4  # the device under test connects meanwhile
+    for ((i = 0; i < 300; i++)); do
+      grep -q "Checking link statuses" "$log" 2>/dev/null && break
+      sleep 0.1
+    done
+    sleep 1
     echo "start tx_first 4"
     sleep 2
     echo "show port stats all"
@@ -42,7 +47,7 @@ generator() {  # log
     echo "show port stats all"
     echo "stop"
     echo "quit"
-  } | timeout $((DUR + 30)) "${cmd[@]}" >"$log" 2>&1
+  } | timeout -k 5 $((DUR + 45)) stdbuf -oL "${GEN[@]}" >"$log" 2>&1
 }
 gen_mpps() {  # the Rx-pps of both ports in the last "show port stats all"
   grep -o 'Rx-pps: *[0-9]*' "$1" | tail -2 | awk '{s += $2; n++} END {if (n == 2 && s > 0) printf "%.3f\n", s / 1e6}'
@@ -66,9 +71,9 @@ run_testpmd() {
   sleep 1
   local -a cmd=(dpdk-testpmd --in-memory --file-prefix "lvsdut$$" --lcores "0@$CORE,1@$CORE" --no-pci
     --no-telemetry --vdev "net_vhost0,iface=$D/vhu0.sock,client=1" --vdev "net_vhost1,iface=$D/vhu1.sock,client=1"
-    -- --forward-mode=io --nb-cores=1 --auto-start --total-num-mbufs=16384)
+    -- --forward-mode=io --nb-cores=1 --auto-start --stats-period 1 --total-num-mbufs=16384)
   command_of "$sys" "${cmd[*]}"
-  timeout -s INT $((DUR + 12)) "${cmd[@]}" >"$D/dut-io-$r.log" 2>&1 &
+  timeout -k 5 -s INT $((DUR + 45)) "${cmd[@]}" >"$D/dut-io-$r.log" 2>&1 &
   dut=$!
   sleep 5
   cpu_begin "$(pgrep -P "$dut" | head -1)"
@@ -85,7 +90,7 @@ run_lvs() {
   generator "$D/gen-lvs-$r.log" &
   local gen=$!
   sleep 1
-  if ! lvs_up pvp "" --pmd-cores "$CORE"; then failed "$CASE" "$sys" "$LVS_ERROR"; wait "$gen"; return; fi
+  if ! lvs_up pvp "" --pmd-cores "$CORE"; then failed "$CASE" "$sys" "$LVS_ERROR"; kill_tree "$gen"; return; fi
   # vsctl refusing the type, or accepting it with an Interface error, means "not available".
   why=$(lvsctl pvp add-br pvp -- add-port pvp vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
     "options:vhost-server-path=$D/vhu0.sock" -- add-port pvp vhu1 -- set Interface vhu1 \
@@ -94,9 +99,8 @@ run_lvs() {
   [ -n "$why" ] || why=$(lvsctl pvp get Interface vhu0 error 2>&1 | grep -v '^\[\]$')
   command_of "$sys" "$LVS_CMD; vsctl add-br pvp -- add-port pvp vhu0 -- set Interface vhu0 type=dpdkvhostuserclient options:vhost-server-path=$D/vhu0.sock -- (same for vhu1)"
   if [ -n "$why" ]; then
-    kill "$gen" 2>/dev/null
-    pkill -INT -P "$gen" 2>/dev/null
-    wait "$gen" 2>/dev/null
+    kill_tree "$gen"
+    { wait "$gen"; } 2>/dev/null  # (bash would report the killed job)
     lvs_down pvp
     not_available "$CASE" "$sys" "vswitchd: $why"
     return
@@ -113,7 +117,7 @@ run_ovs() {
   rm -f "$D"/vhu*.sock
   generator "$D/gen-ovs-$r.log" &
   local gen=$!
-  if ! ovs_up dpdk; then failed "$CASE" "$sys" "$OVS_ERROR"; wait "$gen"; ovs_down; return; fi
+  if ! ovs_up dpdk; then failed "$CASE" "$sys" "$OVS_ERROR"; kill_tree "$gen"; ovs_down; return; fi
   ovs-vsctl add-br br-pvp -- set bridge br-pvp datapath_type=netdev
   for p in 0 1; do
     ovs-vsctl add-port br-pvp "vhu$p" -- set Interface "vhu$p" type=dpdkvhostuserclient \
@@ -121,7 +125,7 @@ run_ovs() {
   done
   command_of "$sys" "ovs-vswitchd-dpdk (OVS $(ovs_version)), PMD core $OVS_PMD_CORE; add-port br-pvp vhuN -- set Interface vhuN type=dpdkvhostuserclient options:vhost-server-path=$D/vhuN.sock"
   for p in vhu0 vhu1; do
-    err=$(ovs_iface_ok "$p") || { failed "$CASE" "$sys" "$p: $err"; wait "$gen"; ovs_down; return; }
+    err=$(ovs_iface_ok "$p") || { failed "$CASE" "$sys" "$p: $err"; kill_tree "$gen"; ovs_down; return; }
   done
   cpu_begin "$(ovs_pid)"
   wait "$gen"
@@ -142,5 +146,5 @@ for r in $(seq 1 "$REPS"); do
   run_testpmd "$r"
   run_ovs "$r"
 done
-command_of "VM side" "$GEN_CMD"
+command_of "VM side" "${GEN[*]}; then: start tx_first 4, show port stats all (twice, DUR s apart)"
 exit 0
