@@ -109,9 +109,11 @@ def cost_unit(unit):
 
 
 def table(cases, statuses, systems_order):
-    """Markdown for one scenario's non-scaling cases."""
-    out = []
+    """Markdown blocks (lists of lines), one per case and metric of a scenario's non-scaling cases."""
+    blocks = []
     for (case, metric, unit, better), by_sys in cases.items():
+        out = []
+        blocks.append(out)
         lite = by_sys.get(LITE)
         cu = cost_unit(unit)
         out.append(f"**{case}** - {metric} ({unit}, {'higher' if better == 'higher' else 'lower'} is better)\n")
@@ -147,11 +149,10 @@ def table(cases, statuses, systems_order):
     for case, sts in statuses.items():
         if case in shown:
             continue
-        out.append(f"**{case}**\n")
-        for st in sts:
-            out.append(f"- {st['system']}: **{st['status'].upper()}**: {st['reason']}")
-        out.append("")
-    return out
+        out = [f"**{case}**\n"]
+        out += [f"- {st['system']}: **{st['status'].upper()}**: {st['reason']}" for st in sts]
+        blocks.append(out + [""])
+    return blocks
 
 
 def bar_plot(scenario, cases, path):
@@ -208,6 +209,11 @@ def line_plots(curves, path):
         allx = [x for b in by_sys.values() for x in b]
         if allx and min(allx) > 0 and max(allx) / min(allx) >= 100:
             ax.set_xscale("log")
+        ally = [s.med for b in by_sys.values() for s in b.values()]
+        if ally and min(ally) > 0 and max(ally) / min(ally) >= 100:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(f"{metric} ({unit})")
         ax.set_title(case, fontsize=9)
@@ -245,6 +251,22 @@ def curve_tables(curves):
     return out
 
 
+BEGIN, END = "<!-- bench-suite:begin -->", "<!-- bench-suite:end -->"
+
+
+def update_readme(path, command_line, md_rel, lines):
+    """Replaces what is between the README's bench-suite markers with this run's headlines."""
+    text = open(path).read()
+    if BEGIN not in text or END not in text:
+        print(f"{path} has no {BEGIN} ... {END} markers: not updated")
+        return
+    body = [BEGIN, "", f"Latest suite run ([full report]({md_rel})). {command_line}", ""] + lines + [END]
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(path, "w") as f:
+        f.write(head + "\n".join(body) + tail)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
@@ -258,9 +280,12 @@ def main():
     ap.add_argument("--scenarios", default="")
     ap.add_argument("--broken", default="")
     ap.add_argument("--root", default=".")
+    ap.add_argument("--readme", default="", help="README whose bench-suite markers get the headline tables")
     a = ap.parse_args()
     recs = load(a.raw)
     rel = os.path.relpath(a.out, os.path.dirname(os.path.abspath(a.md)))
+    readme_rel = os.path.relpath(a.out, os.path.dirname(os.path.abspath(a.readme))) if a.readme else ""
+    readme = []
 
     md = [f"# Lite vSwitch benchmark suite - {os.path.basename(a.out)}", ""]
     md.append(f"Command: `{a.command}` - {'QUICK smoke run: 1 round, figures indicative only' if a.quick == '1' else f'{a.reps} interleaved rounds'}"
@@ -303,13 +328,18 @@ def main():
             else:
                 k = (r["case"], r["metric"], r["unit"], r["better"])
                 cases.setdefault(k, OrderedDict()).setdefault(r["system"], Series()).add(r)
-        md += table(cases, statuses, order)
+        blocks = table(cases, statuses, order)
+        md += [line for b in blocks for line in b]
         if curves:
             md += curve_tables(curves)
+        readme += [f"**{TITLES.get(sc, sc)}**", ""] + (blocks[0] if blocks else [])
+        plots = []
         if bar_plot(sc, cases, os.path.join(a.out, f"{sc}.png")):
-            md += [f"![{sc}]({rel}/{sc}.png)", ""]
+            plots.append(f"{sc}.png")
         if line_plots(curves, os.path.join(a.out, f"{sc}-scaling.png")):
-            md += [f"![{sc} scaling]({rel}/{sc}-scaling.png)", ""]
+            plots.append(f"{sc}-scaling.png")
+        md += [f"![{p}]({rel}/{p})\n" for p in plots]
+        readme += [f"![{p}]({readme_rel}/{p})\n" for p in plots]
         cmds = OrderedDict()
         for r in rs:
             if r["type"] == "cmd":
@@ -320,6 +350,8 @@ def main():
             md += ["```", "</details>", ""]
     with open(a.md, "w") as f:
         f.write("\n".join(md) + "\n")
+    if a.readme:
+        update_readme(a.readme, md[2], os.path.relpath(a.md, os.path.dirname(os.path.abspath(a.readme))), readme)
     print(f"report: {a.md}, plots and raw records in {a.out}")
 
 

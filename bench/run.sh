@@ -10,8 +10,10 @@
 # default: REPS=3 interleaved rounds of DUR=5 s (the figures to publish; < 30 min).
 # Writes bench/results/<date>-<host>.md (tables: median (min-max), CPU seconds and cost per
 # Mpps or Gbit/s, ratios, machine, versions, exact commands), the PNG plots and raw.jsonl under
-# bench/results/<date>-<host>/ (or --out DIR). Exit status: 0 when every system ran; 3 when a
+# bench/results/<date>-<host>/ (or --out DIR); without --out, also the headline tables and plots
+# between the top README's bench-suite markers. Exit status: 0 when every system ran; 3 when a
 # system failed (reported in the table); 1 when the harness itself broke.
+# KEEP_WORK=1 keeps every system's log (scratch directory) for a post-mortem.
 set -euo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -68,7 +70,10 @@ fi
 
 # 3. The scenarios, one after another, each appending records to raw.jsonl.
 STAMP=$(date +%Y-%m-%d)-$(hostname -s)
-[ -n "$OUT" ] || OUT=$BENCH_DIR/results/$STAMP
+DEFAULT_OUT=""
+if [ -z "$OUT" ]; then  # the published place: the top README shows this run's headlines
+  OUT=$BENCH_DIR/results/$STAMP DEFAULT_OUT=1
+fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 RAW=$OUT/raw.jsonl
@@ -93,7 +98,8 @@ done
 python3 "$BENCH_DIR/report.py" --raw "$RAW" --out "$OUT" \
   --md "$(dirname "$OUT")/$(basename "$OUT").md" --quick "$QUICK" --reps "$REPS" --dur "$DUR" \
   --seconds $(($(date +%s) - START)) --command "bench/run.sh $ARGS" \
-  --scenarios "${SCENARIOS[*]}" --broken "${broken[*]}" --root "$ROOT"
+  --scenarios "${SCENARIOS[*]}" --broken "${broken[*]}" --root "$ROOT" \
+  ${DEFAULT_OUT:+--readme "$ROOT/README.md"}
 if [ ${#broken[@]} -gt 0 ]; then exit 1; fi
 if grep -q '"status": "failed"' "$RAW"; then
   log "*** some systems FAILED (see the report) ***"

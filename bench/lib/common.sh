@@ -100,7 +100,7 @@ cpu_fields() {
 # timed CMDFILE LOG -- CMD... : runs CMD (stdout+stderr to LOG) and sets CPU_PROC_S (user+sys of
 # CMD and its children), CPU_SIRQ_S and WALL_S; writes the command line to CMDFILE.
 timed() {
-  local cmdfile=$1 out=$2 s0 s1 tf
+  local cmdfile=$1 out=$2 s0 s1 tf u s
   shift 3
   echo "$*" >"$cmdfile"
   tf=$(mktemp)

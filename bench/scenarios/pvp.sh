@@ -34,6 +34,7 @@ GEN=(dpdk-testpmd --in-memory --single-file-segments -m "$GEN_HUGE_MB" --huge-di
 # the commands wait for testpmd to have started its ports (stdout line-buffered to see that).
 generator() {  # log
   local log=$1 i
+  # shellcheck disable=SC2094  # the feeder reads the log testpmd writes: that is the point
   {
     for ((i = 0; i < 300; i++)); do
       grep -q "Checking link statuses" "$log" 2>/dev/null && break
