@@ -135,7 +135,8 @@ def table(cases, statuses, systems_order):
                 row += f" {fmt(cores / s.med) if cores is not None and s.med > 0 else '-'} |"
             ratio = "-"
             if lite and s is not lite and s.med > 0 and lite.med > 0:
-                ratio = f"{lite.med / s.med:.2f}"
+                q = lite.med / s.med
+                ratio = f"{q:.2f}" if q >= 0.1 else f"{q:.4f}"
             row += f" {ratio} |"
             out.append(row)
         for st in statuses.get(case, []):
