@@ -289,8 +289,10 @@ def main():
     readme = []
 
     md = [f"# Lite vSwitch benchmark suite - {os.path.basename(a.out)}", ""]
-    md.append(f"Command: `{a.command}` - {'QUICK smoke run: 1 round, figures indicative only' if a.quick == '1' else f'{a.reps} interleaved rounds'}"
-              f" of {a.dur} s per measurement; whole run {a.seconds} s. Raw records: [{rel}/raw.jsonl]({rel}/raw.jsonl).")
+    mode = (f"QUICK smoke run ({a.reps} round of {a.dur} s per measurement: figures indicative only)"
+            if a.quick == "1" else f"{a.reps} interleaved rounds of {a.dur} s per measurement")
+    run_line = f"Command: `{a.command}` - {mode}; whole run {a.seconds} s."
+    md.append(f"{run_line} Raw records: [{rel}/raw.jsonl]({rel}/raw.jsonl).")
     md.append("")
     md += [f"- {line}" for line in machine(a.root)]
     md += ["", "Reading the tables: median of the rounds (min-max); CPU s = the CPU seconds charged to the "
@@ -352,7 +354,7 @@ def main():
     with open(a.md, "w") as f:
         f.write("\n".join(md) + "\n")
     if a.readme:
-        update_readme(a.readme, md[2], os.path.relpath(a.md, os.path.dirname(os.path.abspath(a.readme))), readme)
+        update_readme(a.readme, run_line, os.path.relpath(a.md, os.path.dirname(os.path.abspath(a.readme))), readme)
     print(f"report: {a.md}, plots and raw records in {a.out}")
 
 

@@ -67,7 +67,7 @@ record() {  # system round log pids...: turns the generator's log into a sample 
 run_testpmd() {
   local r=$1 sys="testpmd io" dut
   rm -f "$D"/vhu*.sock
-  generator "$D/gen-io-$r.log" &
+  generator "$D/gen-io-$r.log" 2>/dev/null &  # (no job-control chatter when it is stopped)
   local gen=$!
   sleep 1
   local -a cmd=(dpdk-testpmd --in-memory --file-prefix "lvsdut$$" --lcores "0@$CORE,1@$CORE" --no-pci
@@ -88,7 +88,7 @@ run_testpmd() {
 run_lvs() {
   local r=$1 sys="Lite vSwitch" why
   rm -f "$D"/vhu*.sock
-  generator "$D/gen-lvs-$r.log" &
+  generator "$D/gen-lvs-$r.log" 2>/dev/null &  # (no job-control chatter when it is stopped)
   local gen=$!
   sleep 1
   if ! lvs_up pvp "" --pmd-cores "$CORE"; then failed "$CASE" "$sys" "$LVS_ERROR"; kill_tree "$gen"; return; fi
@@ -116,7 +116,7 @@ run_lvs() {
 run_ovs() {
   local r=$1 sys="OVS-DPDK NORMAL" p err
   rm -f "$D"/vhu*.sock
-  generator "$D/gen-ovs-$r.log" &
+  generator "$D/gen-ovs-$r.log" 2>/dev/null &  # (no job-control chatter when it is stopped)
   local gen=$!
   if ! ovs_up dpdk; then failed "$CASE" "$sys" "$OVS_ERROR"; kill_tree "$gen"; ovs_down; return; fi
   ovs-vsctl add-br br-pvp -- set bridge br-pvp datapath_type=netdev
