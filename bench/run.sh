@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 REPS=1 DUR=2 ;;
     --reps) REPS=$2; shift ;;
     --dur) DUR=$2; shift ;;
-    --build) BUILD=$(cd "$2" 2>/dev/null && pwd || echo "$ROOT/$2"); shift ;;
+    --build) BUILD=$(realpath -m "$2"); shift ;;
     --out) OUT=$2; shift ;;
     --no-install) INSTALL=0 ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;

@@ -107,7 +107,10 @@ not_available "$VLAN" "OVS-DPDK NORMAL" "not set up by this suite yet (net_null 
 
 # Tunnels: the pipeline alone (no ports), learned unicast measured the same way beside it.
 if [ "$(id -u)" = 0 ] && [ -x "$BUILD/bench/tunnel_bench" ]; then
-  gbench_run "$BUILD/bench/tunnel_bench" . "$D/tunnel.json" || loud "tunnel_bench failed: $(tail -2 "$D/tunnel.json.log")"
+  if ! gbench_run "$BUILD/bench/tunnel_bench" . "$D/tunnel.json"; then
+    failed "pipeline only: VXLAN encap" "Lite vSwitch" "tunnel_bench: $(tail -2 "$D/tunnel.json.log" | tr '\n' ' ')"
+    exit 0
+  fi
   gbench_rows "$D/tunnel.json" | while read -r name rep ns cpu; do
     case $name in
       BM_LearnedUnicastReference) c="pipeline only: learned unicast" ;;
