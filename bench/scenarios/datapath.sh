@@ -2,7 +2,7 @@
 # Scenario 1 - datapath limit, one PMD core, DPDK vdevs, 64-byte frames, REPS interleaved rounds:
 #   L2 learned unicast: Lite vSwitch (bench/datapath_fwd) vs dpdk-testpmd io and macswap vs Open
 #     vSwitch-DPDK NORMAL, each forwarding between the same two net_null ports;
-#   VLAN push/pop: Lite vSwitch with an access and a trunk port (datapath_fwd --vlan);
+#   VLAN push/pop: Lite vSwitch (datapath_fwd --vlan) and OVS-DPDK NORMAL, an access and a trunk port;
 #   VXLAN encap/decap, GRE encap: the pipeline alone (bench/tunnel_bench, no port I/O) beside
 #     learned unicast measured the same way, so that their ratio is the tunnel's cost.
 # CPU: each system's process CPU seconds while it ran (one polling core: ~1 core per second).
@@ -53,41 +53,46 @@ run_testpmd() {  # run mode
 }
 
 # OVS-DPDK: both net_null ports are sources; an OpenFlow rule per port gives their (all-zero)
-# frames unicast MACs, NORMAL forwards them to the other port (static FDB entries).
-run_ovs() {
-  local r=$1 a b t0 t1 err sys="OVS-DPDK NORMAL"
-  ovs_up dpdk || { failed "$UNICAST" "$sys" "$OVS_ERROR"; ovs_down; return; }
+# frames unicast MACs, NORMAL forwards them to the other port (static FDB entries). --vlan: n0 is
+# an access port of VLAN 10 and n1 a trunk whose frames get tag 10 from the same rule (net_null
+# frames carry none), so NORMAL pushes the tag towards n1 and pops it towards n0, as datapath_fwd
+# --vlan does.
+ovs_tx() {  # live port counters (the Interface table's statistics are refreshed only every 5 s)
+  ovs-ofctl dump-ports br-null | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}'
+}
+run_ovs() {  # round case [--vlan]
+  local r=$1 c=$2 vlan=${3:-} a b t0 t1 err p sys="OVS-DPDK NORMAL" vid=0 tag=() push=""
+  if [ -n "$vlan" ]; then vid=10 tag=(-- set Port n0 tag=10) push="mod_vlan_vid:10,"; fi
+  ovs_up dpdk || { failed "$c" "$sys" "$OVS_ERROR"; ovs_down; return; }
   if ! ovs-vsctl add-br br-null -- set bridge br-null datapath_type=netdev -- \
     add-port br-null n0 -- set Interface n0 type=dpdk options:dpdk-devargs=net_null0 -- \
-    add-port br-null n1 -- set Interface n1 type=dpdk options:dpdk-devargs=net_null1; then
-    failed "$UNICAST" "$sys" "add-port refused"
+    add-port br-null n1 -- set Interface n1 type=dpdk options:dpdk-devargs=net_null1 "${tag[@]}"; then
+    failed "$c" "$sys" "add-port refused"
     ovs_down
     return
   fi
   for p in n0 n1; do
-    err=$(ovs_iface_ok $p) || { failed "$UNICAST" "$sys" "$p: $err"; ovs_down; return; }
+    err=$(ovs_iface_ok $p) || { failed "$c" "$sys" "$p: $err"; ovs_down; return; }
   done
-  appctl fdb/add br-null n0 0 02:00:00:00:00:01 >/dev/null
-  appctl fdb/add br-null n1 0 02:00:00:00:00:02 >/dev/null
+  appctl fdb/add br-null n0 "$vid" 02:00:00:00:00:01 >/dev/null
+  appctl fdb/add br-null n1 "$vid" 02:00:00:00:00:02 >/dev/null
   ovs-ofctl del-flows br-null
   ovs-ofctl add-flow br-null "in_port=n0,actions=mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:00:02,NORMAL"
-  ovs-ofctl add-flow br-null "in_port=n1,actions=mod_dl_src:02:00:00:00:00:02,mod_dl_dst:02:00:00:00:00:01,NORMAL"
-  command_of "$sys" "ovs-vswitchd-dpdk (OVS $(ovs_version)), pmd-cpu-mask=core $CORE, br-null: n0=net_null0 n1=net_null1; flows in_port=nX,actions=mod_dl_src,mod_dl_dst,NORMAL; fdb/add static entries"
+  ovs-ofctl add-flow br-null "in_port=n1,actions=${push}mod_dl_src:02:00:00:00:00:02,mod_dl_dst:02:00:00:00:00:01,NORMAL"
+  command_of "$sys${vlan:+ (VLAN)}" "ovs-vswitchd-dpdk (OVS $(ovs_version)), pmd-cpu-mask=core $CORE, br-null: n0=net_null0 n1=net_null1${vlan:+ (n0 tag=10)}; flows in_port=nX,actions=${push:+[n1: $push]}mod_dl_src,mod_dl_dst,NORMAL; fdb/add static entries"
   sleep 2
   appctl dpif-netdev/pmd-stats-clear >/dev/null
-  # Live port counters (the Interface table's statistics are refreshed only every 5 s).
-  tx() { ovs-ofctl dump-ports br-null | sed -n 's/.*tx pkts=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}'; }
-  a=$(tx) t0=$(date +%s.%N)
+  a=$(ovs_tx) t0=$(date +%s.%N)
   cpu_begin "$(ovs_pid)"
   sleep "$DUR"
   cpu_end
-  b=$(tx) t1=$(date +%s.%N)
+  b=$(ovs_tx) t1=$(date +%s.%N)
   local mpps cyc
   mpps=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.3f", (b-a)/(t1-t0)/1e6}')
   cyc=$(ovs_pmd_cycles)
   ovs_down
-  [ "$mpps" = 0.000 ] && { failed "$UNICAST" "$sys" "no frames forwarded"; return; }
-  sample_cpu proc "$UNICAST" "$sys" Mpps Mpps higher "$mpps" "$r" cycles_per_pkt="${cyc:-0}"
+  [ "$mpps" = 0.000 ] && { failed "$c" "$sys" "no frames forwarded"; return; }
+  sample_cpu proc "$c" "$sys" Mpps Mpps higher "$mpps" "$r" cycles_per_pkt="${cyc:-0}"
 }
 
 [ -x "$FWD" ] || { loud "missing $FWD"; exit 1; }
@@ -99,11 +104,11 @@ for r in $(seq 1 "$REPS"); do
   run_switch "$r" "$UNICAST"
   run_testpmd "$r" io
   run_testpmd "$r" macswap
-  run_ovs "$r"
+  run_ovs "$r" "$UNICAST"
   run_switch "$r" "$VLAN" --vlan
+  run_ovs "$r" "$VLAN" --vlan
 done
 not_available "$VLAN" "testpmd io" "testpmd has no VLAN forwarding mode"
-not_available "$VLAN" "OVS-DPDK NORMAL" "not set up by this suite yet (net_null frames carry no tag)"
 
 # Tunnels: the pipeline alone (no ports), learned unicast measured the same way beside it.
 if [ "$(id -u)" = 0 ] && [ -x "$BUILD/bench/tunnel_bench" ]; then
