@@ -21,7 +21,7 @@ D=$WORK/pvp
 MAC0=02:00:00:00:0a:00 MAC1=02:00:00:00:0a:01
 GEN_HUGE_MB=512
 mkdir -p "$D"
-trap 'lvs_down pvp; ovs_down; huge_down' EXIT
+trap 'lvs_down pvp; ovs_down; huge_down; ip netns del lvb-pvp 2>/dev/null' EXIT
 
 # The VM side: runs for DUR + start-up seconds, then prints Mpps received (both ports) or nothing.
 GEN=(dpdk-testpmd --in-memory --single-file-segments -m "$GEN_HUGE_MB" --huge-dir "$WORK/huge"
@@ -91,7 +91,9 @@ run_lvs() {
   generator "$D/gen-lvs-$r.log" 2>/dev/null &  # (no job-control chatter when it is stopped)
   local gen=$!
   sleep 1
-  if ! lvs_up pvp "" --pmd-cores "$CORE"; then failed "$CASE" "$sys" "$LVS_ERROR"; kill_tree "$gen"; return; fi
+  # In a namespace of its own: its first-start bridge br0 and NAT table must not reach the host.
+  ip netns add lvb-pvp 2>/dev/null
+  if ! lvs_up pvp lvb-pvp --pmd-cores "$CORE"; then failed "$CASE" "$sys" "$LVS_ERROR"; kill_tree "$gen"; return; fi
   # vsctl refusing the type, or accepting it with an Interface error, means "not available".
   why=$(lvsctl pvp add-br pvp -- add-port pvp vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
     "options:vhost-server-path=$D/vhu0.sock" -- add-port pvp vhu1 -- set Interface vhu1 \
