@@ -91,9 +91,6 @@ std::string publish_text(const std::vector<PublishedPort>& list) {
 }  // namespace
 
 Result<std::string> run_attach(const AttachArgs& a) {
-  if (a.port_type == "afxdp")
-    return make_error(kErrInvalid, "--port-type afxdp: the afxdp port kind is not available in this build yet "
-                                   "(use --port-type system, the default)");
   auto ref = resolve_container(a.container);
   if (!ref) return ref.error();
   auto ns = NetnsFd::open(ref->ns_path);
@@ -151,6 +148,9 @@ Result<std::string> run_attach(const AttachArgs& a) {
           return make_error(kErrNotFound, "container \"" + a.container + "\" has no interface " + ifname +
                                               " although " + host + " exists; detach and attach again");
         if (auto e = configure_link(ifname, a.mtu, a.mac, true)) return e;
+        // AF_XDP carries no virtio-net header: the container must send complete frames. A
+        // rerun as system gives the offloads back (the veth's defaults).
+        if (auto e = set_tx_offloads(ifname, a.port_type != "afxdp")) return e;
         if (auto e = add_address(ifname, *a.ip)) return e;
         if (gateway)
           if (auto e = replace_default_route(ifname, *gateway)) return e;
@@ -176,6 +176,13 @@ Result<std::string> run_attach(const AttachArgs& a) {
   chain.push_back(ids);
   if (a.publish.empty()) chain.push_back({"remove", "Port", host, "external_ids", kPublish});
   if (auto out = call(a, chain); !out) return undo(out.error());
+  // A port the switch could not open (an MTU an afxdp port cannot carry, say) would leave the
+  // container cut off behind a success message: say why, and take back what this run made.
+  if (auto st = call(a, {{"get", "Interface", host, "error"}});
+      st && !st->empty() && (*st)[0].size() == 1 && (*st)[0][0].is_string()) {
+    if (created) call(a, {{"--if-exists", "del-port", a.bridge, host}});
+    return undo(make_error(kErrInvalid, (*st)[0][0].get<std::string>()));
+  }
 
   std::string report = "attached " + a.container + " " + ifname + " " + format_ipv4(a.ip->addr) + "/" +
                        std::to_string(a.ip->prefix) + " to " + a.bridge + " as port " + host;

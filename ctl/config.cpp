@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "ports/vhost_port.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -258,6 +260,13 @@ Status validate_port(const PortConfig& p) {
     auto it = p.options.find("dpdk-devargs");
     if (it == p.options.end() || it->second.empty())
       return invalid(at + "type dpdk needs options:dpdk-devargs");
+  }
+  if (type == "dpdkvhostuserclient") {
+    auto it = p.options.find(kVhostServerPath);
+    if (it == p.options.end() || it->second.empty())
+      return invalid(at + "type dpdkvhostuserclient needs options:vhost-server-path");
+    if (auto e = ports::check_vhost_socket_path(it->second); !e.empty())
+      return invalid(at + "options:vhost-server-path: " + e);
   }
   if (type == "vxlan" || type == "gre" || type == "geneve") {
     auto it = p.options.find("remote_ip");

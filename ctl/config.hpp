@@ -23,6 +23,8 @@ inline constexpr const char* kNat = "nat";
 // Interface options:ip of an internal port: "ADDR/PREFIX[,ADDR/PREFIX...]" set on its host
 // interface (br0's is 172.17.0.1/16, docker0's role).
 inline constexpr const char* kIpOption = "ip";
+// dpdkvhostuserclient: the peer's vhost-user socket (Open vSwitch's name).
+inline constexpr const char* kVhostServerPath = "vhost-server-path";
 // Port external_ids written by vsattach and read by the switch (NAT, vsattach --gc/--detach).
 inline constexpr const char* kContainerId = "container_id";        // as the user named it
 inline constexpr const char* kContainerIface = "container_iface";  // eth1

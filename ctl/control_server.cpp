@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ctl/database.hpp"
+#include "ctl/log.hpp"
 #include "ctl/service.hpp"
 
 namespace lvs::ctl {
@@ -30,8 +31,9 @@ ControlServer::~ControlServer() { close(); }
 
 Status ControlServer::check_free(const std::string& path) {
   sockaddr_un addr{};
-  if (!fill_addr(path, addr)) return make_error(kErrInvalid, "socket path " + path + " is too long");
-  struct stat st{};
+  if (!fill_addr(path, addr))
+    return make_error(kErrInvalid, "socket path " + path + " is too long");
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
   if (!S_ISSOCK(st.st_mode))
     return make_error(kErrExists, "socket path " + path + " exists and is not a socket");
@@ -44,7 +46,7 @@ Status ControlServer::check_free(const std::string& path) {
   return std::nullopt;
 }
 
-Status ControlServer::listen(const std::string& path) {
+Status ControlServer::bind(const std::string& path, std::optional<gid_t> group) {
   if (auto e = check_free(path)) return e;
   if (auto e = make_parent_dirs(path)) return e;
   sockaddr_un addr{};
@@ -55,14 +57,29 @@ Status ControlServer::listen(const std::string& path) {
   const mode_t old = ::umask(0117);
   const int rc = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   ::umask(old);
-  if (rc != 0 || ::listen(listen_fd_, 128) != 0) {
-    const std::string why = std::strerror(errno);
+  std::string why;
+  if (rc != 0)
+    why = std::string("cannot bind ") + path + ": " + std::strerror(errno);
+  else if (::chmod(path.c_str(), 0660) != 0)
+    why = std::string("cannot chmod ") + path + ": " + std::strerror(errno);
+  else if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0)
+    why =
+        "cannot give " + path + " to group " + std::to_string(*group) + ": " + std::strerror(errno);
+  if (!why.empty()) {
     ::close(listen_fd_);
     listen_fd_ = -1;
-    return make_error(kErrIo, "cannot listen on " + path + ": " + why);
+    if (rc == 0) ::unlink(path.c_str());
+    return make_error(kErrIo, why);
   }
-  ::chmod(path.c_str(), 0660);
+  if (group) policy_.group = group;
   path_ = path;
+  return std::nullopt;
+}
+
+Status ControlServer::listen() {
+  if (listen_fd_ < 0) return make_error(kErrIo, "control socket is not bound");
+  if (::listen(listen_fd_, 128) != 0)
+    return make_error(kErrIo, "cannot listen on " + path_ + ": " + std::strerror(errno));
   return std::nullopt;
 }
 
@@ -82,6 +99,19 @@ void ControlServer::accept_clients() {
     if (fd < 0) return;
     if (clients_.size() >= kMaxClients) {
       ::close(fd);
+      continue;
+    }
+    auto peer = read_peer_credentials(fd);
+    if (!peer || !peer_allowed(policy_, *peer)) {
+      // One reply saying why, then the connection goes; nothing it sends is read.
+      ++refused_;
+      const std::string why = peer ? describe_refusal(policy_, *peer) : peer.error().message;
+      log_warn("control socket: refused a client: " + why);
+      clients_.push_back(
+          Client{fd,
+                 {},
+                 Service::error_reply(nullptr, make_error(kErrPermission, why)).dump() + "\n",
+                 true});
       continue;
     }
     clients_.push_back(Client{fd, {}, {}, false});
@@ -113,13 +143,15 @@ void ControlServer::read_client(Client& c) {
     if (line.empty()) continue;
     nlohmann::json reply;
     if (line.size() > kMaxRequestBytes) {
-      reply = Service::error_reply(nullptr, make_error(kErrTooLarge, "request of " + std::to_string(line.size()) +
-                                                                         " bytes is over the limit of " +
-                                                                         std::to_string(kMaxRequestBytes)));
+      reply = Service::error_reply(
+          nullptr, make_error(kErrTooLarge, "request of " + std::to_string(line.size()) +
+                                                " bytes is over the limit of " +
+                                                std::to_string(kMaxRequestBytes)));
     } else {
       nlohmann::json req = nlohmann::json::parse(line, nullptr, false);
       if (req.is_discarded())
-        reply = Service::error_reply(nullptr, make_error(kErrBadRequest, "request is not valid JSON"));
+        reply =
+            Service::error_reply(nullptr, make_error(kErrBadRequest, "request is not valid JSON"));
       else
         reply = handler_(req);
     }
@@ -127,9 +159,11 @@ void ControlServer::read_client(Client& c) {
   }
   c.in.erase(0, start);
   if (c.in.size() > kMaxRequestBytes) {
-    c.out += Service::error_reply(nullptr, make_error(kErrTooLarge, "request is over the limit of " +
-                                                                        std::to_string(kMaxRequestBytes) + " bytes"))
-                 .dump() + "\n";
+    c.out += Service::error_reply(
+                 nullptr, make_error(kErrTooLarge, "request is over the limit of " +
+                                                       std::to_string(kMaxRequestBytes) + " bytes"))
+                 .dump() +
+             "\n";
     c.in.clear();
     c.closing = true;
   }
@@ -155,7 +189,8 @@ bool ControlServer::poll_once(int timeout_ms, int extra_fd) {
   fds.push_back({listen_fd_, POLLIN, 0});
   fds.push_back({extra_fd, POLLIN, 0});
   for (const auto& c : clients_)
-    fds.push_back({c.fd, static_cast<short>((c.closing ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)), 0});
+    fds.push_back(
+        {c.fd, static_cast<short>((c.closing ? 0 : POLLIN) | (c.out.empty() ? 0 : POLLOUT)), 0});
   const int rc = ::poll(fds.data(), fds.size(), timeout_ms);
   if (rc <= 0) return false;
   const bool extra = extra_fd >= 0 && (fds[1].revents & POLLIN);

@@ -1,16 +1,20 @@
 #pragma once
-// The control socket: a unix stream socket (mode 0660) carrying newline-delimited JSON, one
-// request per line and one reply per request. Served from the daemon's control thread with
-// poll(): many clients at once, each request handled in full before the next (transactions are
+// The control socket: a unix stream socket (mode 0660, group optional) carrying newline-delimited
+// JSON, one request per line and one reply per request. Served from the daemon's control thread
+// with poll(): many clients at once, each request handled in full before the next (transactions are
 // serialised). A request over kMaxRequestBytes or that is not JSON gets an error reply; the
-// daemon keeps serving everyone else.
+// daemon keeps serving everyone else. Every connection's peer credentials are checked against an
+// AccessPolicy (peer_credentials.hpp); a refused peer gets one error reply and is closed.
+#include <unistd.h>
+
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "ctl/error.hpp"
+#include "ctl/peer_credentials.hpp"
 
 namespace lvs::ctl {
 
@@ -28,7 +32,16 @@ class ControlServer {
 
   // Fails when another daemon answers on `path`; removes a stale socket file otherwise.
   static Status check_free(const std::string& path);
-  Status listen(const std::string& path);
+  // bind() then listen(): vswitchd binds early, while it may still change the file's group, and
+  // listens once it can serve (clients see ECONNREFUSED in between and retry).
+  Status bind(const std::string& path, std::optional<gid_t> group = std::nullopt);
+  Status listen();
+  Status listen(const std::string& path) {
+    if (auto e = bind(path)) return e;
+    return listen();
+  }
+  void set_access_policy(const AccessPolicy& policy) { policy_ = policy; }
+  size_t refused() const { return refused_; }
   // Serves for up to timeout_ms. Returns true when `extra_fd` (>= 0) became readable.
   bool poll_once(int timeout_ms, int extra_fd = -1);
   // Closes every connection and removes the socket file.
@@ -49,6 +62,8 @@ class ControlServer {
   std::string path_;
   int listen_fd_ = -1;
   std::vector<Client> clients_;
+  AccessPolicy policy_{::geteuid(), std::nullopt};
+  size_t refused_ = 0;
 };
 
 }  // namespace lvs::ctl

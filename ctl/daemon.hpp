@@ -17,6 +17,8 @@ struct DaemonOptions {
   std::string log_file;
   std::string log_level = "info";
   std::string eal_args;
+  std::string socket_group;        // the control socket's group (name or number); empty: root's
+  bool keep_capabilities = false;  // true: skip dropping capabilities (debugging)
 };
 
 // "1,3-5" -> {1,3,4,5}; the error names the bad word.

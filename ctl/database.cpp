@@ -72,7 +72,7 @@ Status save_database(const std::string& path, const Config& config) {
   if (auto e = make_parent_dirs(path)) return e;
   const std::string data = to_json(config).dump(1) + "\n";
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(kErrIo, "cannot create " + tmp + ": " + errno_text());
   if (!write_all(fd, data) || ::fsync(fd) != 0) {
     const std::string why = errno_text();
@@ -98,7 +98,7 @@ Status save_database(const std::string& path, const Config& config) {
 Result<DatabaseLock> DatabaseLock::acquire(const std::string& db_path) {
   if (auto e = make_parent_dirs(db_path)) return *e;
   const std::string lock_path = db_path + ".lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(kErrIo, "cannot open lock file " + lock_path + ": " + errno_text());
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const bool busy = errno == EWOULDBLOCK;

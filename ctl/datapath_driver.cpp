@@ -72,6 +72,9 @@ Status DatapathDriver::commit(const Config& config) {
       live_[p.name] = Live{signature_of(p), std::move(*port)};
     }
   }
+  for (const auto& b : config.bridges)
+    for (const auto& p : b.ports)
+      if (auto it = live_.find(p.name); it != live_.end()) apply_mtu(p, it->second);
   if (auto err = dp_.apply(build(config, {}))) return make_error(kErrDatapath, *err);
 
   // Static MACs: drop the ones that went, (re)install all others (a VLAN change or a removed
@@ -92,6 +95,20 @@ Status DatapathDriver::commit(const Config& config) {
   dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());
   config_ = config;
   return std::nullopt;
+}
+
+// Open vSwitch's mtu_request: applied when set or changed (also to a reopened port); clearing it
+// leaves the interface's MTU as it is. A refusal does not stop the port, it shows as its error.
+void DatapathDriver::apply_mtu(const PortConfig& p, Live& live) {
+  if (!p.mtu_request) {
+    live.mtu_applied.reset();
+    live.mtu_error.clear();
+    return;
+  }
+  if (live.mtu_applied == p.mtu_request) return;
+  live.mtu_applied = p.mtu_request;
+  auto e = factory_.set_mtu(p, *p.mtu_request, ctx_);
+  live.mtu_error = e ? "mtu_request " + std::to_string(*p.mtu_request) + ": " + e->message : "";
 }
 
 void DatapathDriver::install_static(const BridgeConfig& b) {
@@ -115,7 +132,7 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   st.attached = true;
   st.status = it->second.port->status();
   for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  st.error = st.status.error;
+  st.error = st.status.error.empty() ? it->second.mtu_error : st.status.error;
   st.counters = it->second.port->stats().read();
   return st;
 }

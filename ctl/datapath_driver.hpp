@@ -5,6 +5,7 @@
 // of the datapath and are reported through interface_state(). Implements Runtime for vsctl.
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -37,9 +38,12 @@ class DatapathDriver final : public Runtime {
   struct Live {
     std::string signature;  // type + options: a change reopens the port
     std::shared_ptr<sw::Port> port;
+    std::optional<int> mtu_applied;  // the mtu_request last applied (a change applies it again)
+    std::string mtu_error;           // why it could not be: shown as the interface's error
   };
   sw::DatapathConfig build(const Config& config, const std::set<std::string>& skip) const;
   void install_static(const BridgeConfig& bridge);
+  void apply_mtu(const PortConfig& port, Live& live);
 
   sw::Datapath& dp_;
   PortFactory factory_;

@@ -16,6 +16,7 @@ inline constexpr const char* kErrExists = "exists";          // already there (n
 inline constexpr const char* kErrBadRequest = "bad_request"; // malformed JSON / request shape
 inline constexpr const char* kErrTooLarge = "too_large";     // request over the size limit
 inline constexpr const char* kErrUnknownMethod = "unknown_method";
+inline constexpr const char* kErrPermission = "permission"; // peer not allowed on the socket
 inline constexpr const char* kErrIo = "io";                  // database file could not be written
 inline constexpr const char* kErrDatapath = "datapath";      // the datapath refused the snapshot
 inline constexpr const char* kErrNat = "nat";                // the host's netfilter refused the rules

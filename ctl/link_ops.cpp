@@ -1,20 +1,24 @@
 #include "ctl/link_ops.hpp"
 
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace lvs::ctl {
 namespace {
@@ -100,6 +104,36 @@ Status delete_link(const std::string& name) {
   rtnl_link_set_name(l.get(), name.c_str());
   const int e = rtnl_link_delete(sock.s, l.get());
   if (e < 0 && e != -NLE_NODEV && e != -NLE_OBJ_NOTFOUND) return nl_error("cannot delete " + name, e);
+  return std::nullopt;
+}
+
+Status set_tx_offloads(const std::string& name, bool on) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(kErrIo, std::string("socket: ") + std::strerror(errno));
+  // TSO needs scatter-gather, which needs checksum offload: on in that order, off the other way
+  // (the kernel drops scatter-gather by itself once checksum offload is off).
+  using Step = std::pair<uint32_t, const char*>;
+  const std::vector<Step> steps =
+      on ? std::vector<Step>{{ETHTOOL_STXCSUM, "tx checksum offload"},
+                             {ETHTOOL_SSG, "scatter-gather"},
+                             {ETHTOOL_STSO, "TSO"},
+                             {ETHTOOL_SGSO, "GSO"}}
+         : std::vector<Step>{{ETHTOOL_STSO, "TSO"},
+                             {ETHTOOL_SGSO, "GSO"},
+                             {ETHTOOL_STXCSUM, "tx checksum offload"}};
+  for (const auto& [cmd, what] : steps) {
+    ethtool_value v{cmd, on ? 1u : 0u};
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    ifr.ifr_data = reinterpret_cast<char*>(&v);
+    if (::ioctl(fd, SIOCETHTOOL, &ifr) != 0 && errno != EOPNOTSUPP) {
+      const int err = errno;
+      ::close(fd);
+      return make_error(kErrIo, std::string("cannot turn ") + (on ? "on " : "off ") + what +
+                                    " on " + name + ": " + std::strerror(err));
+    }
+  }
+  ::close(fd);
   return std::nullopt;
 }
 

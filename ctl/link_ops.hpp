@@ -21,6 +21,10 @@ bool link_exists(const std::string& name);
 Status delete_link(const std::string& name);
 // Sets what is given: MTU, MAC (canonical text, empty: keep), and IFF_UP when `up`.
 Status configure_link(const std::string& name, std::optional<int> mtu, const std::string& mac, bool up);
+// Turns checksum offload, TSO and GSO on transmit off or on (SIOCETHTOOL). Off for a container
+// end whose host end is read by a port kind without virtio-net headers (afxdp), so every frame it
+// sends is complete and fits one MTU; on again (the veth default) for the kinds that carry them.
+Status set_tx_offloads(const std::string& name, bool on);
 Result<std::vector<std::string>> link_names();
 Result<std::string> link_mac(const std::string& name);
 // Adds ADDR/PREFIX; already there is not an error.

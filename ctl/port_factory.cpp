@@ -10,4 +10,12 @@ Result<std::shared_ptr<sw::Port>> PortFactory::make(const PortConfig& port,
   return it->second(port, ctx);
 }
 
+Status PortFactory::set_mtu(const PortConfig& port, int mtu, const PortContext& ctx) const {
+  const std::string kind = effective_type(port);
+  auto it = mtu_setters_.find(kind);
+  if (it == mtu_setters_.end())
+    return make_error(kErrInvalid, "not supported by port kind " + kind);
+  return it->second(port, mtu, ctx);
+}
+
 }  // namespace lvs::ctl

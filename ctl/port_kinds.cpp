@@ -1,8 +1,16 @@
 // The port kinds built into this vswitchd. One registration per kind.
+#include <unistd.h>
+
+#include <fstream>
+
+#include "ctl/derived_mac.hpp"
 #include "ctl/port_factory.hpp"
 #include "ports/afpacket_port.hpp"
+#include "ports/afxdp_port.hpp"
 #include "ports/ethdev_port.hpp"
+#include "ports/kernel_netdev.hpp"
 #include "ports/tap_port.hpp"
+#include "ports/vhost_port.hpp"
 #include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
@@ -10,7 +18,8 @@ namespace {
 
 Result<std::shared_ptr<sw::Port>> make_dpdk(const PortConfig& p, const PortContext& ctx) {
   std::string error;
-  auto port = ports::EthdevPort::open(p.name, p.options.at("dpdk-devargs"), ctx.queues, ctx.pool, error);
+  auto port =
+      ports::EthdevPort::open(p.name, p.options.at("dpdk-devargs"), ctx.queues, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
   return std::shared_ptr<sw::Port>(std::move(port));
 }
@@ -25,17 +34,60 @@ Result<std::shared_ptr<sw::Port>> make_system(const PortConfig& p, const PortCon
   return std::shared_ptr<sw::Port>(std::move(port));
 }
 
+// The same kernel interfaces as system, through AF_XDP (options:ifname as for system).
+Result<std::shared_ptr<sw::Port>> make_afxdp(const PortConfig& p, const PortContext& ctx) {
+  auto it = p.options.find("ifname");
+  const std::string ifname = it == p.options.end() ? p.name : it->second;
+  std::string error;
+  auto port = ports::AfXdpPort::open(p.name, ifname, ctx.pool, error);
+  if (!port) return make_error(kErrInvalid, error);
+  return std::shared_ptr<sw::Port>(std::move(port));
+}
+
+// The internal port's MAC, the same on every start of this host's daemon: a restart recreates the
+// tap, and a new random MAC would leave the containers' ARP entries for their gateway stale for
+// many seconds. Distinct per host (machine id), so bridges joined by tunnels do not collide.
+std::string internal_port_mac(const std::string& port) {
+  std::string host;
+  std::ifstream id("/etc/machine-id");
+  if (!(id >> host)) {
+    char name[256] = {};
+    ::gethostname(name, sizeof(name) - 1);
+    host = name;
+  }
+  return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
+}
+
 Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {
   std::string error;
   auto port = ports::TapPort::create(p.name, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
+  if (auto e = ports::set_netdev_mac(p.name, internal_port_mac(p.name)); !e.empty())
+    return make_error(kErrInvalid, "port " + p.name + ": " + e);
   // options:ip (validated by config.cpp): the host's address on the bridge, e.g. br0's gateway.
   if (auto ip = p.options.find(kIpOption); ip != p.options.end())
     if (auto list = parse_ip_list(ip->second))
       for (const auto& a : *list)
-        if (auto e = port->add_ipv4(format_ipv4(a.addr) + "/" + std::to_string(a.prefix)); !e.empty())
+        if (auto e = port->add_ipv4(format_ipv4(a.addr) + "/" + std::to_string(a.prefix));
+            !e.empty())
           return make_error(kErrInvalid, "port " + p.name + ": options:ip: " + e);
   return std::shared_ptr<sw::Port>(std::move(port));
+}
+
+// dpdkvhostuser serves <run dir>/<port name>; dpdkvhostuserclient connects to
+// options:vhost-server-path (checked by config.cpp) and reconnects when the peer restarts.
+PortMaker make_vhost_user(bool client) {
+  return
+      [client](const PortConfig& p, const PortContext& ctx) -> Result<std::shared_ptr<sw::Port>> {
+        ports::VhostUserOptions o;
+        o.client = client;
+        o.queues = ctx.queues;
+        o.socket_path = client ? p.options.at(kVhostServerPath) : ctx.run_dir + "/" + p.name;
+        std::string error;
+        auto port = ports::VhostUserPort::open(p.name, o, ctx.pool, error);
+        if (!port) return make_error(kErrInvalid, error);
+        return std::shared_ptr<sw::Port>(std::move(port));
+      };
 }
 
 // VXLAN / GRE over the host kernel; options with Open vSwitch's names (tunnels/tunnel_config.hpp).
@@ -51,12 +103,35 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
   };
 }
 
+// mtu_request on a kernel interface: the one named by options:ifname (system, afxdp) or the port
+// itself (internal, and the others without ifname).
+Status set_kernel_mtu(const PortConfig& p, int mtu, const PortContext&) {
+  auto it = p.options.find("ifname");
+  const std::string ifname = it == p.options.end() ? p.name : it->second;
+  if (auto e = ports::set_netdev_mtu(ifname, mtu); !e.empty()) return make_error(kErrInvalid, e);
+  return std::nullopt;
+}
+
+// afxdp: only what one mbuf of the pool carries (AfXdpPort::max_mtu).
+Status set_afxdp_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
+  if (static_cast<uint32_t>(mtu) > ports::AfXdpPort::max_mtu(ctx.pool))
+    return make_error(kErrInvalid, "above the " +
+                                       std::to_string(ports::AfXdpPort::max_mtu(ctx.pool)) +
+                                       " an afxdp port carries");
+  return set_kernel_mtu(p, mtu, ctx);
+}
+
 }  // namespace
 
 void register_builtin_port_kinds(PortFactory& factory) {
+  for (const char* kind : {"system", "internal"}) factory.add_mtu_setter(kind, set_kernel_mtu);
+  factory.add_mtu_setter("afxdp", set_afxdp_mtu);
   factory.add("dpdk", make_dpdk);
   factory.add("system", make_system);
+  factory.add("afxdp", make_afxdp);
   factory.add("internal", make_internal);
+  factory.add("dpdkvhostuser", make_vhost_user(false));
+  factory.add("dpdkvhostuserclient", make_vhost_user(true));
   factory.add("vxlan", make_tunnel(tunnels::TunnelKind::kVxlan));
   factory.add("gre", make_tunnel(tunnels::TunnelKind::kGre));
 }

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
       ("version,V", "print the version and exit")
       ("db", po::value(&o.db_path)->default_value(lvs::ctl::kDefaultDb), "configuration database file")
       ("socket", po::value(&o.socket_path)->default_value(lvs::ctl::kDefaultSocket), "control socket (mode 0660)")
+      ("socket-group", po::value(&o.socket_group), "group (name or gid) whose members may use the control socket")
+      ("keep-capabilities", po::bool_switch(&o.keep_capabilities), "do not drop the capabilities vswitchd does not need (debugging)")
       ("pmd-cores", po::value(&pmd_cores), "CPU cores for PMD threads, e.g. 2,3 or 2-5 (default: one unpinned thread)")
       ("detach", po::bool_switch(&o.detach), "run in the background once ready")
       ("pidfile", po::value(&o.pidfile), "write the daemon's pid here (removed on exit)")

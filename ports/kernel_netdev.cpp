@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/link.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -77,6 +78,37 @@ std::string set_netdev_up(const std::string& name) {
   r.ifr_flags = static_cast<short>(r.ifr_flags | IFF_UP);
   if (ioctl(sock.fd(), SIOCSIFFLAGS, &r) != 0)
     return "cannot bring " + name + " up: " + std::strerror(errno);
+  return {};
+}
+
+std::string set_netdev_mtu(const std::string& name, int mtu) {
+  std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
+  if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open rtnetlink";
+  rtnl_link* current = nullptr;
+  if (int rc = rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &current); rc < 0)
+    return "no interface " + name + ": " + nl_geterror(rc);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> current_guard(current, rtnl_link_put);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_mtu(change.get(), static_cast<unsigned>(mtu));
+  if (int rc = rtnl_link_change(sock.get(), current, change.get(), 0); rc < 0)
+    return "cannot set the MTU of " + name + " to " + std::to_string(mtu) + ": " + nl_geterror(rc);
+  return {};
+}
+
+std::string set_netdev_mac(const std::string& name, const std::string& mac) {
+  std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
+  if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open rtnetlink";
+  nl_addr* addr = nullptr;
+  if (nl_addr_parse(mac.c_str(), AF_LLC, &addr) != 0) return "bad MAC '" + mac + "'";
+  std::unique_ptr<nl_addr, decltype(&nl_addr_put)> addr_guard(addr, nl_addr_put);
+  rtnl_link* current = nullptr;
+  if (int rc = rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &current); rc < 0)
+    return "no interface " + name + ": " + nl_geterror(rc);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> current_guard(current, rtnl_link_put);
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_addr(change.get(), addr);
+  if (int rc = rtnl_link_change(sock.get(), current, change.get(), 0); rc < 0)
+    return "cannot set the MAC of " + name + ": " + nl_geterror(rc);
   return {};
 }
 

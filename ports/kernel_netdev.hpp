@@ -18,6 +18,13 @@ bool netdev_exists(int ifindex);
 // Sets IFF_UP. Returns an empty string on success, else what failed.
 std::string set_netdev_up(const std::string& name);
 
+// Sets the interface's MTU through rtnetlink. Returns an empty string on success, else what the
+// kernel answered (e.g. a veth refuses MTUs above its limit).
+std::string set_netdev_mtu(const std::string& name, int mtu);
+
+// Sets the interface's MAC ("02:aa:bb:cc:dd:ee") through rtnetlink. Empty string on success.
+std::string set_netdev_mac(const std::string& name, const std::string& mac);
+
 // Adds `cidr` ("172.17.0.1/16") to the interface through rtnetlink; an address already there is
 // not an error. Returns an empty string on success, else what failed.
 std::string add_ipv4_address(int ifindex, const std::string& cidr);

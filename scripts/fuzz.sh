@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pipeline_fuzz control_fuzz database_fuzz args_fuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pipeline_fuzz tunnel_decap_fuzz control_fuzz database_fuzz args_fuzz)
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || { echo "needs clang and libclang-rt-dev (apt-get install clang)" >&2; exit 1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-dev >/dev/null

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what it needs,
 # builds Release, runs every unit and (as root) integration test, builds the unit tests with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs them, fuzzes each libFuzzer target for a
-# few seconds, and runs the benchmark suite's scenario 1 in --quick mode so that the harness
-# keeps working (its numbers are not pass/fail).
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs them, soaks the sanitized vswitchd for 60 s
+# under traffic and port churn, fuzzes each libFuzzer target for a few seconds, and runs the
+# benchmark suite's scenario 1 in --quick mode so that the harness keeps working (its numbers are
+# not pass/fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -23,6 +24,11 @@ echo "== unit tests (ASan + UBSan)"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLVS_SANITIZE=ON -DLVS_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit -j2 --output-on-failure --timeout 600
+
+if [ "$(id -u)" = 0 ]; then
+  echo "== soak (60 s: traffic + port churn in the ASan+UBSan vswitchd; scripts/soak.sh 600 runs longer)"
+  BUILD=build-asan scripts/soak.sh 60
+fi
 
 echo "== fuzzing (libFuzzer, 10 s per target; scripts/fuzz.sh SECONDS runs longer)"
 if [ "$(id -u)" = 0 ] || command -v clang++ >/dev/null; then

@@ -1,5 +1,6 @@
 #pragma once
-// Stage 1: parse Ethernet II and one 802.1Q tag (TPID 0x8100) from the first segment.
+// Stage 1: parse Ethernet II and one 802.1Q tag (TPID 0x8100) from the first segment, and
+// refuse IPv4 headers that cannot be right.
 #include <rte_mbuf.h>
 
 #include <cstring>
@@ -11,6 +12,7 @@ namespace lvs::sw {
 inline constexpr uint16_t kTpid8021Q = 0x8100;
 inline constexpr uint16_t kEthHeaderLen = 14;
 inline constexpr uint16_t kVlanTagLen = 4;
+inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 
 // No default member initialisers on purpose: the pipeline keeps an array of 32 of these per
 // burst and parse_frame() fills every field, so zeroing them first would be wasted work.
@@ -41,18 +43,40 @@ inline bool mac_is_multicast(uint64_t mac) { return (mac >> 40) & 1; }
 // 01:80:c2:00:00:00..0f: bridge-local protocols (STP, LACP, LLDP...), never forwarded by default.
 inline bool mac_is_reserved(uint64_t mac) { return (mac & ~uint64_t{0xf}) == 0x0180c2000000ULL; }
 
-// Invalid when the first segment cannot hold the Ethernet header (and the tag, if any).
+// An IPv4 header the kernel would refuse (docker0 runs br_netfilter, whose br_validate_ipv4 drops
+// these before the bridge forwards them): version not 4, header under 20 bytes or not in the first
+// segment, total length shorter than the header or longer than the frame. Padding after the
+// datagram is fine (short frames are padded to 60 bytes). A TSO super-frame may carry total
+// length 0 (BIG TCP); the checksum is left to the receiver, as the bridge leaves it.
+inline bool ipv4_header_bad(const rte_mbuf* m, const uint8_t* ip, uint32_t l2_len) {
+  const uint32_t avail = m->data_len - l2_len;
+  if (avail < 20) return true;
+  const uint32_t ihl = (ip[0] & 0xfu) * 4u;
+  const uint32_t total = load_be16(ip + 2);
+  if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > avail) return true;
+  if (total == 0) return !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+  return total < ihl || total > m->pkt_len - l2_len;
+}
+
+// Invalid when the first segment cannot hold the Ethernet header (and the tag, if any), or the
+// frame is IPv4 with a header that cannot be right (above).
 inline FrameMeta parse_frame(const rte_mbuf* m) {
   FrameMeta f{0, 0, 0, false, false};
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   const uint16_t len = m->data_len;
   if (__builtin_expect(len < kEthHeaderLen, 0)) return f;
   load_macs(p, f.dst, f.src);
-  if (load_be16(p + 12) == kTpid8021Q) {
+  uint32_t l2_len = kEthHeaderLen;
+  uint16_t type = load_be16(p + 12);
+  if (type == kTpid8021Q) {
     if (__builtin_expect(len < kEthHeaderLen + kVlanTagLen, 0)) return f;
     f.tagged = true;
     f.tci = load_be16(p + 14);
+    l2_len += kVlanTagLen;
+    type = load_be16(p + 16);
   }
+  if (type == kEtherTypeIpv4 && __builtin_expect(ipv4_header_bad(m, p + l2_len, l2_len), 0))
+    return f;
   f.valid = true;
   return f;
 }

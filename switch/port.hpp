@@ -14,7 +14,7 @@
 namespace lvs::sw {
 
 enum class DropReason : uint8_t {
-  kMalformed,          // too short for its Ethernet / 802.1Q header
+  kMalformed,          // too short for its Ethernet / 802.1Q header, or a bad IPv4 header
   kVlanNotAdmitted,    // the input port's VLAN policy refuses the frame
   kReservedMulticast,  // 01:80:c2:00:00:0x without forward-bpdu
   kHairpin,            // learnt on the port it came in on

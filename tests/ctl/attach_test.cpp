@@ -256,11 +256,110 @@ TEST_F(AttachTest, SecondInterfaceIsEth1AndFailuresUndoTheirWork) {
   EXPECT_NE(in(c1, "ip link show eth7"), 0);
   EXPECT_NE(run("ip -n " + host + " link show " + port_of(c1, "eth7")), 0);
 
-  EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --port-type afxdp", &out), 1);
-  EXPECT_EQ(out, "vsattach: --port-type afxdp: the afxdp port kind is not available in this build yet (use "
-                 "--port-type system, the default)\n");
   EXPECT_EQ(vsattach("brt " + tag + "nosuch 10.77.0.9/24", &out), 1);
   EXPECT_NE(out.find("no network namespace /run/netns/" + tag + "nosuch"), std::string::npos) << out;
+}
+
+// The same containers through AF_XDP (net_af_xdp; copy mode on a veth): vsattach turns the
+// container end's transmit offloads off, since AF_XDP frames carry no virtio-net header.
+TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
+  const std::string c1 = container("c1"), c2 = container("c2");
+  std::string out;
+  // Frames must fit one 2 KiB mbuf after the AF_XDP headroom: a larger MTU is refused and the
+  // run undone, instead of a port that silently drops big frames.
+  EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --mtu 9000 --port-type afxdp", &out), 1);
+  EXPECT_NE(out.find("MTU 9000 of " + port_of(c1) + " is above the 1778 an afxdp port carries"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(in(c1, "ip link show eth0"), 0);
+  ASSERT_EQ(vsctl("list-ports brt", &out), 0);
+  EXPECT_EQ(out, "");
+
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --port-type afxdp", &out), 0) << out;
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24 --port-type afxdp"), 0);
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " type error link_state", &out), 0);
+  EXPECT_EQ(out, "afxdp\n[]\nup\n");
+  ASSERT_EQ(in(c1, "ethtool -k eth0", &out), 0);
+  EXPECT_NE(out.find("tcp-segmentation-offload: off"), std::string::npos) << out;
+  EXPECT_NE(out.find("tx-checksumming: off"), std::string::npos) << out;
+
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+  EXPECT_TRUE(ping(c2, "10.77.0.2"));
+  EXPECT_TRUE(ping(c1, "10.77.0.1"));
+  ASSERT_EQ(in(c1, "ping -q -c 20 -i 0.05 10.77.0.3", &out), 0) << out;
+  ASSERT_EQ(vsctl("set interface " + port_of(c1) + " mtu_request=2000"), 0);
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " error mtu", &out), 0);
+  EXPECT_EQ(out, "\"mtu_request 2000: above the 1778 an afxdp port carries\"\n1500\n");
+  ASSERT_EQ(vsctl("get interface " + port_of(c2) + " statistics:rx_packets statistics:tx_packets", &out), 0);
+  std::istringstream counters(out);
+  long rx = 0, tx = 0;
+  counters >> rx >> tx;
+  EXPECT_GE(rx, 20);
+  EXPECT_GE(tx, 20);
+
+  in_background(c2, "iperf3 -s -1 -p 5202");
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5202 -t 2 -J", &out), 0) << out;
+  const double gbps = nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  std::printf("container-to-container TCP through afxdp ports: %.2f Gbit/s\n", gbps);
+  EXPECT_GT(gbps, 0.05);
+
+  // Attached again as system: the offloads come back, the same port changes kind.
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24"), 0);
+  ASSERT_EQ(in(c1, "ethtool -k eth0", &out), 0);
+  EXPECT_NE(out.find("tcp-segmentation-offload: on"), std::string::npos) << out;
+  EXPECT_NE(out.find("tx-checksumming: on"), std::string::npos) << out;
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " type", &out), 0);
+  EXPECT_EQ(out, "system\n");
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+
+  // A container that disappears: its port reports the error, the other one carries on.
+  const std::string gone = port_of(c2);
+  ASSERT_EQ(run("ip netns del " + c2), 0);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(vsctl("get interface " + gone + " error link_state", &out), 0);
+  EXPECT_EQ(out, "\"interface " + gone + " vanished\"\ndown\n");
+  EXPECT_TRUE(ping(c1, "10.77.0.1"));
+}
+
+// Open vSwitch's mtu_request on the kinds backed by a kernel interface: applied at once, after a
+// change and after a daemon restart; a value the kernel refuses shows as the port's error and
+// leaves it forwarding.
+TEST_F(AttachTest, MtuRequestSetsTheKernelMtuOfSystemAndInternalPorts) {
+  const std::string c1 = container("c1");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --mtu 9000"), 0);
+  const std::string p1 = port_of(c1);
+  auto kernel_mtu = [&](const std::string& ifname) {
+    std::string out;
+    run("ip netns exec " + host + " cat /sys/class/net/" + ifname + "/mtu", &out);
+    return out;
+  };
+  std::string out;
+  ASSERT_EQ(vsctl("set interface " + p1 + " mtu_request=4000 -- set interface brt mtu_request=1400"), 0);
+  EXPECT_EQ(kernel_mtu(p1), "4000\n");
+  EXPECT_EQ(kernel_mtu("brt"), "1400\n");
+  ASSERT_EQ(vsctl("get interface " + p1 + " mtu mtu_request error", &out), 0);
+  EXPECT_EQ(out, "4000\n4000\n[]\n");
+  ASSERT_EQ(vsctl("set interface " + p1 + " mtu_request=8000"), 0);
+  EXPECT_EQ(kernel_mtu(p1), "8000\n");
+  // Frames up to the new MTU pass (the container end is 9000): no fragmentation, DF set.
+  ASSERT_EQ(in(c1, "ping -c 1 -W 2 -M do -s 1372 10.77.0.1", &out), 0) << out;
+
+  // The internal port is a new tap after a restart: the MTU is applied to it again.
+  stop_daemon();
+  start_daemon();
+  EXPECT_EQ(kernel_mtu("brt"), "1400\n");
+  EXPECT_EQ(kernel_mtu(p1), "8000\n");
+
+  // A kind with no MTU to set: the port still forwards and its error says why.
+  ASSERT_EQ(vsctl("add-port brt n0 -- set interface n0 type=dpdk options:dpdk-devargs=net_null0 "
+                  "mtu_request=2000"),
+            0);
+  ASSERT_EQ(vsctl("get interface n0 error link_state", &out), 0);
+  EXPECT_EQ(out, "\"mtu_request 2000: not supported by port kind dpdk\"\nup\n");
+  ASSERT_EQ(vsctl("clear interface n0 mtu_request", &out), 0) << out;
+  ASSERT_EQ(vsctl("get interface n0 error", &out), 0);
+  EXPECT_EQ(out, "[]\n");
 }
 
 TEST_F(AttachTest, SeedsVlanScenarioIsolatesVlan100From200) {
@@ -339,6 +438,9 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
   ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.4/24 @10"), 0);
   ASSERT_TRUE(ping(c1, "10.77.0.3"));
+  ASSERT_TRUE(ping(c1, "10.77.0.1"));  // c1 now holds the gateway's MAC in its ARP cache
+  std::string gw_mac;
+  ASSERT_EQ(in(host, "cat /sys/class/net/brt/address", &gw_mac), 0);
   stop_daemon();
   EXPECT_EQ(nat_table(), "");  // a clean stop takes the switch's table with it
   EXPECT_NE(in(c1, "ping -c 1 -W 1 10.77.0.3"), 0);
@@ -346,6 +448,11 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   EXPECT_NE(nat_table().find("tcp dport 8082 dnat to 10.77.0.2:80"), std::string::npos) << nat_table();
   EXPECT_TRUE(ping(c1, "10.77.0.3"));
   EXPECT_TRUE(ping(c2, "10.77.0.1"));
+  // The gateway (a new tap) kept its MAC: c1's cached entry works at once, no ARP re-probe.
+  std::string mac_now;
+  ASSERT_EQ(in(host, "cat /sys/class/net/brt/address", &mac_now), 0);
+  EXPECT_EQ(mac_now, gw_mac);
+  EXPECT_EQ(in(c1, "ping -c 1 -W 1 10.77.0.1"), 0);
   std::string out;
   ASSERT_EQ(vsctl("get port " + port_of(c3) + " tag external_ids:container_ip", &out), 0);
   EXPECT_EQ(out, "10\n\"10.77.0.4/24\"\n");

@@ -101,6 +101,18 @@ TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
   EXPECT_EQ(vsctl("add-port br0 p1 colour=red"), "ERROR: add-port: Port has no column \"colour\"");
   EXPECT_EQ(vsctl("add-port br0 p1 type=warp"), "ERROR: type: unknown port type \"warp\"");
   EXPECT_EQ(vsctl("add-port br0 p1 type=dpdk"), "ERROR: port p1: type dpdk needs options:dpdk-devargs");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient"),
+            "ERROR: port p1: type dpdkvhostuserclient needs options:vhost-server-path");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=a.sock"),
+            "ERROR: port p1: options:vhost-server-path: socket path \"a.sock\" is not absolute");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/x,y"),
+            "ERROR: port p1: options:vhost-server-path: socket path \"/x,y\" contains ','");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/x=y"),
+            "ERROR: port p1: options:vhost-server-path: socket path \"/x=y\" contains '='");
+  EXPECT_EQ(vsctl("add-port br0 p1 type=dpdkvhostuserclient options:vhost-server-path=/" +
+                  std::string(120, 'a')),
+            "ERROR: port p1: options:vhost-server-path: socket path \"/" + std::string(120, 'a') +
+                "\" is longer than 107 characters");
   EXPECT_EQ(vsctl("add-port br0 v1 type=vxlan options:remote_ip=1.2.3"),
             "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 address");
   EXPECT_EQ(vsctl("add-port br0"), "ERROR: add-port: expects at least 2 argument(s), got 1");

@@ -7,6 +7,10 @@
 
 namespace lvs::test {
 
+namespace {
+constexpr size_t kIpv4HeaderLen = 20;
+}  // namespace
+
 std::vector<uint8_t> frame_bytes(const FrameSpec& s) {
   std::vector<uint8_t> b;
   auto dst = sw::MacAddr::parse(s.dst), src = sw::MacAddr::parse(s.src);
@@ -20,6 +24,39 @@ std::vector<uint8_t> frame_bytes(const FrameSpec& s) {
   }
   b.push_back(static_cast<uint8_t>(s.ethertype >> 8)),
       b.push_back(static_cast<uint8_t>(s.ethertype));
+  if (s.ethertype == 0x0800 && s.payload >= kIpv4HeaderLen) {
+    // A well-formed IPv4 header (experimental protocol 253): the switch drops bad ones, as
+    // docker0 does with br_netfilter.
+    const uint16_t total = s.payload;
+    uint8_t h[kIpv4HeaderLen] = {0x45,
+                                 0,
+                                 static_cast<uint8_t>(total >> 8),
+                                 static_cast<uint8_t>(total),
+                                 0,
+                                 0,
+                                 0x40,
+                                 0,
+                                 64,
+                                 253,
+                                 0,
+                                 0,
+                                 10,
+                                 0,
+                                 0,
+                                 1,
+                                 10,
+                                 0,
+                                 0,
+                                 2};
+    uint32_t sum = 0;
+    for (size_t i = 0; i < kIpv4HeaderLen; i += 2)
+      sum += static_cast<uint32_t>(h[i] << 8 | h[i + 1]);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    h[10] = static_cast<uint8_t>(~sum >> 8), h[11] = static_cast<uint8_t>(~sum);
+    b.insert(b.end(), h, h + kIpv4HeaderLen);
+    b.insert(b.end(), s.payload - kIpv4HeaderLen, s.fill);
+    return b;
+  }
   b.insert(b.end(), s.payload, s.fill);
   return b;
 }
@@ -62,7 +99,10 @@ Seen decode(const rte_mbuf* m, uint8_t fill) {
     off = 16;
   }
   s.ethertype = static_cast<uint16_t>(b[off] << 8 | b[off + 1]);
-  for (size_t i = off + 2; i < b.size(); ++i) s.payload_intact &= b[i] == fill;
+  size_t body = off + 2;
+  if (s.ethertype == 0x0800 && b.size() >= body + kIpv4HeaderLen && b[body] == 0x45)
+    body += kIpv4HeaderLen;
+  for (size_t i = body; i < b.size(); ++i) s.payload_intact &= b[i] == fill;
   return s;
 }
 

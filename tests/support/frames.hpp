@@ -17,8 +17,8 @@ struct FrameSpec {
   std::string src = "02:00:00:00:00:01";
   std::optional<uint16_t> vid;  // 802.1Q tag when set (0 = priority tag)
   uint8_t pcp = 0;
-  uint16_t ethertype = 0x0800;
-  uint16_t payload = 46;  // bytes after the EtherType
+  uint16_t ethertype = 0x0800;  // IPv4: a valid 20-byte header starts the payload
+  uint16_t payload = 46;        // bytes after the EtherType
   uint8_t fill = 0xab;
 };
 

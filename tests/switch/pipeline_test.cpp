@@ -140,6 +140,40 @@ TEST(Pipeline, MalformedFramesAreDroppedAndCounted) {
   EXPECT_EQ(br.leaked(), 0);
 }
 
+TEST(Pipeline, BadIpv4HeadersAreDroppedAsDocker0DoesGoodOnesPass) {
+  BridgeHarness br(four_trunks());
+  // Byte offsets in an untagged frame: 14 = version/IHL, 16..17 = total length.
+  auto with = [](size_t at, std::vector<uint8_t> bytes,
+                 std::optional<uint16_t> vid = std::nullopt) {
+    auto f = frame_bytes({.dst = kB, .src = kA, .vid = vid, .payload = 46});
+    const size_t l2 = vid ? 18 : 14;
+    for (size_t i = 0; i < bytes.size(); ++i) f[l2 + at + i] = bytes[i];
+    return f;
+  };
+  br.send_raw("p1", with(0, {0x65}));        // version 6 in an IPv4 frame
+  br.send_raw("p1", with(0, {0x44}));        // header of 16 bytes
+  br.send_raw("p1", with(0, {0x4f}));        // header of 60 bytes, frame has 46
+  br.send_raw("p1", with(2, {0x00, 0x10}));  // total length 16 < header
+  br.send_raw("p1", with(2, {0x00, 0x2f}));  // total length 47 > the 46 there
+  br.send_raw("p1", with(2, {0x00, 0x00}));  // total length 0 without TSO
+  br.send_raw("p1", with(0, {0x65}, 10));    // the same behind an 802.1Q tag
+  auto cut = frame_bytes({.dst = kB, .src = kA, .payload = 46});
+  cut.resize(14 + 12);  // IPv4 header cut short
+  br.send_raw("p1", cut);
+  for (auto& [p, frames] : br.received_all()) EXPECT_TRUE(frames.empty()) << p;
+  EXPECT_EQ(br.drops("p1", DropReason::kMalformed), 8u);
+  EXPECT_EQ(br.fdb().stats().entries, 0u);  // nothing learnt from them
+  // Well-formed: padding after a short datagram, options, tagged, and non-IP payloads pass.
+  br.send_raw("p1", with(2, {0x00, 0x1c}));  // 28-byte datagram padded to 46
+  br.send_raw("p1", with(0, {0x46}));        // 24-byte header (options)
+  br.send_raw("p1", with(0, {0x45}, 10));
+  br.send("p1", {.dst = kB, .src = kA, .ethertype = 0x86dd, .payload = 10});
+  auto out = br.received_all();  // B is unknown: flooded
+  EXPECT_EQ(out["p2"].size(), 4u);
+  EXPECT_EQ(br.drops("p1", DropReason::kMalformed), 8u);
+  EXPECT_EQ(br.leaked(), 0);
+}
+
 TEST(Pipeline, StackedTagsAreClassifiedByTheOuterTag) {
   BridgeHarness br({{"t", VlanPolicy::trunk({})}, {"a5", VlanPolicy::access(5)}});
   auto inner = frame_bytes({.src = kA, .vid = 7, .payload = 60});
