@@ -247,7 +247,8 @@ def curve_tables(curves):
                 c = s.cores()
                 cells.append(f"{fmt(s.med)} ({fmt(min(s.values))}-{fmt(max(s.values))})"
                              + (f" [{fmt(c)}]" if c is not None else ""))
-            out.append(f"| {x:g} | " + " | ".join(cells) + " |")
+            xs_ = f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+            out.append(f"| {xs_} | " + " | ".join(cells) + " |")
         out.append("")
     return out
 
