@@ -24,14 +24,14 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
 VSWITCHD=$BUILD/ctl/vswitchd VSCTL=$BUILD/ctl/vsctl
-[ -x "$VSWITCHD" ] && [ -x "$VSCTL" ] || { echo "build first: missing $VSWITCHD" >&2; exit 1; }
+for b in "$VSWITCHD" "$VSCTL"; do [ -x "$b" ] || { echo "build first: missing $b" >&2; exit 1; }; done
 W=$(mktemp -d /tmp/lvs-idle.XXXXXX)
 SOCK=$W/s.sock
 DPID=""
 
 cleanup() {
-  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
-  for i in $(seq 1 "$N"); do ip netns del lvsidle-ns$i 2>/dev/null || true; done
+  if [ -n "$DPID" ]; then kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null || true; fi
+  for i in $(seq 1 "$N"); do ip netns del lvsidle-ns"$i" 2>/dev/null || true; done
   ip netns del lvsidle-host 2>/dev/null || true
   rm -rf "$W"
 }
@@ -42,15 +42,15 @@ make_containers() {  # N namespaces, eth0 = 10.97.0.i/24, host ends lvsidle<i>h 
   ip netns add lvsidle-host
   $H ip link set lo up
   for i in $(seq 1 "$N"); do
-    ip netns add lvsidle-ns$i
-    ip link add lvsidle${i}h type veth peer name lvsidle${i}c
-    ip link set lvsidle${i}c netns lvsidle-ns$i
-    ip -n lvsidle-ns$i link set lvsidle${i}c name eth0
-    ip -n lvsidle-ns$i addr add 10.97.0.$i/24 dev eth0
-    ip -n lvsidle-ns$i link set lo up
-    ip -n lvsidle-ns$i link set eth0 up
-    ip link set lvsidle${i}h netns lvsidle-host
-    $H ip link set lvsidle${i}h up
+    ip netns add lvsidle-ns"$i"
+    ip link add lvsidle"${i}"h type veth peer name lvsidle"${i}"c
+    ip link set lvsidle"${i}"c netns lvsidle-ns"$i"
+    ip -n lvsidle-ns"$i" link set lvsidle"${i}"c name eth0
+    ip -n lvsidle-ns"$i" addr add 10.97.0."$i"/24 dev eth0
+    ip -n lvsidle-ns"$i" link set lo up
+    ip -n lvsidle-ns"$i" link set eth0 up
+    ip link set lvsidle"${i}"h netns lvsidle-host
+    $H ip link set lvsidle"${i}"h up
   done
 }
 
@@ -63,12 +63,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 make_containers
 # ---- Lite vSwitch
-$H ${VSWITCHD_PREFIX:-} "$VSWITCHD" --db "$W/conf.json" --socket "$SOCK" --log-file "$W/vswitchd.log" &
+read -ra PREFIX <<<"${VSWITCHD_PREFIX:-}"  # e.g. "nice -n -5" (word-split on purpose)
+$H "${PREFIX[@]}" "$VSWITCHD" --db "$W/conf.json" --socket "$SOCK" --log-file "$W/vswitchd.log" &
 DPID=$!
 for _ in $(seq 100); do "$VSCTL" --socket "$SOCK" list-br >/dev/null 2>&1 && break; sleep 0.1; done
 "$VSCTL" --socket "$SOCK" set Open_vSwitch . other_config:pmd-sleep="${PMD_SLEEP:-adaptive}"
 "$VSCTL" --socket "$SOCK" add-br lvsidle-sw
-for i in $(seq 1 "$N"); do "$VSCTL" --socket "$SOCK" add-port lvsidle-sw lvsidle${i}h; done
+for i in $(seq 1 "$N"); do "$VSCTL" --socket "$SOCK" add-port lvsidle-sw lvsidle"${i}"h; done
 ip netns exec lvsidle-ns1 ping -q -c 3 -i 0.2 10.97.0.2 >/dev/null  # learn, warm up
 sleep 1
 HZ=$(getconf CLK_TCK)
@@ -85,7 +86,7 @@ kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=""
 # ---- Linux bridge, same namespaces
 $H ip link add lvsidle-br type bridge
 $H ip link set lvsidle-br up
-for i in $(seq 1 "$N"); do $H ip link set lvsidle${i}h master lvsidle-br; done
+for i in $(seq 1 "$N"); do $H ip link set lvsidle"${i}"h master lvsidle-br; done
 ip netns exec lvsidle-ns1 ping -q -c 3 -i 0.2 10.97.0.2 >/dev/null
 BR_SLOW=$(ping_avg_us 0.1 "$SLOW_PINGS")
 BR_FAST=$(ping_avg_us 0.01 "$FAST_PINGS")

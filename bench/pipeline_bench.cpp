@@ -147,6 +147,36 @@ void BM_LearnedUnicastTable(benchmark::State& state) {
 }
 BENCHMARK(BM_LearnedUnicastTable)->Arg(1000)->Arg(100'000)->Arg(1'000'000);
 
+// How cost grows with the number of ports on the bridge (bench/scenarios/scaling.sh): learned
+// unicast to each of N-1 ports in turn (one known MAC per port, one burst per destination), and
+// a broadcast flooded to all N-1 other ports (the cost of one frame is N-1 copies).
+void BM_LearnedUnicastPorts(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  Bench b{std::vector<sw::VlanPolicy>(n)};
+  std::vector<std::vector<uint8_t>> frames;
+  for (uint32_t i = 1; i < n; ++i) {
+    b.view.fdb->learn(sw::Fdb::make_key(kMacB + i, 0), static_cast<sw::PortIndex>(i), kNow);
+    frames.push_back(frame64(kMacB + i, kMacA));
+  }
+  sw::PipelineContext ctx{&b.tx, pool(), kNow};
+  rte_mbuf* pkts[sw::kBurst];
+  size_t next = 0;
+  for (auto _ : state) {
+    if (!make_burst(pool(), frames[next], pkts, sw::kBurst)) state.SkipWithError("pool empty");
+    next = next + 1 == frames.size() ? 0 : next + 1;
+    sw::process_burst(b.view, 0, pkts, sw::kBurst, ctx);
+    b.tx.flush();
+  }
+  Bench::report(state);
+}
+BENCHMARK(BM_LearnedUnicastPorts)->Arg(2)->Arg(10)->Arg(100)->Arg(1000);
+
+void BM_FloodPorts(benchmark::State& state) {
+  Bench b{std::vector<sw::VlanPolicy>(static_cast<size_t>(state.range(0)))};
+  b.run(state, frame64(0xffffffffffffULL, kMacA));
+}
+BENCHMARK(BM_FloodPorts)->Arg(2)->Arg(10)->Arg(100)->Arg(1000);
+
 void BM_FdbLookup(benchmark::State& state) {
   const auto n = static_cast<uint32_t>(state.range(0));
   sw::Fdb fdb({.max_entries = n, .aging_s = 300});
