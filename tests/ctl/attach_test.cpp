@@ -3,8 +3,8 @@
 // vsattach, and an "outside" namespace reaches the host over a veth. Every namespace, process and
 // file a test makes is removed by the fixture's guard, whatever the test's outcome; nothing here
 // touches the machine's own namespace (172.17/16 included).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,55 +14,42 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "ctl/control_client.hpp"
 #include "ctl/derived_mac.hpp"
+#include "tests/support/test_process.hpp"
 
 namespace lvs::ctl {
 namespace {
 
 namespace fs = std::filesystem;
+using test::run;
+using test::slurp;
 using namespace std::chrono_literals;
 
 constexpr const char* kPython = "/usr/bin/python3";
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs a command line (test scaffolding only); returns the exit status, output in `out`.
-int run(const std::string& cmd, std::string* out = nullptr) {
-  std::string text;
-  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
-  const int st = ::pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 // A TCP server in a namespace answering each connection with the peer's address: shows whether
 // (and to what) the switch's NAT rewrote the source.
 std::string peer_echo_server(int port) {
   return std::string(kPython) +
-         " -c \"import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-         "s.bind(('0.0.0.0'," + std::to_string(port) + "))\ns.listen(8)\nwhile True:\n"
+         " -c \"import "
+         "socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+         "s.bind(('0.0.0.0'," +
+         std::to_string(port) +
+         "))\ns.listen(8)\nwhile True:\n"
          " c,a=s.accept()\n c.sendall(a[0].encode())\n c.close()\"";
 }
 std::string peer_echo_client(const std::string& ip, int port) {
-  return std::string(kPython) + " -c \"import socket,time\nfor i in range(30):\n try:\n  c=socket.create_connection(('" +
+  return std::string(kPython) +
+         " -c \"import socket,time\nfor i in range(30):\n try:\n  c=socket.create_connection(('" +
          ip + "'," + std::to_string(port) +
-         "),timeout=2)\n  break\n except OSError:\n  time.sleep(0.1)\nprint(c.recv(100).decode())\"";
+         "),timeout=2)\n  break\n except OSError:\n  "
+         "time.sleep(0.1)\nprint(c.recv(100).decode())\"";
 }
 
 class AttachTest : public testing::Test {
@@ -109,16 +96,7 @@ class AttachTest : public testing::Test {
 
   void start_daemon() {
     const std::string log = dir + "/vswitchd.log";
-    daemon = ::fork();
-    if (daemon == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      const int ns = ::open(("/run/netns/" + host).c_str(), O_RDONLY);
-      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
-      ::execl(LVS_VSWITCHD, "vswitchd", "--db", db.c_str(), "--socket", sock.c_str(), nullptr);
-      ::_exit(127);
-    }
+    daemon = test::spawn_vswitchd_in_netns(LVS_VSWITCHD, host, db, sock, log);
     ControlClient c;
     ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
   }
@@ -135,9 +113,12 @@ class AttachTest : public testing::Test {
   // vsattach runs in the host namespace, as it would on a real host.
   int vsattach(const std::string& args, std::string* out = nullptr) {
     std::string text;
-    const int rc = run("ip netns exec " + host + " " + LVS_VSATTACH + " --socket " + sock + " " + args, &text);
-    if (out) *out = text;
-    else if (rc != 0) std::fprintf(stderr, "vsattach %s: %s", args.c_str(), text.c_str());
+    const int rc =
+        run("ip netns exec " + host + " " + LVS_VSATTACH + " --socket " + sock + " " + args, &text);
+    if (out)
+      *out = text;
+    else if (rc != 0)
+      std::fprintf(stderr, "vsattach %s: %s", args.c_str(), text.c_str());
     return rc;
   }
   int in(const std::string& ns, const std::string& cmd, std::string* out = nullptr) {
@@ -173,7 +154,8 @@ class AttachTest : public testing::Test {
   std::string outside() {
     const std::string o = tag + "o";
     EXPECT_EQ(add_netns(o), 0);
-    EXPECT_EQ(run("ip link add " + tag + "x netns " + host + " type veth peer name eth0 netns " + o), 0);
+    EXPECT_EQ(
+        run("ip link add " + tag + "x netns " + host + " type veth peer name eth0 netns " + o), 0);
     EXPECT_EQ(run("ip -n " + host + " addr add 10.78.0.1/24 dev " + tag + "x"), 0);
     EXPECT_EQ(run("ip -n " + host + " link set " + tag + "x up"), 0);
     EXPECT_EQ(run("ip -n " + o + " addr add 10.78.0.2/24 dev eth0"), 0);
@@ -219,14 +201,19 @@ TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffload
   // Running it again changes nothing (same port, same addresses, one port per container).
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 U:" + c1), 0);
   ASSERT_EQ(vsctl("list-ports brt", &out), 0);
-  EXPECT_EQ(out, std::min(port_of(c1), port_of(c2)) + "\n" + std::max(port_of(c1), port_of(c2)) + "\n");
-  ASSERT_EQ(vsctl("get port " + port_of(c1) + " external_ids:container_id external_ids:container_iface", &out), 0);
+  EXPECT_EQ(out,
+            std::min(port_of(c1), port_of(c2)) + "\n" + std::max(port_of(c1), port_of(c2)) + "\n");
+  ASSERT_EQ(
+      vsctl("get port " + port_of(c1) + " external_ids:container_id external_ids:container_iface",
+            &out),
+      0);
   EXPECT_EQ(out, c1 + "\neth0\n");
 
   in_background(c2, "iperf3 -s -1 -p 5201");
   std::this_thread::sleep_for(300ms);
   ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5201 -t 3 -J", &out), 0) << out;
-  const double gbps = nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  const double gbps =
+      nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
   std::printf("container-to-container TCP through vswitchd: %.2f Gbit/s\n", gbps);
   RecordProperty("tcp_gbps", std::to_string(gbps));
   EXPECT_GT(gbps, 0.2);
@@ -252,12 +239,15 @@ TEST_F(AttachTest, SecondInterfaceIsEth1AndFailuresUndoTheirWork) {
   // The daemon refuses the port (host port published twice): the veth made for it goes away.
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8080:80"), 0);
   EXPECT_EQ(vsattach("brt " + c1 + " 10.77.0.5/24 -i eth7 --publish 8080:81", &out), 1);
-  EXPECT_NE(out.find("host port 8080/tcp is already published by port " + port_of(c1)), std::string::npos) << out;
+  EXPECT_NE(out.find("host port 8080/tcp is already published by port " + port_of(c1)),
+            std::string::npos)
+      << out;
   EXPECT_NE(in(c1, "ip link show eth7"), 0);
   EXPECT_NE(run("ip -n " + host + " link show " + port_of(c1, "eth7")), 0);
 
   EXPECT_EQ(vsattach("brt " + tag + "nosuch 10.77.0.9/24", &out), 1);
-  EXPECT_NE(out.find("no network namespace /run/netns/" + tag + "nosuch"), std::string::npos) << out;
+  EXPECT_NE(out.find("no network namespace /run/netns/" + tag + "nosuch"), std::string::npos)
+      << out;
 }
 
 // The same containers through AF_XDP (net_af_xdp; copy mode on a veth): vsattach turns the
@@ -290,7 +280,9 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   ASSERT_EQ(vsctl("set interface " + port_of(c1) + " mtu_request=2000"), 0);
   ASSERT_EQ(vsctl("get interface " + port_of(c1) + " error mtu", &out), 0);
   EXPECT_EQ(out, "\"mtu_request 2000: above the 1778 an afxdp port carries\"\n1500\n");
-  ASSERT_EQ(vsctl("get interface " + port_of(c2) + " statistics:rx_packets statistics:tx_packets", &out), 0);
+  ASSERT_EQ(
+      vsctl("get interface " + port_of(c2) + " statistics:rx_packets statistics:tx_packets", &out),
+      0);
   std::istringstream counters(out);
   long rx = 0, tx = 0;
   counters >> rx >> tx;
@@ -300,7 +292,8 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   in_background(c2, "iperf3 -s -1 -p 5202");
   std::this_thread::sleep_for(300ms);
   ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5202 -t 2 -J", &out), 0) << out;
-  const double gbps = nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  const double gbps =
+      nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
   std::printf("container-to-container TCP through afxdp ports: %.2f Gbit/s\n", gbps);
   EXPECT_GT(gbps, 0.05);
 
@@ -335,7 +328,8 @@ TEST_F(AttachTest, MtuRequestSetsTheKernelMtuOfSystemAndInternalPorts) {
     return out;
   };
   std::string out;
-  ASSERT_EQ(vsctl("set interface " + p1 + " mtu_request=4000 -- set interface brt mtu_request=1400"), 0);
+  ASSERT_EQ(
+      vsctl("set interface " + p1 + " mtu_request=4000 -- set interface brt mtu_request=1400"), 0);
   EXPECT_EQ(kernel_mtu(p1), "4000\n");
   EXPECT_EQ(kernel_mtu("brt"), "1400\n");
   ASSERT_EQ(vsctl("get interface " + p1 + " mtu mtu_request error", &out), 0);
@@ -364,7 +358,8 @@ TEST_F(AttachTest, MtuRequestSetsTheKernelMtuOfSystemAndInternalPorts) {
 
 TEST_F(AttachTest, SeedsVlanScenarioIsolatesVlan100From200) {
   // pipework ovs0 con1 192.168.0.1/24 @100 ... con3/con4 @200, on our test subnet.
-  const std::string c1 = container("c1"), c2 = container("c2"), c3 = container("c3"), c4 = container("c4");
+  const std::string c1 = container("c1"), c2 = container("c2"), c3 = container("c3"),
+                    c4 = container("c4");
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.11/24 @100"), 0);
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.12/24 @100"), 0);
   ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.13/24 @200"), 0);
@@ -384,7 +379,8 @@ TEST_F(AttachTest, PublishedPortFromOutsideFromTheHostAndHairpinAndMasqueradeOut
   ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.2/24 --publish 8080:80"), 0);
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
   const std::string table = nat_table();
-  EXPECT_NE(table.find("ip saddr 10.77.0.0/24 oifname != \"brt\" masquerade"), std::string::npos) << table;
+  EXPECT_NE(table.find("ip saddr 10.77.0.0/24 oifname != \"brt\" masquerade"), std::string::npos)
+      << table;
   EXPECT_NE(table.find("tcp dport 8080 dnat to 10.77.0.2:80"), std::string::npos) << table;
   std::string out;
   ASSERT_EQ(in(host, "cat /proc/sys/net/ipv4/ip_forward", &out), 0);
@@ -445,7 +441,8 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   EXPECT_EQ(nat_table(), "");  // a clean stop takes the switch's table with it
   EXPECT_NE(in(c1, "ping -c 1 -W 1 10.77.0.3"), 0);
   start_daemon();
-  EXPECT_NE(nat_table().find("tcp dport 8082 dnat to 10.77.0.2:80"), std::string::npos) << nat_table();
+  EXPECT_NE(nat_table().find("tcp dport 8082 dnat to 10.77.0.2:80"), std::string::npos)
+      << nat_table();
   EXPECT_TRUE(ping(c1, "10.77.0.3"));
   EXPECT_TRUE(ping(c2, "10.77.0.1"));
   // The gateway (a new tap) kept its MAC: c1's cached entry works at once, no ARP re-probe.

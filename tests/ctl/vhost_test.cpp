@@ -21,33 +21,17 @@
 #include <vector>
 
 #include "ctl/control_client.hpp"
+#include "tests/support/test_process.hpp"
 
 namespace lvs::ctl {
 namespace {
 
 namespace fs = std::filesystem;
+using test::run;
+using test::slurp;
 using namespace std::chrono_literals;
 
 constexpr const char* kTestpmd = "/usr/bin/dpdk-testpmd";
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-int run(const std::string& cmd, std::string* out = nullptr) {
-  std::string text;
-  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
-  const int st = ::pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 bool is_socket(const std::string& path) {
   struct stat st {};
@@ -92,18 +76,9 @@ class VhostUserTest : public testing::Test {
   }
   void start_daemon() {
     const std::string log = dir + "/vswitchd.log";
-    daemon = ::fork();
-    if (daemon == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      const int ns = ::open(("/run/netns/" + host).c_str(), O_RDONLY);
-      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
-      // Two PMD threads: the one-queue virtio_user peer gets frames from both (tx queue remap).
-      ::execl(LVS_VSWITCHD, "vswitchd", "--db", db.c_str(), "--socket", sock.c_str(), "--pmd-cores",
-              "0,1", nullptr);
-      ::_exit(127);
-    }
+    // Two PMD threads: the one-queue virtio_user peer gets frames from both (tx queue remap).
+    daemon =
+        test::spawn_vswitchd_in_netns(LVS_VSWITCHD, host, db, sock, log, {"--pmd-cores", "0,1"});
     ControlClient c;
     ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
   }

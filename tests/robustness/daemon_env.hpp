@@ -21,31 +21,12 @@
 #include <vector>
 
 #include "ctl/control_client.hpp"
+#include "tests/support/test_process.hpp"
 
 namespace lvs::test {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-inline std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs a command line (test scaffolding only); returns the exit status, output in `out`.
-inline int run(const std::string& cmd, std::string* out = nullptr) {
-  std::string text;
-  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
-  const int st = ::pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 class DaemonEnv : public testing::Test {
  protected:
@@ -85,16 +66,7 @@ class DaemonEnv : public testing::Test {
 
   void start_daemon() {
     const std::string log = dir + "/vswitchd.log";
-    daemon = ::fork();
-    if (daemon == 0) {
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      const int ns = ::open(("/run/netns/" + host).c_str(), O_RDONLY);
-      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
-      ::execl(LVS_VSWITCHD, "vswitchd", "--db", db.c_str(), "--socket", sock.c_str(), nullptr);
-      ::_exit(127);
-    }
+    daemon = spawn_vswitchd_in_netns(LVS_VSWITCHD, host, db, sock, log);
     ctl::ControlClient c;
     ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
   }
