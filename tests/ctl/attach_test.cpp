@@ -21,7 +21,7 @@
 
 #include "ctl/control_client.hpp"
 #include "ctl/derived_mac.hpp"
-#include "tests/support/test_process.hpp"
+#include "tests/support/daemon_fixture.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -52,40 +52,16 @@ std::string peer_echo_client(const std::string& ip, int port) {
          "time.sleep(0.1)\nprint(c.recv(100).decode())\"";
 }
 
-class AttachTest : public testing::Test {
+class AttachTest : public test::DaemonFixture {
  protected:
   void SetUp() override {
-    tag = "lva" + std::to_string(::getpid() % 100000);
-    host = tag + "h";
-    dir = "/tmp/" + tag;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    db = dir + "/conf.json";
-    sock = dir + "/vswitchd.sock";
-    ASSERT_EQ(add_netns(host), 0);
-    ASSERT_EQ(run("ip -n " + host + " link set lo up"), 0);
-    start_daemon();
+    start("lva");
+    if (HasFatalFailure()) return;
     ASSERT_EQ(vsctl("add-br brt -- set interface brt options:ip=10.77.0.1/24 "
                     "-- set bridge brt other_config:nat=true"),
               0);
   }
 
-  // The guard: runs however the test ended (gtest always destroys the fixture).
-  void TearDown() override {
-    for (pid_t p : background) {
-      ::kill(-p, SIGKILL);
-      ::waitpid(p, nullptr, 0);
-    }
-    stop_daemon(SIGKILL);
-    for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) run("ip netns del " + *it);
-    fs::remove_all(dir);
-  }
-
-  int add_netns(const std::string& name) {
-    run("ip netns del " + name);  // a leftover of a crashed run with the same pid
-    namespaces.push_back(name);
-    return run("ip netns add " + name);
-  }
   // A container: a namespace with lo up.
   std::string container(const std::string& suffix) {
     const std::string name = tag + suffix;
@@ -94,55 +70,7 @@ class AttachTest : public testing::Test {
     return name;
   }
 
-  void start_daemon() {
-    const std::string log = dir + "/vswitchd.log";
-    daemon = test::spawn_vswitchd_in_netns(LVS_VSWITCHD, host, db, sock, log);
-    ControlClient c;
-    ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
-  }
-  void stop_daemon(int sig = SIGTERM) {
-    if (daemon <= 0) return;
-    ::kill(daemon, sig);
-    ::waitpid(daemon, nullptr, 0);
-    daemon = -1;
-  }
-
-  int vsctl(const std::string& args, std::string* out = nullptr) {
-    return run(std::string(LVS_VSCTL) + " --socket " + sock + " " + args, out);
-  }
-  // vsattach runs in the host namespace, as it would on a real host.
-  int vsattach(const std::string& args, std::string* out = nullptr) {
-    std::string text;
-    const int rc =
-        run("ip netns exec " + host + " " + LVS_VSATTACH + " --socket " + sock + " " + args, &text);
-    if (out)
-      *out = text;
-    else if (rc != 0)
-      std::fprintf(stderr, "vsattach %s: %s", args.c_str(), text.c_str());
-    return rc;
-  }
-  int in(const std::string& ns, const std::string& cmd, std::string* out = nullptr) {
-    return run("ip netns exec " + ns + " " + cmd, out);
-  }
-  // Started in its own process group, killed by the guard.
-  void in_background(const std::string& ns, const std::string& cmd) {
-    const pid_t p = ::fork();
-    if (p == 0) {
-      ::setpgid(0, 0);
-      const int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      ::execl("/bin/sh", "sh", "-c", ("exec ip netns exec " + ns + " " + cmd).c_str(), nullptr);
-      ::_exit(127);
-    }
-    background.push_back(p);
-  }
-  bool ping(const std::string& ns, const std::string& ip) {
-    for (int i = 0; i < 3; ++i)
-      if (in(ns, "ping -c 1 -W 1 " + ip) == 0) return true;
-    return false;
-  }
+  bool ping(const std::string& ns, const std::string& ip) { return DaemonFixture::ping(ns, ip, 3); }
   std::string port_of(const std::string& ns, const std::string& ifname = "eth0") {
     return host_veth_name(ns, "netns:" + ns, ifname);
   }
@@ -163,11 +91,6 @@ class AttachTest : public testing::Test {
     EXPECT_EQ(run("ip -n " + o + " link set lo up"), 0);
     return o;
   }
-
-  std::string tag, host, dir, db, sock;
-  pid_t daemon = -1;
-  std::vector<std::string> namespaces;
-  std::vector<pid_t> background;
 };
 
 TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffloadsOn) {

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "ctl/control_client.hpp"
-#include "tests/support/test_process.hpp"
+#include "tests/support/daemon_fixture.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -38,21 +38,15 @@ bool is_socket(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-class VhostUserTest : public testing::Test {
+class VhostUserTest : public test::DaemonFixture {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)";
     if (::access(kTestpmd, X_OK) != 0) GTEST_SKIP() << "needs dpdk-testpmd (package dpdk-dev)";
-    tag = "lvv" + std::to_string(::getpid() % 100000);
-    host = tag + "h";
-    dir = "/tmp/" + tag;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    db = dir + "/conf.json";
-    sock = dir + "/vswitchd.sock";
-    ASSERT_EQ(add_netns(host), 0);
-    ASSERT_EQ(run("ip -n " + host + " link set lo up"), 0);
-    start_daemon();
+    // Two PMD threads: the one-queue virtio_user peer gets frames from both (tx queue remap).
+    daemon_args = {"--pmd-cores", "0,1"};
+    start("lvv");
+    if (HasFatalFailure()) return;
     ASSERT_EQ(vsctl("add-br brt -- set interface brt options:ip=10.77.0.1/24"), 0);
     c1 = tag + "c1";
     ASSERT_EQ(add_netns(c1), 0);
@@ -61,48 +55,15 @@ class VhostUserTest : public testing::Test {
 
   void TearDown() override {
     stop_testpmd();
-    if (daemon > 0) {
-      ::kill(daemon, SIGKILL);
-      ::waitpid(daemon, nullptr, 0);
-    }
-    for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) run("ip netns del " + *it);
-    if (!dir.empty()) fs::remove_all(dir);
+    DaemonFixture::TearDown();
   }
 
-  int add_netns(const std::string& name) {
-    run("ip netns del " + name);
-    namespaces.push_back(name);
-    return run("ip netns add " + name);
-  }
-  void start_daemon() {
-    const std::string log = dir + "/vswitchd.log";
-    // Two PMD threads: the one-queue virtio_user peer gets frames from both (tx queue remap).
-    daemon =
-        test::spawn_vswitchd_in_netns(LVS_VSWITCHD, host, db, sock, log, {"--pmd-cores", "0,1"});
-    ControlClient c;
-    ASSERT_FALSE(c.connect(sock, 20000)) << slurp(log);
-  }
-  int vsctl(const std::string& args, std::string* out = nullptr) {
-    return run(std::string(LVS_VSCTL) + " --socket " + sock + " " + args, out);
-  }
   std::string get(const std::string& column) {
     std::string out;
     vsctl("get interface " + column, &out);
     while (!out.empty() && (out.back() == '\n' || out.back() == '"')) out.pop_back();
     if (!out.empty() && out.front() == '"') out.erase(0, 1);
     return out;
-  }
-  int vsattach(const std::string& args) {
-    std::string text;
-    const int rc =
-        run("ip netns exec " + host + " " + LVS_VSATTACH + " --socket " + sock + " " + args, &text);
-    if (rc != 0) std::fprintf(stderr, "vsattach %s: %s", args.c_str(), text.c_str());
-    return rc;
-  }
-  bool ping(const std::string& ns, const std::string& ip, int tries = 5) {
-    for (int i = 0; i < tries; ++i)
-      if (run("ip netns exec " + ns + " ping -c 1 -W 1 " + ip) == 0) return true;
-    return false;
   }
   // Polls until `get(column)` reads `value` (the vhost event thread works asynchronously).
   bool wait_for(const std::string& column, const std::string& value,
@@ -166,9 +127,8 @@ class VhostUserTest : public testing::Test {
     EXPECT_GE(counter(port, "tx_packets"), tx + 10);  // echo requests to testpmd
   }
 
-  std::string tag, host, dir, db, sock, c1;
-  pid_t daemon = -1, testpmd = -1;
-  std::vector<std::string> namespaces;
+  std::string c1;
+  pid_t testpmd = -1;
 };
 
 TEST_F(VhostUserTest, ServerPortCarriesPingToADpdkContainerAndSurvivesItsRestart) {
@@ -200,9 +160,7 @@ TEST_F(VhostUserTest, ServerPortCarriesPingToADpdkContainerAndSurvivesItsRestart
   expect_traffic("vhu0");
 
   // The switch is killed: its socket stays behind, and the restarted daemon serves it again.
-  ::kill(daemon, SIGKILL);
-  ::waitpid(daemon, nullptr, 0);
-  daemon = -1;
+  stop_daemon(SIGKILL);
   start_daemon();
   ASSERT_TRUE(is_socket(path)) << slurp(dir + "/vswitchd.log");
   start_testpmd(path, false);  // a virtio_user client does not reconnect by itself
