@@ -40,7 +40,6 @@ class ControlServer {
     if (auto e = bind(path)) return e;
     return listen();
   }
-  void set_access_policy(const AccessPolicy& policy) { policy_ = policy; }
   size_t refused() const { return refused_; }
   // Serves for up to timeout_ms. Returns true when `extra_fd` (>= 0) became readable.
   bool poll_once(int timeout_ms, int extra_fd = -1);

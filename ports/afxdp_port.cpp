@@ -24,13 +24,13 @@ struct Retired {
   rte_mempool* pool;
   std::chrono::steady_clock::time_point since;
 };
-std::mutex g_retired_mutex;
+std::mutex g_mutex;  // guards both lists below
 std::vector<Retired> g_retired;
 std::set<int> g_opened_ifindexes;  // interfaces an AF_XDP port of this process has used
 
 void free_retired_pools() {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(g_retired_mutex);
+  std::lock_guard lock(g_mutex);
   std::erase_if(g_retired, [&](const Retired& r) {
     if (now - r.since < kRetireDelay) return false;
     rte_mempool_free(r.pool);
@@ -82,7 +82,7 @@ std::shared_ptr<AfXdpPort> AfXdpPort::open(const std::string& name, const std::s
   }
   auto dev = EthdevPort::open(name, devargs, 1, umem, error);
   if (!dev) {
-    std::lock_guard lock(g_retired_mutex);  // the PMD may have parked mbufs already
+    std::lock_guard lock(g_mutex);  // the PMD may have parked mbufs already
     g_retired.push_back({umem, std::chrono::steady_clock::now()});
     error = "port " + name + ": AF_XDP on " + ifname + ": " + error;
     if (g_opened_ifindexes.count(ifindex))
@@ -92,7 +92,7 @@ std::shared_ptr<AfXdpPort> AfXdpPort::open(const std::string& name, const std::s
     return nullptr;
   }
   {
-    std::lock_guard lock(g_retired_mutex);
+    std::lock_guard lock(g_mutex);
     g_opened_ifindexes.insert(ifindex);
   }
   return std::shared_ptr<AfXdpPort>(new AfXdpPort(name, std::move(dev), umem, ifname, ifindex));
@@ -109,7 +109,7 @@ AfXdpPort::AfXdpPort(std::string name, std::shared_ptr<EthdevPort> dev, rte_memp
 AfXdpPort::~AfXdpPort() {
   dev_.reset();  // closes the device (and its XDP socket) first
   {
-    std::lock_guard lock(g_retired_mutex);
+    std::lock_guard lock(g_mutex);
     g_retired.push_back({umem_pool_, std::chrono::steady_clock::now()});
   }
   free_retired_pools();
