@@ -1,25 +1,39 @@
 // datapath_fwd: this switch's datapath on DPDK ports, for side-by-side runs with dpdk-testpmd
-// (bench/scenarios/datapath.sh, scaling.sh). One bridge, one PMD thread on --pmd-core, the ports'
-// frames forwarded as learned unicast: port 2k talks to port 2k+1.
+// (bench/scenarios/datapath.sh, scaling.sh). One bridge, one PMD thread per --pmd-cores entry.
 //
-//   datapath_fwd [--pmd-core N | --pmd-cores N,M] [--vlan] [--seconds S] [--huge on|off|auto]
+//   datapath_fwd [--pmd-core N | --pmd-cores N,M] [--stations N] [--case C] [--vlan]
+//                [--frame-size B] [--seconds S] [--source-only] [--huge on|off|auto]
 //                [--eal "ARGS"] DEVARGS...
 //
-// --vlan: port 2k is an access port of VLAN 10 and port 2k+1 a trunk whose frames carry tag 10,
-// so every frame gets its tag pushed (access -> trunk) or popped (trunk -> access).
-// --pmd-cores: one PMD thread per core listed; each port gets one queue per PMD, and the rx
-// queues are spread over the PMDs (bench/scenarios/scaling.sh: Mpps vs PMD cores).
+// Cases (--case): unicast (default; port 2k <-> 2k+1, learned unicast, untagged), push (port 2k
+// an access port of VLAN 10 sends to trunk 2k+1: every frame gets a tag), pop (trunk 2k+1 sends
+// tagged frames to access port 2k: every tag is removed), vlan (push and pop both ways, the old
+// --vlan), trunk (both trunks, tagged both ways), flood (every port sends to destinations nobody
+// has: each frame goes to every other port).
+// --stations N: N distinct (src MAC, dst MAC) stations per port (bench/station_source.hpp),
+// all learned before the run (the table holds N x ports entries).
 //
-// net_null ports hand out mbufs from the rx queue's pool without writing them, so each port gets
-// its own pool filled beforehand with one frame (src = the port's station, dst = its partner's):
-// every frame the switch sees is a real learned-unicast frame. testpmd io/macswap do not read
-// the frame, so the same ports are a fair comparison. Prints one line per second and a summary:
-//   mpps=<median of per-second total tx Mpps> ...
+// Ports: net_null ports carry no content of their own, so they are wrapped in a
+// StationSourcePort that writes every frame's headers afresh after each rx burst (its cycles
+// are measured and reported apart: source_cycles_per_pkt; --source-only measures the source
+// alone, forwarding port to port with no switch). Any other DPDK port (net_pcap with
+// rx_pcap=FILE,infinite_rx=1 from bench/station_pcap.py, a NIC) forwards the frames it
+// receives; its rx pool is sized for the ring, the tx rings, the caches and the frames its
+// PMD keeps (bench/devarg_pool.hpp).
+//
+// Prints one line per second and a summary:
+//   mpps=<median per-second tx Mpps> rx_mpps=... cycles_per_pkt=<switch, source excluded>
+//   total_cycles_per_pkt=... source_cycles_per_pkt=... drops=<all> ... unaccounted=...
+//   [drop_<reason>=N...]
+// A drop of any reason, or a frame neither sent nor counted as dropped (unaccounted), fails the
+// case: the summary is printed and the exit status is 3.
+#include <pthread.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -27,6 +41,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/devarg_pool.hpp"
+#include "bench/station_source.hpp"
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "ports/ethdev_port.hpp"
@@ -34,103 +50,140 @@
 
 namespace {
 
-uint64_t station(size_t port) { return 0x020000000100ULL + port; }
+using lvs::bench::StationPlan;
+using lvs::bench::StationSourcePort;
 
-void write_mac(uint8_t* p, uint64_t mac) {
-  for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(mac >> (8 * (5 - i)));
+enum class Case { kUnicast, kPush, kPop, kVlan, kTrunk, kFlood };
+
+struct CaseInfo {
+  const char* name;
+  Case c;
+};
+constexpr CaseInfo kCases[] = {{"unicast", Case::kUnicast}, {"push", Case::kPush},
+                               {"pop", Case::kPop},         {"vlan", Case::kVlan},
+                               {"trunk", Case::kTrunk},     {"flood", Case::kFlood}};
+
+bool access_port(Case c, size_t i) {
+  return (c == Case::kPush || c == Case::kPop || c == Case::kVlan) && i % 2 == 0;
 }
-
-constexpr uint16_t kVlan = 10;
-
-// A valid IPv4 + UDP header of a 28-byte datagram (the pipeline drops IPv4 headers the kernel
-// would refuse); the rest of the frame is padding, whatever size net_null gives it.
-void write_ipv4_udp(uint8_t* ip) {
-  const uint8_t hdr[20] = {0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
-  std::memcpy(ip, hdr, sizeof hdr);
-  uint32_t sum = 0;
-  for (size_t i = 0; i < sizeof hdr; i += 2) sum += (uint32_t{hdr[i]} << 8) | hdr[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  ip[10] = static_cast<uint8_t>(~sum >> 8);
-  ip[11] = static_cast<uint8_t>(~sum);
-  const uint8_t udp[8] = {0x0f, 0xa0, 0, 9, 0, 8, 0, 0};  // 4000 -> 9, no payload, no checksum
-  std::memcpy(ip + 20, udp, sizeof udp);
+bool tagged_ingress(Case c, size_t i) {
+  return c == Case::kTrunk || ((c == Case::kPop || c == Case::kVlan) && i % 2 == 1);
 }
-
-// Writes a 64-byte frame (with an 802.1Q tag of kVlan when `tagged`) at the default data offset
-// of every mbuf in the pool.
-bool prefill(rte_mempool* pool, uint64_t src, uint64_t dst, bool tagged) {
-  std::vector<rte_mbuf*> all;
-  rte_mbuf* m;
-  while ((m = rte_pktmbuf_alloc(pool)) != nullptr) all.push_back(m);
-  for (rte_mbuf* b : all) {
-    uint8_t* p = rte_pktmbuf_mtod(b, uint8_t*);
-    std::memset(p, 0, 60);
-    write_mac(p, dst);
-    write_mac(p + 6, src);
-    uint8_t* type = p + 12;
-    if (tagged) {
-      p[12] = 0x81;
-      p[13] = 0x00;
-      p[14] = 0;
-      p[15] = kVlan;
-      type += 4;
-    }
-    type[0] = 0x08;  // IPv4 EtherType
-    write_ipv4_udp(type + 2);
-  }
-  for (rte_mbuf* b : all) rte_pktmbuf_free(b);
-  return !all.empty();
+bool silent(Case c, size_t i) {
+  return (c == Case::kPush && i % 2 == 1) || (c == Case::kPop && i % 2 == 0);
 }
+uint16_t fdb_vlan(Case c) { return c == Case::kUnicast || c == Case::kFlood ? 0 : lvs::bench::kBenchVlan; }
 
-int usage() {
+int usage(const char* why) {
   std::fprintf(stderr,
-               "usage: datapath_fwd [--pmd-core N | --pmd-cores N,M] [--vlan] [--seconds S] "
-               "[--huge on|off|auto] [--eal ARGS] DEVARGS...\n");
+               "datapath_fwd: %s\nusage: datapath_fwd [--pmd-core N | --pmd-cores N,M] "
+               "[--stations N] [--case unicast|push|pop|vlan|trunk|flood] [--vlan] "
+               "[--frame-size B] [--seconds S] [--source-only] [--huge on|off|auto] "
+               "[--eal ARGS] DEVARGS...\n",
+               why);
   return 2;
+}
+
+bool parse_uint(const char* s, unsigned long& v) {
+  char* end = nullptr;
+  v = std::strtoul(s, &end, 10);
+  return end != s && *end == '\0';
+}
+
+void pin(int core) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<int> cores{1};
-  bool vlan = false;
-  int seconds = 10;
+  Case kase = Case::kUnicast;
+  const char* case_name = "unicast";
+  unsigned long stations = 1, frame_size = 64, seconds = 10;
+  bool source_only = false;
   std::string eal_extra;
   auto huge = lvs::dpdk::EalOptions::Huge::kAuto;
   std::vector<std::string> devargs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--pmd-core" && i + 1 < argc)
+    const bool has = i + 1 < argc;
+    if (a == "--pmd-core" && has) {
       cores = {std::atoi(argv[++i])};
-    else if (a == "--pmd-cores" && i + 1 < argc) {
+    } else if (a == "--pmd-cores" && has) {
       cores.clear();
       std::stringstream list(argv[++i]);
       for (std::string c; std::getline(list, c, ',');) cores.push_back(std::atoi(c.c_str()));
-      if (cores.empty()) return usage();
-    } else if (a == "--vlan")
-      vlan = true;
-    else if (a == "--seconds" && i + 1 < argc)
-      seconds = std::atoi(argv[++i]);
-    else if (a == "--eal" && i + 1 < argc)
+      if (cores.empty()) return usage("--pmd-cores: empty list");
+    } else if (a == "--stations" && has) {
+      if (!parse_uint(argv[++i], stations) || stations == 0 ||
+          stations > lvs::bench::kMaxStations)
+        return usage("--stations: a number from 1 to 16777216");
+    } else if (a == "--case" && has) {
+      const std::string c = argv[++i];
+      bool found = false;
+      for (const auto& ci : kCases)
+        if (c == ci.name) kase = ci.c, case_name = ci.name, found = true;
+      if (!found) return usage(("--case: unknown case '" + c + "'").c_str());
+    } else if (a == "--vlan") {
+      kase = Case::kVlan, case_name = "vlan";
+    } else if (a == "--frame-size" && has) {
+      if (!parse_uint(argv[++i], frame_size) || frame_size < 64 || frame_size > 9000)
+        return usage("--frame-size: 64 to 9000 bytes");
+    } else if (a == "--seconds" && has) {
+      if (!parse_uint(argv[++i], seconds) || seconds == 0) return usage("--seconds: > 0");
+    } else if (a == "--source-only") {
+      source_only = true;
+    } else if (a == "--eal" && has) {
       eal_extra = argv[++i];
-    else if (a == "--huge" && i + 1 < argc) {
+    } else if (a == "--huge" && has) {
       const std::string h = argv[++i];
       if (h == "on")
         huge = lvs::dpdk::EalOptions::Huge::kOn;
       else if (h == "off")
         huge = lvs::dpdk::EalOptions::Huge::kOff;
       else if (h != "auto")
-        return usage();
-    } else if (a.rfind("--", 0) == 0)
-      return usage();
-    else
+        return usage("--huge: on, off or auto");
+    } else if (a.rfind("--", 0) == 0) {
+      return usage(("unknown option " + a).c_str());
+    } else {
       devargs.push_back(a);
+    }
   }
-  if (devargs.size() < 2 || devargs.size() % 2) return usage();
+  if (devargs.size() < 2) return usage("at least two ports");
+  if (kase != Case::kFlood && devargs.size() % 2) return usage("an even number of ports");
+  const size_t nports = devargs.size();
+  const auto queues = static_cast<uint16_t>(cores.size());
+  const auto lcores = static_cast<unsigned>(cores.size() + 1);
+
+  // Pool sizes first (they decide the EAL's memory without hugepages).
+  std::vector<unsigned> pool_mbufs;
+  std::vector<bool> is_null;
+  uint64_t total_mbufs = 0;
+  for (auto& d : devargs) {
+    const bool null = d.rfind("net_null", 0) == 0;
+    if (null && lvs::bench::devarg_value(d, "size") == std::nullopt)
+      d += ",size=" + std::to_string(frame_size);
+    std::string err;
+    const auto kept = lvs::bench::frames_kept_by_pmd(d, err);
+    if (!kept) {
+      std::fprintf(stderr, "datapath_fwd: %s: %s\n", d.c_str(), err.c_str());
+      return 1;
+    }
+    pool_mbufs.push_back(lvs::bench::rx_pool_mbufs(*kept, queues, nports, lcores));
+    is_null.push_back(null);
+    total_mbufs += pool_mbufs.back();
+  }
+  const unsigned copies_mbufs = lvs::bench::rx_pool_mbufs(0, queues, nports, lcores);
+  total_mbufs += copies_mbufs;
 
   lvs::dpdk::EalOptions eo;
   eo.program = "datapath_fwd";
-  eo.no_huge_memory_mb = 1024;
+  // ~2.5 KB per mbuf (2 KB data room, headers, pool overhead) plus the EAL's own.
+  eo.no_huge_memory_mb = static_cast<unsigned>(std::max<uint64_t>(1024, total_mbufs * 5 / 2048 + 512));
   eo.huge = huge;
   eo.extra_args = lvs::dpdk::split_args(eal_extra);
   const auto& st = lvs::dpdk::init_eal(eo);
@@ -138,28 +191,78 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.error.c_str());
     return 1;
   }
-  rte_mempool* copies = lvs::dpdk::create_pool({.name = "fwd_copies", .mbufs = 4095});
+  rte_mempool* copies = lvs::dpdk::create_pool({.name = "fwd_copies", .mbufs = copies_mbufs});
+  if (copies == nullptr) {
+    std::fprintf(stderr, "datapath_fwd: cannot create the copies pool (%u mbufs)\n", copies_mbufs);
+    return 1;
+  }
   lvs::sw::DatapathConfig cfg;
   cfg.bridges.push_back({.name = "br0", .fdb = {}, .forward_bpdu = false, .ports = {}});
-  for (size_t i = 0; i < devargs.size(); ++i) {
+  cfg.bridges[0].fdb.max_entries =
+      static_cast<uint32_t>(std::max<uint64_t>(8192, stations * nports + 1024));
+  std::vector<std::shared_ptr<lvs::sw::Port>> ports;
+  std::vector<StationSourcePort*> sources(nports, nullptr);
+  for (size_t i = 0; i < nports; ++i) {
     rte_mempool* pool =
-        lvs::dpdk::create_pool({.name = "fwd_rx" + std::to_string(i), .mbufs = 8191});
-    const bool trunk = vlan && (i % 2 == 1);
-    if (pool == nullptr || !prefill(pool, station(i), station(i ^ 1), trunk)) {
-      std::fprintf(stderr, "cannot create the pool of port %zu\n", i);
+        lvs::dpdk::create_pool({.name = "fwd_rx" + std::to_string(i), .mbufs = pool_mbufs[i]});
+    if (pool == nullptr) {
+      std::fprintf(stderr, "datapath_fwd: cannot create the pool of port %zu (%u mbufs)\n", i,
+                   pool_mbufs[i]);
       return 1;
     }
     std::string err;
-    auto port = lvs::ports::EthdevPort::open("p" + std::to_string(i), devargs[i],
-                                             static_cast<uint16_t>(cores.size()), pool, err);
+    std::shared_ptr<lvs::sw::Port> port =
+        lvs::ports::EthdevPort::open("p" + std::to_string(i), devargs[i], queues, pool, err);
     if (!port) {
-      std::fprintf(stderr, "%s\n", err.c_str());
+      std::fprintf(stderr, "datapath_fwd: %s (pool of %u mbufs)\n", err.c_str(), pool_mbufs[i]);
       return 1;
     }
+    if (is_null[i]) {
+      const StationPlan plan{.port = i,
+                             .partner = kase == Case::kFlood ? i : (i ^ 1),
+                             .stations = static_cast<uint32_t>(stations),
+                             .tagged = tagged_ingress(kase, i),
+                             .unknown_dst = kase == Case::kFlood,
+                             .silent = silent(kase, i),
+                             .frame_len = static_cast<uint16_t>(frame_size)};
+      auto src = std::make_shared<StationSourcePort>(port, plan);
+      sources[i] = src.get();
+      port = src;
+    }
+    ports.push_back(port);
     lvs::sw::VlanPolicy policy;  // default: trunk of every VLAN
-    if (vlan && !trunk) policy = lvs::sw::VlanPolicy::access(kVlan);
+    if (access_port(kase, i)) policy = lvs::sw::VlanPolicy::access(lvs::bench::kBenchVlan);
     cfg.bridges[0].ports.push_back({"p" + std::to_string(i), port, policy, true});
   }
+
+  if (source_only) {  // the source alone: rx + header rewrite + tx to the partner, one core
+    std::atomic<bool> run{true};
+    uint64_t frames = 0, cycles = 0;
+    std::thread t([&] {
+      pin(cores[0]);
+      rte_thread_register();
+      rte_mbuf* pkts[lvs::sw::kBurst];
+      const uint64_t t0 = rte_rdtsc();
+      while (run.load(std::memory_order_relaxed)) {
+        for (size_t i = 0; i < nports; ++i) {
+          const uint16_t n = ports[i]->rx_burst(0, pkts, lvs::sw::kBurst);
+          const uint16_t sent = ports[(i ^ 1) < nports ? (i ^ 1) : 0]->tx_burst(0, pkts, n);
+          if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+          frames += n;
+        }
+      }
+      cycles = rte_rdtsc() - t0;
+    });
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    run = false;
+    t.join();
+    const double secs = static_cast<double>(cycles) / rte_get_tsc_hz();
+    std::printf("source_only mpps=%.3f cycles_per_pkt=%.1f stations=%lu ports=%zu frame=%lu\n",
+                frames / secs / 1e6, frames ? static_cast<double>(cycles) / frames : 0.0,
+                stations, nports, frame_size);
+    return 0;
+  }
+
   lvs::sw::Datapath dp({.pmd_threads = static_cast<unsigned>(cores.size()),
                         .pmd_cores = cores,
                         .pool = copies,
@@ -170,47 +273,80 @@ int main(int argc, char** argv) {
   }
   // Teach the table every station (as the first frames of any conversation would).
   auto fdb = dp.fdb("br0");
-  for (size_t i = 0; i < devargs.size(); ++i)
-    fdb->learn(lvs::sw::Fdb::make_key(station(i), vlan ? kVlan : 0),
-               static_cast<lvs::sw::PortIndex>(i), dp.now_ms());
+  const uint64_t now = dp.now_ms();
+  for (size_t i = 0; i < nports; ++i)
+    for (uint32_t j = 0; j < stations; ++j)
+      fdb->learn(lvs::sw::Fdb::make_key(lvs::bench::station_mac(i, j), fdb_vlan(kase)),
+                 static_cast<lvs::sw::PortIndex>(i), now);
   dp.start();
 
-  auto total_tx = [&] {
+  auto total = [&](bool tx) {
     uint64_t n = 0;
-    for (auto& p : cfg.bridges[0].ports) n += p.port->stats().read().tx_packets;
+    for (auto& p : ports) {
+      const auto c = p->stats().read();
+      n += tx ? c.tx_packets : c.rx_packets;
+    }
     return n;
   };
-  std::vector<double> samples;
-  uint64_t last = total_tx();
+  std::vector<double> samples, rx_samples;
+  uint64_t last = total(true), last_rx = total(false);
   auto t_last = std::chrono::steady_clock::now();
-  for (int s = 0; s < seconds; ++s) {
+  for (unsigned long s = 0; s < seconds; ++s) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    const uint64_t now = total_tx();
+    const uint64_t tx = total(true), rx = total(false);
     const auto t = std::chrono::steady_clock::now();
-    const double mpps = (now - last) / std::chrono::duration<double>(t - t_last).count() / 1e6;
-    last = now;
-    t_last = t;
-    if (s > 0) samples.push_back(mpps);  // the first second includes start-up
-    std::printf("second %d: %.2f Mpps\n", s + 1, mpps);
+    const double dt = std::chrono::duration<double>(t - t_last).count();
+    const double mpps = (tx - last) / dt / 1e6, rx_mpps = (rx - last_rx) / dt / 1e6;
+    last = tx, last_rx = rx, t_last = t;
+    if (s > 0 || seconds == 1) samples.push_back(mpps), rx_samples.push_back(rx_mpps);
+    std::printf("second %lu: %.2f Mpps\n", s + 1, mpps);
     std::fflush(stdout);
   }
   dp.stop();
-  uint64_t drops = 0, hairpin = 0;
-  for (auto& p : cfg.bridges[0].ports) {
-    auto c = p.port->stats().read();
+
+  // Every frame received is sent (fanout times) or freed with a reason.
+  uint64_t rx = 0, tx = 0, drops = 0;
+  std::vector<uint64_t> by_reason(static_cast<size_t>(lvs::sw::DropReason::kCount));
+  for (auto& p : ports) {
+    const auto c = p->stats().read();
+    rx += c.rx_packets;
+    tx += c.tx_packets;
     drops += c.total_drops();
-    hairpin += c.drops[static_cast<size_t>(lvs::sw::DropReason::kHairpin)];
+    for (size_t r = 0; r < by_reason.size(); ++r) by_reason[r] += c.drops[r];
   }
-  const auto ps = dp.pmd_stats();
-  uint64_t busy = 0, packets = 0;
-  for (const auto& p : ps) {
-    busy += p.busy_cycles;
-    packets += p.packets;
+  const uint64_t fanout = kase == Case::kFlood ? nports - 1 : 1;
+  const int64_t unaccounted =
+      static_cast<int64_t>(rx * fanout) - static_cast<int64_t>(tx) - static_cast<int64_t>(drops);
+  uint64_t busy = 0, packets = 0, src_cycles = 0, src_frames = 0;
+  for (const auto& p : dp.pmd_stats()) busy += p.busy_cycles, packets += p.packets;
+  for (auto* s : sources)
+    if (s) src_cycles += s->source_cycles(), src_frames += s->source_frames();
+  const double total_cpp = packets ? static_cast<double>(busy) / packets : 0;
+  const double src_cpp = packets ? static_cast<double>(src_cycles) / packets : 0;
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  std::printf(
+      "mpps=%.3f rx_mpps=%.3f cycles_per_pkt=%.1f total_cycles_per_pkt=%.1f "
+      "source_cycles_per_pkt=%.1f tsc_hz=%lu drops=%lu hairpin=%lu unaccounted=%ld hugepages=%d "
+      "case=%s stations=%lu ports=%zu frame=%lu pmds=%zu fdb_entries=%lu",
+      median(samples), median(rx_samples), total_cpp - src_cpp, total_cpp, src_cpp,
+      rte_get_tsc_hz(), drops, by_reason[static_cast<size_t>(lvs::sw::DropReason::kHairpin)],
+      static_cast<long>(unaccounted), st.hugepages ? 1 : 0, case_name, stations, nports,
+      frame_size, cores.size(), static_cast<unsigned long>(fdb->stats().entries));
+  for (size_t r = 0; r < by_reason.size(); ++r)
+    if (by_reason[r])
+      std::printf(" drop_%s=%lu",
+                  std::string(lvs::sw::to_string(static_cast<lvs::sw::DropReason>(r))).c_str(),
+                  by_reason[r]);
+  std::printf("\n");
+  if (drops != 0 || unaccounted != 0 || rx == 0) {
+    std::fprintf(stderr,
+                 "datapath_fwd: FAILED: case %s must not drop: %lu dropped, %ld unaccounted, "
+                 "%lu received\n",
+                 case_name, drops, static_cast<long>(unaccounted), rx);
+    return 3;
   }
-  const double cpp = packets ? static_cast<double>(busy) / packets : 0;
-  std::sort(samples.begin(), samples.end());
-  const double median = samples.empty() ? 0 : samples[samples.size() / 2];
-  std::printf("mpps=%.3f cycles_per_pkt=%.1f tsc_hz=%lu drops=%lu hairpin=%lu hugepages=%d\n",
-              median, cpp, rte_get_tsc_hz(), drops, hairpin, st.hugepages ? 1 : 0);
   return 0;
 }
