@@ -162,11 +162,16 @@ int main(int argc, char** argv) {
   // Pool sizes first (they decide the EAL's memory without hugepages).
   std::vector<unsigned> pool_mbufs;
   std::vector<bool> is_null;
+  std::vector<uint16_t> frame_len;  // what the station source writes: the port's size= if given
   uint64_t total_mbufs = 0;
   for (auto& d : devargs) {
     const bool null = d.rfind("net_null", 0) == 0;
-    if (null && lvs::bench::devarg_value(d, "size") == std::nullopt)
-      d += ",size=" + std::to_string(frame_size);
+    const auto size = lvs::bench::devarg_value(d, "size");
+    if (null && !size) d += ",size=" + std::to_string(frame_size);
+    unsigned long len = frame_size;
+    if (null && size && (!parse_uint(size->c_str(), len) || len < 64 || len > 9000))
+      return usage(("size= of " + d + ": 64 to 9000 bytes").c_str());
+    frame_len.push_back(static_cast<uint16_t>(len));
     std::string err;
     const auto kept = lvs::bench::frames_kept_by_pmd(d, err);
     if (!kept) {
@@ -224,7 +229,7 @@ int main(int argc, char** argv) {
                              .tagged = tagged_ingress(kase, i),
                              .unknown_dst = kase == Case::kFlood,
                              .silent = silent(kase, i),
-                             .frame_len = static_cast<uint16_t>(frame_size)};
+                             .frame_len = frame_len[i]};
       auto src = std::make_shared<StationSourcePort>(port, plan);
       sources[i] = src.get();
       port = src;
@@ -334,7 +339,8 @@ int main(int argc, char** argv) {
       median(samples), median(rx_samples), total_cpp - src_cpp, total_cpp, src_cpp,
       rte_get_tsc_hz(), drops, by_reason[static_cast<size_t>(lvs::sw::DropReason::kHairpin)],
       static_cast<long>(unaccounted), st.hugepages ? 1 : 0, case_name, stations, nports,
-      frame_size, cores.size(), static_cast<unsigned long>(fdb->stats().entries));
+      static_cast<unsigned long>(frame_len[0]), cores.size(),
+      static_cast<unsigned long>(fdb->stats().entries));
   for (size_t r = 0; r < by_reason.size(); ++r)
     if (by_reason[r])
       std::printf(" drop_%s=%lu",
