@@ -41,8 +41,8 @@ inline void write_mac(uint8_t* p, uint64_t mac) {
 // Ethernet (+ tag) + IPv4 + UDP for a frame of `frame_len` bytes (as the port hands it over,
 // without FCS): lengths and the IPv4 header checksum valid, UDP checksum 0 (none).
 struct FrameTemplate {
-  std::array<uint8_t, 64> bytes{};
-  uint16_t len = 0;  // header bytes to copy
+  std::array<uint8_t, 64> bytes{};  // the header, zero padding after it
+  uint16_t len = 0;                  // header bytes
 
   static FrameTemplate make(uint16_t frame_len, bool tagged) {
     FrameTemplate t;
@@ -122,7 +122,8 @@ class StationSourcePort final : public sw::Port {
     uint32_t j = st.next;
     for (uint16_t i = 0; i < got; ++i) {
       uint8_t* p = rte_pktmbuf_mtod(pkts[i], uint8_t*);
-      std::memcpy(p, tmpl_.bytes.data(), tmpl_.len);
+      // A fixed 64 bytes (two stores; every frame is >= 64 bytes): the header, then padding.
+      std::memcpy(p, tmpl_.bytes.data(), sizeof tmpl_.bytes);
       write_mac(p, plan_.unknown_dst ? unknown_mac(plan_.partner, j)
                                      : station_mac(plan_.partner, j));
       write_mac(p + 6, station_mac(plan_.port, j));
