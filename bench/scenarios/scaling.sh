@@ -26,7 +26,7 @@ mkdir -p "$D"
 trap 'lvs_down ctl; ip netns del lvs-ctl 2>/dev/null' EXIT
 
 switch_point() {  # case x x_label round pmd-cores devargs...
-  local c=$1 x=$2 xl=$3 r=$4 cores=$5 mpps drops
+  local c=$1 x=$2 xl=$3 r=$4 cores=$5 mpps drops lost
   shift 5
   local -a cmd=("$FWD" --pmd-cores "$cores" --seconds "$DUR" --huge off "$@")
   timed "$D/cmd" "$D/sw.log" -- timeout $((DUR + 30)) "${cmd[@]}"
@@ -34,7 +34,8 @@ switch_point() {  # case x x_label round pmd-cores devargs...
   mpps=$(sed -n 's/^mpps=\([0-9.]*\).*/\1/p' "$D/sw.log")
   # Every frame is a valid learned-unicast frame: a drop means the set-up is wrong, not slow.
   drops=$(sed -n 's/.* drops=\([0-9]*\).*/\1/p' "$D/sw.log")
-  [ "${drops:-0}" = 0 ] || mpps=""
+  lost=$(sed -n 's/.* unaccounted=\(-*[0-9]*\).*/\1/p' "$D/sw.log")
+  [ "${drops:-0}" = 0 ] && [ "${lost:-0}" = 0 ] || mpps=""
   if is_number "$mpps" && [ "$mpps" != 0.000 ]; then
     sample_cpu proc "$c" "Lite vSwitch" Mpps Mpps higher "$mpps" "$r" x="$x" x_label="$xl"
   else
