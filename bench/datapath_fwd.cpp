@@ -72,7 +72,9 @@ bool tagged_ingress(Case c, size_t i) {
 bool silent(Case c, size_t i) {
   return (c == Case::kPush && i % 2 == 1) || (c == Case::kPop && i % 2 == 0);
 }
-uint16_t fdb_vlan(Case c) { return c == Case::kUnicast || c == Case::kFlood ? 0 : lvs::bench::kBenchVlan; }
+uint16_t fdb_vlan(Case c) {
+  return c == Case::kUnicast || c == Case::kFlood ? 0 : lvs::bench::kBenchVlan;
+}
 
 int usage(const char* why) {
   std::fprintf(stderr,
@@ -119,8 +121,7 @@ int main(int argc, char** argv) {
       for (std::string c; std::getline(list, c, ',');) cores.push_back(std::atoi(c.c_str()));
       if (cores.empty()) return usage("--pmd-cores: empty list");
     } else if (a == "--stations" && has) {
-      if (!parse_uint(argv[++i], stations) || stations == 0 ||
-          stations > lvs::bench::kMaxStations)
+      if (!parse_uint(argv[++i], stations) || stations == 0 || stations > lvs::bench::kMaxStations)
         return usage("--stations: a number from 1 to 16777216");
     } else if (a == "--case" && has) {
       const std::string c = argv[++i];
@@ -188,7 +189,8 @@ int main(int argc, char** argv) {
   lvs::dpdk::EalOptions eo;
   eo.program = "datapath_fwd";
   // ~2.5 KB per mbuf (2 KB data room, headers, pool overhead) plus the EAL's own.
-  eo.no_huge_memory_mb = static_cast<unsigned>(std::max<uint64_t>(1024, total_mbufs * 5 / 2048 + 512));
+  eo.no_huge_memory_mb =
+      static_cast<unsigned>(std::max<uint64_t>(1024, total_mbufs * 5 / 2048 + 512));
   eo.huge = huge;
   eo.extra_args = lvs::dpdk::split_args(eal_extra);
   const auto& st = lvs::dpdk::init_eal(eo);
@@ -263,8 +265,8 @@ int main(int argc, char** argv) {
     t.join();
     const double secs = static_cast<double>(cycles) / rte_get_tsc_hz();
     std::printf("source_only mpps=%.3f cycles_per_pkt=%.1f stations=%lu ports=%zu frame=%lu\n",
-                frames / secs / 1e6, frames ? static_cast<double>(cycles) / frames : 0.0,
-                stations, nports, frame_size);
+                frames / secs / 1e6, frames ? static_cast<double>(cycles) / frames : 0.0, stations,
+                nports, frame_size);
     return 0;
   }
 

@@ -42,7 +42,7 @@ inline void write_mac(uint8_t* p, uint64_t mac) {
 // without FCS): lengths and the IPv4 header checksum valid, UDP checksum 0 (none).
 struct FrameTemplate {
   std::array<uint8_t, 64> bytes{};  // the header, zero padding after it
-  uint16_t len = 0;                  // header bytes
+  uint16_t len = 0;                 // header bytes
 
   static FrameTemplate make(uint16_t frame_len, bool tagged) {
     FrameTemplate t;
@@ -59,8 +59,26 @@ struct FrameTemplate {
     p[l2 - 1] = 0x00;
     const uint16_t ip_len = static_cast<uint16_t>(frame_len > l2 + 28 ? frame_len - l2 : 28);
     uint8_t* ip = p + l2;
-    const uint8_t hdr[20] = {0x45, 0, static_cast<uint8_t>(ip_len >> 8), static_cast<uint8_t>(ip_len),
-                             0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+    const uint8_t hdr[20] = {0x45,
+                             0,
+                             static_cast<uint8_t>(ip_len >> 8),
+                             static_cast<uint8_t>(ip_len),
+                             0,
+                             0,
+                             0x40,
+                             0,
+                             64,
+                             17,
+                             0,
+                             0,
+                             10,
+                             0,
+                             0,
+                             1,
+                             10,
+                             0,
+                             0,
+                             2};
     std::memcpy(ip, hdr, sizeof hdr);
     uint32_t sum = 0;
     for (size_t i = 0; i < sizeof hdr; i += 2) sum += (uint32_t{hdr[i]} << 8) | hdr[i + 1];
@@ -68,8 +86,9 @@ struct FrameTemplate {
     ip[10] = static_cast<uint8_t>(~sum >> 8);
     ip[11] = static_cast<uint8_t>(~sum);
     const uint16_t udp_len = static_cast<uint16_t>(ip_len - 20);
-    const uint8_t udp[8] = {0x0f, 0xa0, 0, 9, static_cast<uint8_t>(udp_len >> 8),
-                            static_cast<uint8_t>(udp_len), 0, 0};  // 4000 -> 9
+    const uint8_t udp[8] = {
+        0x0f, 0xa0, 0, 9, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len),
+        0,    0};  // 4000 -> 9
     std::memcpy(ip + 20, udp, sizeof udp);
     t.len = static_cast<uint16_t>(l2 + 28);
     return t;
@@ -124,8 +143,8 @@ class StationSourcePort final : public sw::Port {
       uint8_t* p = rte_pktmbuf_mtod(pkts[i], uint8_t*);
       // A fixed 64 bytes (two stores; every frame is >= 64 bytes): the header, then padding.
       std::memcpy(p, tmpl_.bytes.data(), sizeof tmpl_.bytes);
-      write_mac(p, plan_.unknown_dst ? unknown_mac(plan_.partner, j)
-                                     : station_mac(plan_.partner, j));
+      write_mac(p,
+                plan_.unknown_dst ? unknown_mac(plan_.partner, j) : station_mac(plan_.partner, j));
       write_mac(p + 6, station_mac(plan_.port, j));
       j += stride_;
       if (j >= plan_.stations) j -= plan_.stations;

@@ -66,11 +66,11 @@ std::vector<Input> script(uint32_t seed, unsigned frames) {
       } else {
         f.src = pick(20) == 0 ? "01:00:5e:00:00:07" : mac(0, pick(8));  // multicast src: not learnt
         const unsigned d = pick(100);
-        f.dst = d < 50   ? mac(0, pick(8))                          // learnt somewhere (or not yet)
-                : d < 68 ? mac(0xff, pick(32))                      // never learnt
+        f.dst = d < 50   ? mac(0, pick(8))      // learnt somewhere (or not yet)
+                : d < 68 ? mac(0xff, pick(32))  // never learnt
                 : d < 80 ? "ff:ff:ff:ff:ff:ff"
                 : d < 90 ? "01:00:5e:00:00:01"
-                         : "01:80:c2:00:00:00";                     // reserved: dropped
+                         : "01:80:c2:00:00:00";  // reserved: dropped
         const unsigned v = pick(100);
         if (v < 40)
           f.vid.reset();
