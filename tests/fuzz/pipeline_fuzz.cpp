@@ -83,6 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!burst.empty()) many->send_burst(burst_port, burst);
   for (const char* p : kPorts)
     if (one->received_bytes(p) != many->received_bytes(p)) std::abort();  // burst != one by one
-  if (one->leaked() != 0 || many->leaked() != 0) std::abort();  // an mbuf went missing
+  if (one->leaked() != 0 || many->leaked() != 0) std::abort();            // an mbuf went missing
   return 0;
 }
