@@ -201,7 +201,8 @@ size_t resident_bytes() {
 void BM_FdbLookup(benchmark::State& state) {
   const auto n = static_cast<uint32_t>(state.range(0));
   std::vector<uint64_t> keys(n);
-  for (uint32_t i = 0; i < n; ++i) keys[i] = sw::Fdb::make_key(0x020000000000ULL + uint64_t{i} * 7919, 1);
+  for (uint32_t i = 0; i < n; ++i)
+    keys[i] = sw::Fdb::make_key(0x020000000000ULL + uint64_t{i} * 7919, 1);
   // A fixed mmap threshold (glibc raises it after each free otherwise): every large array of the
   // table is mapped afresh, so resident memory grows by exactly the pages the table touches.
   static const bool fixed_threshold = mallopt(M_MMAP_THRESHOLD, 256 * 1024) == 1;

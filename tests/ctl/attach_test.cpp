@@ -234,7 +234,9 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   ASSERT_EQ(run("ip netns del " + c2), 0);
   const std::string vanished = "\"interface " + gone + " vanished\"\ndown\n";
   EXPECT_TRUE(test::wait_until(
-      [&] { return vsctl("get interface " + gone + " error link_state", &out) == 0 && out == vanished; },
+      [&] {
+        return vsctl("get interface " + gone + " error link_state", &out) == 0 && out == vanished;
+      },
       10s, 20ms));
   EXPECT_EQ(out, vanished);
   EXPECT_TRUE(ping(c1, "10.77.0.1"));

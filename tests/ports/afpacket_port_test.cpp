@@ -121,7 +121,8 @@ TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
       "f=bytes.fromhex('ffffffffffff0200000001018100006488b5')+bytes(46)\n"
       "for i in range(10): s.send(f); time.sleep(0.01)\"";
   auto tcpdump = test::start_tcpdump(
-      b_->exec(""), "-i " + b_->inner_if() + " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'");
+      b_->exec(""),
+      "-i " + b_->inner_if() + " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'");
   ASSERT_TRUE(tcpdump) << "tcpdump did not start";
   ASSERT_EQ(sh(a_->exec(send)), 0);
   EXPECT_EQ(tcpdump->wait_exit(std::chrono::seconds(5)), 0) << tcpdump->out() << tcpdump->err();

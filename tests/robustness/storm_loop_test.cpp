@@ -103,8 +103,8 @@ TEST_F(StormLoopTest, WithStormControlTheLoopDiesAndAStormIsCutWhileContainersKe
                     dir + "/storm.log");
   // The checks start once the storm is on: the loop's far port receives it.
   const uint64_t before_storm = stat(lb, "rx_packets");
-  ASSERT_TRUE(test::wait_until([&] { return stat(lb, "rx_packets") > before_storm + 1000; }, 10s,
-                               20ms))
+  ASSERT_TRUE(
+      test::wait_until([&] { return stat(lb, "rx_packets") > before_storm + 1000; }, 10s, 20ms))
       << slurp(dir + "/storm.log");
   const uint64_t storm_rx0 = stat(lb, "rx_packets");
   const auto t_ping = std::chrono::steady_clock::now();

@@ -25,8 +25,8 @@ class BackgroundProcess {
   // stderr both go there (and the file stays); without, to two temporary files.
   explicit BackgroundProcess(const std::string& cmd, const std::string& log = "") {
     static std::atomic<unsigned> counter{0};
-    const std::string base = "/tmp/lvs-bg-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(counter.fetch_add(1));
+    const std::string base =
+        "/tmp/lvs-bg-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
     keep_files_ = !log.empty();
     out_path_ = keep_files_ ? log : base + ".out";
     err_path_ = keep_files_ ? log : base + ".err";
@@ -34,7 +34,8 @@ class BackgroundProcess {
     if (pid_ == 0) {
       ::setpgid(0, 0);
       const int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = keep_files_ ? out : ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int err =
+          keep_files_ ? out : ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(out, 1);
       ::dup2(err, 2);
       const int devnull = ::open("/dev/null", O_RDONLY);

@@ -95,7 +95,8 @@ class DaemonFixture : public testing::Test {
   // Started in its own process group, output to `log`; killed by TearDown if still running.
   pid_t in_background(const std::string& ns, const std::string& cmd,
                       const std::string& log = "/dev/null") {
-    background.push_back(std::make_unique<BackgroundProcess>("ip netns exec " + ns + " " + cmd, log));
+    background.push_back(
+        std::make_unique<BackgroundProcess>("ip netns exec " + ns + " " + cmd, log));
     return background.back()->pid();
   }
   void kill_background(pid_t p) {

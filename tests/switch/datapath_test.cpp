@@ -1,7 +1,6 @@
 #include "switch/datapath.hpp"
 
 #include <gtest/gtest.h>
-
 #include <rte_cycles.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -207,10 +206,15 @@ TEST(Datapath, BusyPollingWhenSleepIsOff) {
 TEST(Datapath, ConfigurationChangesReachASleepingPmd) {
   using namespace std::chrono;
   sw::ManualClock clock;
-  sw::Datapath dp({.pmd_threads = 1, .pmd_cores = {}, .pool = test_pool(), .clock = &clock,
-                   .pmd_sleep = true, .quiet_us = 100});
+  sw::Datapath dp({.pmd_threads = 1,
+                   .pmd_cores = {},
+                   .pool = test_pool(),
+                   .clock = &clock,
+                   .pmd_sleep = true,
+                   .quiet_us = 100});
   std::map<std::string, std::shared_ptr<FdRingPort>> ports;
-  sw::DatapathConfig config{.bridges = {{.name = "br0", .fdb = {}, .forward_bpdu = false, .ports = {}}}};
+  sw::DatapathConfig config{
+      .bridges = {{.name = "br0", .fdb = {}, .forward_bpdu = false, .ports = {}}}};
   auto add = [&](const std::string& name) {
     ports[name] = std::make_shared<FdRingPort>(name);
     config.bridges[0].ports.push_back({.name = name, .port = ports[name]});

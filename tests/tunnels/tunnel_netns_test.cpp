@@ -301,8 +301,8 @@ TEST(TunnelNetns, UnderlayCarriesWellFormedVxlanAndGre) {
     std::string p;
     ~Remove() { std::remove(p.c_str()); }
   } remove_pcap{pcap};
-  auto tcpdump = test::start_tcpdump("ip netns exec " + h1.ns(),
-                                     "-i uplink -U -n -w " + pcap + " 'udp port 4789 or ip proto 47'");
+  auto tcpdump = test::start_tcpdump(
+      "ip netns exec " + h1.ns(), "-i uplink -U -n -w " + pcap + " 'udp port 4789 or ip proto 47'");
   ASSERT_TRUE(tcpdump) << "tcpdump did not start";
   EXPECT_TRUE(ping(h1.container(0), "10.251.0.2", 5));
   EXPECT_TRUE(ping(h1.container(1), "10.252.0.2", 5));
