@@ -14,8 +14,9 @@ inline constexpr uint16_t kEthHeaderLen = 14;
 inline constexpr uint16_t kVlanTagLen = 4;
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 
-// No default member initialisers on purpose: the pipeline keeps an array of 32 of these per
-// burst and parse_frame() fills every field, so zeroing them first would be wasted work.
+// No default member initialisers on purpose: the pipeline keeps an uninitialised array of 32 of
+// these per burst, and each element is assigned whole by parse_frame(), which starts from all
+// zeros (an invalid frame returns early with the fields it did not reach still zero).
 struct FrameMeta {
   uint64_t dst;  // MAC as 48-bit integer (network byte order semantics)
   uint64_t src;

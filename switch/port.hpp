@@ -93,8 +93,9 @@ class Port {
     return -1;
   }
 
-  // Sends from PMD thread `pmd`: picks that thread's queue, locks it when threads share one,
-  // frees and counts what the queue did not take.
+  // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues) and always takes its
+  // spinlock (the port cannot know how many threads send on it; uncontended unless they outnumber
+  // the queues), frees and counts what the queue did not take.
   uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n);
 
   PortStats& stats() { return stats_; }

@@ -133,7 +133,7 @@ TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffload
   EXPECT_EQ(out, c1 + "\neth0\n");
 
   in_background(c2, "iperf3 -s -1 -p 5201");
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_tcp_listening(c2, 5201));
   ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5201 -t 3 -J", &out), 0) << out;
   const double gbps =
       nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
@@ -213,7 +213,7 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   EXPECT_GE(tx, 20);
 
   in_background(c2, "iperf3 -s -1 -p 5202");
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_tcp_listening(c2, 5202));
   ASSERT_EQ(in(c1, "iperf3 -c 10.77.0.3 -p 5202 -t 2 -J", &out), 0) << out;
   const double gbps =
       nlohmann::json::parse(out)["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
@@ -232,9 +232,13 @@ TEST_F(AttachTest, AfxdpContainersPingEachOtherAndCarryTcp) {
   // A container that disappears: its port reports the error, the other one carries on.
   const std::string gone = port_of(c2);
   ASSERT_EQ(run("ip netns del " + c2), 0);
-  std::this_thread::sleep_for(300ms);
-  ASSERT_EQ(vsctl("get interface " + gone + " error link_state", &out), 0);
-  EXPECT_EQ(out, "\"interface " + gone + " vanished\"\ndown\n");
+  const std::string vanished = "\"interface " + gone + " vanished\"\ndown\n";
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        return vsctl("get interface " + gone + " error link_state", &out) == 0 && out == vanished;
+      },
+      10s, 20ms));
+  EXPECT_EQ(out, vanished);
   EXPECT_TRUE(ping(c1, "10.77.0.1"));
 }
 
@@ -310,6 +314,7 @@ TEST_F(AttachTest, PublishedPortFromOutsideFromTheHostAndHairpinAndMasqueradeOut
   EXPECT_EQ(out, "1\n");
 
   in_background(c1, peer_echo_server(80));
+  ASSERT_TRUE(wait_tcp_listening(c1, 80));
   // From outside, through the host: DNAT only, the container sees the real client.
   ASSERT_EQ(in(o, peer_echo_client("10.78.0.1", 8080), &out), 0) << out;
   EXPECT_EQ(out, "10.78.0.2\n");
@@ -322,6 +327,7 @@ TEST_F(AttachTest, PublishedPortFromOutsideFromTheHostAndHairpinAndMasqueradeOut
 
   // Outbound: the outside sees the host's address, not the container's.
   in_background(o, peer_echo_server(9000));
+  ASSERT_TRUE(wait_tcp_listening(o, 9000));
   ASSERT_EQ(in(c2, peer_echo_client("10.78.0.2", 9000), &out), 0) << out;
   EXPECT_EQ(out, "10.78.0.1\n");
 
@@ -338,8 +344,8 @@ TEST_F(AttachTest, GcRemovesPortsOfDeletedContainers) {
   ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.3/24"), 0);
   ASSERT_EQ(run("ip netns del " + c1), 0);
   // The kernel destroys the namespace (and the veth with it) asynchronously.
-  for (int i = 0; i < 100 && run("ip -n " + host + " link show " + port_of(c1)) == 0; ++i)
-    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(test::wait_until(
+      [&] { return run("ip -n " + host + " link show " + port_of(c1)) != 0; }, 5s, 50ms));
   std::string out;
   ASSERT_EQ(vsattach("--gc", &out), 0);
   EXPECT_EQ(out, "removed port " + port_of(c1) + " of " + c1 + " (container gone)\n");

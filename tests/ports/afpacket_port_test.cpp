@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "tests/ports/port_test_env.hpp"
+#include "tests/support/background_process.hpp"
 
 namespace lvs::ports::testing {
 namespace {
@@ -65,7 +65,7 @@ TEST_F(AfPacketPortTest, LargeIcmpFramesPassWithoutOffloads) {
 
 TEST_F(AfPacketPortTest, TcpWithDefaultOffloadsPassesGsoFramesWhole) {
   ASSERT_EQ(sh(b_->exec("iperf3 -s -1 -D -B 10.201.0.2")), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(test::wait_tcp_listening(b_->exec(""), 5201));
   const std::string out = capture(a_->exec("timeout 20 iperf3 -c 10.201.0.2 -t 3 -J"));
   const auto j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << out;
@@ -97,7 +97,7 @@ TEST_F(AfPacketPortTest, SmallMbufsCarryGsoFramesAsChains) {
   bridge_ = std::make_unique<RunningBridge>(std::vector<std::shared_ptr<sw::Port>>{pa_, pb_});
   ASSERT_EQ(bridge_->error(), "");
   ASSERT_EQ(sh(b_->exec("iperf3 -s -1 -D -B 10.201.0.2")), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(test::wait_tcp_listening(b_->exec(""), 5201));
   const auto j = nlohmann::json::parse(capture(a_->exec("timeout 20 iperf3 -c 10.201.0.2 -t 1 -J")),
                                        nullptr, false);
   ASSERT_TRUE(!j.is_discarded() && j.contains("end"));
@@ -119,11 +119,13 @@ TEST_F(AfPacketPortTest, VlanTagsSurviveTheKernelsTagStripping) {
       a_->inner_if() +
       "',0))\n"
       "f=bytes.fromhex('ffffffffffff0200000001018100006488b5')+bytes(46)\n"
-      "for i in range(30): s.send(f); time.sleep(0.1)\" &";
-  sh(a_->exec(send));
-  EXPECT_EQ(sh(b_->exec("timeout 5 tcpdump -i " + b_->inner_if() +
-                        " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'")),
-            0);
+      "for i in range(10): s.send(f); time.sleep(0.01)\"";
+  auto tcpdump = test::start_tcpdump(
+      b_->exec(""),
+      "-i " + b_->inner_if() + " -e -n -c 3 'vlan 100 and ether src 02:00:00:00:01:01'");
+  ASSERT_TRUE(tcpdump) << "tcpdump did not start";
+  ASSERT_EQ(sh(a_->exec(send)), 0);
+  EXPECT_EQ(tcpdump->wait_exit(std::chrono::seconds(5)), 0) << tcpdump->out() << tcpdump->err();
   EXPECT_GE(pb_->stats().read().tx_packets, 3u);
 }
 
@@ -142,9 +144,11 @@ TEST_F(AfPacketPortTest, FloodCopiesLeaveAsHeaderPlusIndirectChains) {
       std::vector<sw::VlanPolicy>{sw::VlanPolicy::access(100), sw::VlanPolicy::trunk({}),
                                   sw::VlanPolicy::access(100)});
   ASSERT_EQ(bridge_->error(), "");
-  sh(a_->exec("sh -c 'sleep 1; ping -b -c 10 -i 0.1 -s 1000 10.201.0.255' &"));
   const std::string filter = "'vlan 100 and icmp and greater 1000'";
-  EXPECT_EQ(sh(b_->exec("timeout 6 tcpdump -i " + b_->inner_if() + " -n -c 3 " + filter)), 0);
+  auto tcpdump = test::start_tcpdump(b_->exec(""), "-i " + b_->inner_if() + " -n -c 3 " + filter);
+  ASSERT_TRUE(tcpdump) << "tcpdump did not start";
+  test::BackgroundProcess ping(a_->exec("ping -b -c 10 -i 0.1 -s 1000 10.201.0.255"));
+  EXPECT_EQ(tcpdump->wait_exit(std::chrono::seconds(5)), 0) << tcpdump->out() << tcpdump->err();
   EXPECT_GE(pc->stats().read().tx_packets, 3u);
   EXPECT_EQ(pb_->kernel_counters().tx_errors, 0u);
   bridge_.reset();  // before pc and c go

@@ -7,11 +7,11 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "ports/afpacket_port.hpp"
 #include "ports/kernel_netdev.hpp"
 #include "tests/ports/port_test_env.hpp"
+#include "tests/support/background_process.hpp"
 
 namespace lvs::ports::testing {
 namespace {
@@ -101,7 +101,7 @@ TEST_F(TapBridgeTest, InternalPortAndContainerPingEachOther) {
 
 TEST_F(TapBridgeTest, HostTcpThroughInternalPortKeepsOffloads) {
   ASSERT_EQ(sh(c_->exec("iperf3 -s -1 -D -B 10.202.0.1")), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(test::wait_tcp_listening(c_->exec(""), 5201));
   // Host -> container: the tap hands over TSO super-frames; container -> host (-R) takes them.
   const std::string out = capture(gw_->exec("timeout 20 iperf3 -c 10.202.0.1 -t 2 -J"));
   const auto j = nlohmann::json::parse(out, nullptr, false);

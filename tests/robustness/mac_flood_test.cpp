@@ -63,11 +63,19 @@ TEST_F(MacFloodTest, AMillionRandomMacsStayWithinTheCapAndTheVictimsKeepUnicast)
 
   // The victims talk throughout: 5 s of pings and a 4 s TCP run, started before the attack.
   const pid_t server = in_background(v2, "iperf3 -s -1", dir + "/iperf-s.log");
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_tcp_listening(v2, 5201)) << slurp(dir + "/iperf-s.log");
   const pid_t pinger =
       in_background(v1, "ping -q -n -c 100 -i 0.05 -W 1 10.81.0.3", dir + "/ping.log");
   const pid_t client = in_background(v1, "iperf3 -c 10.81.0.3 -t 4 -f m", dir + "/iperf-c.log");
-  std::this_thread::sleep_for(500ms);
+  // The attack starts once the victims' TCP is up (the client's connections established).
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        std::string out;
+        return in(v1, "ss -Htn state established 'dport = :5201'", &out) == 0 &&
+               out.find("10.81.0.3:5201") != std::string::npos;
+      },
+      10s, 20ms))
+      << slurp(dir + "/iperf-c.log");
 
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t most = flood(1'000'000, 1);

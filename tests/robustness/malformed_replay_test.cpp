@@ -181,8 +181,14 @@ TEST_F(MalformedReplayTest, EveryPortKindDropsAndCountsTheCorpusAndForwardsNothi
        {Entry{sys, sys, "eth0"}, Entry{xdp, xdp, "eth0"}, Entry{"brz", host, "brz"}}) {
     const uint64_t rx0 = stat(e.port, "rx_packets"), d0 = drops_of(e.port);
     ASSERT_TRUE(send_frames(e.ns, e.ifname, frames)) << e.port;
-    std::this_thread::sleep_for(300ms);
-    const uint64_t rx = stat(e.port, "rx_packets") - rx0, dropped = drops_of(e.port) - d0;
+    uint64_t rx = 0, dropped = 0;
+    test::wait_until(
+        [&] {
+          rx = stat(e.port, "rx_packets") - rx0;
+          dropped = drops_of(e.port) - d0;
+          return rx >= frames.size() - 1 && dropped >= rx;
+        },
+        10s, 20ms);
     // The kernel itself drops the cut-short 802.1Q tag on a veth (its VLAN untagging cannot pull
     // the tag) before any socket sees it; every other frame reaches the switch.
     EXPECT_GE(rx, frames.size() - 1) << e.port << ": the frames reached the switch";
@@ -196,8 +202,7 @@ TEST_F(MalformedReplayTest, EveryPortKindDropsAndCountsTheCorpusAndForwardsNothi
                   tag + ",rx_pcap=" + pcap),
             0)
       << daemon_log();
-  for (int i = 0; i < 50 && stat("pcz", "rx_packets") < frames.size(); ++i)
-    std::this_thread::sleep_for(100ms);
+  test::wait_until([&] { return stat("pcz", "rx_packets") >= frames.size(); }, 5s, 20ms);
   EXPECT_EQ(stat("pcz", "rx_packets"), frames.size());
   EXPECT_EQ(drops_of("pcz"), frames.size()) << stats("pcz").dump();
 
@@ -216,7 +221,11 @@ TEST_F(MalformedReplayTest, EveryPortKindDropsAndCountsTheCorpusAndForwardsNothi
   for (const auto& f : frames) gr.push_back(cat(gre_ok, f));
   const uint64_t gd0 = drops_of("grz");
   ASSERT_TRUE(send_outer(under, "10.84.0.1", true, gr));
-  std::this_thread::sleep_for(300ms);
+  test::wait_until(
+      [&] {
+        return drops_of("vxz") - vd0 >= frames.size() && drops_of("grz") - gd0 >= frames.size();
+      },
+      10s, 20ms);
   // Malformed outer headers may be counted at the shared endpoint (no port known yet); the
   // inner frames of good outer headers are the port's own.
   EXPECT_GE(drops_of("vxz") - vd0, frames.size()) << stats("vxz").dump();

@@ -101,7 +101,11 @@ TEST_F(StormLoopTest, WithStormControlTheLoopDiesAndAStormIsCutWhileContainersKe
                     std::string(LVS_FRAME_FLOOD) + " " + la +
                         " 100000000 --src 02:5e:00:00:00:01 --dst ff:ff:ff:ff:ff:ff",
                     dir + "/storm.log");
-  std::this_thread::sleep_for(300ms);
+  // The checks start once the storm is on: the loop's far port receives it.
+  const uint64_t before_storm = stat(lb, "rx_packets");
+  ASSERT_TRUE(
+      test::wait_until([&] { return stat(lb, "rx_packets") > before_storm + 1000; }, 10s, 20ms))
+      << slurp(dir + "/storm.log");
   const uint64_t storm_rx0 = stat(lb, "rx_packets");
   const auto t_ping = std::chrono::steady_clock::now();
   const pid_t p1 = in_background(c1, "ping -q -n -c 20 -i 0.05 -W 1 10.79.0.1", dir + "/p1.log");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ctl/control_client.hpp"
+#include "tests/support/background_process.hpp"
 #include "tests/support/test_process.hpp"
 
 namespace lvs::test {
@@ -39,10 +40,8 @@ class DaemonFixture : public testing::Test {
   }
 
   void TearDown() override {
-    for (pid_t p : background) {
-      ::kill(-p, SIGKILL);
-      ::waitpid(p, nullptr, 0);
-    }
+    for (auto& p : background) p->kill();
+    background.clear();
     stop_daemon(SIGKILL);
     for (auto it = namespaces.rbegin(); it != namespaces.rend(); ++it) run("ip netns del " + *it);
     if (!dir.empty()) std::filesystem::remove_all(dir);
@@ -96,37 +95,30 @@ class DaemonFixture : public testing::Test {
   // Started in its own process group, output to `log`; killed by TearDown if still running.
   pid_t in_background(const std::string& ns, const std::string& cmd,
                       const std::string& log = "/dev/null") {
-    const pid_t p = ::fork();
-    if (p == 0) {
-      ::setpgid(0, 0);
-      const int null = ::open("/dev/null", O_RDWR);
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(null, 0);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::execl("/bin/sh", "sh", "-c", ("exec ip netns exec " + ns + " " + cmd).c_str(), nullptr);
-      ::_exit(127);
-    }
-    background.push_back(p);
-    return p;
+    background.push_back(
+        std::make_unique<BackgroundProcess>("ip netns exec " + ns + " " + cmd, log));
+    return background.back()->pid();
   }
   void kill_background(pid_t p) {
-    ::kill(-p, SIGKILL);
-    ::waitpid(p, nullptr, 0);
-    std::erase(background, p);
+    if (BackgroundProcess* b = find_background(p)) b->kill();
+    std::erase_if(background, [&](const auto& b) { return b->pid() == p; });
   }
-  // Waits for a background command; its exit status (-1 if it did not end in time).
+  // Waits for a background command; its exit status (128 + signal when killed, -1 if it did not
+  // end in time).
   int wait_for(pid_t p, std::chrono::seconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int st = 0;
-      if (::waitpid(p, &st, WNOHANG) == p) {
-        std::erase(background, p);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-      }
-      if (std::chrono::steady_clock::now() >= end) return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    BackgroundProcess* b = find_background(p);
+    return b ? b->wait_exit(timeout) : -1;
+  }
+  BackgroundProcess* find_background(pid_t p) {
+    for (auto& b : background)
+      if (b->pid() == p) return b.get();
+    return nullptr;
+  }
+  // Waits until something in namespace `ns` listens on TCP `port` (a server started in the
+  // background is ready).
+  bool wait_tcp_listening(const std::string& ns, int port,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    return test::wait_tcp_listening("ip netns exec " + ns, port, timeout);
   }
 
   std::vector<std::string> daemon_args;  // more vswitchd options, set before start()
@@ -134,7 +126,7 @@ class DaemonFixture : public testing::Test {
   std::string tag, host, dir, db, sock;
   pid_t daemon = -1;
   std::vector<std::string> namespaces;
-  std::vector<pid_t> background;
+  std::vector<std::unique_ptr<BackgroundProcess>> background;
 
  private:
   int tool(const std::string& cmd, const std::string& what, std::string* out) {

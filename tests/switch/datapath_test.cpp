@@ -1,11 +1,15 @@
 #include "switch/datapath.hpp"
 
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
 
 #include "tests/support/bridge_harness.hpp"
+#include "tests/support/wait_until.hpp"
 
 namespace lvs::test {
 namespace {
@@ -46,10 +50,37 @@ void sink(ports::RingPort& to, unsigned expected, const std::atomic<bool>& stop,
 // Waits until `done` holds or 20 s passed.
 template <typename Pred>
 void wait_for(Pred done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!done() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  wait_until(done, std::chrono::seconds(20));
 }
+
+// A ring port with an rx wait fd (an eventfd written by inject), as kernel-backed ports have: a
+// PMD whose queues all have fds sleeps in poll() for up to 200 ms instead of napping <= 1 ms, so
+// only the datapath's wake-up can make it look at a new port sooner.
+class FdRingPort final : public sw::Port {
+ public:
+  explicit FdRingPort(std::string name) : Port(name), ring_(name), fd_(eventfd(0, EFD_NONBLOCK)) {}
+  ~FdRingPort() override { close(fd_); }
+  std::string_view kind() const override { return "ring"; }
+  int rx_wait_fd(uint16_t) const override { return fd_; }
+  uint16_t rx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
+    uint64_t v;
+    [[maybe_unused]] ssize_t r = read(fd_, &v, sizeof(v));  // clear first: a later inject sets it
+    return ring_.rx_burst(q, pkts, n);
+  }
+  uint16_t tx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
+    return ring_.tx_burst(q, pkts, n);
+  }
+  void inject(rte_mbuf* m) {
+    ASSERT_EQ(ring_.inject(&m, 1), 1u);
+    const uint64_t one = 1;
+    ASSERT_EQ(write(fd_, &one, sizeof(one)), static_cast<ssize_t>(sizeof(one)));
+  }
+  ports::RingPort& ring() { return ring_; }
+
+ private:
+  ports::RingPort ring_;
+  int fd_;
+};
 
 TEST(Datapath, TwoPmdThreadsForwardConcurrently) {
   BridgeHarness br({{"a", {}}, {"b", {}}, {"c", {}}, {"d", {}}}, {}, false, /*pmds=*/2);
@@ -146,9 +177,9 @@ TEST(Datapath, IdlePmdSleepsAndWakesForTraffic) {
   BridgeHarness br({{"a", {}}, {"b", {}}});
   br.datapath().set_pmd_sleep(true, 200);
   br.datapath().start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(wait_until([&] { return br.datapath().pmd_stats()[0].wakeups > 10; },
+                         std::chrono::seconds(20)));
   auto idle = br.datapath().pmd_stats()[0];
-  EXPECT_GT(idle.wakeups, 10u);
   // Ring ports have no fd: the PMD naps in growing sleeps, so most of the time is sleep.
   EXPECT_GT(idle.sleep_cycles, idle.busy_cycles + idle.idle_cycles);
   rte_mbuf* m = make_frame(test_pool(), {.src = "02:00:00:00:00:0a"});
@@ -162,7 +193,10 @@ TEST(Datapath, BusyPollingWhenSleepIsOff) {
   BridgeHarness br({{"a", {}}, {"b", {}}});
   br.datapath().set_pmd_sleep(false, 200);
   br.datapath().start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Polling for ten quiet periods (200 us each) would have put an adaptive PMD to sleep.
+  const uint64_t ten_quiet = rte_get_tsc_hz() / 1'000'000 * 200 * 10;
+  ASSERT_TRUE(wait_until([&] { return br.datapath().pmd_stats()[0].idle_cycles > ten_quiet; },
+                         std::chrono::seconds(20)));
   br.datapath().stop();
   const auto st = br.datapath().pmd_stats()[0];
   EXPECT_EQ(st.wakeups, 0u);
@@ -170,16 +204,38 @@ TEST(Datapath, BusyPollingWhenSleepIsOff) {
 }
 
 TEST(Datapath, ConfigurationChangesReachASleepingPmd) {
-  BridgeHarness br({{"a", {}}, {"b", {}}});
-  br.datapath().set_pmd_sleep(true, 100);
-  br.datapath().start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  br.add_port({"c", {}});  // apply() must not wait for the sleeper, and must wake it
-  rte_mbuf* m = make_frame(test_pool(), {.src = "02:00:00:00:00:0c"});
-  br.port("c").inject(&m, 1);
-  wait_for([&] { return br.port("a").pending_tx() == 1; });
-  EXPECT_EQ(br.received("a").size(), 1u);
-  br.datapath().stop();
+  using namespace std::chrono;
+  sw::ManualClock clock;
+  sw::Datapath dp({.pmd_threads = 1,
+                   .pmd_cores = {},
+                   .pool = test_pool(),
+                   .clock = &clock,
+                   .pmd_sleep = true,
+                   .quiet_us = 100});
+  std::map<std::string, std::shared_ptr<FdRingPort>> ports;
+  sw::DatapathConfig config{
+      .bridges = {{.name = "br0", .fdb = {}, .forward_bpdu = false, .ports = {}}}};
+  auto add = [&](const std::string& name) {
+    ports[name] = std::make_shared<FdRingPort>(name);
+    config.bridges[0].ports.push_back({.name = name, .port = ports[name]});
+    ASSERT_FALSE(dp.apply(config));
+  };
+  add("a");
+  add("b");
+  dp.start();
+  // Catch the PMD as it goes to sleep: it publishes its wake-up count just before each sleep,
+  // and with fds on every queue each sleep lasts 200 ms unless something wakes it.
+  const uint64_t w1 = dp.pmd_stats()[0].wakeups;
+  ASSERT_TRUE(wait_until([&] { return dp.pmd_stats()[0].wakeups > w1; }, seconds(20)));
+  const auto t0 = steady_clock::now();
+  add("c");  // apply() must not wait for the sleeper, and must wake it
+  ports["c"]->inject(make_frame(test_pool(), {.src = "02:00:00:00:00:0c"}));
+  ASSERT_TRUE(wait_until([&] { return ports["a"]->ring().pending_tx() == 1; }, seconds(20)));
+  const auto took = duration_cast<milliseconds>(steady_clock::now() - t0);
+  // Woken, it forwards in well under a millisecond; asleep until its timeout, ~200 ms.
+  EXPECT_LT(took.count(), 100) << "the sleeping PMD saw the new port only after its timeout";
+  dp.stop();
+  for (auto& [name, p] : ports) p->ring().drain();
 }
 
 }  // namespace

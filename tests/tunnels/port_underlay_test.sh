@@ -16,11 +16,25 @@ ID=$(($$ % 100000))
 P=lpu$ID
 W=$(mktemp -d /tmp/lvs-port-underlay.XXXXXX)
 log() { echo "[$(date +%T)] $*"; }
+# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms until it succeeds (else returns 1).
+wait_until() {
+  local n=$(($1 * 20))
+  shift
+  while ! "$@"; do
+    n=$((n - 1))
+    [ $n -gt 0 ] || return 1
+    sleep 0.05
+  done
+}
 
+gone() { ! kill -0 "$1" 2>/dev/null; }
 cleanup() {
   local i
-  for i in 1 2; do [ -f "$W/d$i.pid" ] && kill "$(cat "$W/d$i.pid")" 2>/dev/null; done
-  sleep 0.3
+  for i in 1 2; do
+    [ -f "$W/d$i.pid" ] || continue
+    pid=$(cat "$W/d$i.pid")
+    kill "$pid" 2>/dev/null && wait_until 5 gone "$pid"
+  done
   for n in ${P}c1 ${P}c2 ${P}h1 ${P}h2 ${P}w; do
     ip netns pids $n 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del $n 2>/dev/null
@@ -73,9 +87,12 @@ mtu=$(ip -n ${P}c1 -o link show eth0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 log "container MTU $mtu"
 
 ip netns exec ${P}c1 ping -c 2 -i 0.2 -W 2 10.96.0.2 >/dev/null  # ARP across the tunnel
-ip netns exec ${P}w timeout 4 tcpdump -l -n -vv -i ${P}p1 "$FILTER" >"$W/dump" 2>/dev/null &
+# 5 echo requests + 5 replies: tcpdump ends after 10 packets (or 10 s); -l and --immediate-mode
+# write each packet at once; it says "listening on" once its filter is set.
+ip netns exec ${P}w timeout 10 tcpdump -l --immediate-mode -c 10 -n -vv -i ${P}p1 "$FILTER" \
+  >"$W/dump" 2>"$W/dump.err" &
 dump=$!
-sleep 1
+wait_until 10 grep -q "listening on" "$W/dump.err" || fail "tcpdump did not start: $(cat "$W/dump.err")"
 ip netns exec ${P}c1 ping -c 5 -i 0.2 -W 2 10.96.0.2 >"$W/ping" || fail "ping: $(cat "$W/ping")"
 grep -q " 0% packet loss" "$W/ping" || fail "ping lost packets: $(tail -2 "$W/ping")"
 wait $dump
@@ -92,7 +109,8 @@ grep -qE "10\.96\.0\.1 > 10\.96\.0\.2: ICMP echo request" "$W/dump" || fail "inn
 grep -qE "10\.96\.0\.2 > 10\.96\.0\.1: ICMP echo reply" "$W/dump" || fail "no reply on the wire"
 
 ip netns exec ${P}c2 iperf3 -s -1 -D -B 10.96.0.2 >/dev/null 2>&1
-sleep 0.3
+listening() { ip netns exec ${P}c2 ss -Hltn 'sport = :5201' | grep -q LISTEN; }
+wait_until 10 listening || fail "iperf3 server did not start"
 gbps=$(ip netns exec ${P}c1 timeout 20 iperf3 -c 10.96.0.2 -t 2 -J 2>/dev/null | python3 -c \
   'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null)
 log "TCP c1 -> c2: ${gbps:-none} Gbit/s"

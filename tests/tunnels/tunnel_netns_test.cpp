@@ -221,10 +221,24 @@ TEST(TunnelNetns, FullMeshOfThreeHostsDeliversEachBroadcastOnceAndDoesNotLoop) {
   ASSERT_TRUE(s1.ok() && r2.ok() && r3.ok());
   constexpr int kFrames = 10;
   for (int i = 0; i < kFrames; ++i) ASSERT_TRUE(s1.send_broadcast(static_cast<uint8_t>(i)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a loop would keep going
-  EXPECT_EQ(r2.count_received(), kFrames);
-  EXPECT_EQ(r3.count_received(), kFrames);
-  EXPECT_EQ(s1.count_received(), 0) << "a broadcast came back to its sender";
+  int got2 = 0, got3 = 0, back = 0;
+  auto count = [&] {
+    got2 += r2.count_received();
+    got3 += r3.count_received();
+    back += s1.count_received();
+  };
+  test::wait_until(
+      [&] {
+        count();
+        return got2 >= kFrames && got3 >= kFrames;
+      },
+      std::chrono::seconds(10));
+  // Then a window for what a loop would keep sending round (it goes round in microseconds).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  count();
+  EXPECT_EQ(got2, kFrames);
+  EXPECT_EQ(got3, kFrames);
+  EXPECT_EQ(back, 0) << "a broadcast came back to its sender";
   // Each received exactly once: host 2 did not relay host 1's frames to host 3 (split horizon),
   // or host 3 would have had them twice. Unicast between the other two still works.
   EXPECT_TRUE(ping(hosts[2]->container(0), "10.251.0.2", 2));
@@ -287,14 +301,15 @@ TEST(TunnelNetns, UnderlayCarriesWellFormedVxlanAndGre) {
     std::string p;
     ~Remove() { std::remove(p.c_str()); }
   } remove_pcap{pcap};
-  ASSERT_EQ(sh("ip netns exec " + h1.ns() + " timeout 15 tcpdump -i uplink -U -n -w " + pcap +
-               " 'udp port 4789 or ip proto 47' & sleep 1"),
-            0);
+  auto tcpdump = test::start_tcpdump(
+      "ip netns exec " + h1.ns(), "-i uplink -U -n -w " + pcap + " 'udp port 4789 or ip proto 47'");
+  ASSERT_TRUE(tcpdump) << "tcpdump did not start";
   EXPECT_TRUE(ping(h1.container(0), "10.251.0.2", 5));
   EXPECT_TRUE(ping(h1.container(1), "10.252.0.2", 5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  sh("pkill -INT -f 'tcpdump -i uplink -U -n -w " + pcap + "'");
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // 5 requests + 5 replies per tunnel at least; -U writes each packet as it comes.
+  test::wait_until([&] { return read_pcap(pcap).size() >= 20; }, std::chrono::seconds(5));
+  tcpdump->interrupt();
+  EXPECT_EQ(tcpdump->wait_exit(std::chrono::seconds(5)), 0) << tcpdump->err();
   const auto packets = read_pcap(pcap);
   int vxlan = 0, gre = 0, bad = 0;
   for (const auto& p : packets) {
@@ -323,8 +338,8 @@ TEST(TunnelNetns, UnderlayCarriesWellFormedVxlanAndGre) {
   }
   std::printf("underlay: %zu packets, %d VXLAN, %d GRE, %d malformed\n", packets.size(), vxlan, gre,
               bad);
-  EXPECT_GE(vxlan, 8);  // 5 echo requests + 5 replies (the first may precede the capture)
-  EXPECT_GE(gre, 8);
+  EXPECT_GE(vxlan, 10);  // 5 echo requests + 5 replies (the capture runs before the first)
+  EXPECT_GE(gre, 10);
   EXPECT_EQ(bad, 0);
 }
 

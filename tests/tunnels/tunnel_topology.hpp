@@ -22,6 +22,7 @@
 #include "switch/datapath.hpp"
 #include "tests/ports/netns_topology.hpp"
 #include "tests/ports/port_test_env.hpp"
+#include "tests/support/background_process.hpp"
 #include "tunnels/tunnel_port.hpp"
 
 namespace lvs::tunnels::testing {
@@ -205,7 +206,7 @@ inline bool ping(const ContainerNs& from, const std::string& ip, int count = 3) 
 inline double iperf_gbps(const ContainerNs& server, const std::string& server_ip,
                          const ContainerNs& client, int seconds = 2, bool reverse = false) {
   if (sh(server.exec("iperf3 -s -1 -D -B " + server_ip)) != 0) return -1;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  if (!test::wait_tcp_listening(server.exec(""), 5201)) return -1;
   const std::string out =
       capture(client.exec("timeout 20 iperf3 -c " + server_ip + " -t " + std::to_string(seconds) +
                           (reverse ? " -R" : "") + " -f g"));
