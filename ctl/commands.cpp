@@ -143,15 +143,9 @@ json map_to_json(const StringMap& m) {
   return j;
 }
 
-json stats_json(const sw::PortCounters& c) {
+json stats_json(const std::map<std::string, uint64_t>& statistics) {
   json j = json::object();
-  j["rx_packets"] = c.rx_packets;
-  j["rx_bytes"] = c.rx_bytes;
-  j["tx_packets"] = c.tx_packets;
-  j["tx_bytes"] = c.tx_bytes;
-  j["drops"] = c.total_drops();
-  for (size_t i = 0; i < c.drops.size(); ++i)
-    j["drop_" + std::string(sw::to_string(static_cast<sw::DropReason>(i)))] = c.drops[i];
+  for (const auto& [k, v] : statistics) j[k] = v;
   return j;
 }
 
@@ -368,7 +362,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "link_state") return st.attached ? json(st.status.link_up ? "up" : "down") : json::array();
   if (col == "mtu") return st.attached ? json(st.status.mtu) : json::array();
   if (col == "mac_in_use") return st.attached && !st.status.mac.empty() ? json(st.status.mac) : json::array();
-  if (col == "statistics") return st.attached ? stats_json(st.counters) : json::object();
+  if (col == "statistics") return st.attached ? stats_json(st.statistics) : json::object();
   return nullptr;
 }
 
@@ -755,7 +749,7 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
             rows.push_back({{"port", r.port}, {"vlan", r.vlan}, {"mac", r.mac}, {"age", r.age_s}, {"static", r.is_static}});
         return rows;
       }
-      sw::FdbStats s;
+      FdbTableStats s;
       if (runtime_) s = runtime_->fdb_stats(bn);
       return {{"bridge", bn},          {"entries", s.entries}, {"max_entries", s.max_entries},
               {"learned", s.learned},  {"aged", s.aged},       {"evicted", s.evicted},

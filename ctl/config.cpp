@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "ports/vhost_port.hpp"
+#include "ports/vhost_socket_path.hpp"
 
 namespace lvs::ctl {
 namespace {

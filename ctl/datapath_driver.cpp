@@ -26,6 +26,15 @@ std::string underlay_port_of(const PortConfig& p) {
 
 }  // namespace
 
+std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& c) {
+  std::map<std::string, uint64_t> out{{"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes},
+                                      {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
+                                      {"drops", c.total_drops()}};
+  for (size_t i = 0; i < c.drops.size(); ++i)
+    out["drop_" + std::string(sw::to_string(static_cast<sw::DropReason>(i)))] = c.drops[i];
+  return out;
+}
+
 DatapathDriver::~DatapathDriver() { shutdown(); }
 
 void DatapathDriver::shutdown() {
@@ -170,10 +179,11 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   auto it = live_.find(port);
   if (it == live_.end()) return st;
   st.attached = true;
-  st.status = it->second.port->status();
+  const sw::PortStatus status = it->second.port->status();
+  st.status = LinkStatus{status.link_up, status.mtu, status.mac};
   for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  st.error = st.status.error.empty() ? it->second.mtu_error : st.status.error;
-  st.counters = it->second.port->stats().read();
+  st.error = status.error.empty() ? it->second.mtu_error : status.error;
+  st.statistics = port_statistics(it->second.port->stats().read());
   return st;
 }
 
@@ -193,9 +203,13 @@ std::vector<FdbRow> DatapathDriver::fdb_show(const std::string& bridge) const {
   return rows;
 }
 
-sw::FdbStats DatapathDriver::fdb_stats(const std::string& bridge) const {
+FdbTableStats DatapathDriver::fdb_stats(const std::string& bridge) const {
   auto fdb = dp_.fdb(bridge);
-  return fdb ? fdb->stats() : sw::FdbStats{};
+  if (!fdb) return {};
+  const sw::FdbStats s = fdb->stats();
+  return FdbTableStats{.entries = s.entries, .max_entries = s.max_entries, .learned = s.learned,
+                       .moved = s.moved, .aged = s.aged, .evicted = s.evicted,
+                       .learn_deferred = s.learn_deferred};
 }
 
 size_t DatapathDriver::fdb_flush(const std::string& bridge) {
@@ -215,6 +229,14 @@ bool DatapathDriver::fdb_del(const std::string& bridge, int vlan, const std::str
   return fdb && m && fdb->remove(*m, static_cast<uint16_t>(vlan));
 }
 
-std::vector<sw::PmdStats> DatapathDriver::pmd_stats() const { return dp_.pmd_stats(); }
+std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {
+  std::vector<PmdThreadStats> out;
+  for (const auto& s : dp_.pmd_stats())
+    out.push_back(PmdThreadStats{.index = s.index, .core = s.core, .packets = s.packets,
+                                 .iterations = s.iterations, .wakeups = s.wakeups,
+                                 .busy_cycles = s.busy_cycles, .idle_cycles = s.idle_cycles,
+                                 .sleep_cycles = s.sleep_cycles, .rx_queues = s.rx_queues});
+  return out;
+}
 
 }  // namespace lvs::ctl

@@ -3,6 +3,7 @@
 
 #include "ctl/commands.hpp"
 #include "ctl/config_json.hpp"
+#include "ctl/datapath_driver.hpp"
 #include "ctl/output_format.hpp"
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
@@ -311,9 +312,11 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
   InterfaceState st;
   st.attached = true;
   st.status.mac = "02:00:00:00:00:01";
-  st.counters.rx_packets = 5;
-  st.counters.rx_bytes = 320;
-  st.counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
+  sw::PortCounters counters;
+  counters.rx_packets = 5;
+  counters.rx_bytes = 320;
+  counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
+  st.statistics = port_statistics(counters);
   runtime.states["p1"] = st;
   EXPECT_EQ(vsctl("get interface p1 statistics:rx_packets statistics:drop_vlan_not_admitted"), "5\n2\n");
   EXPECT_EQ(
