@@ -47,13 +47,14 @@ struct PmdThreadStats {
   int core = -1;  // -1: not pinned
   uint64_t packets = 0, iterations = 0, wakeups = 0;
   uint64_t busy_cycles = 0, idle_cycles = 0, sleep_cycles = 0;  // TSC cycles
-  std::vector<std::string> rx_queues;  // "bridge/port:queue"
+  std::vector<std::string> rx_queues;                           // "bridge/port:queue"
 };
 
 class Runtime {
  public:
   virtual ~Runtime() = default;
-  virtual InterfaceState interface_state(const std::string& bridge, const std::string& port) const = 0;
+  virtual InterfaceState interface_state(const std::string& bridge,
+                                         const std::string& port) const = 0;
   // Empty when the bridge has no table (yet).
   virtual std::vector<FdbRow> fdb_show(const std::string& bridge) const = 0;
   virtual FdbTableStats fdb_stats(const std::string& bridge) const = 0;

@@ -434,6 +434,29 @@ TEST_F(CommandsTest, GlobalOptionsParse) {
   EXPECT_TRUE(parse_vsctl_args({"--help"})->help);
 }
 
+// --help, --commands (completion) and the parser all read the one command table.
+TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
+  const std::string help = vsctl_help();
+  EXPECT_TRUE(parse_vsctl_args({"--commands"})->list_commands);
+  std::vector<std::string> names;
+  for (const CommandSpec& spec : command_table()) {
+    names.emplace_back(spec.name);
+    EXPECT_NE(help.find("\n  " + std::string(spec.name) + (spec.usage.empty() ? "" : " ")),
+              std::string::npos)
+        << spec.name;
+    EXPECT_NE(spec.handler, nullptr) << spec.name;
+    Words words{std::string(spec.name)};
+    for (size_t i = 0; i < spec.min_args; ++i) words.push_back("x");
+    EXPECT_TRUE(parse_command(words)) << spec.name;
+    if (spec.max_args != kAnyNumber) {
+      words.resize(spec.max_args + 2, "x");
+      EXPECT_FALSE(parse_command(words)) << spec.name;
+    }
+  }
+  EXPECT_EQ(command_names(), names);
+  EXPECT_EQ(names.size(), 20u);
+}
+
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {
   EXPECT_EQ(service.handle({{"id", 3}, {"method", "explode"}})["error"]["code"], "unknown_method");
   EXPECT_EQ(service.handle({{"id", 3}, {"method", "explode"}})["error"]["message"], "unknown method \"explode\"");
