@@ -83,13 +83,7 @@ const CommandSpec* find_command(std::string_view name) {
 }
 
 bool accepts_option(const CommandSpec& spec, std::string_view option) {
-  std::string_view rest = spec.options;
-  while (!rest.empty()) {
-    const size_t space = rest.find(' ');
-    if (rest.substr(0, space) == option) return true;
-    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-  }
-  return false;
+  return has_word(spec.options, option);
 }
 
 bool CommandContext::has_option(std::string_view option) const {

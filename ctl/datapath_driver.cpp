@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/vlan_mapping.hpp"
-#include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -14,14 +13,15 @@ std::string signature_of(const PortConfig& p) {
   return j.dump();
 }
 
-// The port a tunnel with options:underlay=port leaves by; empty for every other port.
+// The port this one leaves by (a tunnel with options:underlay=port); empty for the others.
 std::string underlay_port_of(const PortConfig& p) {
-  const std::string type = effective_type(p);
-  if (type != "vxlan" && type != "gre") return {};
-  auto u = p.options.find("underlay");
-  auto n = p.options.find("underlay_port");
-  return u != p.options.end() && u->second == "port" && n != p.options.end() ? n->second
-                                                                             : std::string{};
+  const PortKind* kind = kind_of(p);
+  return kind && kind->underlay_port ? kind->underlay_port(p) : std::string{};
+}
+
+uint8_t split_horizon_group_of(const PortConfig& p) {
+  const PortKind* kind = kind_of(p);
+  return kind ? kind->split_horizon_group : 0;
 }
 
 }  // namespace
@@ -50,9 +50,8 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
   for (const auto& b : config.bridges)
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
-      if (it == live_.end() || skip.count(p.name)) continue;
-      if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(it->second.port.get()))
-        if (auto f = t->underlay().rx_filter()) filters[t->config().underlay_port] = f;
+      if (it == live_.end() || skip.count(p.name) || it->second.underlay.empty()) continue;
+      if (auto f = factory_.underlay_filter(p, *it->second.port)) filters[it->second.underlay] = f;
     }
   sw::DatapathConfig dc;
   for (const auto& b : config.bridges) {
@@ -64,9 +63,8 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
       if (it == live_.end() || skip.count(p.name)) continue;
-      // Tunnels share split-horizon group 1: what came from one never leaves by another.
-      const std::string type = effective_type(p);
-      const uint8_t group = type == "vxlan" || type == "gre" ? 1 : 0;
+      // E.g. tunnels share a group: what came from one never leaves by another.
+      const uint8_t group = split_horizon_group_of(p);
       const sw::StormLimits storm{.broadcast_pps = p.storm_pps(kStormBroadcastPps),
                                   .multicast_pps = p.storm_pps(kStormMulticastPps),
                                   .unknown_unicast_pps = p.storm_pps(kStormUnknownUnicastPps)};
@@ -95,9 +93,7 @@ Status DatapathDriver::commit(const Config& config) {
     for (const auto& p : b.ports)
       if (auto u = underlay_port_of(p); !u.empty() && retire.count(u)) retire.insert(p.name);
   for (const auto& [name, live] : live_)
-    if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(live.port.get()))
-      if (!t->config().underlay_port.empty() && retire.count(t->config().underlay_port))
-        retire.insert(name);
+    if (!live.underlay.empty() && retire.count(live.underlay)) retire.insert(name);
   if (!retire.empty()) {
     if (auto err = dp_.apply(build(config, retire))) return make_error(kErrDatapath, *err);
     for (const auto& name : retire) live_.erase(name);
@@ -118,7 +114,7 @@ Status DatapathDriver::commit(const Config& config) {
           errors_[p.name] = port.error().message;
           continue;
         }
-        live_[p.name] = Live{signature_of(p), std::move(*port)};
+        live_[p.name] = Live{signature_of(p), std::move(*port), underlay_port_of(p)};
       }
     }
   for (const auto& b : config.bridges)

@@ -42,6 +42,7 @@ class DatapathDriver final : public Runtime {
   struct Live {
     std::string signature;  // type + options: a change reopens the port
     std::shared_ptr<sw::Port> port;
+    std::string underlay;            // the port it leaves by (port kind's underlay_port), or ""
     std::optional<int> mtu_applied;  // the mtu_request last applied (a change applies it again)
     std::string mtu_error;           // why it could not be: shown as the interface's error
   };
