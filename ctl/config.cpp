@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "ctl/port_kind.hpp"
+#include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -70,7 +70,7 @@ uint32_t Config::pmd_quiet_us() const {
 
 const PortConfig* BridgeConfig::local_port() const {
   const PortConfig* p = find_port(name);
-  return p && p->type == "internal" ? p : nullptr;
+  return p && p->type == kInternalPort.name ? p : nullptr;
 }
 
 BridgeConfig* Config::find_bridge(const std::string& name) {
@@ -105,7 +105,7 @@ Config default_config() {
 PortConfig local_port_config(const std::string& bridge) {
   PortConfig p;
   p.name = bridge;
-  p.type = "internal";
+  p.type = kInternalPort.name;
   return p;
 }
 
@@ -189,7 +189,7 @@ std::string format_published_port(const PublishedPort& p) {
 bool is_known_port_type(const std::string& type) { return find_port_kind(type) != nullptr; }
 
 std::string effective_type(const PortConfig& port) {
-  return port.type.empty() ? "system" : port.type;
+  return port.type.empty() ? std::string(kSystemPort.name) : port.type;
 }
 
 bool has_word(std::string_view list, std::string_view word) {

@@ -14,7 +14,7 @@ std::vector<std::string> PortFactory::kinds() const {
 }
 
 Result<std::shared_ptr<sw::Port>> PortFactory::make(const PortConfig& port,
-                                                   const PortContext& ctx) const {
+                                                    const PortContext& ctx) const {
   const PortOps* ops = find(port);
   if (!ops || !ops->make)
     return make_error(kErrNotFound, "port kind " + effective_type(port) + " not available");

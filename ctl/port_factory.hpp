@@ -35,8 +35,7 @@ using PortMaker = std::function<Result<std::shared_ptr<sw::Port>>(const PortConf
 
 // Applies mtu_request to an open port of its kind (the kernel interface's MTU for system, afxdp
 // and internal ports).
-using MtuSetter =
-    std::function<Status(const PortConfig& port, int mtu, const PortContext& ctx)>;
+using MtuSetter = std::function<Status(const PortConfig& port, int mtu, const PortContext& ctx)>;
 
 // The frames an open port of the kind takes from in front of its underlay port's pipeline
 // (a tunnel's decapsulation with options:underlay=port), or null.
@@ -45,7 +44,7 @@ using UnderlayFilter = std::function<std::shared_ptr<sw::RxFilter>(const sw::Por
 // What the daemon does with a kind.
 struct PortOps {
   PortMaker make;
-  MtuSetter set_mtu;                // empty: the kind has no MTU to set
+  MtuSetter set_mtu;               // empty: the kind has no MTU to set
   UnderlayFilter underlay_filter;  // empty: the kind never leaves by another port
 };
 

@@ -6,7 +6,7 @@ namespace lvs::ctl {
 namespace {
 
 constexpr const PortKind* kKinds[] = {
-    &kSystemPort, &kInternalPort,        &kDpdkPort,  &kAfxdpPort,
+    &kSystemPort,    &kInternalPort,        &kDpdkPort,  &kAfxdpPort,
     &kVhostUserPort, &kVhostUserClientPort, &kVxlanPort, &kGrePort,
 };
 
@@ -23,8 +23,6 @@ const PortKind* find_port_kind(std::string_view type) {
 
 const PortKind* kind_of(const PortConfig& port) { return find_port_kind(port.type); }
 
-bool PortKind::accepts_option(std::string_view option) const {
-  return has_word(options, option);
-}
+bool PortKind::accepts_option(std::string_view option) const { return has_word(options, option); }
 
 }  // namespace lvs::ctl

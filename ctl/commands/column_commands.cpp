@@ -40,61 +40,30 @@ Result<Record> need_record(CommandContext& ctx, Table table) {
   return record;
 }
 
-bool exists(const Record& record) { return record.bridge || record.global; }
-
-}  // namespace
-
-Status set_columns(CommandContext& ctx) {
+// Finds the table args[0] and its record args[1], then runs `edit` on them; a missing record is
+// an error, or nothing at all with --if-exists.
+template <typename Edit>
+Status with_record(CommandContext& ctx, Edit&& edit) {
   auto table = need_table(ctx.args[0]);
   if (!table) return table.error();
   auto record = need_record(ctx, *table);
   if (!record) return record.error();
-  if (!exists(*record)) return std::nullopt;
-  for (size_t i = 2; i < ctx.args.size(); ++i) {
-    ColumnArg column = split_column_arg(ctx.args[i]);
-    if (!column.value)
-      return syntax_error("set: \"" + ctx.args[i] + "\" is not COLUMN[:KEY]=VALUE");
-    if (auto e = set_column(*table, *record, column)) return e;
-  }
-  return std::nullopt;
+  if (!record->bridge && !record->global) return std::nullopt;
+  return edit(*table, *record);
 }
 
-Status clear_columns(CommandContext& ctx) {
-  auto table = need_table(ctx.args[0]);
-  if (!table) return table.error();
-  auto record = need_record(ctx, *table);
-  if (!record) return record.error();
-  if (!exists(*record)) return std::nullopt;
-  for (size_t i = 2; i < ctx.args.size(); ++i)
-    if (auto e = clear_column(*table, *record, ctx.args[i])) return e;
-  return std::nullopt;
-}
-
-Status remove_from_column(CommandContext& ctx) {
-  auto table = need_table(ctx.args[0]);
-  if (!table) return table.error();
-  auto record = need_record(ctx, *table);
-  if (!record) return record.error();
-  if (!exists(*record)) return std::nullopt;
-  return remove_values(*table, *record, ctx.args[2], Words(ctx.args.begin() + 3, ctx.args.end()));
-}
-
-Status get_columns(CommandContext& ctx) {
-  auto table = need_table(ctx.args[0]);
-  if (!table) return table.error();
-  auto record = need_record(ctx, *table);
-  if (!record) return record.error();
-  if (!exists(*record)) return std::nullopt;
-  const Record r = *record;
+// get TABLE RECORD COLUMN[:KEY]...: the values now, read again after the commit when a column
+// is the running switch's.
+Status get_values(CommandContext& ctx, Table table, const Record r) {
   std::vector<json> values;
   bool runtime_needed = false;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     ColumnArg column = split_column_arg(ctx.args[i]);
     if (column.value) return syntax_error("get: \"" + ctx.args[i] + "\" is not COLUMN[:KEY]");
-    if (auto e = check_column(*table, column.column)) return e;
+    if (auto e = check_column(table, column.column)) return e;
     runtime_needed |= is_runtime_column(column.column);
     json value = r.global ? global_value(ctx.config, column.column)
-                          : column_value(*table, *r.bridge, r.port, column.column, nullptr);
+                          : column_value(table, *r.bridge, r.port, column.column, nullptr);
     if (column.key) {
       if (!is_map_column(column.column))
         return invalid_error("column " + column.column + " is not a map: \"" + ctx.args[i] + "\"");
@@ -104,7 +73,7 @@ Status get_columns(CommandContext& ctx) {
       }
       if (!value.contains(*column.key)) {
         if (ctx.has_option("--if-exists")) continue;
-        return not_found_error("no key \"" + *column.key + "\" in " + table_name(*table) +
+        return not_found_error("no key \"" + *column.key + "\" in " + table_name(table) +
                                " record \"" + ctx.args[1] + "\" column " + column.column);
       }
       value = value[*column.key];
@@ -115,9 +84,8 @@ Status get_columns(CommandContext& ctx) {
   if (!runtime_needed) return std::nullopt;
   // Runtime columns: read again once committed (the record's names survive the commit).
   const std::string bridge_name = r.bridge->name, port_name = r.port ? r.port->name : "";
-  const Table t = *table;
   const Words columns(ctx.args.begin() + 2, ctx.args.end());
-  ctx.print_after_commit([bridge_name, port_name, t, columns, before = json(values)](
+  ctx.print_after_commit([bridge_name, port_name, table, columns, before = json(values)](
                              const Config& config, Runtime* runtime) -> json {
     const BridgeConfig* b = config.find_bridge(bridge_name);
     const PortConfig* p = b && !port_name.empty() ? b->find_port(port_name) : nullptr;
@@ -125,7 +93,7 @@ Status get_columns(CommandContext& ctx) {
     json fresh = json::array();
     for (const auto& word : columns) {
       ColumnArg column = split_column_arg(word);
-      json value = column_value(t, *b, p, column.column, runtime);
+      json value = column_value(table, *b, p, column.column, runtime);
       if (column.key) {
         if (!value.contains(*column.key)) continue;
         value = value[*column.key];
@@ -135,6 +103,39 @@ Status get_columns(CommandContext& ctx) {
     return fresh;
   });
   return std::nullopt;
+}
+
+}  // namespace
+
+Status set_columns(CommandContext& ctx) {
+  return with_record(ctx, [&](Table table, Record record) -> Status {
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      ColumnArg column = split_column_arg(ctx.args[i]);
+      if (!column.value)
+        return syntax_error("set: \"" + ctx.args[i] + "\" is not COLUMN[:KEY]=VALUE");
+      if (auto e = set_column(table, record, column)) return e;
+    }
+    return std::nullopt;
+  });
+}
+
+Status clear_columns(CommandContext& ctx) {
+  return with_record(ctx, [&](Table table, Record record) -> Status {
+    for (size_t i = 2; i < ctx.args.size(); ++i)
+      if (auto e = clear_column(table, record, ctx.args[i])) return e;
+    return std::nullopt;
+  });
+}
+
+Status remove_from_column(CommandContext& ctx) {
+  return with_record(ctx, [&](Table table, Record record) {
+    return remove_values(table, record, ctx.args[2], Words(ctx.args.begin() + 3, ctx.args.end()));
+  });
+}
+
+Status get_columns(CommandContext& ctx) {
+  return with_record(ctx,
+                     [&](Table table, Record record) { return get_values(ctx, table, record); });
 }
 
 Status list_records(CommandContext& ctx) {

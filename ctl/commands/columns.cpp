@@ -120,6 +120,27 @@ StringMap* map_of(Table t, Record r, const std::string& col) {
   return nullptr;
 }
 
+// An optional integer column: empty unsets it, else a number in [lo, hi] (`error` otherwise).
+Status set_optional_int(std::optional<int>& column, const std::string& value, int lo, int hi,
+                        const std::string& error) {
+  if (is_empty_set(value)) {
+    column.reset();
+    return std::nullopt;
+  }
+  auto n = parse_int(value, lo, hi);
+  if (!n) return invalid_error(error);
+  column = static_cast<int>(*n);
+  return std::nullopt;
+}
+
+// The names of bridges or ports, as a JSON array.
+template <typename Records>
+json names_of(const Records& records) {
+  json names = json::array();
+  for (const auto& r : records) names.push_back(r.name);
+  return names;
+}
+
 }  // namespace
 
 std::optional<Table> parse_table(const std::string& word) {
@@ -132,17 +153,8 @@ std::optional<Table> parse_table(const std::string& word) {
 }
 
 const char* table_name(Table t) {
-  switch (t) {
-    case Table::kBridge:
-      return "Bridge";
-    case Table::kPort:
-      return "Port";
-    case Table::kInterface:
-      return "Interface";
-    case Table::kOpenVswitch:
-      return "Open_vSwitch";
-  }
-  return "?";
+  constexpr const char* kNames[] = {"Bridge", "Port", "Interface", "Open_vSwitch"};
+  return kNames[static_cast<size_t>(t)];
 }
 
 Status check_column(Table t, const std::string& col) {
@@ -195,13 +207,7 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
     return invalid_error("column " + col + " is not a map: \"" + col + ":" + *a.key + "\"");
   PortConfig& p = *r.port;
   if (col == "tag") {
-    if (is_empty_set(v)) {
-      p.tag.reset();
-    } else {
-      auto n = parse_int(v, 0, 4095);
-      if (!n) return invalid_error("tag: \"" + v + "\" is not a VLAN id (0..4095)");
-      p.tag = static_cast<int>(*n);
-    }
+    return set_optional_int(p.tag, v, 0, 4095, "tag: \"" + v + "\" is not a VLAN id (0..4095)");
   } else if (col == "trunks") {
     auto list = parse_vlan_list("trunks", v);
     if (!list) return list.error();
@@ -223,13 +229,8 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
     if (!is_known_port_type(v)) return invalid_error("type: unknown port type \"" + v + "\"");
     p.type = v;
   } else if (col == "mtu_request") {
-    if (is_empty_set(v)) {
-      p.mtu_request.reset();
-    } else {
-      auto n = parse_int(v, 68, 65535);
-      if (!n) return invalid_error("mtu_request: \"" + v + "\" is not in 68..65535");
-      p.mtu_request = static_cast<int>(*n);
-    }
+    return set_optional_int(p.mtu_request, v, 68, 65535,
+                            "mtu_request: \"" + v + "\" is not in 68..65535");
   }
   return std::nullopt;
 }
@@ -305,11 +306,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
     if (col == "name") return b.name;
     if (col == "other_config") return to_json(b.other_config);
     if (col == "external_ids") return to_json(b.external_ids);
-    if (col == "ports") {
-      json a = json::array();
-      for (const auto& port : b.ports) a.push_back(port.name);
-      return a;
-    }
+    if (col == "ports") return names_of(b.ports);
     return nullptr;
   }
   if (col == "name") return p->name;
@@ -338,11 +335,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
 // Column value of the Open_vSwitch record.
 json global_value(const Config& c, const std::string& col) {
   if (col == "other_config") return to_json(c.other_config);
-  if (col == "bridges") {
-    json a = json::array();
-    for (const auto& b : c.bridges) a.push_back(b.name);
-    return a;
-  }
+  if (col == "bridges") return names_of(c.bridges);
   return nullptr;
 }
 

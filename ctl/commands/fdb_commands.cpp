@@ -24,6 +24,19 @@ Result<MacKey> parse_mac_key(const std::string& command, const std::string& vlan
   return MacKey{static_cast<int>(*vlan), *mac};
 }
 
+// The bridge args[0] and the entry (VLAN, MAC) named by args[vlan_at], args[vlan_at + 1].
+struct EntryArgs {
+  BridgeConfig* bridge;
+  MacKey key;
+};
+Result<EntryArgs> need_entry(CommandContext& ctx, const std::string& command, size_t vlan_at) {
+  auto bridge = need_bridge(ctx.config, ctx.args[0]);
+  if (!bridge) return bridge.error();
+  auto key = parse_mac_key(command, ctx.args[vlan_at], ctx.args[vlan_at + 1]);
+  if (!key) return key.error();
+  return EntryArgs{*bridge, *key};
+}
+
 std::vector<StaticMac>::iterator find_static(BridgeConfig& bridge, const MacKey& key) {
   return std::find_if(bridge.static_macs.begin(), bridge.static_macs.end(),
                       [&](const StaticMac& m) { return m.vlan == key.vlan && m.mac == key.mac; });
@@ -52,14 +65,11 @@ Status show_fdb_stats(CommandContext& ctx) {
   ctx.print_after_commit([name = ctx.args[0]](const Config&, Runtime* runtime) -> json {
     FdbTableStats s;
     if (runtime) s = runtime->fdb_stats(name);
-    return {{"bridge", name},
-            {"entries", s.entries},
-            {"max_entries", s.max_entries},
-            {"learned", s.learned},
-            {"aged", s.aged},
-            {"evicted", s.evicted},
-            {"moved", s.moved},
+    // clang-format off
+    return {{"bridge", name}, {"entries", s.entries}, {"max_entries", s.max_entries},
+            {"learned", s.learned}, {"aged", s.aged}, {"evicted", s.evicted}, {"moved", s.moved},
             {"learn_deferred", s.learn_deferred}};
+    // clang-format on
   });
   return std::nullopt;
 }
@@ -83,30 +93,29 @@ Status flush_fdb(CommandContext& ctx) {
 // fdb/add BRIDGE PORT VLAN MAC: a static entry, kept in the database.
 Status add_static_mac(CommandContext& ctx) {
   const Words& args = ctx.args;
-  auto bridge = need_bridge(ctx.config, args[0]);
-  if (!bridge) return bridge.error();
-  auto key = parse_mac_key("fdb/add", args[2], args[3]);
-  if (!key) return key.error();
-  if (!(*bridge)->find_port(args[1]))
+  auto entry = need_entry(ctx, "fdb/add", 2);
+  if (!entry) return entry.error();
+  BridgeConfig* bridge = entry->bridge;
+  const MacKey& key = entry->key;
+  if (!bridge->find_port(args[1]))
     return not_found_error("fdb/add: bridge " + args[0] + " does not have a port " + args[1]);
-  if (std::stoul(key->mac.substr(0, 2), nullptr, 16) & 1)
-    return invalid_error("fdb/add: " + key->mac + " is a multicast address");
-  if (auto it = find_static(**bridge, *key); it != (*bridge)->static_macs.end())
+  if (std::stoul(key.mac.substr(0, 2), nullptr, 16) & 1)
+    return invalid_error("fdb/add: " + key.mac + " is a multicast address");
+  if (auto it = find_static(*bridge, key); it != bridge->static_macs.end())
     it->port = args[1];
   else
-    (*bridge)->static_macs.push_back(StaticMac{args[1], key->vlan, key->mac});
+    bridge->static_macs.push_back(StaticMac{args[1], key.vlan, key.mac});
   return std::nullopt;
 }
 
 // fdb/del BRIDGE VLAN MAC: a static entry from the database, else a learnt one from the switch.
 Status delete_mac(CommandContext& ctx) {
   const Words& args = ctx.args;
-  auto bridge = need_bridge(ctx.config, args[0]);
-  if (!bridge) return bridge.error();
-  auto key = parse_mac_key("fdb/del", args[1], args[2]);
-  if (!key) return key.error();
-  if (auto it = find_static(**bridge, *key); it != (*bridge)->static_macs.end()) {
-    (*bridge)->static_macs.erase(it);
+  auto entry = need_entry(ctx, "fdb/del", 1);
+  if (!entry) return entry.error();
+  const MacKey* key = &entry->key;
+  if (auto it = find_static(*entry->bridge, *key); it != entry->bridge->static_macs.end()) {
+    entry->bridge->static_macs.erase(it);
     return std::nullopt;
   }
   bool learnt = false;

@@ -47,21 +47,17 @@ Status show_pmd_stats(CommandContext& ctx) {
       auto share = [total](uint64_t part, double none) {
         return total ? static_cast<double>(part) / static_cast<double>(total) : none;
       };
-      out.push_back(
-          {{"pmd", s.index},
-           {"core", s.core},
-           {"packets", s.packets},
-           {"busy_cycles", s.busy_cycles},
-           {"idle_cycles", s.idle_cycles},
-           {"sleep_cycles", s.sleep_cycles},
-           {"wakeups", s.wakeups},
-           {"iterations", s.iterations},
-           {"cycles_per_packet",
-            s.packets ? static_cast<double>(s.busy_cycles) / static_cast<double>(s.packets) : 0.0},
-           {"busy_share", share(s.busy_cycles, 0.0)},
-           {"idle_share", share(s.idle_cycles, 1.0)},
-           {"sleep_share", share(s.sleep_cycles, 0.0)},
-           {"rx_queues", s.rx_queues}});
+      const double cycles_per_packet =
+          s.packets ? static_cast<double>(s.busy_cycles) / static_cast<double>(s.packets) : 0.0;
+      // clang-format off
+      out.push_back({{"pmd", s.index}, {"core", s.core}, {"packets", s.packets},
+                     {"busy_cycles", s.busy_cycles}, {"idle_cycles", s.idle_cycles},
+                     {"sleep_cycles", s.sleep_cycles}, {"wakeups", s.wakeups},
+                     {"iterations", s.iterations}, {"cycles_per_packet", cycles_per_packet},
+                     {"busy_share", share(s.busy_cycles, 0.0)},
+                     {"idle_share", share(s.idle_cycles, 1.0)},
+                     {"sleep_share", share(s.sleep_cycles, 0.0)}, {"rx_queues", s.rx_queues}});
+      // clang-format on
     }
     return out;
   });

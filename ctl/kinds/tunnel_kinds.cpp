@@ -35,8 +35,9 @@ Status check_tunnel(const PortConfig& p, const std::string& at, long long max_ke
                                    "the tunnel leaves by)"
                                  : "options:underlay_port needs options:underlay=port"));
   if (on_port && !p.options.count("local_ip"))
-    return invalid(at + "options:underlay=port needs options:local_ip (the switch answers ARP "
-                        "for it)");
+    return invalid(at +
+                   "options:underlay=port needs options:local_ip (the switch answers ARP "
+                   "for it)");
   return std::nullopt;
 }
 
@@ -68,19 +69,20 @@ constexpr std::string_view kTunnelOptions =
     "remote_ip local_ip key in_key out_key dst_port ttl tos df_default csum underlay "
     "underlay_port";
 
+constexpr PortKind tunnel_kind(std::string_view name,
+                               Status (*check)(const PortConfig&, const std::string&),
+                               int (*overhead)(const PortConfig&)) {
+  return PortKind{.name = name,
+                  .options = kTunnelOptions,
+                  .check_options = check,
+                  .split_horizon_group = kTunnelGroup,
+                  .underlay_port = tunnel_underlay_port,
+                  .mtu_overhead = overhead};
+}
+
 }  // namespace
 
-const PortKind kVxlanPort{.name = "vxlan",
-                          .options = kTunnelOptions,
-                          .check_options = check_vxlan,
-                          .split_horizon_group = kTunnelGroup,
-                          .underlay_port = tunnel_underlay_port,
-                          .mtu_overhead = vxlan_overhead};
-const PortKind kGrePort{.name = "gre",
-                        .options = kTunnelOptions,
-                        .check_options = check_gre,
-                        .split_horizon_group = kTunnelGroup,
-                        .underlay_port = tunnel_underlay_port,
-                        .mtu_overhead = gre_overhead};
+const PortKind kVxlanPort = tunnel_kind("vxlan", check_vxlan, vxlan_overhead);
+const PortKind kGrePort = tunnel_kind("gre", check_gre, gre_overhead);
 
 }  // namespace lvs::ctl

@@ -1,10 +1,11 @@
 // Port kind descriptors (ctl/port_kind.hpp) and the factory that opens them.
+#include "ctl/port_kind.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "ctl/port_factory.hpp"
-#include "ctl/port_kind.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -45,8 +46,9 @@ TEST(PortKindTest, TunnelsShareASplitHorizonGroupAndMayLeaveByAnUnderlayPort) {
   }
   const PortKind* vxlan = find_port_kind("vxlan");
   EXPECT_EQ(vxlan->underlay_port(port_of("vxlan", {{"remote_ip", "192.0.2.2"}})), "");
-  EXPECT_EQ(vxlan->underlay_port(port_of("vxlan", {{"underlay", "port"}, {"underlay_port", "up0"}})),
-            "up0");
+  EXPECT_EQ(
+      vxlan->underlay_port(port_of("vxlan", {{"underlay", "port"}, {"underlay_port", "up0"}})),
+      "up0");
 }
 
 TEST(PortKindTest, TunnelOverheadComesFromItsHeaders) {
@@ -64,19 +66,20 @@ TEST(PortKindTest, TunnelOverheadComesFromItsHeaders) {
 }
 
 TEST(PortKindTest, EachKindChecksItsOwnOptions) {
-  EXPECT_EQ(validate_port(port_of("dpdk"))->message, "port p1: type dpdk needs options:dpdk-devargs");
+  EXPECT_EQ(validate_port(port_of("dpdk"))->message,
+            "port p1: type dpdk needs options:dpdk-devargs");
   EXPECT_EQ(validate_port(port_of("system", {{"ip", "10.0.0.1/24"}}))->message,
             "port p1: options:ip is only for internal ports");
-  EXPECT_EQ(validate_port(port_of("internal", {{"ip", "10.0.0.1/33"}}))->message.rfind(
-                "port p1: options:ip ", 0),
+  EXPECT_EQ(validate_port(port_of("internal", {{"ip", "10.0.0.1/33"}}))
+                ->message.rfind("port p1: options:ip ", 0),
             0u);
   EXPECT_FALSE(validate_port(port_of("internal", {{"ip", "10.0.0.1/24"}})));
-  EXPECT_EQ(validate_port(port_of("gre", {{"remote_ip", "192.0.2.2"}, {"key", "4294967296"}}))
-                ->message,
-            "port p1: options:key \"4294967296\" is not in 0..4294967295");
-  EXPECT_EQ(validate_port(port_of("vxlan", {{"remote_ip", "192.0.2.2"}, {"key", "16777216"}}))
-                ->message,
-            "port p1: options:key \"16777216\" is not in 0..16777215");
+  EXPECT_EQ(
+      validate_port(port_of("gre", {{"remote_ip", "192.0.2.2"}, {"key", "4294967296"}}))->message,
+      "port p1: options:key \"4294967296\" is not in 0..4294967295");
+  EXPECT_EQ(
+      validate_port(port_of("vxlan", {{"remote_ip", "192.0.2.2"}, {"key", "16777216"}}))->message,
+      "port p1: options:key \"16777216\" is not in 0..16777215");
 }
 
 }  // namespace
