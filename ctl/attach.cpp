@@ -9,6 +9,7 @@
 #include "ctl/derived_mac.hpp"
 #include "ctl/link_ops.hpp"
 #include "ctl/netns.hpp"
+#include "ctl/port_kind.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -85,6 +86,8 @@ std::vector<std::string> ports_of(const Snapshot& s, const std::string& bridge, 
 // The MTU that fits the bridge's tunnels (e.g. 1450 for VXLAN over a 1500-byte underlay): the
 // smallest inner MTU the tunnel ports report, or what a 1500-byte underlay leaves when a port
 // cannot tell (not open, no route yet). nullopt: the bridge has no tunnel.
+constexpr int kAssumedUnderlayMtu = 1500;
+
 std::optional<int> tunnel_mtu(const Snapshot& s, const std::string& bridge) {
   auto b = s.bridges.find(bridge);
   if (b == s.bridges.end()) return std::nullopt;
@@ -93,26 +96,19 @@ std::optional<int> tunnel_mtu(const Snapshot& s, const std::string& bridge) {
     auto it = s.interfaces.find(p);
     if (it == s.interfaces.end()) continue;
     const json& rec = it->second;
-    const std::string type =
-        rec.contains("type") && rec["type"].is_string() ? rec["type"].get<std::string>() : "";
-    if (type != "vxlan" && type != "gre") continue;
+    // The kinds that cost the MTU something (tunnels) decide it.
+    PortConfig port;
+    if (rec.contains("type") && rec["type"].is_string()) port.type = rec["type"].get<std::string>();
+    const PortKind* kind = find_port_kind(port.type);
+    if (!kind || !kind->mtu_overhead) continue;
+    if (rec.contains("options") && rec["options"].is_object())
+      for (const auto& [key, value] : rec["options"].items())
+        if (value.is_string()) port.options[key] = value.get<std::string>();
     int m = 0;
     const bool healthy = !rec.contains("error") || !rec["error"].is_string() ||
                          rec["error"].get<std::string>().empty();
     if (healthy && rec.contains("mtu") && rec["mtu"].is_number_integer()) m = rec["mtu"].get<int>();
-    if (m < 68) {
-      // Outer IPv4 (20) + UDP and VXLAN (16) or GRE (4, + 4 with a key, + 4 with csum), and
-      // the inner Ethernet header (14).
-      int overhead = 20 + 14 + 16;
-      if (type == "gre") {
-        const json opts =
-            rec.contains("options") && rec["options"].is_object() ? rec["options"] : json::object();
-        const bool csum = opts.contains("csum") && opts["csum"] == "true";
-        overhead = 20 + 14 + 4 + (opts.contains("key") || opts.contains("out_key") ? 4 : 0) +
-                   (csum ? 4 : 0);
-      }
-      m = 1500 - overhead;
-    }
+    if (m < 68) m = kAssumedUnderlayMtu - kind->mtu_overhead(port);
     mtu = mtu ? std::min(*mtu, m) : m;
   }
   return mtu;

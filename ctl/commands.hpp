@@ -5,26 +5,26 @@
 //
 // Reads that need the running switch (show, list, fdb/show, statistics) and actions on it
 // (fdb/flush) are deferred: finish() runs them after the transaction is committed, so they see
-// what the chain did.
-#include <functional>
+// what the chain did. The commands themselves are rows of command_table.hpp; this is the generic
+// engine that parses, checks and dispatches them.
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "ctl/command_table.hpp"
 #include "ctl/config.hpp"
 #include "ctl/error.hpp"
 #include "ctl/runtime.hpp"
 
 namespace lvs::ctl {
 
-using Words = std::vector<std::string>;
-
 // One command: its options (--may-exist, --if-exists), its name, its arguments.
 struct Command {
   std::vector<std::string> options;
   std::string name;
   Words args;
+  const CommandSpec* spec = nullptr;  // its row in command_table()
 };
 
 // Splits one segment ("--may-exist add-br br0") into a Command; checks the name, the options
@@ -33,7 +33,7 @@ Result<Command> parse_command(const Words& segment);
 // Splits a whole argument list at "--" separators (empty segments are skipped).
 std::vector<Words> split_chain(const Words& words);
 
-// Names of every command (for --help and completion).
+// Names of every command, in table order (for --help and completion).
 std::vector<std::string> command_names();
 // True for commands that only read: vsctl may send them without expecting a change.
 bool is_read_only(const std::string& name);
@@ -51,15 +51,11 @@ class Engine {
   const std::vector<nlohmann::json>& outputs() const { return outputs_; }
 
  private:
-  Status run_one(const Command& cmd, size_t slot);
-  void defer(size_t slot, std::function<nlohmann::json()> fn) {
-    deferred_.emplace_back(slot, std::move(fn));
-  }
-
   Config& config_;
   Runtime* runtime_;
   std::vector<nlohmann::json> outputs_;
-  std::vector<std::pair<size_t, std::function<nlohmann::json()>>> deferred_;
+  // (output slot, read): what runs after the commit.
+  std::vector<std::pair<size_t, CommandContext::AfterCommit>> deferred_;
 };
 
 // Whole-record views used by show/list (exposed for tests).

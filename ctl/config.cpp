@@ -8,20 +8,14 @@
 #include <map>
 #include <set>
 
-#include "ports/vhost_port.hpp"
+#include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {
 namespace {
 
-const std::set<std::string> kPortTypes = {"",         "system",        "internal",
-                                          "dpdk",     "dpdkvhostuser", "dpdkvhostuserclient",
-                                          "afxdp",    "vxlan",         "gre",
-                                          "geneve",   "ring"};
 const std::set<std::string> kVlanModes = {"access", "trunk", "native-tagged", "native-untagged"};
 
 Error invalid(std::string message) { return make_error(kErrInvalid, std::move(message)); }
-
-bool is_ipv4(const std::string& s) { return parse_ipv4(s).has_value(); }
 
 }  // namespace
 
@@ -76,7 +70,7 @@ uint32_t Config::pmd_quiet_us() const {
 
 const PortConfig* BridgeConfig::local_port() const {
   const PortConfig* p = find_port(name);
-  return p && p->type == "internal" ? p : nullptr;
+  return p && p->type == kInternalPort.name ? p : nullptr;
 }
 
 BridgeConfig* Config::find_bridge(const std::string& name) {
@@ -111,7 +105,7 @@ Config default_config() {
 PortConfig local_port_config(const std::string& bridge) {
   PortConfig p;
   p.name = bridge;
-  p.type = "internal";
+  p.type = kInternalPort.name;
   return p;
 }
 
@@ -191,10 +185,20 @@ std::string format_published_port(const PublishedPort& p) {
   return std::to_string(p.host_port) + ":" + std::to_string(p.container_port) + "/" + p.proto;
 }
 
-bool is_known_port_type(const std::string& type) { return kPortTypes.count(type) > 0; }
+// Only kinds that can be made: port_kinds() lists each with its descriptor.
+bool is_known_port_type(const std::string& type) { return find_port_kind(type) != nullptr; }
 
 std::string effective_type(const PortConfig& port) {
-  return port.type.empty() ? "system" : port.type;
+  return port.type.empty() ? std::string(kSystemPort.name) : port.type;
+}
+
+bool has_word(std::string_view list, std::string_view word) {
+  while (!list.empty()) {
+    const size_t space = list.find(' ');
+    if (list.substr(0, space) == word) return true;
+    list = space == std::string_view::npos ? std::string_view{} : list.substr(space + 1);
+  }
+  return false;
 }
 
 std::optional<long long> parse_int(const std::string& text, long long lo, long long hi) {
@@ -236,7 +240,8 @@ Status validate_name(const std::string& what, const std::string& name) {
 Status validate_port(const PortConfig& p) {
   if (auto e = validate_name("port", p.name)) return e;
   const std::string at = "port " + p.name + ": ";
-  if (!is_known_port_type(p.type)) return invalid(at + "unknown type \"" + p.type + "\"");
+  const PortKind* kind = kind_of(p);
+  if (!kind) return invalid(at + "unknown type \"" + p.type + "\"");
   if (p.tag && (*p.tag < 0 || *p.tag > 4095))
     return invalid(at + "tag " + std::to_string(*p.tag) + " is not in 0..4095");
   std::set<int> seen;
@@ -260,12 +265,8 @@ Status validate_port(const PortConfig& p) {
                      "storm-unknown-unicast-pps)");
     }
   }
-  const std::string type = effective_type(p);
-  if (auto it = p.options.find(kIpOption); it != p.options.end()) {
-    if (type != "internal") return invalid(at + "options:ip is only for internal ports");
-    auto list = parse_ip_list(it->second);
-    if (!list) return invalid(at + "options:ip " + list.error().message);
-  }
+  if (p.options.count(kIpOption) && !kind->accepts_option(kIpOption))
+    return invalid(at + "options:ip is only for internal ports");
   if (auto it = p.external_ids.find(kContainerIp); it != p.external_ids.end())
     if (!parse_ipv4_prefix(it->second))
       return invalid(at + "external_ids:container_ip \"" + it->second + "\" is not ADDRESS/PREFIX");
@@ -275,41 +276,7 @@ Status validate_port(const PortConfig& p) {
     if (!list->empty() && !p.external_ids.count(kContainerIp))
       return invalid(at + "external_ids:publish needs external_ids:container_ip (the DNAT target)");
   }
-  if (type == "dpdk") {
-    auto it = p.options.find("dpdk-devargs");
-    if (it == p.options.end() || it->second.empty())
-      return invalid(at + "type dpdk needs options:dpdk-devargs");
-  }
-  if (type == "dpdkvhostuserclient") {
-    auto it = p.options.find(kVhostServerPath);
-    if (it == p.options.end() || it->second.empty())
-      return invalid(at + "type dpdkvhostuserclient needs options:vhost-server-path");
-    if (auto e = ports::check_vhost_socket_path(it->second); !e.empty())
-      return invalid(at + "options:vhost-server-path: " + e);
-  }
-  if (type == "vxlan" || type == "gre" || type == "geneve") {
-    auto it = p.options.find("remote_ip");
-    if (it == p.options.end()) return invalid(at + "type " + type + " needs options:remote_ip");
-    if (!is_ipv4(it->second))
-      return invalid(at + "options:remote_ip \"" + it->second + "\" is not an IPv4 address");
-    if (auto l = p.options.find("local_ip"); l != p.options.end() && !is_ipv4(l->second))
-      return invalid(at + "options:local_ip \"" + l->second + "\" is not an IPv4 address");
-    if (auto k = p.options.find("key"); k != p.options.end() && k->second != "flow") {
-      const long long max = type == "vxlan" ? (1LL << 24) - 1 : 0xffffffffLL;
-      if (!parse_int(k->second, 0, max))
-        return invalid(at + "options:key \"" + k->second + "\" is not in 0.." + std::to_string(max));
-    }    auto u = p.options.find("underlay");
-    const bool on_port = u != p.options.end() && u->second == "port";
-    if (u != p.options.end() && !on_port && u->second != "kernel")
-      return invalid(at + "options:underlay \"" + u->second + "\" is not kernel or port");
-    if (on_port != (p.options.count("underlay_port") > 0))
-      return invalid(at + (on_port ? "options:underlay=port needs options:underlay_port (the port "
-                                     "the tunnel leaves by)"
-                                   : "options:underlay_port needs options:underlay=port"));
-    if (on_port && !p.options.count("local_ip"))
-      return invalid(at + "options:underlay=port needs options:local_ip (the switch answers ARP "
-                          "for it)");
-  }
+  if (kind->check_options) return kind->check_options(p, at);
   return std::nullopt;
 }
 
@@ -398,15 +365,15 @@ Status validate(const Config& c) {
   // tunnel's own bridge it would also carry the overlay's floods onto the underlay LAN).
   for (const auto& b : c.bridges)
     for (const auto& p : b.ports) {
-      auto u = p.options.find("underlay_port");
-      const std::string type = effective_type(p);
-      if (u == p.options.end() || (type != "vxlan" && type != "gre")) continue;
-      const std::string at = "port " + p.name + ": options:underlay_port " + u->second;
+      const PortKind* kind = kind_of(p);
+      const std::string underlay = kind && kind->underlay_port ? kind->underlay_port(p) : "";
+      if (underlay.empty()) continue;
+      const std::string at = "port " + p.name + ": options:underlay_port " + underlay;
       const BridgeConfig* owner = nullptr;
       const PortConfig* under = nullptr;
       for (const auto& ob : c.bridges)
         for (const auto& op : ob.ports)
-          if (op.name == u->second) {
+          if (op.name == underlay) {
             owner = &ob;
             under = &op;
           }
@@ -414,8 +381,8 @@ Status validate(const Config& c) {
       if (owner->name == b.name)
         return invalid(at + " is on the tunnel's own bridge " + b.name +
                        " (put the uplink on a bridge of its own)");
-      const std::string ut = effective_type(*under);
-      if (ut == "vxlan" || ut == "gre" || ut == "geneve") return invalid(at + " is a tunnel itself");
+      const PortKind* under_kind = kind_of(*under);
+      if (under_kind && under_kind->underlay_port) return invalid(at + " is a tunnel itself");
     }
   return std::nullopt;
 }

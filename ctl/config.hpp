@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ctl/error.hpp"
@@ -153,6 +154,8 @@ Status validate(const Config& config);
 
 // Parses "aa:bb:cc:dd:ee:ff" into canonical lower case; nullopt when not a MAC.
 std::optional<std::string> canonical_mac(const std::string& text);
+// True when `word` is one of the space-separated words of `list` ("--may-exist --if-exists").
+bool has_word(std::string_view list, std::string_view word);
 // Parses a decimal integer in [lo, hi]; nullopt otherwise (no sign tricks, no trailing junk).
 std::optional<long long> parse_int(const std::string& text, long long lo, long long hi);
 

@@ -7,28 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-json map_json(const StringMap& m) {
-  json j = json::object();
-  for (const auto& [k, v] : m) j[k] = v;
-  return j;
-}
-
-json port_json(const PortConfig& p) {
-  json j;
-  j["name"] = p.name;
-  j["type"] = p.type;
-  j["tag"] = p.tag ? json(*p.tag) : json(nullptr);
-  j["trunks"] = p.trunks;
-  j["vlan_mode"] = p.vlan_mode;
-  j["admin_state"] = p.admin_up ? "up" : "down";
-  j["options"] = map_json(p.options);
-  j["external_ids"] = map_json(p.external_ids);
-  j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
-  // Written only when set: a database without it stays readable by older switches.
-  if (!p.other_config.empty()) j["other_config"] = map_json(p.other_config);
-  return j;
-}
-
 // Strict reader that remembers where it is for error messages.
 class Reader {
  public:
@@ -70,27 +48,51 @@ class Reader {
 
 }  // namespace
 
+json to_json(const StringMap& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j;
+}
+
+json port_json(const PortConfig& p) {
+  json j;
+  j["name"] = p.name;
+  j["type"] = p.type;
+  j["tag"] = p.tag ? json(*p.tag) : json(nullptr);
+  j["trunks"] = p.trunks;
+  j["vlan_mode"] = p.vlan_mode;
+  j["admin_state"] = p.admin_up ? "up" : "down";
+  j["options"] = to_json(p.options);
+  j["external_ids"] = to_json(p.external_ids);
+  j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
+  // Written only when set: a database without it stays readable by older switches.
+  if (!p.other_config.empty()) j["other_config"] = to_json(p.other_config);
+  return j;
+}
+
+json bridge_json(const BridgeConfig& b) {
+  json jb;
+  jb["name"] = b.name;
+  jb["other_config"] = to_json(b.other_config);
+  jb["external_ids"] = to_json(b.external_ids);
+  json ports = json::array();
+  for (const auto& p : b.ports) ports.push_back(port_json(p));
+  jb["ports"] = std::move(ports);
+  json macs = json::array();
+  for (const auto& m : b.static_macs) macs.push_back({{"port", m.port}, {"vlan", m.vlan}, {"mac", m.mac}});
+  jb["static_macs"] = std::move(macs);
+  return jb;
+}
+
 json to_json(const Config& c) {
   json doc;
   doc["schema_version"] = kSchemaVersion;
   json bridges = json::array();
-  for (const auto& b : c.bridges) {
-    json jb;
-    jb["name"] = b.name;
-    jb["other_config"] = map_json(b.other_config);
-    jb["external_ids"] = map_json(b.external_ids);
-    json ports = json::array();
-    for (const auto& p : b.ports) ports.push_back(port_json(p));
-    jb["ports"] = std::move(ports);
-    json macs = json::array();
-    for (const auto& m : b.static_macs) macs.push_back({{"port", m.port}, {"vlan", m.vlan}, {"mac", m.mac}});
-    jb["static_macs"] = std::move(macs);
-    bridges.push_back(std::move(jb));
-  }
+  for (const auto& b : c.bridges) bridges.push_back(bridge_json(b));
   doc["bridges"] = std::move(bridges);
   // Written only when set, so that a database without global settings stays readable by a
   // switch that predates them (same schema version).
-  if (!c.other_config.empty()) doc["open_vswitch"] = {{"other_config", map_json(c.other_config)}};
+  if (!c.other_config.empty()) doc["open_vswitch"] = {{"other_config", to_json(c.other_config)}};
   return doc;
 }
 

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/vlan_mapping.hpp"
-#include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -14,17 +13,27 @@ std::string signature_of(const PortConfig& p) {
   return j.dump();
 }
 
-// The port a tunnel with options:underlay=port leaves by; empty for every other port.
+// The port this one leaves by (a tunnel with options:underlay=port); empty for the others.
 std::string underlay_port_of(const PortConfig& p) {
-  const std::string type = effective_type(p);
-  if (type != "vxlan" && type != "gre") return {};
-  auto u = p.options.find("underlay");
-  auto n = p.options.find("underlay_port");
-  return u != p.options.end() && u->second == "port" && n != p.options.end() ? n->second
-                                                                             : std::string{};
+  const PortKind* kind = kind_of(p);
+  return kind && kind->underlay_port ? kind->underlay_port(p) : std::string{};
+}
+
+uint8_t split_horizon_group_of(const PortConfig& p) {
+  const PortKind* kind = kind_of(p);
+  return kind ? kind->split_horizon_group : 0;
 }
 
 }  // namespace
+
+std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& c) {
+  std::map<std::string, uint64_t> out{{"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes},
+                                      {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
+                                      {"drops", c.total_drops()}};
+  for (size_t i = 0; i < c.drops.size(); ++i)
+    out["drop_" + std::string(sw::to_string(static_cast<sw::DropReason>(i)))] = c.drops[i];
+  return out;
+}
 
 DatapathDriver::~DatapathDriver() { shutdown(); }
 
@@ -41,9 +50,8 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
   for (const auto& b : config.bridges)
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
-      if (it == live_.end() || skip.count(p.name)) continue;
-      if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(it->second.port.get()))
-        if (auto f = t->underlay().rx_filter()) filters[t->config().underlay_port] = f;
+      if (it == live_.end() || skip.count(p.name) || it->second.underlay.empty()) continue;
+      if (auto f = factory_.underlay_filter(p, *it->second.port)) filters[it->second.underlay] = f;
     }
   sw::DatapathConfig dc;
   for (const auto& b : config.bridges) {
@@ -55,9 +63,8 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
       if (it == live_.end() || skip.count(p.name)) continue;
-      // Tunnels share split-horizon group 1: what came from one never leaves by another.
-      const std::string type = effective_type(p);
-      const uint8_t group = type == "vxlan" || type == "gre" ? 1 : 0;
+      // E.g. tunnels share a group: what came from one never leaves by another.
+      const uint8_t group = split_horizon_group_of(p);
       const sw::StormLimits storm{.broadcast_pps = p.storm_pps(kStormBroadcastPps),
                                   .multicast_pps = p.storm_pps(kStormMulticastPps),
                                   .unknown_unicast_pps = p.storm_pps(kStormUnknownUnicastPps)};
@@ -86,9 +93,7 @@ Status DatapathDriver::commit(const Config& config) {
     for (const auto& p : b.ports)
       if (auto u = underlay_port_of(p); !u.empty() && retire.count(u)) retire.insert(p.name);
   for (const auto& [name, live] : live_)
-    if (auto* t = dynamic_cast<const tunnels::TunnelPort*>(live.port.get()))
-      if (!t->config().underlay_port.empty() && retire.count(t->config().underlay_port))
-        retire.insert(name);
+    if (!live.underlay.empty() && retire.count(live.underlay)) retire.insert(name);
   if (!retire.empty()) {
     if (auto err = dp_.apply(build(config, retire))) return make_error(kErrDatapath, *err);
     for (const auto& name : retire) live_.erase(name);
@@ -109,7 +114,7 @@ Status DatapathDriver::commit(const Config& config) {
           errors_[p.name] = port.error().message;
           continue;
         }
-        live_[p.name] = Live{signature_of(p), std::move(*port)};
+        live_[p.name] = Live{signature_of(p), std::move(*port), underlay_port_of(p)};
       }
     }
   for (const auto& b : config.bridges)
@@ -170,10 +175,11 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   auto it = live_.find(port);
   if (it == live_.end()) return st;
   st.attached = true;
-  st.status = it->second.port->status();
+  const sw::PortStatus status = it->second.port->status();
+  st.status = LinkStatus{status.link_up, status.mtu, status.mac};
   for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  st.error = st.status.error.empty() ? it->second.mtu_error : st.status.error;
-  st.counters = it->second.port->stats().read();
+  st.error = status.error.empty() ? it->second.mtu_error : status.error;
+  st.statistics = port_statistics(it->second.port->stats().read());
   return st;
 }
 
@@ -193,9 +199,13 @@ std::vector<FdbRow> DatapathDriver::fdb_show(const std::string& bridge) const {
   return rows;
 }
 
-sw::FdbStats DatapathDriver::fdb_stats(const std::string& bridge) const {
+FdbTableStats DatapathDriver::fdb_stats(const std::string& bridge) const {
   auto fdb = dp_.fdb(bridge);
-  return fdb ? fdb->stats() : sw::FdbStats{};
+  if (!fdb) return {};
+  const sw::FdbStats s = fdb->stats();
+  return FdbTableStats{.entries = s.entries, .max_entries = s.max_entries, .learned = s.learned,
+                       .moved = s.moved, .aged = s.aged, .evicted = s.evicted,
+                       .learn_deferred = s.learn_deferred};
 }
 
 size_t DatapathDriver::fdb_flush(const std::string& bridge) {
@@ -215,6 +225,14 @@ bool DatapathDriver::fdb_del(const std::string& bridge, int vlan, const std::str
   return fdb && m && fdb->remove(*m, static_cast<uint16_t>(vlan));
 }
 
-std::vector<sw::PmdStats> DatapathDriver::pmd_stats() const { return dp_.pmd_stats(); }
+std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {
+  std::vector<PmdThreadStats> out;
+  for (const auto& s : dp_.pmd_stats())
+    out.push_back(PmdThreadStats{.index = s.index, .core = s.core, .packets = s.packets,
+                                 .iterations = s.iterations, .wakeups = s.wakeups,
+                                 .busy_cycles = s.busy_cycles, .idle_cycles = s.idle_cycles,
+                                 .sleep_cycles = s.sleep_cycles, .rx_queues = s.rx_queues});
+  return out;
+}
 
 }  // namespace lvs::ctl

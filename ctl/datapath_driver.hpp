@@ -16,6 +16,10 @@
 
 namespace lvs::ctl {
 
+// The Interface statistics column of a port's counters: rx/tx packets and bytes, drops and
+// drop_<reason> for every sw::DropReason.
+std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& counters);
+
 class DatapathDriver final : public Runtime {
  public:
   DatapathDriver(sw::Datapath& datapath, PortFactory factory, PortContext context)
@@ -29,15 +33,16 @@ class DatapathDriver final : public Runtime {
 
   InterfaceState interface_state(const std::string& bridge, const std::string& port) const override;
   std::vector<FdbRow> fdb_show(const std::string& bridge) const override;
-  sw::FdbStats fdb_stats(const std::string& bridge) const override;
+  FdbTableStats fdb_stats(const std::string& bridge) const override;
   size_t fdb_flush(const std::string& bridge) override;
   bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) override;
-  std::vector<sw::PmdStats> pmd_stats() const override;
+  std::vector<PmdThreadStats> pmd_stats() const override;
 
  private:
   struct Live {
     std::string signature;  // type + options: a change reopens the port
     std::shared_ptr<sw::Port> port;
+    std::string underlay;            // the port it leaves by (port kind's underlay_port), or ""
     std::optional<int> mtu_applied;  // the mtu_request last applied (a change applies it again)
     std::string mtu_error;           // why it could not be: shown as the interface's error
   };

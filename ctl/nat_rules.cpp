@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "ctl/port_kind.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -21,7 +23,7 @@ std::string cidr(const Ipv4Prefix& p) {
 void collect(const Config& config, std::vector<Masquerade>& masq, std::vector<Dnat>& dnat) {
   for (const auto& b : config.bridges) {
     for (const auto& p : b.ports) {
-      if (b.nat() && p.type == "internal")
+      if (const PortKind* kind = kind_of(p); b.nat() && kind && kind->accepts_option(kIpOption))
         if (auto it = p.options.find(kIpOption); it != p.options.end())
           if (auto list = parse_ip_list(it->second))
             for (const auto& a : *list) masq.push_back({b.name, p.name, cidr(a)});

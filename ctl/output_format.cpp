@@ -152,24 +152,33 @@ std::string format_datum(const json& v) {
 std::string format_output(const Command& cmd, const json& out, Format format) {
   if (out.is_null()) return "";
   if (format == Format::kJson) return out.dump() + "\n";
-  const std::string& n = cmd.name;
-  if (n == "list-br" || n == "list-ports") {
-    std::string s;
-    for (const auto& name : out) s += name.get<std::string>() + "\n";
-    return s;
+  const CommandSpec* spec = cmd.spec ? cmd.spec : find_command(cmd.name);
+  switch (spec ? spec->output : OutputKind::kNone) {
+    case OutputKind::kNone:
+      return "";
+    case OutputKind::kNames: {
+      std::string s;
+      for (const auto& name : out) s += name.get<std::string>() + "\n";
+      return s;
+    }
+    case OutputKind::kString:
+      return out.get<std::string>() + "\n";
+    case OutputKind::kValues: {
+      std::string s;
+      for (const auto& v : out) s += format_datum(v) + "\n";
+      return s;
+    }
+    case OutputKind::kRecords:
+      return format_records(out);
+    case OutputKind::kShow:
+      return format_show(out);
+    case OutputKind::kFdb:
+      return format_fdb(out);
+    case OutputKind::kFdbStats:
+      return format_fdb_stats(out);
+    case OutputKind::kPmd:
+      return format_pmd(out);
   }
-  if (n == "port-to-br") return out.get<std::string>() + "\n";
-  if (n == "br-exists") return "";
-  if (n == "get") {
-    std::string s;
-    for (const auto& v : out) s += format_datum(v) + "\n";
-    return s;
-  }
-  if (n == "show") return format_show(out);
-  if (n == "list") return format_records(out);
-  if (n == "fdb/show") return format_fdb(out);
-  if (n == "fdb/stats-show") return format_fdb_stats(out);
-  if (n == "dpif/pmd-stats-show") return format_pmd(out);
   return out.dump() + "\n";
 }
 

@@ -1,9 +1,11 @@
-// The port kinds built into this vswitchd. One registration per kind.
+// How this vswitchd opens each built-in kind (descriptors: ctl/kinds/). One registration per
+// kind, at the bottom.
 #include <unistd.h>
 
 #include <fstream>
 
 #include "ctl/derived_mac.hpp"
+#include "ctl/kinds/builtin_kinds.hpp"
 #include "ctl/port_factory.hpp"
 #include "ports/afpacket_port.hpp"
 #include "ports/afxdp_port.hpp"
@@ -111,6 +113,12 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
   };
 }
 
+// A tunnel leaving by a switch port decapsulates in front of that port's pipeline. The factory
+// made the port, so it is a TunnelPort.
+std::shared_ptr<sw::RxFilter> tunnel_underlay_filter(const sw::Port& port) {
+  return static_cast<const tunnels::TunnelPort&>(port).underlay().rx_filter();
+}
+
 // mtu_request on a kernel interface: the one named by options:ifname (system, afxdp) or the port
 // itself (internal, and the others without ifname).
 Status set_kernel_mtu(const PortConfig& p, int mtu, const PortContext&) {
@@ -132,16 +140,16 @@ Status set_afxdp_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
 }  // namespace
 
 void register_builtin_port_kinds(PortFactory& factory) {
-  for (const char* kind : {"system", "internal"}) factory.add_mtu_setter(kind, set_kernel_mtu);
-  factory.add_mtu_setter("afxdp", set_afxdp_mtu);
-  factory.add("dpdk", make_dpdk);
-  factory.add("system", make_system);
-  factory.add("afxdp", make_afxdp);
-  factory.add("internal", make_internal);
-  factory.add("dpdkvhostuser", make_vhost_user(false));
-  factory.add("dpdkvhostuserclient", make_vhost_user(true));
-  factory.add("vxlan", make_tunnel(tunnels::TunnelKind::kVxlan));
-  factory.add("gre", make_tunnel(tunnels::TunnelKind::kGre));
+  factory.add(kSystemPort, {.make = make_system, .set_mtu = set_kernel_mtu});
+  factory.add(kInternalPort, {.make = make_internal, .set_mtu = set_kernel_mtu});
+  factory.add(kDpdkPort, {.make = make_dpdk});
+  factory.add(kAfxdpPort, {.make = make_afxdp, .set_mtu = set_afxdp_mtu});
+  factory.add(kVhostUserPort, {.make = make_vhost_user(false)});
+  factory.add(kVhostUserClientPort, {.make = make_vhost_user(true)});
+  factory.add(kVxlanPort, {.make = make_tunnel(tunnels::TunnelKind::kVxlan),
+                           .underlay_filter = tunnel_underlay_filter});
+  factory.add(kGrePort, {.make = make_tunnel(tunnels::TunnelKind::kGre),
+                         .underlay_filter = tunnel_underlay_filter});
 }
 
 }  // namespace lvs::ctl

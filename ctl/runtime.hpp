@@ -1,15 +1,12 @@
 #pragma once
 // What the command engine may ask of the running switch: port health and counters, FDB views,
 // PMD statistics. The daemon implements it over the Datapath (datapath_driver.hpp); tests use
-// a fake. The engine never touches datapath state in any other way.
+// a fake. The engine never touches datapath state in any other way, and this header names no
+// DPDK or datapath type, so that the engine (and vsctl) build and run without DPDK.
 #include <cstdint>
-#include <optional>
+#include <map>
 #include <string>
 #include <vector>
-
-#include "switch/datapath.hpp"
-#include "switch/fdb.hpp"
-#include "switch/port.hpp"
 
 namespace lvs::ctl {
 
@@ -21,25 +18,51 @@ struct FdbRow {
   bool is_static = false;
 };
 
+// A port's link as its kind reports it (sw::PortStatus, without the datapath).
+struct LinkStatus {
+  bool link_up = true;
+  uint32_t mtu = 1500;
+  std::string mac;  // "aa:bb:..." when the kind has one
+};
+
 struct InterfaceState {
   std::string error;  // empty when the port is attached and healthy
   bool attached = false;
-  sw::PortStatus status;
-  sw::PortCounters counters;
+  LinkStatus status;
+  // The Interface statistics column: rx/tx packets and bytes, drops, drop_<reason> for every
+  // drop reason (port_statistics() in datapath_driver.hpp makes it from the port's counters).
+  std::map<std::string, uint64_t> statistics;
+};
+
+// One bridge's MAC table (sw::FdbStats).
+struct FdbTableStats {
+  uint64_t entries = 0, max_entries = 0;
+  uint64_t learned = 0, moved = 0, aged = 0, evicted = 0;
+  uint64_t learn_deferred = 0;  // writer busy: learnt on a later frame
+};
+
+// One PMD thread's cycles and queues (sw::PmdStats).
+struct PmdThreadStats {
+  unsigned index = 0;
+  int core = -1;  // -1: not pinned
+  uint64_t packets = 0, iterations = 0, wakeups = 0;
+  uint64_t busy_cycles = 0, idle_cycles = 0, sleep_cycles = 0;  // TSC cycles
+  std::vector<std::string> rx_queues;                           // "bridge/port:queue"
 };
 
 class Runtime {
  public:
   virtual ~Runtime() = default;
-  virtual InterfaceState interface_state(const std::string& bridge, const std::string& port) const = 0;
+  virtual InterfaceState interface_state(const std::string& bridge,
+                                         const std::string& port) const = 0;
   // Empty when the bridge has no table (yet).
   virtual std::vector<FdbRow> fdb_show(const std::string& bridge) const = 0;
-  virtual sw::FdbStats fdb_stats(const std::string& bridge) const = 0;
+  virtual FdbTableStats fdb_stats(const std::string& bridge) const = 0;
   // Removes learnt entries (static ones stay). Returns how many went.
   virtual size_t fdb_flush(const std::string& bridge) = 0;
   // Removes one learnt entry; false when there was none.
   virtual bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) = 0;
-  virtual std::vector<sw::PmdStats> pmd_stats() const = 0;
+  virtual std::vector<PmdThreadStats> pmd_stats() const = 0;
 };
 
 }  // namespace lvs::ctl

@@ -1,11 +1,60 @@
 #include "ctl/vsctl_args.hpp"
 
+#include "ctl/command_table.hpp"
 #include "ctl/control_client.hpp"
 
 namespace lvs::ctl {
 namespace {
 
 Error syntax(std::string m) { return make_error(kErrSyntax, std::move(m)); }
+
+// What the Database commands' columns hold (the table has the commands, not the columns).
+constexpr const char* kColumnsHelp = R"(
+  Bridge columns: other_config:mac-aging-time=15..3600 (default 300),
+                  other_config:mac-table-size=16..4194304 (default 8192),
+                  other_config:forward-bpdu=true|false (default false), external_ids:KEY
+  Port columns:   tag=0..4095, trunks=10,20 (empty: all VLANs),
+                  vlan_mode=access|trunk|native-tagged|native-untagged
+                  (default: access with a tag, trunk without), admin_state=up|down,
+                  external_ids:KEY, storm control in frames/s (unset: unlimited, 0: none):
+                  other_config:storm-broadcast-pps=N, other_config:storm-multicast-pps=N,
+                  other_config:storm-unknown-unicast-pps=N (drops: statistics drop_storm_*)
+  Interface columns: type=system|internal|dpdk|vxlan|gre|..., options:KEY (dpdk-devargs,
+                  remote_ip, local_ip, key, ...), external_ids:KEY, admin_state,
+                  mtu_request=68..65535; read-only: error, link_state, mtu, mac_in_use,
+                  statistics (rx/tx packets and bytes, drops by reason)
+  Open_vSwitch (one record, "."): other_config:pmd-sleep=off|adaptive (default adaptive:
+                  an idle PMD thread sleeps until traffic comes; off: it polls all the time),
+                  other_config:pmd-quiet-us=10..1000000 (default 300: idle time before a PMD
+                  sleeps); read-only: bridges
+)";
+
+// One line (or a block) per row of the command table, grouped under its section.
+std::string commands_help() {
+  constexpr size_t kUsageWidth = 31;
+  std::string out;
+  std::string_view section;
+  for (const CommandSpec& spec : command_table()) {
+    if (spec.section != section) {
+      if (section.find("Database") == 0) out += kColumnsHelp;
+      section = spec.section;
+      out += "\n" + std::string(section) + ":\n";
+    }
+    std::string usage = "  " + std::string(spec.name);
+    if (!spec.usage.empty()) usage += " " + std::string(spec.usage);
+    if (usage.size() < kUsageWidth + 2)
+      usage += std::string(kUsageWidth + 2 - usage.size(), ' ');
+    else
+      usage += "\n" + std::string(kUsageWidth + 2, ' ');
+    std::string_view help = spec.help;
+    for (size_t newline; (newline = help.find('\n')) != std::string_view::npos;) {
+      usage += std::string(help.substr(0, newline)) + "\n" + std::string(kUsageWidth + 2, ' ');
+      help.remove_prefix(newline + 1);
+    }
+    out += usage + std::string(help) + "\n";
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -31,6 +80,8 @@ Result<VsctlArgs> parse_vsctl_args(const std::vector<std::string>& args) {
       out.help = true;
     } else if (w == "-V" || w == "--version") {
       out.version = true;
+    } else if (w == "--commands") {
+      out.list_commands = true;
     } else if (w == "--socket" || w.rfind("--socket=", 0) == 0) {
       if (auto e = value_of("--socket", v)) return *e;
       out.socket = v;
@@ -64,75 +115,25 @@ Result<VsctlArgs> parse_vsctl_args(const std::vector<std::string>& args) {
     if (!c) return c.error();
     out.commands.push_back(std::move(*c));
   }
-  if (out.commands.empty() && !out.help && !out.version)
+  if (out.commands.empty() && !out.help && !out.version && !out.list_commands)
     return syntax("missing command name (use --help for help)");
   return out;
 }
 
 std::string vsctl_help() {
-  return R"(vsctl: Lite vSwitch configuration utility
+  std::string help = R"(vsctl: Lite vSwitch configuration utility
 usage: vsctl [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...
 
 Commands joined by "--" run as ONE transaction: all of them apply or none does.
-
-Bridge commands:
-  add-br BRIDGE                  create a new bridge (--may-exist: no error if it exists)
-  del-br BRIDGE                  delete BRIDGE and all of its ports (--if-exists)
-  list-br                        print the names of all bridges
-  br-exists BRIDGE               exit 2 if BRIDGE does not exist
-
-Port commands:
-  add-port BRIDGE PORT [COLUMN[:KEY]=VALUE]...
-                                 add PORT to BRIDGE (--may-exist). Without type= the port
-                                 attaches the existing kernel interface PORT (type system).
-                                 Columns of Port and Interface may be given here.
-  del-port [BRIDGE] PORT         delete PORT (from BRIDGE) (--if-exists)
-  list-ports BRIDGE              print the names of all ports on BRIDGE
-  port-to-br PORT                print the name of the bridge that contains PORT
-
-Database commands (TABLE: Bridge, Port, Interface, Open_vSwitch; RECORD: its name, "." for
-  Open_vSwitch):
-  list TABLE [RECORD]...         list records (Interface rows include statistics)
-  get TABLE RECORD COLUMN[:KEY]...          print values (--if-exists)
-  set TABLE RECORD COLUMN[:KEY]=VALUE...    set values (--if-exists)
-  remove TABLE RECORD COLUMN KEY|VALUE...   remove keys or values from a column
-  clear TABLE RECORD COLUMN...              empty or unset columns
-
-  Bridge columns: other_config:mac-aging-time=15..3600 (default 300),
-                  other_config:mac-table-size=16..4194304 (default 8192),
-                  other_config:forward-bpdu=true|false (default false), external_ids:KEY
-  Port columns:   tag=0..4095, trunks=10,20 (empty: all VLANs),
-                  vlan_mode=access|trunk|native-tagged|native-untagged
-                  (default: access with a tag, trunk without), admin_state=up|down,
-                  external_ids:KEY, storm control in frames/s (unset: unlimited, 0: none):
-                  other_config:storm-broadcast-pps=N, other_config:storm-multicast-pps=N,
-                  other_config:storm-unknown-unicast-pps=N (drops: statistics drop_storm_*)
-  Interface columns: type=system|internal|dpdk|vxlan|gre|..., options:KEY (dpdk-devargs,
-                  remote_ip, local_ip, key, ...), external_ids:KEY, admin_state,
-                  mtu_request=68..65535; read-only: error, link_state, mtu, mac_in_use,
-                  statistics (rx/tx packets and bytes, drops by reason)
-  Open_vSwitch (one record, "."): other_config:pmd-sleep=off|adaptive (default adaptive:
-                  an idle PMD thread sleeps until traffic comes; off: it polls all the time),
-                  other_config:pmd-quiet-us=10..1000000 (default 300: idle time before a PMD
-                  sleeps); read-only: bridges
-
-Show commands:
-  show                           print an overview of the configuration and port errors
-
-FDB and datapath commands:
-  fdb/show BRIDGE                MAC table: port, VLAN, MAC, age (static entries: "static")
-  fdb/flush [BRIDGE]             forget learnt MACs (all bridges without BRIDGE)
-  fdb/add BRIDGE PORT VLAN MAC   add a static entry (kept across restarts)
-  fdb/del BRIDGE VLAN MAC        delete a static or learnt entry
-  fdb/stats-show BRIDGE          MAC table statistics
-  dpif/pmd-stats-show            PMD threads: rx queues, packets, cycles per packet, busy,
-                                 idle and sleep shares of their cycles, wake-ups
-
+)";
+  help += commands_help();
+  help += R"(
 Options:
   --socket=PATH                  control socket (default /run/lite-vswitch/vswitchd.sock)
   -f, --format=table|json        output format of listings (default table)
   -t, --timeout=SECS             give up after SECS seconds (default 0: wait forever)
   --may-exist, --if-exists       per-command options, given before the command name
+  --commands                     print the command names (for shell completion)
   -h, --help                     print this help
   -V, --version                  print the version
 
@@ -148,6 +149,7 @@ Examples:
   vsctl set Open_vSwitch . other_config:pmd-sleep=off
   vsctl --format json fdb/show br1
 )";
+  return help;
 }
 
 }  // namespace lvs::ctl

@@ -15,6 +15,7 @@ struct VsctlArgs {
   int timeout_s = 0;  // 0: wait forever
   bool help = false;
   bool version = false;
+  bool list_commands = false;  // --commands: the command table's names, one a line
   std::vector<Words> chain;      // as sent to the daemon
   std::vector<Command> commands; // parsed, for output formatting
 };

@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
     std::cout << vsctl_help();
     return 0;
   }
+  if (args->list_commands) {
+    for (const auto& name : command_names()) std::cout << name << "\n";
+    return 0;
+  }
   if (args->version) {
     std::cout << "vsctl (Lite vSwitch) " << kVersion << "\n";
     return 0;

@@ -35,18 +35,6 @@ std::string clear_stale_socket(const std::string& path) {
 
 }  // namespace
 
-std::string check_vhost_socket_path(const std::string& path) {
-  if (path.empty() || path[0] != '/') return "socket path \"" + path + "\" is not absolute";
-  if (path.size() >= sizeof(sockaddr_un::sun_path))
-    return "socket path \"" + path + "\" is longer than " +
-           std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " characters";
-  // The path travels in devargs, whose parser splits at ',' and '='.
-  for (char c : {',', '='})
-    if (path.find(c) != std::string::npos)
-      return "socket path \"" + path + "\" contains '" + std::string(1, c) + "'";
-  return "";
-}
-
 std::shared_ptr<VhostUserPort> VhostUserPort::open(const std::string& name,
                                                    const VhostUserOptions& o, rte_mempool* pool,
                                                    std::string& error) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ports/ethdev_port.hpp"
+#include "ports/vhost_socket_path.hpp"
 #include "switch/port.hpp"
 
 namespace lvs::ports {
@@ -24,10 +25,6 @@ struct VhostUserOptions {
   bool client = false;      // dpdkvhostuserclient
   uint16_t queues = 1;      // queue pairs offered; one per PMD thread
 };
-
-// What is wrong with a socket path for vhost-user (empty when fine): it must be absolute, fit
-// sun_path, and hold no ',' or '=' (devargs separators).
-std::string check_vhost_socket_path(const std::string& path);
 
 class VhostUserPort final : public sw::Port {
  public:

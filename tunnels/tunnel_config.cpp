@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "tunnels/gre_header.hpp"
+
 namespace lvs::tunnels {
 namespace {
 
@@ -114,6 +116,11 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
   out.out_key = out_key ? out_key : key;
   if (kind == TunnelKind::kVxlan && !out.out_key) out.out_key = 0;
   return std::nullopt;
+}
+
+uint16_t tunnel_overhead(const TunnelConfig& c) {
+  if (c.kind == TunnelKind::kVxlan) return kVxlanOverhead;
+  return static_cast<uint16_t>(20 + gre_header_len(c.csum, c.out_key.has_value()));
 }
 
 }  // namespace lvs::tunnels

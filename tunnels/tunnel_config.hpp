@@ -39,4 +39,8 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
 
 std::string ipv4_to_string(uint32_t be_addr);
 
+// Bytes the underlay adds around an inner frame (outer IPv4 included, Ethernet not).
+inline constexpr uint16_t kVxlanOverhead = 20 + 8 + 8;
+uint16_t tunnel_overhead(const TunnelConfig& c);
+
 }  // namespace lvs::tunnels

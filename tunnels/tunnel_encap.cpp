@@ -19,11 +19,6 @@ inline void put_be16(uint8_t* p, uint32_t v) {
 
 }  // namespace
 
-uint16_t tunnel_overhead(const TunnelConfig& c) {
-  if (c.kind == TunnelKind::kVxlan) return kVxlanOverhead;
-  return static_cast<uint16_t>(20 + gre_header_len(c.csum, c.out_key.has_value()));
-}
-
 TunnelEncap::TunnelEncap(const TunnelConfig& config) : config_(config) {
   if (config.kind == TunnelKind::kVxlan) {
     write_vxlan_header(template_, config.out_key.value_or(0));

@@ -12,10 +12,6 @@
 
 namespace lvs::tunnels {
 
-// Bytes the underlay adds around an inner frame (outer IPv4 included, Ethernet not).
-inline constexpr uint16_t kVxlanOverhead = 20 + 8 + 8;
-uint16_t tunnel_overhead(const TunnelConfig& c);
-
 class TunnelEncap {
  public:
   static constexpr unsigned kMaxIov = 17;

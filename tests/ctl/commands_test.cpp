@@ -3,6 +3,7 @@
 
 #include "ctl/commands.hpp"
 #include "ctl/config_json.hpp"
+#include "ctl/datapath_driver.hpp"
 #include "ctl/output_format.hpp"
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
@@ -311,9 +312,11 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
   InterfaceState st;
   st.attached = true;
   st.status.mac = "02:00:00:00:00:01";
-  st.counters.rx_packets = 5;
-  st.counters.rx_bytes = 320;
-  st.counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
+  sw::PortCounters counters;
+  counters.rx_packets = 5;
+  counters.rx_bytes = 320;
+  counters.drops[static_cast<size_t>(sw::DropReason::kVlanNotAdmitted)] = 2;
+  st.statistics = port_statistics(counters);
   runtime.states["p1"] = st;
   EXPECT_EQ(vsctl("get interface p1 statistics:rx_packets statistics:drop_vlan_not_admitted"), "5\n2\n");
   EXPECT_EQ(
@@ -429,6 +432,29 @@ TEST_F(CommandsTest, GlobalOptionsParse) {
   EXPECT_EQ(parse_vsctl_args({"--format=xml", "show"}).error().message, "--format: \"xml\" is not table or json");
   EXPECT_EQ(parse_vsctl_args({}).error().message, "missing command name (use --help for help)");
   EXPECT_TRUE(parse_vsctl_args({"--help"})->help);
+}
+
+// --help, --commands (completion) and the parser all read the one command table.
+TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
+  const std::string help = vsctl_help();
+  EXPECT_TRUE(parse_vsctl_args({"--commands"})->list_commands);
+  std::vector<std::string> names;
+  for (const CommandSpec& spec : command_table()) {
+    names.emplace_back(spec.name);
+    EXPECT_NE(help.find("\n  " + std::string(spec.name) + (spec.usage.empty() ? "" : " ")),
+              std::string::npos)
+        << spec.name;
+    EXPECT_NE(spec.handler, nullptr) << spec.name;
+    Words words{std::string(spec.name)};
+    for (size_t i = 0; i < spec.min_args; ++i) words.push_back("x");
+    EXPECT_TRUE(parse_command(words)) << spec.name;
+    if (spec.max_args != kAnyNumber) {
+      words.resize(spec.max_args + 2, "x");
+      EXPECT_FALSE(parse_command(words)) << spec.name;
+    }
+  }
+  EXPECT_EQ(command_names(), names);
+  EXPECT_EQ(names.size(), 20u);
 }
 
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {

@@ -22,8 +22,8 @@ class FakeRuntime final : public Runtime {
     auto it = fdb.find(bridge);
     return it == fdb.end() ? std::vector<FdbRow>{} : it->second;
   }
-  sw::FdbStats fdb_stats(const std::string& bridge) const override {
-    sw::FdbStats s;
+  FdbTableStats fdb_stats(const std::string& bridge) const override {
+    FdbTableStats s;
     s.entries = fdb_show(bridge).size();
     s.max_entries = 8192;
     s.learned = 7;
@@ -34,8 +34,8 @@ class FakeRuntime final : public Runtime {
     return 0;
   }
   bool fdb_del(const std::string&, int, const std::string&) override { return true; }
-  std::vector<sw::PmdStats> pmd_stats() const override {
-    sw::PmdStats s;
+  std::vector<PmdThreadStats> pmd_stats() const override {
+    PmdThreadStats s;
     s.packets = 100;
     s.busy_cycles = 5000;
     s.idle_cycles = 10000;

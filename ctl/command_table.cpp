@@ -1,0 +1,95 @@
+// The one place every vsctl command is registered: a row each (command_table.hpp), in --help
+// order. Handlers live in ctl/commands/, by subject.
+#include "ctl/command_table.hpp"
+
+#include "ctl/commands/handlers.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+constexpr bool kReadOnly = true, kReadWrite = false;
+
+constexpr std::string_view kBridgeSection = "Bridge commands";
+constexpr std::string_view kPortSection = "Port commands";
+constexpr std::string_view kDatabaseSection =
+    "Database commands (TABLE: Bridge, Port, Interface, Open_vSwitch; RECORD: its name, \".\" "
+    "for\n  Open_vSwitch)";
+constexpr std::string_view kShowSection = "Show commands";
+constexpr std::string_view kFdbSection = "FDB and datapath commands";
+
+using enum OutputKind;
+
+// clang-format off
+constexpr CommandSpec kCommands[] = {
+  // name, min args, max args, options, read-only, --help section, usage, help, output, handler
+  {"add-br", 1, 1, "--may-exist", kReadWrite, kBridgeSection, "BRIDGE",
+   "create a new bridge (--may-exist: no error if it exists)", kNone, add_bridge},
+  {"del-br", 1, 1, "--if-exists", kReadWrite, kBridgeSection, "BRIDGE",
+   "delete BRIDGE and all of its ports (--if-exists)", kNone, delete_bridge},
+  {"list-br", 0, 0, "", kReadOnly, kBridgeSection, "", "print the names of all bridges", kNames,
+   list_bridges},
+  {"br-exists", 1, 1, "", kReadOnly, kBridgeSection, "BRIDGE", "exit 2 if BRIDGE does not exist", kNone,
+   bridge_exists},
+
+  {"add-port", 2, kAnyNumber, "--may-exist", kReadWrite, kPortSection, "BRIDGE PORT [COLUMN[:KEY]=VALUE]...",
+   "add PORT to BRIDGE (--may-exist). Without type= the port\n"
+   "attaches the existing kernel interface PORT (type system).\n"
+   "Columns of Port and Interface may be given here.", kNone, add_port},
+  {"del-port", 1, 2, "--if-exists", kReadWrite, kPortSection, "[BRIDGE] PORT",
+   "delete PORT (from BRIDGE) (--if-exists)", kNone, delete_port},
+  {"list-ports", 1, 1, "", kReadOnly, kPortSection, "BRIDGE", "print the names of all ports on BRIDGE",
+   kNames, list_ports},
+  {"port-to-br", 1, 1, "", kReadOnly, kPortSection, "PORT",
+   "print the name of the bridge that contains PORT", kString, port_to_bridge},
+
+  {"list", 1, kAnyNumber, "--if-exists", kReadOnly, kDatabaseSection, "TABLE [RECORD]...",
+   "list records (Interface rows include statistics)", kRecords, list_records},
+  {"get", 3, kAnyNumber, "--if-exists", kReadOnly, kDatabaseSection, "TABLE RECORD COLUMN[:KEY]...",
+   "print values (--if-exists)", kValues, get_columns},
+  {"set", 3, kAnyNumber, "--if-exists", kReadWrite, kDatabaseSection, "TABLE RECORD COLUMN[:KEY]=VALUE...",
+   "set values (--if-exists)", kNone, set_columns},
+  {"remove", 4, kAnyNumber, "--if-exists", kReadWrite, kDatabaseSection, "TABLE RECORD COLUMN KEY|VALUE...",
+   "remove keys or values from a column", kNone, remove_from_column},
+  {"clear", 3, kAnyNumber, "--if-exists", kReadWrite, kDatabaseSection, "TABLE RECORD COLUMN...",
+   "empty or unset columns", kNone, clear_columns},
+
+  {"show", 0, 0, "", kReadOnly, kShowSection, "",
+   "print an overview of the configuration and port errors", kShow, show_configuration},
+
+  {"fdb/show", 1, 1, "", kReadOnly, kFdbSection, "BRIDGE",
+   "MAC table: port, VLAN, MAC, age (static entries: \"static\")", kFdb, show_fdb},
+  {"fdb/flush", 0, 1, "", kReadWrite, kFdbSection, "[BRIDGE]",
+   "forget learnt MACs (all bridges without BRIDGE)", kNone, flush_fdb},
+  {"fdb/add", 4, 4, "", kReadWrite, kFdbSection, "BRIDGE PORT VLAN MAC",
+   "add a static entry (kept across restarts)", kNone, add_static_mac},
+  {"fdb/del", 3, 3, "", kReadWrite, kFdbSection, "BRIDGE VLAN MAC", "delete a static or learnt entry",
+   kNone, delete_mac},
+  {"fdb/stats-show", 1, 1, "", kReadOnly, kFdbSection, "BRIDGE", "MAC table statistics", kFdbStats,
+   show_fdb_stats},
+  {"dpif/pmd-stats-show", 0, 0, "", kReadOnly, kFdbSection, "",
+   "PMD threads: rx queues, packets, cycles per packet, busy,\n"
+   "idle and sleep shares of their cycles, wake-ups", kPmd, show_pmd_stats},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const CommandSpec> command_table() { return kCommands; }
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const auto& spec : kCommands)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+bool accepts_option(const CommandSpec& spec, std::string_view option) {
+  return has_word(spec.options, option);
+}
+
+bool CommandContext::has_option(std::string_view option) const {
+  for (const auto& o : options_)
+    if (o == option) return true;
+  return false;
+}
+
+}  // namespace lvs::ctl

@@ -1,0 +1,41 @@
+#pragma once
+// The handler of every vsctl command, by subject (one file each in ctl/commands/); the rows that
+// name them are in ctl/command_table.cpp.
+#include "ctl/command_table.hpp"
+
+namespace lvs::ctl {
+
+// bridge_commands.cpp
+Status add_bridge(CommandContext& context);
+Status delete_bridge(CommandContext& context);
+Status list_bridges(CommandContext& context);
+Status bridge_exists(CommandContext& context);
+
+// port_commands.cpp
+Status add_port(CommandContext& context);
+Status delete_port(CommandContext& context);
+Status list_ports(CommandContext& context);
+Status port_to_bridge(CommandContext& context);
+
+// column_commands.cpp (set, get, remove, clear, list of Bridge, Port, Interface, Open_vSwitch)
+Status set_columns(CommandContext& context);
+Status get_columns(CommandContext& context);
+Status remove_from_column(CommandContext& context);
+Status clear_columns(CommandContext& context);
+Status list_records(CommandContext& context);
+
+// fdb_commands.cpp
+Status show_fdb(CommandContext& context);
+Status show_fdb_stats(CommandContext& context);
+Status flush_fdb(CommandContext& context);
+Status add_static_mac(CommandContext& context);
+Status delete_mac(CommandContext& context);
+
+// show_commands.cpp
+Status show_configuration(CommandContext& context);
+Status show_pmd_stats(CommandContext& context);
+
+// The bridge named `name`, or a not_found error naming it.
+Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
+
+}  // namespace lvs::ctl
