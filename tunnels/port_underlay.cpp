@@ -33,6 +33,21 @@ inline void write_outer(uint8_t* p, const uint8_t* eth, const TunnelConfig& c, u
   std::memcpy(ip + 10, &sum, 2);
 }
 
+// A frame of ours alone with only checksums to finish (no segmentation): its one piece's
+// rewritten headers written over its own, so that it can be encapsulated in place. False (and
+// the frame untouched) when it is to be cut, or its headers are not in its first segment.
+bool finish_in_place(rte_mbuf* m) {
+  if (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)) return false;
+  bool done = false;
+  const GsoResult r = for_each_inner_segment(m, [&](const InnerSegment& s) {
+    if (done || s.off != s.hdr_len || s.off + s.len != m->pkt_len || s.hdr_len > m->data_len)
+      return;
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), s.hdr, s.hdr_len);
+    done = true;
+  });
+  return r == GsoResult::kOk && done;
+}
+
 }  // namespace
 
 std::unique_ptr<PortUnderlay> PortUnderlay::open(const TunnelConfig& config,
@@ -129,9 +144,10 @@ void PortUnderlay::encap_burst(unsigned pmd, rte_mbuf** pkts, uint16_t n, Emit&&
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const PieceMeta meta = piece_meta(c, m);
-    if (__builtin_expect(!needs_finishing(m) && RTE_MBUF_DIRECT(m) &&
-                             rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= outer_room,
-                         1)) {
+    bool in_place = RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+                    rte_pktmbuf_headroom(m) >= outer_room;
+    if (in_place && needs_finishing(m)) in_place = finish_in_place(m);
+    if (__builtin_expect(in_place, 1)) {
       // Whole and ours alone: the outer headers go into its headroom.
       const unsigned iovs = encap_.build(m, InnerSegment{nullptr, 0, 0, m->pkt_len}, meta.src_port,
                                          hdr, iov);

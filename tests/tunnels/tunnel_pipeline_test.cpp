@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <rte_ip.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -162,42 +163,57 @@ PortUnderlay& port_underlay(TunnelPort& t) { return static_cast<PortUnderlay&>(t
     ASSERT_NE(test_pools().frames, nullptr) << "EAL or mempool failed";     \
   } while (0)
 
+// Two VXLAN tunnels (key 42) to 10.252.0.2 and .3 leaving by one uplink, their next hops
+// learnt; bridge ovl = src + the tunnels (frames for 02:00:00:00:01:0<t> learnt on tunnel t),
+// bridge brp = the uplink; one PMD, driven by poll_once.
+struct TwoTunnels {
+  const std::vector<std::string> remotes = {"10.252.0.2", "10.252.0.3"};
+  UnderlayNs ns;
+  std::shared_ptr<Uplink> uplink = std::make_shared<Uplink>();
+  std::vector<std::shared_ptr<TunnelPort>> tuns;
+  std::shared_ptr<Source> src = std::make_shared<Source>("src");
+  sw::Datapath dp{{.pmd_threads = 1, .pool = test_pools().headers, .pmd_sleep = false}};
+
+  void open() {
+    ASSERT_TRUE(ns.ok());
+    {
+      EnterNetns in(ns.ns());
+      ASSERT_TRUE(in.ok());
+      for (size_t t = 0; t < remotes.size(); ++t) {
+        std::string error;
+        auto port = open_tunnel("t" + std::to_string(t),
+                                {{"remote_ip", remotes[t]}, {"local_ip", "10.252.0.1"},
+                                 {"key", "42"}, {"underlay", "port"}, {"underlay_port", "uplink"}},
+                                uplink, error);
+        ASSERT_NE(port, nullptr) << error;
+        rte_mbuf* reply = arp_reply(ip(remotes[t]), ip("10.252.0.1"));
+        ASSERT_EQ(port_underlay(*port).vtep()->filter(0, &reply, 1), 0);  // next hop learnt
+        tuns.push_back(port);
+      }
+    }
+    sw::DatapathConfig dc;
+    sw::BridgeConfig ovl{.name = "ovl"}, brp{.name = "brp"};
+    ovl.ports.push_back({.name = "src", .port = src});
+    for (auto& t : tuns)
+      ovl.ports.push_back({.name = t->name(), .port = t, .split_horizon_group = 1});
+    brp.ports.push_back(
+        {.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
+    dc.bridges = {ovl, brp};
+    ASSERT_EQ(dp.apply(dc), std::nullopt);
+    auto fdb = dp.fdb("ovl");
+    for (size_t t = 0; t < tuns.size(); ++t)
+      fdb->learn(sw::Fdb::make_key(0x020000000100ULL + t, 0),
+                 *dp.port_index("ovl", tuns[t]->name()), dp.now_ms());
+    uplink->clear();  // the ARP requests sent at open
+  }
+};
+
 TEST(TunnelPipeline, OuterFramesOfEveryTunnelLeaveInOneSendOfTheUnderlayPort) {
   LVT_REQUIRE_ROOT();
-  UnderlayNs ns;
-  ASSERT_TRUE(ns.ok());
-  auto uplink = std::make_shared<Uplink>();
-  std::vector<std::shared_ptr<TunnelPort>> tuns;
-  const std::vector<std::string> remotes = {"10.252.0.2", "10.252.0.3"};
-  {
-    EnterNetns in(ns.ns());
-    ASSERT_TRUE(in.ok());
-    for (size_t t = 0; t < remotes.size(); ++t) {
-      std::string error;
-      auto port = open_tunnel("t" + std::to_string(t),
-                              {{"remote_ip", remotes[t]}, {"local_ip", "10.252.0.1"},
-                               {"key", "42"}, {"underlay", "port"}, {"underlay_port", "uplink"}},
-                              uplink, error);
-      ASSERT_NE(port, nullptr) << error;
-      rte_mbuf* reply = arp_reply(ip(remotes[t]), ip("10.252.0.1"));
-      ASSERT_EQ(port_underlay(*port).vtep()->filter(0, &reply, 1), 0);  // next hop learnt
-      tuns.push_back(port);
-    }
-  }
-  auto src = std::make_shared<Source>("src");
-  sw::Datapath dp({.pmd_threads = 1, .pool = test_pools().headers, .pmd_sleep = false});
-  sw::DatapathConfig dc;
-  sw::BridgeConfig ovl{.name = "ovl"}, brp{.name = "brp"};
-  ovl.ports.push_back({.name = "src", .port = src});
-  for (auto& t : tuns) ovl.ports.push_back({.name = t->name(), .port = t, .split_horizon_group = 1});
-  brp.ports.push_back(
-      {.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
-  dc.bridges = {ovl, brp};
-  ASSERT_EQ(dp.apply(dc), std::nullopt);
-  auto fdb = dp.fdb("ovl");
-  for (size_t t = 0; t < tuns.size(); ++t)
-    fdb->learn(sw::Fdb::make_key(0x020000000100ULL + t, 0), *dp.port_index("ovl", tuns[t]->name()),
-               dp.now_ms());
+  TwoTunnels h;
+  h.open();
+  if (HasFatalFailure()) return;
+  auto& [remotes, ns, uplink, tuns, src, dp] = h;
 
   // One burst: 8 frames for each tunnel, interleaved.
   std::vector<std::vector<uint8_t>> inner;
@@ -211,7 +227,6 @@ TEST(TunnelPipeline, OuterFramesOfEveryTunnelLeaveInOneSendOfTheUnderlayPort) {
     src->pending.push_back(m);
   }
   const std::vector<rte_mbuf*> handed = src->pending;
-  uplink->clear();  // the ARP requests sent at open
   const uint64_t uplink_tx = uplink->stats().read().tx_packets;
   ASSERT_EQ(dp.poll_once(0), 16u);
 
@@ -247,6 +262,58 @@ TEST(TunnelPipeline, OuterFramesOfEveryTunnelLeaveInOneSendOfTheUnderlayPort) {
     EXPECT_EQ(c.total_drops(), 0u) << t->name();
   }
   EXPECT_EQ(uplink->stats().read().tx_packets - uplink_tx, 16u);
+}
+
+// Ethernet + IPv4 + TCP + 100 bytes to 02:00:00:00:01:00, its TCP checksum left to finish
+// (RTE_MBUF_F_TX_TCP_CKSUM, as AF_PACKET hands over most TCP frames).
+rte_mbuf* checksum_pending_tcp() {
+  auto f = test::frame_bytes({.dst = "02:00:00:00:01:00", .src = "02:00:00:00:00:01", .payload = 140});
+  uint8_t* iph = &f[14];
+  iph[0] = 0x45, iph[3] = 140, iph[8] = 64, iph[9] = 6;
+  iph[12] = 10, iph[15] = 1, iph[16] = 10, iph[19] = 2;
+  iph[10] = iph[11] = 0;
+  const uint16_t sum = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(iph));
+  std::memcpy(iph + 10, &sum, 2);
+  iph[20 + 12] = 0x50, iph[20 + 13] = 0x18;
+  rte_mbuf* m = test::make_raw(test_pools().frames, f);
+  m->l2_len = 14, m->l3_len = 20, m->l4_len = 20;
+  m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+  return m;
+}
+
+bool tcp_checksum_valid(const uint8_t* ipv4, uint32_t len) {
+  const uint32_t l4_len = len - 20;
+  uint8_t ph[12] = {};
+  std::memcpy(ph, ipv4 + 12, 8);
+  ph[9] = 6;
+  sw::store_be16(ph + 10, static_cast<uint16_t>(l4_len));
+  return csum_fold32(rte_raw_cksum(ph, 12) + rte_raw_cksum(ipv4 + 20, l4_len)) == 0xffff;
+}
+
+TEST(TunnelPipeline, ChecksumPendingFrameIsFinishedInPlaceAndSharedFloodsAreCopied) {
+  LVT_REQUIRE_ROOT();
+  TwoTunnels h;
+  h.open();
+  if (HasFatalFailure()) return;
+  rte_mbuf* tcp = checksum_pending_tcp();
+  rte_mbuf* bcast = test::make_frame(test_pools().frames, {.src = "02:00:00:00:00:01"});
+  const auto bcast_bytes = test::bytes_of(bcast);
+  h.src->pending = {tcp, bcast};
+  ASSERT_EQ(h.dp.poll_once(0), 2u);
+  EXPECT_EQ(h.uplink->sends(), 1u);
+  const auto out = h.uplink->frames();
+  const auto mbufs = h.uplink->mbufs();
+  ASSERT_EQ(out.size(), 3u);  // the TCP frame to t0, the broadcast to t0 and t1
+  // t0's batch holds [tcp, broadcast], then t1's [broadcast].
+  EXPECT_EQ(mbufs[0], tcp) << "a frame with only a checksum to finish was copied";
+  ASSERT_EQ(out[0].size(), 50u + 14 + 140);
+  EXPECT_TRUE(tcp_checksum_valid(&out[0][50 + 14], 140)) << "inner TCP checksum not finished";
+  EXPECT_EQ(mbufs[0]->ol_flags, 0u) << "inner offload flags left on the outer frame";
+  // The broadcast is shared by both tunnels: t0 copies it; t1, its last holder, may take it.
+  EXPECT_NE(mbufs[1], bcast) << "a flooded frame was written in place while still shared";
+  for (size_t k : {size_t{1}, size_t{2}})
+    EXPECT_EQ(std::vector<uint8_t>(out[k].begin() + 50, out[k].end()), bcast_bytes) << k;
+  for (auto& t : h.tuns) EXPECT_EQ(t->stats().read().total_drops(), 0u) << t->name();
 }
 
 TEST(TunnelPipeline, KernelEndpointDecapsulatesAsAStageOfItsOwn) {
