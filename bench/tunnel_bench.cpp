@@ -8,8 +8,8 @@
 // BM_VxlanPortUnderlayDatapath: the whole PMD iteration of options:underlay=port (root: it makes
 // a network namespace of its own for the route): 32 frames in, to 4 VXLAN tunnels leaving by one
 // uplink port; reports ns/packet and the uplink's sends per burst.
-#include <benchmark/benchmark.h>
 #include <arpa/inet.h>
+#include <benchmark/benchmark.h>
 #include <sched.h>
 
 #include <atomic>
@@ -156,8 +156,7 @@ class TemplateSource final : public sw::Port {
     if (rte_pktmbuf_alloc_bulk(pool(), pkts, n) != 0) return 0;
     for (uint16_t i = 0; i < n; ++i) {
       const auto& f = frames_[i % frames_.size()];
-      std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(),
-                  f.size());
+      std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(), f.size());
     }
     return n;
   }
@@ -210,9 +209,10 @@ void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
   // A namespace of its own with 10.99.0.1/24 on a veth: the route the tunnels look up.
   static const bool netns = [] {
     return unshare(CLONE_NEWNET) == 0 &&
-           std::system("ip link set lo up && ip link add lvbd0 type veth peer name lvbd1 && "
-                       "ip link set lvbd1 up && "
-                       "ip addr add 10.99.0.1/24 dev lvbd0 && ip link set lvbd0 up") == 0;
+           std::system(
+               "ip link set lo up && ip link add lvbd0 type veth peer name lvbd1 && "
+               "ip link set lvbd1 up && "
+               "ip addr add 10.99.0.1/24 dev lvbd0 && ip link set lvbd0 up") == 0;
   }();
   if (!netns) {
     state.SkipWithError("needs root (a network namespace with a route)");
@@ -225,11 +225,13 @@ void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
   for (int t = 0; t < kTunnels; ++t) {
     tunnels::TunnelConfig cfg;
     const std::string remote = "10.99.0." + std::to_string(2 + t);
-    if (auto e = tunnels::parse_tunnel_options(
-            tunnels::TunnelKind::kVxlan,
-            {{"remote_ip", remote}, {"local_ip", "10.99.0.1"}, {"key", "42"},
-             {"underlay", "port"}, {"underlay_port", "uplink"}},
-            cfg)) {
+    if (auto e = tunnels::parse_tunnel_options(tunnels::TunnelKind::kVxlan,
+                                               {{"remote_ip", remote},
+                                                {"local_ip", "10.99.0.1"},
+                                                {"key", "42"},
+                                                {"underlay", "port"},
+                                                {"underlay_port", "uplink"}},
+                                               cfg)) {
       state.SkipWithError(e->c_str());
       return;
     }
@@ -255,7 +257,8 @@ void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
   ovl.ports.push_back({.name = "src", .port = src});
   for (auto& t : tuns)
     ovl.ports.push_back({.name = t->name(), .port = t, .split_horizon_group = 1});
-  brp.ports.push_back({.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
+  brp.ports.push_back(
+      {.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
   dc.bridges = {ovl, brp};
   if (auto e = dp.apply(dc)) {
     state.SkipWithError(e->c_str());

@@ -91,8 +91,6 @@ uint16_t Port::send(unsigned pmd, rte_mbuf** pkts, uint16_t n) {
   return sent;
 }
 
-void Port::encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, TxOutput&) {
-  send(pmd, pkts, n);
-}
+void Port::encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, TxOutput&) { send(pmd, pkts, n); }
 
 }  // namespace lvs::sw

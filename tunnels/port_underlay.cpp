@@ -144,20 +144,21 @@ void PortUnderlay::encap_burst(unsigned pmd, rte_mbuf** pkts, uint16_t n, Emit&&
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const PieceMeta meta = piece_meta(c, m);
-    bool in_place = RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
-                    rte_pktmbuf_headroom(m) >= outer_room;
+    bool in_place =
+        RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= outer_room;
     if (in_place && needs_finishing(m)) in_place = finish_in_place(m);
     if (__builtin_expect(in_place, 1)) {
       // Whole and ours alone: the outer headers go into its headroom.
-      const unsigned iovs = encap_.build(m, InnerSegment{nullptr, 0, 0, m->pkt_len}, meta.src_port,
-                                         hdr, iov);
+      const unsigned iovs =
+          encap_.build(m, InnerSegment{nullptr, 0, 0, m->pkt_len}, meta.src_port, hdr, iov);
       const uint32_t ip_len = kIpLen + static_cast<uint32_t>(iov[0].iov_len) + m->pkt_len;
       if (__builtin_expect(iovs == 0 || ip_len > mtu, 0)) {
         ++(iovs == 0 ? malformed : too_big);
         rte_pktmbuf_free(m);
         continue;
       }
-      auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(outer_room)));
+      auto* p =
+          reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(outer_room)));
       write_outer(p, eth, c, proto, ip_len, ip_id++, meta);
       std::memcpy(p + kEthLen + kIpLen, hdr, iov[0].iov_len);
       m->ol_flags = 0;  // nothing of the inner frame's offload state applies to the outer one

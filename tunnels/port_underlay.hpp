@@ -12,10 +12,11 @@
 // Transmit, per burst, from the PMD's TX batches (switch/tx_batch.hpp): the next hop resolved
 // once, then each frame gets the outer headers (IPv4 id per PMD, header checksum, DF from
 // df_default) and is queued to the underlay port's batch of that PMD, so the outer frames of
-// every tunnel leaving by it go out with its own output in one send per 32 frames. A frame that
-// is whole (no segmentation or checksum left to do), not shared and has the headroom gets them
-// in place, without a copy; the others (flooded copies, TSO super-frames, frames with a checksum
-// to finish) are cut into pieces, each copied into a fresh mbuf behind the outer headers. A piece
+// every tunnel leaving by it go out with its own output in one send per 32 frames. A frame not
+// to be segmented that nothing else holds and that has the headroom gets them in place, without
+// a copy (a checksum left to finish is finished in its own headers first); the others (flooded
+// frames still shared, TSO super-frames) are cut into pieces, each copied into a fresh mbuf
+// behind the outer headers. A piece
 // whose outer packet exceeds the underlay port's MTU is dropped and counted as too_big (this
 // underlay does not fragment, even with df_default=false). Called outside a PMD (tx_burst, tests),
 // it sends to the underlay port directly.
@@ -59,7 +60,8 @@ class PortUnderlay final : public Underlay {
   // Control plane (route monitor, status): looks the route up again and follows it; returns the
   // lookup's error, empty when there is a route.
   std::string refresh_route() const;
-  void set_next_hop(uint32_t hop) const;  // under route_mutex_: tracks the new one, untracks the old
+  void set_next_hop(
+      uint32_t hop) const;  // under route_mutex_: tracks the new one, untracks the old
   // Encapsulates pkts[0, n) from PMD `pmd`, calling emit(outer frame) for each outer frame.
   template <class Emit>
   void encap_burst(unsigned pmd, rte_mbuf** pkts, uint16_t n, Emit&& emit);

@@ -33,7 +33,7 @@ void drain(int fd) {
 }  // namespace
 
 std::shared_ptr<RouteMonitor> RouteMonitor::acquire(std::string& error) {
-  struct stat st{};
+  struct stat st {};
   const uint64_t netns = stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
   std::lock_guard lock(registry_mutex());
   auto& r = registry();

@@ -40,8 +40,8 @@ class RouteMonitor {
   void run();
 
   uint64_t netns_;
-  int nl_fd_;    // NETLINK_ROUTE socket joined to the route / address / link groups
-  int stop_fd_;  // eventfd: the destructor wakes the thread
+  int nl_fd_;         // NETLINK_ROUTE socket joined to the route / address / link groups
+  int stop_fd_;       // eventfd: the destructor wakes the thread
   std::mutex mutex_;  // watchers_; held while they refresh
   std::map<uint64_t, std::function<void()>> watchers_;
   uint64_t next_id_ = 1;

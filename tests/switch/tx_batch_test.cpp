@@ -2,6 +2,8 @@
 // bursts go to encapsulate(), whose outer frames join the egress port's batch and leave with its
 // own output in one send (switch/tx_batch.hpp); and rx stages (switch/rx_stage.hpp) polled by the
 // PMD of the queues they fill, before them.
+#include "switch/tx_batch.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -10,7 +12,6 @@
 
 #include "dpdk/mempool.hpp"
 #include "switch/datapath.hpp"
-#include "switch/tx_batch.hpp"
 #include "tests/support/frames.hpp"
 
 namespace lvs::sw {

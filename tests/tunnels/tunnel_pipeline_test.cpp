@@ -133,8 +133,7 @@ class UnderlayNs {
     const std::string n = "ip -n " + ns_.ns() + " ";
     ok_ = ns_.ok() && sh(n + "link add up0 type veth peer name up1") == 0 &&
           sh(n + "link set up1 up") == 0 && sh(n + "addr add 10.252.0.1/24 dev up0") == 0 &&
-          sh(n + "link set up0 up") == 0 &&
-          sh(n + "route add 10.253.0.0/24 via 10.252.0.254") == 0;
+          sh(n + "link set up0 up") == 0 && sh(n + "route add 10.253.0.0/24 via 10.252.0.254") == 0;
   }
   bool ok() const { return ok_; }
   const std::string& ns() const { return ns_.ns(); }
@@ -157,10 +156,10 @@ std::shared_ptr<TunnelPort> open_tunnel(const std::string& name,
 
 PortUnderlay& port_underlay(TunnelPort& t) { return static_cast<PortUnderlay&>(t.underlay()); }
 
-#define LVT_REQUIRE_ROOT()                                                  \
-  do {                                                                      \
+#define LVT_REQUIRE_ROOT()                                                 \
+  do {                                                                     \
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces)"; \
-    ASSERT_NE(test_pools().frames, nullptr) << "EAL or mempool failed";     \
+    ASSERT_NE(test_pools().frames, nullptr) << "EAL or mempool failed";    \
   } while (0)
 
 // Two VXLAN tunnels (key 42) to 10.252.0.2 and .3 leaving by one uplink, their next hops
@@ -182,8 +181,11 @@ struct TwoTunnels {
       for (size_t t = 0; t < remotes.size(); ++t) {
         std::string error;
         auto port = open_tunnel("t" + std::to_string(t),
-                                {{"remote_ip", remotes[t]}, {"local_ip", "10.252.0.1"},
-                                 {"key", "42"}, {"underlay", "port"}, {"underlay_port", "uplink"}},
+                                {{"remote_ip", remotes[t]},
+                                 {"local_ip", "10.252.0.1"},
+                                 {"key", "42"},
+                                 {"underlay", "port"},
+                                 {"underlay_port", "uplink"}},
                                 uplink, error);
         ASSERT_NE(port, nullptr) << error;
         rte_mbuf* reply = arp_reply(ip(remotes[t]), ip("10.252.0.1"));
@@ -219,9 +221,9 @@ TEST(TunnelPipeline, OuterFramesOfEveryTunnelLeaveInOneSendOfTheUnderlayPort) {
   std::vector<std::vector<uint8_t>> inner;
   for (int i = 0; i < 16; ++i) {
     const std::string dst = "02:00:00:00:01:0" + std::to_string(i % 2);
-    rte_mbuf* m = test::make_frame(test_pools().frames,
-                                   {.dst = dst, .src = "02:00:00:00:00:01", .payload = 100,
-                                    .fill = static_cast<uint8_t>(i)});
+    rte_mbuf* m = test::make_frame(
+        test_pools().frames,
+        {.dst = dst, .src = "02:00:00:00:00:01", .payload = 100, .fill = static_cast<uint8_t>(i)});
     ASSERT_NE(m, nullptr);
     inner.push_back(test::bytes_of(m));
     src->pending.push_back(m);
@@ -267,7 +269,8 @@ TEST(TunnelPipeline, OuterFramesOfEveryTunnelLeaveInOneSendOfTheUnderlayPort) {
 // Ethernet + IPv4 + TCP + 100 bytes to 02:00:00:00:01:00, its TCP checksum left to finish
 // (RTE_MBUF_F_TX_TCP_CKSUM, as AF_PACKET hands over most TCP frames).
 rte_mbuf* checksum_pending_tcp() {
-  auto f = test::frame_bytes({.dst = "02:00:00:00:01:00", .src = "02:00:00:00:00:01", .payload = 140});
+  auto f =
+      test::frame_bytes({.dst = "02:00:00:00:01:00", .src = "02:00:00:00:00:01", .payload = 140});
   uint8_t* iph = &f[14];
   iph[0] = 0x45, iph[3] = 140, iph[8] = 64, iph[9] = 6;
   iph[12] = 10, iph[15] = 1, iph[16] = 10, iph[19] = 2;
@@ -326,11 +329,13 @@ TEST(TunnelPipeline, KernelEndpointDecapsulatesAsAStageOfItsOwn) {
   EnterNetns in(ns.ns());
   ASSERT_TRUE(in.ok());
   std::string error;
-  auto t1 = open_tunnel("t1", {{"remote_ip", "10.254.0.2"}, {"local_ip", "10.254.0.1"}, {"key", "42"}},
-                        nullptr, error);
+  auto t1 =
+      open_tunnel("t1", {{"remote_ip", "10.254.0.2"}, {"local_ip", "10.254.0.1"}, {"key", "42"}},
+                  nullptr, error);
   ASSERT_NE(t1, nullptr) << error;
-  auto t2 = open_tunnel("t2", {{"remote_ip", "10.254.0.3"}, {"local_ip", "10.254.0.1"}, {"key", "42"}},
-                        nullptr, error);
+  auto t2 =
+      open_tunnel("t2", {{"remote_ip", "10.254.0.3"}, {"local_ip", "10.254.0.1"}, {"key", "42"}},
+                  nullptr, error);
   ASSERT_NE(t2, nullptr) << error;
 
   // A VXLAN packet from 10.254.0.2 carrying a broadcast frame.
@@ -404,8 +409,11 @@ TEST(TunnelPipeline, RouteChangeMovesTheNextHopWithoutAStatusRead) {
     ASSERT_TRUE(in.ok());
     std::string error;
     t = open_tunnel("t0",
-                    {{"remote_ip", "10.253.0.9"}, {"local_ip", "10.252.0.1"}, {"key", "42"},
-                     {"underlay", "port"}, {"underlay_port", "uplink"}},
+                    {{"remote_ip", "10.253.0.9"},
+                     {"local_ip", "10.252.0.1"},
+                     {"key", "42"},
+                     {"underlay", "port"},
+                     {"underlay_port", "uplink"}},
                     uplink, error);
     ASSERT_NE(t, nullptr) << error;
   }
