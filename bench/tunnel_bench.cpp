@@ -8,7 +8,6 @@
 // BM_VxlanPortUnderlayDatapath: the whole PMD iteration of options:underlay=port (root: it makes
 // a network namespace of its own for the route): 32 frames in, to 4 VXLAN tunnels leaving by one
 // uplink port; reports ns/packet and the uplink's sends per burst.
-#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <sched.h>
 
@@ -22,6 +21,7 @@
 #include "switch/datapath.hpp"
 #include "switch/pipeline.hpp"
 #include "tests/support/frames.hpp"
+#include "tests/tunnels/port_underlay_setup.hpp"
 #include "tunnels/inner_frame.hpp"
 #include "tunnels/port_underlay.hpp"
 #include "tunnels/tunnel_encap.hpp"
@@ -182,28 +182,11 @@ class UplinkSink final : public sw::Port {
   }
   sw::PortStatus status() const override {
     sw::PortStatus s;
-    s.mac = "02:aa:00:00:00:01";
+    s.mac = tunnels::testing::kUplinkMac.to_string();
     return s;
   }
   std::atomic<uint64_t> sends{0};
 };
-
-// An ARP reply from `ip` (02:bb:00:00:00:<ip's last byte>) to the VTEP.
-rte_mbuf* arp_reply(uint32_t ip, uint32_t local) {
-  std::vector<uint8_t> f(60, 0);
-  const uint8_t vtep[6] = {2, 0xaa, 0, 0, 0, 1};
-  const uint8_t peer[6] = {2, 0xbb, 0, 0, 0, static_cast<uint8_t>(ntohl(ip))};
-  std::memcpy(f.data(), vtep, 6);
-  std::memcpy(f.data() + 6, peer, 6);
-  f[12] = 0x08, f[13] = 0x06;
-  uint8_t* a = f.data() + 14;
-  a[1] = 1, a[2] = 0x08, a[4] = 6, a[5] = 4, a[7] = 2;
-  std::memcpy(a + 8, peer, 6);
-  std::memcpy(a + 14, &ip, 4);
-  std::memcpy(a + 18, vtep, 6);
-  std::memcpy(a + 24, &local, 4);
-  return test::make_raw(pool(), f);
-}
 
 void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
   // A namespace of its own with 10.99.0.1/24 on a veth: the route the tunnels look up.
@@ -241,9 +224,7 @@ void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
       state.SkipWithError(error.c_str());
       return;
     }
-    auto& u = static_cast<tunnels::PortUnderlay&>(port->underlay());
-    rte_mbuf* reply = arp_reply(cfg.remote_ip, cfg.local_ip);
-    u.vtep()->filter(0, &reply, 1);  // the next hop's MAC, learnt
+    tunnels::testing::learn_next_hop(*port, pool());
     tuns.push_back(port);
     auto f = tcp64();
     f[5] = static_cast<uint8_t>(0x10 + t);  // dst 02:00:00:00:00:1<t>, behind tunnel t
@@ -252,22 +233,11 @@ void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
   // Interleaved destinations: each burst holds frames for every tunnel.
   auto src = std::make_shared<TemplateSource>(frames);
   sw::Datapath dp({.pmd_threads = 1, .pool = pool(), .pmd_sleep = false});
-  sw::DatapathConfig dc;
-  sw::BridgeConfig ovl{.name = "ovl"}, brp{.name = "brp"};
-  ovl.ports.push_back({.name = "src", .port = src});
-  for (auto& t : tuns)
-    ovl.ports.push_back({.name = t->name(), .port = t, .split_horizon_group = 1});
-  brp.ports.push_back(
-      {.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
-  dc.bridges = {ovl, brp};
-  if (auto e = dp.apply(dc)) {
+  if (auto e = dp.apply(tunnels::testing::overlay_and_underlay(src, tuns, uplink))) {
     state.SkipWithError(e->c_str());
     return;
   }
-  auto fdb = dp.fdb("ovl");
-  for (int t = 0; t < kTunnels; ++t)
-    fdb->learn(sw::Fdb::make_key(0x020000000010ULL + t, 0), *dp.port_index("ovl", tuns[t]->name()),
-               dp.now_ms());
+  tunnels::testing::learn_behind_tunnels(dp, tuns, 0x020000000010ULL);
   dp.poll_once(0);
   const uint64_t sends0 = uplink->sends.load();
   for (auto _ : state) dp.poll_once(0);

@@ -20,6 +20,7 @@
 #include "tests/ports/netns_topology.hpp"
 #include "tests/ports/port_test_env.hpp"
 #include "tests/support/frames.hpp"
+#include "tests/tunnels/port_underlay_setup.hpp"
 #include "tunnels/port_underlay.hpp"
 #include "tunnels/tunnel_port.hpp"
 #include "tunnels/vxlan_header.hpp"
@@ -32,12 +33,9 @@ using ports::testing::EnterNetns;
 using ports::testing::sh;
 using ports::testing::test_pools;
 
-const sw::MacAddr kUplinkMac = *sw::MacAddr::parse("02:aa:00:00:00:01");
+using testing::kUplinkMac;
+using testing::peer_mac;
 uint32_t ip(const std::string& s) { return inet_addr(s.c_str()); }
-sw::MacAddr peer_mac(uint32_t addr) {
-  return sw::MacAddr::from_bytes(
-      std::array<uint8_t, 6>{2, 0xbb, 0, 0, 0, static_cast<uint8_t>(ntohl(addr))}.data());
-}
 
 // The underlay port: keeps what it is sent and counts the sends (tx_burst calls).
 class Uplink final : public sw::Port {
@@ -109,22 +107,6 @@ class Source final : public sw::Port {
   std::vector<rte_mbuf*> pending, received;
 };
 
-// An ARP reply from `from` (peer_mac(from)) to the VTEP at `local`: teaches it the next hop.
-rte_mbuf* arp_reply(uint32_t from, uint32_t local) {
-  std::vector<uint8_t> f(60, 0);
-  const sw::MacAddr peer = peer_mac(from);
-  std::memcpy(f.data(), kUplinkMac.bytes.data(), 6);
-  std::memcpy(f.data() + 6, peer.bytes.data(), 6);
-  f[12] = 0x08, f[13] = 0x06;
-  uint8_t* a = f.data() + 14;
-  a[1] = 1, a[2] = 0x08, a[4] = 6, a[5] = 4, a[7] = 2;
-  std::memcpy(a + 8, peer.bytes.data(), 6);
-  std::memcpy(a + 14, &from, 4);
-  std::memcpy(a + 18, kUplinkMac.bytes.data(), 6);
-  std::memcpy(a + 24, &local, 4);
-  return test::make_raw(test_pools().frames, f);
-}
-
 // A namespace with 10.252.0.1/24 on a veth (the underlay subnet) and 10.253.0.0/24 behind
 // 10.252.0.254.
 class UnderlayNs {
@@ -188,24 +170,12 @@ struct TwoTunnels {
                                  {"underlay_port", "uplink"}},
                                 uplink, error);
         ASSERT_NE(port, nullptr) << error;
-        rte_mbuf* reply = arp_reply(ip(remotes[t]), ip("10.252.0.1"));
-        ASSERT_EQ(port_underlay(*port).vtep()->filter(0, &reply, 1), 0);  // next hop learnt
+        ASSERT_TRUE(testing::learn_next_hop(*port, test_pools().frames));
         tuns.push_back(port);
       }
     }
-    sw::DatapathConfig dc;
-    sw::BridgeConfig ovl{.name = "ovl"}, brp{.name = "brp"};
-    ovl.ports.push_back({.name = "src", .port = src});
-    for (auto& t : tuns)
-      ovl.ports.push_back({.name = t->name(), .port = t, .split_horizon_group = 1});
-    brp.ports.push_back(
-        {.name = "uplink", .port = uplink, .rx_filter = tuns[0]->underlay().rx_filter()});
-    dc.bridges = {ovl, brp};
-    ASSERT_EQ(dp.apply(dc), std::nullopt);
-    auto fdb = dp.fdb("ovl");
-    for (size_t t = 0; t < tuns.size(); ++t)
-      fdb->learn(sw::Fdb::make_key(0x020000000100ULL + t, 0),
-                 *dp.port_index("ovl", tuns[t]->name()), dp.now_ms());
+    ASSERT_EQ(dp.apply(testing::overlay_and_underlay(src, tuns, uplink)), std::nullopt);
+    testing::learn_behind_tunnels(dp, tuns, 0x020000000100ULL);
     uplink->clear();  // the ARP requests sent at open
   }
 };
