@@ -3,6 +3,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -87,6 +88,7 @@ void RouteMonitor::unwatch(uint64_t id) {
 }
 
 void RouteMonitor::run() {
+  pthread_setname_np(pthread_self(), "lvs-routes");
   pollfd fds[2] = {{nl_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
   for (;;) {
     const int r = ::poll(fds, 2, static_cast<int>(kRecheckMs));
