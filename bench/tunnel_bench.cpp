@@ -5,18 +5,27 @@
 // decap = header checks + strip + (remote, key) lookup. The sendmmsg/recvmmsg system calls are
 // not included: the kernel's per-packet cost shows in bench/tunnel_compare.sh.
 // Needs CAP_NET_RAW (the tunnel port opens its raw sockets on 127.0.0.1).
+// BM_VxlanPortUnderlayDatapath: the whole PMD iteration of options:underlay=port (root: it makes
+// a network namespace of its own for the route): 32 frames in, to 4 VXLAN tunnels leaving by one
+// uplink port; reports ns/packet and the uplink's sends per burst.
 #include <benchmark/benchmark.h>
+#include <sched.h>
 
+#include <atomic>
 #include <unordered_map>
 
 #include "bench/bench_support.hpp"
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "switch/bridge_view.hpp"
+#include "switch/datapath.hpp"
 #include "switch/pipeline.hpp"
 #include "tests/support/frames.hpp"
+#include "tests/tunnels/port_underlay_setup.hpp"
 #include "tunnels/inner_frame.hpp"
+#include "tunnels/port_underlay.hpp"
 #include "tunnels/tunnel_encap.hpp"
+#include "tunnels/tunnel_port.hpp"
 #include "tunnels/underlay_endpoint.hpp"
 #include "tunnels/vxlan_header.hpp"
 
@@ -135,6 +144,109 @@ void BM_VxlanDecap(benchmark::State& state) {
   report(state);
 }
 BENCHMARK(BM_VxlanDecap);
+
+// A port that hands over a burst of one frame template per rx_burst (32 frames to `dsts`
+// destinations in turn).
+class TemplateSource final : public sw::Port {
+ public:
+  TemplateSource(std::vector<std::vector<uint8_t>> frames)
+      : Port("src"), frames_(std::move(frames)) {}
+  std::string_view kind() const override { return "source"; }
+  uint16_t rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) override {
+    if (rte_pktmbuf_alloc_bulk(pool(), pkts, n) != 0) return 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      const auto& f = frames_[i % frames_.size()];
+      std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.size())), f.data(), f.size());
+    }
+    return n;
+  }
+  uint16_t tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) override {
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+  }
+
+ private:
+  std::vector<std::vector<uint8_t>> frames_;
+};
+
+// The uplink: frees what it is sent, counts the sends.
+class UplinkSink final : public sw::Port {
+ public:
+  UplinkSink() : Port("uplink") {}
+  std::string_view kind() const override { return "sink"; }
+  uint16_t rx_burst(uint16_t, rte_mbuf**, uint16_t) override { return 0; }
+  uint16_t tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) override {
+    sends.fetch_add(1, std::memory_order_relaxed);
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+  }
+  sw::PortStatus status() const override {
+    sw::PortStatus s;
+    s.mac = tunnels::testing::kUplinkMac.to_string();
+    return s;
+  }
+  std::atomic<uint64_t> sends{0};
+};
+
+void BM_VxlanPortUnderlayDatapath(benchmark::State& state) {
+  // A namespace of its own with 10.99.0.1/24 on a veth: the route the tunnels look up.
+  static const bool netns = [] {
+    return unshare(CLONE_NEWNET) == 0 &&
+           std::system(
+               "ip link set lo up && ip link add lvbd0 type veth peer name lvbd1 && "
+               "ip link set lvbd1 up && "
+               "ip addr add 10.99.0.1/24 dev lvbd0 && ip link set lvbd0 up") == 0;
+  }();
+  if (!netns) {
+    state.SkipWithError("needs root (a network namespace with a route)");
+    return;
+  }
+  constexpr int kTunnels = 4;
+  auto uplink = std::make_shared<UplinkSink>();
+  std::vector<std::shared_ptr<tunnels::TunnelPort>> tuns;
+  std::vector<std::vector<uint8_t>> frames;
+  for (int t = 0; t < kTunnels; ++t) {
+    tunnels::TunnelConfig cfg;
+    const std::string remote = "10.99.0." + std::to_string(2 + t);
+    if (auto e = tunnels::parse_tunnel_options(tunnels::TunnelKind::kVxlan,
+                                               {{"remote_ip", remote},
+                                                {"local_ip", "10.99.0.1"},
+                                                {"key", "42"},
+                                                {"underlay", "port"},
+                                                {"underlay_port", "uplink"}},
+                                               cfg)) {
+      state.SkipWithError(e->c_str());
+      return;
+    }
+    std::string error;
+    auto port = tunnels::TunnelPort::open("t" + std::to_string(t), cfg, pool(), error, uplink);
+    if (!port) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    tunnels::testing::learn_next_hop(*port, pool());
+    tuns.push_back(port);
+    auto f = tcp64();
+    f[5] = static_cast<uint8_t>(0x10 + t);  // dst 02:00:00:00:00:1<t>, behind tunnel t
+    frames.push_back(f);
+  }
+  // Interleaved destinations: each burst holds frames for every tunnel.
+  auto src = std::make_shared<TemplateSource>(frames);
+  sw::Datapath dp({.pmd_threads = 1, .pool = pool(), .pmd_sleep = false});
+  if (auto e = dp.apply(tunnels::testing::overlay_and_underlay(src, tuns, uplink))) {
+    state.SkipWithError(e->c_str());
+    return;
+  }
+  tunnels::testing::learn_behind_tunnels(dp, tuns, 0x020000000010ULL);
+  dp.poll_once(0);
+  const uint64_t sends0 = uplink->sends.load();
+  for (auto _ : state) dp.poll_once(0);
+  report(state);
+  state.counters["uplink_sends/burst"] =
+      static_cast<double>(uplink->sends.load() - sends0) / static_cast<double>(state.iterations());
+  if (tuns[0]->stats().read().total_drops() != 0) state.SkipWithError("tunnel dropped frames");
+}
+BENCHMARK(BM_VxlanPortUnderlayDatapath);
 
 }  // namespace
 }  // namespace lvs::bench

@@ -42,6 +42,7 @@ Datapath::Datapath(Options o)
     pmds_.push_back(std::move(p));
   }
   current_.load()->rx_by_pmd.resize(n);
+  current_.load()->stages_by_pmd.resize(n);
   const size_t sz = rte_rcu_qsbr_get_memsize(n);
   qsbr_ = static_cast<rte_rcu_qsbr*>(std::aligned_alloc(
       RTE_CACHE_LINE_SIZE, (sz + RTE_CACHE_LINE_SIZE - 1) & ~size_t{RTE_CACHE_LINE_SIZE - 1}));
@@ -184,16 +185,45 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     pending.push_back(std::move(pend));
   }
 
+  // Encapsulating ports leave by their egress port's batch: give it a slot if no bridge has.
+  {
+    std::set<Port*> slotted(next->tx_ports.begin(), next->tx_ports.end());
+    const size_t bridged = next->tx_ports.size();
+    for (size_t i = 0; i < bridged; ++i)
+      if (Port* via = next->tx_ports[i]->egress_port(); via && slotted.insert(via).second)
+        next->tx_ports.push_back(via);
+  }
+
   // Spread rx queues round-robin over PMDs, in name order so the assignment is predictable.
+  // Queues filled by one rx stage go to the PMD of the first of them, which polls the stage.
   std::sort(rxqs.begin(), rxqs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  next->stages_by_pmd.resize(pmds_.size());
+  std::vector<size_t> pmd_of(rxqs.size());
+  {
+    std::map<RxStage*, size_t> stage_pmd;
+    size_t turn = 0;
+    for (size_t i = 0; i < rxqs.size(); ++i) {
+      std::shared_ptr<RxStage> stage = rxqs[i].p->rx_stage();
+      if (stage) {
+        auto [it, fresh] = stage_pmd.try_emplace(stage.get(), turn % pmds_.size());
+        if (fresh) {
+          ++turn;
+          next->stages_by_pmd[it->second].push_back(std::move(stage));
+        }
+        pmd_of[i] = it->second;
+      } else {
+        pmd_of[i] = turn++ % pmds_.size();
+      }
+    }
+  }
   std::map<Port*, std::set<size_t>> pmds_of;  // PMDs polling each port with storm limits
   for (size_t i = 0; i < rxqs.size(); ++i)
-    if (rxqs[i].storm) pmds_of[rxqs[i].p].insert(i % pmds_.size());
+    if (rxqs[i].storm) pmds_of[rxqs[i].p].insert(pmd_of[i]);
   std::map<std::pair<Port*, size_t>, StormBuckets*> buckets;
   const uint64_t hz = clock_->cycles_hz(), cycles = clock_->now_cycles();
   for (size_t i = 0; i < rxqs.size(); ++i) {
     const PendingRxq& r = rxqs[i];
-    const size_t pmd = i % pmds_.size();
+    const size_t pmd = pmd_of[i];
     StormBuckets* storm = nullptr;
     if (r.storm) {
       auto [it, fresh] = buckets.try_emplace({r.p, pmd}, nullptr);
@@ -236,6 +266,9 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   bool have_cycles = false;
+  // Stages first: what they read is in their ports' queues for the loop below. Their packets
+  // are counted when those queues hand them over.
+  for (const auto& stage : s.stages_by_pmd[pmd.index]) stage->poll(pmd.index);
   for (const Rxq& q : s.rx_by_pmd[pmd.index]) {
     uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
     if (n == 0) continue;
@@ -317,7 +350,16 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
   nfds_t n = 0;
   fds[n++] = {pmd.wake_fd, POLLIN, 0};
   bool every_queue_has_fd = true;
-  for (const Rxq& q : current_.load(std::memory_order_acquire)->rx_by_pmd[pmd.index]) {
+  const Snapshot* s = current_.load(std::memory_order_acquire);
+  for (const auto& stage : s->stages_by_pmd[pmd.index]) {
+    const int fd = stage->wait_fd();
+    if (fd < 0 || n == std::size(fds)) {
+      every_queue_has_fd = false;
+      continue;
+    }
+    fds[n++] = {fd, POLLIN, 0};
+  }
+  for (const Rxq& q : s->rx_by_pmd[pmd.index]) {
     const int fd = q.p->rx_wait_fd(q.queue);
     if (fd < 0 || n == std::size(fds)) {
       every_queue_has_fd = false;
@@ -420,6 +462,7 @@ std::vector<PmdStats> Datapath::pmd_stats() const {
     st.iterations = p->iterations.load(std::memory_order_relaxed);
     st.sleep_cycles = p->slept.load(std::memory_order_relaxed);
     st.wakeups = p->wakeups.load(std::memory_order_relaxed);
+    for (const auto& stage : s->stages_by_pmd[p->index]) st.rx_queues.push_back(stage->name());
     for (const Rxq& q : s->rx_by_pmd[p->index])
       st.rx_queues.push_back(q.bridge->name + "/" + q.p->name() + ":" + std::to_string(q.queue));
     out.push_back(std::move(st));

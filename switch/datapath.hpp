@@ -22,6 +22,7 @@
 #include "switch/port.hpp"
 #include "switch/storm_control.hpp"
 #include "switch/rx_filter.hpp"
+#include "switch/rx_stage.hpp"
 #include "switch/tx_batch.hpp"
 #include "switch/vlan_policy.hpp"
 
@@ -59,7 +60,7 @@ struct PmdStats {
   uint64_t sleep_cycles = 0;  // TSC cycles asleep (adaptive PMD sleep)
   uint64_t wakeups = 0;
   uint64_t iterations = 0;
-  std::vector<std::string> rx_queues;  // "bridge/port:queue"
+  std::vector<std::string> rx_queues;  // "bridge/port:queue", and its rx stages ("decap ...")
 };
 
 class Datapath {
@@ -124,7 +125,11 @@ class Datapath {
     std::vector<std::unique_ptr<StormBuckets>> storms;
     std::vector<std::unique_ptr<BridgeView>> bridges;
     std::vector<std::vector<Rxq>> rx_by_pmd;
-    std::vector<Port*> tx_ports;  // by tx slot
+    // Polled before the PMD's rx queues: the stages that fill them (rx_stage.hpp).
+    std::vector<std::vector<std::shared_ptr<RxStage>>> stages_by_pmd;
+    // By tx slot: the bridges' ports, then the egress ports of their encapsulating ports that
+    // are on no bridge (tx_batch.hpp).
+    std::vector<Port*> tx_ports;
   };
   struct BridgeState {
     std::shared_ptr<Fdb> fdb;

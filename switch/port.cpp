@@ -1,5 +1,7 @@
 #include "switch/port.hpp"
 
+#include "switch/tx_batch.hpp"
+
 namespace lvs::sw {
 
 std::string_view to_string(DropReason reason) {
@@ -88,5 +90,7 @@ uint16_t Port::send(unsigned pmd, rte_mbuf** pkts, uint16_t n) {
   stats_.add_tx(sent, bytes);
   return sent;
 }
+
+void Port::encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, TxOutput&) { send(pmd, pkts, n); }
 
 }  // namespace lvs::sw

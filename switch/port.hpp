@@ -13,6 +13,9 @@
 
 namespace lvs::sw {
 
+class RxStage;   // rx_stage.hpp
+class TxOutput;  // tx_batch.hpp
+
 enum class DropReason : uint8_t {
   kMalformed,            // too short for its Ethernet / 802.1Q header, or a bad IPv4 header
   kVlanNotAdmitted,      // the input port's VLAN policy refuses the frame
@@ -97,6 +100,18 @@ class Port {
   // spinlock (the port cannot know how many threads send on it; uncontended unless they outnumber
   // the queues), frees and counts what the queue did not take.
   uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n);
+
+  // A port whose frames leave as frames of another port of the switch (a tunnel with
+  // options:underlay=port) names that port: the PMD then hands it its output burst with
+  // encapsulate() instead of send(), and the outer frames join that port's TX batch of the same
+  // PMD (tx_batch.hpp), so they leave with its other output in one send.
+  virtual Port* egress_port() const { return nullptr; }
+  // Consumes pkts[0, n): outer frames queued to `out`, the rest dropped and counted; counts its
+  // own tx. Only called on ports with an egress_port(); the default sends them as they are.
+  virtual void encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, TxOutput& out);
+  // The stage that fills this port's rx queues (rx_stage.hpp), or null when rx_burst reads the
+  // device itself.
+  virtual std::shared_ptr<RxStage> rx_stage() const { return nullptr; }
 
   PortStats& stats() { return stats_; }
   const PortStats& stats() const { return stats_; }

@@ -6,14 +6,30 @@ void TxBatches::reset(const std::vector<Port*>& ports) {
   flush();
   batches_.assign(ports.size(), Batch{});
   for (size_t i = 0; i < ports.size(); ++i) batches_[i].port = ports[i];
+  for (size_t i = 0; i < ports.size(); ++i) {
+    Port* via = ports[i]->egress_port();
+    if (via == nullptr || via->egress_port() != nullptr) continue;  // no chains of tunnels
+    for (size_t j = 0; j < ports.size(); ++j)
+      if (ports[j] == via) {
+        batches_[i].via = static_cast<uint32_t>(j);
+        break;
+      }
+  }
   dirty_.clear();
   dirty_.reserve(ports.size());
 }
 
 void TxBatches::flush() {
-  for (uint32_t slot : dirty_) {
-    Batch& b = batches_[slot];
+  // Encapsulating ports first: their outer frames join their egress port's batch before it
+  // leaves. Indices, not iterators: flushing one slot may list another.
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Batch& b = batches_[dirty_[i]];
+    if (b.via != kNoSlot && b.n) flush_slot(b);
+  }
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Batch& b = batches_[dirty_[i]];
     if (b.n) flush_slot(b);
+    b.queued = false;
   }
   dirty_.clear();
 }
@@ -23,6 +39,7 @@ void TxBatches::discard() {
     Batch& b = batches_[slot];
     rte_pktmbuf_free_bulk(b.pkts, b.n);
     b.n = 0;
+    b.queued = false;
   }
   dirty_.clear();
 }

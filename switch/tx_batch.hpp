@@ -1,6 +1,11 @@
 #pragma once
 // Per-PMD output buffers, one per output port: frames are queued per packet and handed to the
 // port per burst (when a buffer fills, and at the end of every PMD iteration).
+//
+// A port with an egress_port() (a tunnel leaving by another port of the switch) is not sent to:
+// its burst goes to its encapsulate(), which queues the outer frames to the batch of the port
+// they leave by. flush() empties those ports first, so their outer frames and that port's own
+// output leave together, in one send per burst of 32.
 #include <rte_mbuf.h>
 
 #include <vector>
@@ -16,31 +21,60 @@ class TxBatches {
   unsigned pmd() const { return pmd_; }
 
   // Sizes for `slots` output ports; slot i sends through ports[i]. Flushes what was queued.
+  // A port whose egress_port() is in `ports` (and leaves by no other port itself) encapsulates
+  // into that slot; otherwise it is sent to as any port.
   void reset(const std::vector<Port*>& ports);
 
   void push(uint32_t slot, rte_mbuf* m) {
     Batch& b = batches_[slot];
-    if (b.n == 0) dirty_.push_back(slot);
+    if (!b.queued) {
+      b.queued = true;
+      dirty_.push_back(slot);
+    }
     b.pkts[b.n++] = m;
     if (__builtin_expect(b.n == kBurst, 0)) flush_slot(b);
   }
   void flush();
   // Frees everything queued without sending (port removal, shutdown).
   void discard();
+  // The slot a port encapsulates into, or kNoSlot (tests).
+  static constexpr uint32_t kNoSlot = ~uint32_t{0};
+  uint32_t egress_slot(uint32_t slot) const { return batches_.at(slot).via; }
 
  private:
   struct Batch {
     Port* port = nullptr;
+    uint32_t via = kNoSlot;  // the slot of port->egress_port()
     uint16_t n = 0;
+    bool queued = false;  // listed in dirty_
     rte_mbuf* pkts[kBurst];
   };
-  void flush_slot(Batch& b) {
-    b.port->send(pmd_, b.pkts, b.n);
-    b.n = 0;
-  }
+  void flush_slot(Batch& b);
   unsigned pmd_;
   std::vector<Batch> batches_;
   std::vector<uint32_t> dirty_;
 };
+
+// Where an encapsulating port queues its outer frames: the batch of its egress port.
+class TxOutput {
+ public:
+  TxOutput(TxBatches& batches, uint32_t slot) : batches_(&batches), slot_(slot) {}
+  void push(rte_mbuf* m) { batches_->push(slot_, m); }
+
+ private:
+  TxBatches* batches_;
+  uint32_t slot_;
+};
+
+inline void TxBatches::flush_slot(Batch& b) {
+  const uint16_t n = b.n;
+  b.n = 0;  // what encapsulate() queues goes to another slot
+  if (b.via == kNoSlot) {
+    b.port->send(pmd_, b.pkts, n);
+  } else {
+    TxOutput out(*this, b.via);
+    b.port->encapsulate(pmd_, b.pkts, n, out);
+  }
+}
 
 }  // namespace lvs::sw

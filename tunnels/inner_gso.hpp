@@ -65,15 +65,23 @@ inline uint32_t pseudo_sum(const uint8_t* ip, bool v4, uint8_t proto, uint32_t l
 
 }  // namespace detail
 
+// Whether `m` carries offload work (segmentation, a checksum) to finish before encapsulation;
+// when not, it is one piece, the frame as it is.
+inline bool needs_finishing(const rte_mbuf* m) {
+  constexpr uint64_t kSeg = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG;
+  const uint64_t fl = m->ol_flags;
+  const uint64_t l4_flag = fl & RTE_MBUF_F_TX_L4_MASK;
+  return (fl & (kSeg | RTE_MBUF_F_TX_IP_CKSUM)) || l4_flag == RTE_MBUF_F_TX_TCP_CKSUM ||
+         l4_flag == RTE_MBUF_F_TX_UDP_CKSUM;
+}
+
 // Calls emit(const InnerSegment&) once per piece of `m` the underlay can carry as it is.
 template <class Emit>
 inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
   constexpr uint64_t kSeg = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG;
   const uint64_t fl = m->ol_flags;
   const uint64_t l4_flag = fl & RTE_MBUF_F_TX_L4_MASK;
-  if (__builtin_expect(!(fl & (kSeg | RTE_MBUF_F_TX_IP_CKSUM)) &&
-                           l4_flag != RTE_MBUF_F_TX_TCP_CKSUM && l4_flag != RTE_MBUF_F_TX_UDP_CKSUM,
-                       1)) {
+  if (__builtin_expect(!needs_finishing(m), 1)) {
     emit(InnerSegment{nullptr, 0, 0, m->pkt_len});
     return GsoResult::kOk;
   }

@@ -13,7 +13,8 @@
 // UDP GSO message (up to 64 segments / 64 KiB) on the endpoint's UDP socket picked by the flow
 // hash, which the kernel cuts into datagrams (late, or never across a veth to a UDP socket); the
 // other frames of that flow leave by the raw socket with the same source port.
-// Receive: the endpoint demultiplexes into the port's ring when polled.
+// Receive: the endpoint, a PMD stage of its own (switch/rx_stage.hpp), demultiplexes into the
+// port's ring.
 #include <netinet/in.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -40,9 +41,9 @@ class KernelUnderlay final : public Underlay {
   ~KernelUnderlay() override;
 
   void transmit(unsigned pmd, rte_mbuf** pkts, uint16_t n) override;
-  void poll() override { endpoint_->poll(); }
-  // The endpoint's socket: readable when packets for any of its ports wait. A PMD asleep on it
-  // may miss packets another PMD's poll already queued for this port until its next wake-up.
+  std::shared_ptr<sw::RxStage> rx_stage() const override { return endpoint_; }
+  // The endpoint's socket: readable when packets for any of its ports wait (the PMD polling
+  // this port's queue is the one polling the endpoint).
   int rx_wait_fd() const override { return endpoint_->rx_fd(); }
   sw::PortStatus status() const override;
 

@@ -40,19 +40,24 @@ struct PieceMeta {
   uint8_t tos;
 };
 
+// The outer source port, TTL and TOS of frame `m`'s pieces.
+inline PieceMeta piece_meta(const TunnelConfig& c, const rte_mbuf* m) {
+  const bool inspect = c.kind == TunnelKind::kVxlan || c.ttl_inherit || c.tos_inherit;
+  InnerInfo info;
+  if (inspect) info = inspect_inner(m);
+  return PieceMeta{flow_source_port(info.hash), c.ttl_inherit && info.ip ? info.ttl : c.ttl,
+                   c.tos_inherit ? (info.ip ? info.tos : uint8_t{0}) : c.tos};
+}
+
 // Calls emit(m, piece, meta) for every underlay-sized piece of pkts[0, n) (inner_gso.hpp);
 // returns how many frames were malformed (their pieces are not emitted). Frees nothing.
 template <typename Emit>
 inline uint64_t for_each_piece(const TunnelConfig& c, rte_mbuf* const* pkts, uint16_t n,
                                Emit&& emit) {
-  const bool inspect = c.kind == TunnelKind::kVxlan || c.ttl_inherit || c.tos_inherit;
   uint64_t malformed = 0;
   for (uint16_t i = 0; i < n; ++i) {
     const rte_mbuf* m = pkts[i];
-    InnerInfo info;
-    if (inspect) info = inspect_inner(m);
-    const PieceMeta meta{flow_source_port(info.hash), c.ttl_inherit && info.ip ? info.ttl : c.ttl,
-                         c.tos_inherit ? (info.ip ? info.tos : uint8_t{0}) : c.tos};
+    const PieceMeta meta = piece_meta(c, m);
     const GsoResult r = for_each_inner_segment(m, [&](const InnerSegment& s) { emit(m, s, meta); });
     if (__builtin_expect(r != GsoResult::kOk, 0)) ++malformed;
   }

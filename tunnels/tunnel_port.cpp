@@ -53,7 +53,6 @@ TunnelPort::~TunnelPort() {
 }
 
 uint16_t TunnelPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
-  if (rte_ring_empty(ring_)) underlay_->poll();
   return static_cast<uint16_t>(
       rte_ring_sc_dequeue_burst(ring_, reinterpret_cast<void**>(pkts), n, nullptr));
 }
@@ -61,6 +60,13 @@ uint16_t TunnelPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
 uint16_t TunnelPort::tx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) {
   underlay_->transmit(q, pkts, n);
   return n;
+}
+
+void TunnelPort::encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, sw::TxOutput& out) {
+  uint64_t bytes = 0;  // as send() counts: every frame handed over, drops by reason after
+  for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  stats().add_tx(n, bytes);
+  underlay_->encapsulate(pmd, pkts, n, out);
 }
 
 }  // namespace lvs::tunnels

@@ -3,7 +3,9 @@
 // (RFC 2784/2890, 0x6558) packets. How they travel is its Underlay (underlay.hpp): the host
 // kernel's sockets (kernel_underlay.hpp, the default) or a port of this switch
 // (port_underlay.hpp, options:underlay=port). Received frames are queued to this port's ring by
-// the underlay; rx_burst polls the underlay when the ring is empty, then dequeues.
+// the underlay's rx stage (the kernel endpoint, polled by the PMD as a stage of its own) or by the
+// underlay port's rx filter (port_vtep.hpp); rx_burst only dequeues. With underlay=port the PMD
+// hands output to encapsulate(), which queues the outer frames to the underlay port's TX batch.
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -33,6 +35,9 @@ class TunnelPort final : public sw::Port {
   uint16_t tx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) override;
   sw::PortStatus status() const override { return underlay_->status(); }
   int rx_wait_fd(uint16_t) const override { return underlay_->rx_wait_fd(); }
+  sw::Port* egress_port() const override { return underlay_->egress_port(); }
+  void encapsulate(unsigned pmd, rte_mbuf** pkts, uint16_t n, sw::TxOutput& out) override;
+  std::shared_ptr<sw::RxStage> rx_stage() const override { return underlay_->rx_stage(); }
 
   const TunnelConfig& config() const { return config_; }
   Underlay& underlay() const { return *underlay_; }

@@ -269,7 +269,7 @@ void UnderlayEndpoint::note_unknown(uint32_t remote, uint32_t key) {
                static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
 }
 
-unsigned UnderlayEndpoint::poll() {
+unsigned UnderlayEndpoint::poll(unsigned) {
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return 0;
   if (__builtin_expect(!stock_slots(), 0)) {

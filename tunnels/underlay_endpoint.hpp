@@ -15,12 +15,13 @@
 // offloads); the flow hash picks the socket, and the raw sockets then use that socket's port too,
 // so a flow keeps one source port.
 //
-// Receive: whichever port's rx_burst finds its ring empty calls poll(): one recvmmsg of up to a
-// burst (VXLAN: with UDP_GRO, a buffer may hold several datagrams of one flow, joined into one
-// inner TCP super-frame or split, vxlan_gro.hpp), each packet checked and stripped, then queued
-// to the ring of the port registered for (source address, VNI / key). Only one thread polls at a
-// time (try-lock; the others return at once). Unknown (remote, key) and malformed packets are dropped and counted: on a port with that
-// remote address when there is one (so `vsctl` shows them), else on the endpoint.
+// Receive: the endpoint is a stage of the PMD iteration (switch/rx_stage.hpp), polled by the one
+// PMD that polls its tunnel ports' queues, before them: one recvmmsg of up to a burst (VXLAN:
+// with UDP_GRO, a buffer may hold several datagrams of one flow, joined into one inner TCP
+// super-frame or split, vxlan_gro.hpp), each packet checked and stripped, then queued to the ring
+// of the port registered for (source address, VNI / key). Unknown (remote, key) and malformed
+// packets are dropped and counted: on a port with that remote address when there is one (so
+// `vsctl` shows them), else on the endpoint.
 //
 // Lifetime: ports hold the endpoint (shared_ptr); the registry holds weak references, so the
 // sockets close when the last port using them goes.
@@ -41,6 +42,7 @@
 
 #include "ports/kernel_frame.hpp"
 #include "switch/port.hpp"
+#include "switch/rx_stage.hpp"
 #include "switch/types.hpp"
 #include "tunnels/decap_status.hpp"
 #include "tunnels/tunnel_config.hpp"
@@ -56,7 +58,7 @@ struct EndpointCounters {
   uint64_t rx_joined = 0;     // inner TCP super-frames joined from UDP GRO buffers
 };
 
-class UnderlayEndpoint {
+class UnderlayEndpoint final : public sw::RxStage {
  public:
   struct Key {
     TunnelKind kind;
@@ -70,7 +72,7 @@ class UnderlayEndpoint {
   // (address not local, port taken by someone else, no permission for raw sockets).
   static std::shared_ptr<UnderlayEndpoint> acquire(const Key& key, rte_mempool* pool,
                                                    std::string& error);
-  ~UnderlayEndpoint();
+  ~UnderlayEndpoint() override;
   UnderlayEndpoint(const UnderlayEndpoint&) = delete;
   UnderlayEndpoint& operator=(const UnderlayEndpoint&) = delete;
 
@@ -80,9 +82,11 @@ class UnderlayEndpoint {
               std::string& error);
   void detach(uint32_t remote_ip, uint32_t key);
 
-  // Reads up to one burst from the socket into the ports' rings (returns at once when another
-  // thread is doing it). Returns how many packets were read.
-  unsigned poll();
+  // Reads up to one burst from the socket into the ports' rings (returns at once while a port
+  // attaches or detaches, or another thread polls). Returns how many packets were read.
+  unsigned poll(unsigned pmd) override;
+  int wait_fd() const override { return rx_fd_; }
+  std::string name() const override { return "decap " + describe(); }
 
   int tx_fd(bool df) const { return tx_fd_[df ? 1 : 0]; }
   // UDP GSO sockets (VXLAN, DF set: the kernel cannot fragment GSO segments): gso_sockets() of
@@ -131,7 +135,7 @@ class UnderlayEndpoint {
   std::vector<RxSlot> rx_;
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
 
-  std::mutex mutex_;  // held by poll() (try_lock) and by attach / detach
+  std::mutex mutex_;  // held by poll() (try_lock, once per burst) and by attach / detach
   std::unordered_map<uint64_t, Flow> flows_;           // (remote << 32 | key)
   std::unordered_map<uint32_t, sw::PortStats*> remotes_;  // first port per remote address
 
