@@ -273,6 +273,9 @@ void ControlServer::run_requests(Client& c, Clock::time_point now) {
     c.in_off = 0;
   }
   if (done > 0) c.last_activity = now;
+  // The rest of a line cut by a read is the peer's to finish only from now on: while its queue
+  // was full the server was not reading it.
+  if (done > 0 && c.lines == 0 && c.partial > 0) c.partial_since = now;
 }
 
 // Everything it sent has been answered: the refusal of an oversized line, or the close a
@@ -317,7 +320,8 @@ void ControlServer::expire(Client& c, Clock::time_point now) {
     return;
   }
   std::string why;
-  if (has_partial(c) && now - c.partial_since >= limits_.partial_timeout)
+  // Unfinished line: the peer's fault only when nothing of it is queued (else we stopped reading).
+  if (has_partial(c) && c.lines == 0 && now - c.partial_since >= limits_.partial_timeout)
     why = "request line not finished within " + std::to_string(limits_.partial_timeout.count()) +
           " ms: connection closed";
   else if (now - c.last_activity >= limits_.idle_timeout)
@@ -363,7 +367,6 @@ bool ControlServer::poll_once(int timeout_ms, int extra_fd) {
     const short ev = rc > 0 ? fds[i + 2].revents : 0;
     if (ev & (POLLHUP | POLLERR)) {
       // Hung up: nobody is left to read replies, so nothing more it asked for is run.
-      dropped_requests_ += c.lines;
       c.dead = true;
       continue;
     }
@@ -373,8 +376,9 @@ bool ControlServer::poll_once(int timeout_ms, int extra_fd) {
     if (pending_out(c) > 0) write_client(c, now);
     expire(c, now);
   }
-  std::erase_if(clients_, [](Client& c) {
+  std::erase_if(clients_, [this](Client& c) {
     if (!c.dead) return false;
+    dropped_requests_ += c.lines;
     if (c.fd >= 0) ::close(c.fd);
     return true;
   });

@@ -226,6 +226,25 @@ TEST_F(ControlServerTest, IdleAndHalfSentConnectionsTimeOutWithAReason) {
   EXPECT_EQ(idle.line(), "EOF");
 }
 
+TEST_F(ControlServerTest, AThrottledPipelineIsNotTimedOutForTheLineTheServerStoppedReading) {
+  ServerLimits limits;
+  limits.max_reply_backlog = 256;
+  limits.partial_timeout = 200ms;
+  start(limits);
+  std::vector<std::vector<std::string>> add;
+  for (int i = 0; i < 100; ++i) add.push_back({"add-port", "br0", "p" + std::to_string(i)});
+  ASSERT_TRUE(service.handle(tx(add)).contains("result"));
+  // 50 replies of ~20 KB: more than the kernel's socket buffer and the server's backlog hold.
+  RawClient c(path);
+  std::string burst;
+  for (int i = 0; i < 50; ++i) burst += line_of(tx({{"list", "interface"}}));
+  ASSERT_TRUE(c.send_all(burst + R"({"id":50,)"));
+  std::this_thread::sleep_for(500ms);  // not reading: the server holds its queue
+  for (int i = 0; i < 50; ++i) ASSERT_NE(c.line().find("\"result\""), std::string::npos) << i;
+  ASSERT_TRUE(c.send_all(R"("method":"ping"})" "\n")) << c.line();
+  EXPECT_EQ(c.line(), R"({"id":50,"result":"pong"})");
+}
+
 TEST_F(ControlServerTest, FullSlotsDisplaceTheLongestWaitingOrAnswerBusy) {
   ServerLimits limits;
   limits.max_clients = 8;
