@@ -132,9 +132,7 @@ void ControlServer::close() {
   }
 }
 
-bool ControlServer::has_partial(const Client& c) const {
-  return c.oversized || c.partial > 0;
-}
+bool ControlServer::has_partial(const Client& c) const { return c.oversized || c.partial > 0; }
 
 bool ControlServer::wants_read(const Client& c) const {
   return !c.closing && !c.eof && !c.oversized && c.lines < limits_.max_queued_requests &&
@@ -160,9 +158,9 @@ void ControlServer::accept_clients(Clock::time_point now) {
     }
     if (clients_.size() >= limits_.max_clients && !evict_longest_waiting(now)) {
       ++busy_;
-      say_and_close(fd, error_line(kErrBusy, "vswitchd is busy: all " +
-                                                 std::to_string(limits_.max_clients) +
-                                                 " control connections are in use; try again"));
+      say_and_close(
+          fd, error_line(kErrBusy, "vswitchd is busy: all " + std::to_string(limits_.max_clients) +
+                                       " control connections are in use; try again"));
       continue;
     }
     Client c;
@@ -188,12 +186,12 @@ bool ControlServer::evict_longest_waiting(Clock::time_point now) {
     int unread = 0;
     if (::ioctl(c.fd, FIONREAD, &unread) == 0 && unread > 0) continue;  // it has spoken since
     ++evicted_;
-    say_and_close(c.fd, error_line(kErrBusy, "connection closed after " +
-                                                 std::to_string(ms_between(since, now)) +
-                                                 " ms waiting: all " +
-                                                 std::to_string(limits_.max_clients) +
-                                                 " control connections are in use and a new "
-                                                 "client needed one"));
+    say_and_close(
+        c.fd,
+        error_line(kErrBusy, "connection closed after " + std::to_string(ms_between(since, now)) +
+                                 " ms waiting: all " + std::to_string(limits_.max_clients) +
+                                 " control connections are in use and a new "
+                                 "client needed one"));
     // Its slot is reused at once: the entry goes now, the others keep their order.
     clients_.erase(clients_.begin() + static_cast<std::ptrdiff_t>(i));
     return true;
@@ -315,8 +313,10 @@ void ControlServer::write_client(Client& c, Clock::time_point now) {
 void ControlServer::expire(Client& c, Clock::time_point now) {
   if (c.dead || has_work(c)) return;
   if (c.closing) {
-    if (pending_out(c) == 0) c.dead = true;
-    else if (now - c.last_activity >= limits_.idle_timeout) c.dead = true;  // it stopped reading
+    if (pending_out(c) == 0)
+      c.dead = true;
+    else if (now - c.last_activity >= limits_.idle_timeout)
+      c.dead = true;  // it stopped reading
     return;
   }
   std::string why;
@@ -328,8 +328,10 @@ void ControlServer::expire(Client& c, Clock::time_point now) {
     why = "connection idle for " + std::to_string(limits_.idle_timeout.count()) + " ms: closed";
   if (why.empty()) return;
   ++timed_out_;
-  if (pending_out(c) == 0) say_and_close(c.fd, error_line(kErrTimeout, why));
-  else ::close(c.fd);
+  if (pending_out(c) == 0)
+    say_and_close(c.fd, error_line(kErrTimeout, why));
+  else
+    ::close(c.fd);
   c.fd = -1;
   c.dead = true;
 }
@@ -354,10 +356,9 @@ bool ControlServer::poll_once(int timeout_ms, int extra_fd) {
   fds.push_back({listen_fd_, POLLIN, 0});
   fds.push_back({extra_fd, POLLIN, 0});
   for (const auto& c : clients_)
-    fds.push_back({c.fd,
-                   static_cast<short>((wants_read(c) ? POLLIN : 0) |
-                                      (pending_out(c) > 0 ? POLLOUT : 0)),
-                   0});
+    fds.push_back(
+        {c.fd,
+         static_cast<short>((wants_read(c) ? POLLIN : 0) | (pending_out(c) > 0 ? POLLOUT : 0)), 0});
   const int rc = ::poll(fds.data(), fds.size(), next_deadline_ms(Clock::now(), timeout_ms));
   const auto now = Clock::now();
   const bool extra = rc > 0 && extra_fd >= 0 && (fds[1].revents & POLLIN);

@@ -90,12 +90,12 @@ class ControlServer {
  private:
   struct Client {
     int fd = -1;
-    std::string in;       // bytes read; in[in_off..] not yet run
+    std::string in;  // bytes read; in[in_off..] not yet run
     size_t in_off = 0;
-    size_t lines = 0;     // complete request lines in in[in_off..]
-    size_t partial = 0;   // bytes of the unfinished line at the end of `in`
+    size_t lines = 0;        // complete request lines in in[in_off..]
+    size_t partial = 0;      // bytes of the unfinished line at the end of `in`
     bool oversized = false;  // the unfinished line passed max_request_bytes: refuse, then close
-    std::string out;      // replies; out[out_off..] not yet sent
+    std::string out;         // replies; out[out_off..] not yet sent
     size_t out_off = 0;
     bool eof = false;      // the peer shut down its sending side: answer what it sent, then close
     bool closing = false;  // close once `out` is sent; nothing more is read or run

@@ -101,15 +101,17 @@ Result<int> SafeDir::create_new(const std::string& name, mode_t mode) const {
     struct stat st {};
     if (::fstatat(fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(st.st_mode))
-        return make_error(kErrIo, path_of(name) + " is a symbolic link (refusing to write "
-                                                  "through it; remove it)");
+        return make_error(kErrIo, path_of(name) +
+                                      " is a symbolic link (refusing to write "
+                                      "through it; remove it)");
       if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid())
         return make_error(kErrIo, path_of(name) + " exists and is not a file of ours (remove it)");
     }
     ::unlinkat(fd_, name.c_str(), 0);  // our own leftover: a daemon killed while writing
     fd = ::openat(fd_, name.c_str(), flags, mode);
   }
-  if (fd < 0) return make_error(kErrIo, "cannot create " + describe_open_error(path_of(name), errno));
+  if (fd < 0)
+    return make_error(kErrIo, "cannot create " + describe_open_error(path_of(name), errno));
   return fd;
 }
 

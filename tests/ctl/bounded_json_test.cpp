@@ -1,7 +1,7 @@
 // JSON from untrusted peers: the depth limit, and that it costs ordinary documents nothing.
-#include <gtest/gtest.h>
-
 #include "ctl/bounded_json.hpp"
+
+#include <gtest/gtest.h>
 
 namespace lvs::ctl {
 namespace {
@@ -30,13 +30,16 @@ TEST(BoundedJsonTest, DepthUpToTheLimitIsAcceptedOneMoreIsRefused) {
   for (int i = 0; i < 65; ++i) objects += R"({"a":)";
   objects += "1" + std::string(65, '}');
   EXPECT_FALSE(parse_bounded_json(objects).ok());
-  EXPECT_TRUE(parse_bounded_json(R"(["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["])").ok());
+  EXPECT_TRUE(parse_bounded_json(
+                  R"(["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["])")
+                  .ok());
   EXPECT_TRUE(parse_bounded_json(nested(3), 3).ok());
   EXPECT_FALSE(parse_bounded_json(nested(4), 3).ok());
 }
 
 TEST(BoundedJsonTest, AMillionLevelsAreRefusedWithoutRecursing) {
-  // 1,000,000 levels (the object around them is the first level): would overflow the stack in any recursive copy, compare or dump.
+  // 1,000,000 levels (the object around them is the first level): would overflow the stack in any
+  // recursive copy, compare or dump.
   const std::string text = R"({"id":)" + nested(1'000'000) + R"(,"method":"ping"})";
   auto j = parse_bounded_json(text);
   ASSERT_FALSE(j.ok());
@@ -51,7 +54,7 @@ TEST(BoundedJsonTest, SyntaxErrorsSayWhere) {
   EXPECT_EQ(j.error().code, kErrBadRequest);
   EXPECT_EQ(j.error().message.rfind("parse error at line 1, column 3", 0), 0u) << j.error().message;
   EXPECT_FALSE(parse_bounded_json("").ok());
-  EXPECT_FALSE(parse_bounded_json("[1] [2]").ok());  // one document only
+  EXPECT_FALSE(parse_bounded_json("[1] [2]").ok());   // one document only
   EXPECT_FALSE(parse_bounded_json("\"\xff\"").ok());  // not UTF-8
 }
 

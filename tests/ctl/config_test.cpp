@@ -1,8 +1,8 @@
 // Names as they enter the configuration (config.cpp validate_name): what vsctl, vsattach and a
 // hand-edited database may not name a bridge or a port.
-#include <gtest/gtest.h>
-
 #include "ctl/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace lvs::ctl {
 namespace {
@@ -35,7 +35,8 @@ TEST(ConfigNamesTest, ValidateRefusesThemWhereverTheyCameFrom) {
   EXPECT_EQ(e->message, "port name \"lo\" is the loopback interface");
   c = default_config();
   c.bridges[0].name = "-br";
-  EXPECT_EQ(validate(c)->message, "bridge name \"-br\" begins with '-' (it would read as an option)");
+  EXPECT_EQ(validate(c)->message,
+            "bridge name \"-br\" begins with '-' (it would read as an option)");
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // Where the daemon writes: directories and the pidfile never reached through a planted link.
+#include "ctl/safe_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <sstream>
 
 #include "ctl/pidfile.hpp"
-#include "ctl/safe_dir.hpp"
 
 namespace lvs::ctl {
 namespace {

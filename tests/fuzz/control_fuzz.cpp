@@ -5,9 +5,8 @@
 // exactly as it was, and anything nested deeper than kMaxJsonDepth is refused.
 #include <cstdint>
 #include <cstdlib>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "ctl/bounded_json.hpp"
 #include "ctl/config.hpp"
@@ -21,9 +20,12 @@ size_t depth_of(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -39,9 +41,9 @@ size_t depth_of(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  lvs::ctl::Service service(lvs::ctl::default_config(), "",
-                            [](const lvs::ctl::Config& c) { return lvs::ctl::validate(c); },
-                            nullptr);
+  lvs::ctl::Service service(
+      lvs::ctl::default_config(), "",
+      [](const lvs::ctl::Config& c) { return lvs::ctl::validate(c); }, nullptr);
   size_t start = 0;
   for (int requests = 0; start < input.size() && requests < 16; ++requests) {
     size_t nl = input.find('\n', start);
@@ -49,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view line = input.substr(start, nl - start);
     start = nl + 1;
     auto request = lvs::ctl::parse_bounded_json(line);
-    if (!request) continue;  // the server answers bad_request
+    if (!request) continue;                                      // the server answers bad_request
     if (depth_of(line) > lvs::ctl::kMaxJsonDepth) std::abort();  // the limit let it through
     const lvs::ctl::Config before = service.config();
     const nlohmann::json reply = service.handle(*request);

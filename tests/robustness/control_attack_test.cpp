@@ -60,7 +60,8 @@ TEST_F(ControlAttackTest, DeepAndHugeRequestsGetErrorsWhileContainersKeepForward
   const std::string c1 = container("1", "brc", "10.82.0.2");
   const std::string c2 = container("2", "brc", "10.82.0.3");
   ASSERT_TRUE(ping(c1, "10.82.0.3"));
-  const pid_t pinger = in_background(c1, "ping -q -n -c 60 -i 0.05 -W 1 10.82.0.3", dir + "/ping.log");
+  const pid_t pinger =
+      in_background(c1, "ping -q -n -c 60 -i 0.05 -W 1 10.82.0.3", dir + "/ping.log");
 
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   RawClient c(sock);
@@ -117,7 +118,8 @@ TEST_F(ControlAttackTest, AThousandPipelinedRequestsThenCloseKeepMemoryBoundedAn
 
   std::string burst;
   const std::string req =
-      R"({"id":1,"method":"transact","params":{"commands":[["list","interface"]]}})" "\n";
+      R"({"id":1,"method":"transact","params":{"commands":[["list","interface"]]}})"
+      "\n";
   for (int i = 0; i < 1000; ++i) burst += req;
   RawClient attacker(sock);
   ASSERT_TRUE(attacker.connected());
@@ -136,9 +138,10 @@ TEST_F(ControlAttackTest, AThousandPipelinedRequestsThenCloseKeepMemoryBoundedAn
     std::this_thread::sleep_for(100ms);
   }
   const long rss1 = rss_kib();
-  std::printf("list interface (500 ports): %zu-byte reply in %.1f ms; attacker's write: %zu of %zu "
-              "bytes taken\n",
-              one.size(), one_ms, taken, burst.size());
+  std::printf(
+      "list interface (500 ports): %zu-byte reply in %.1f ms; attacker's write: %zu of %zu "
+      "bytes taken\n",
+      one.size(), one_ms, taken, burst.size());
   std::printf("vsctl list-br during and after the attack (ms):");
   for (double l : latencies) std::printf(" %.0f", l);
   std::printf("\nvswitchd VmRSS: %ld KiB before, %ld peak, %ld after\n", rss0, rss_peak, rss1);
@@ -214,8 +217,8 @@ TEST_F(ControlAttackTest, PlantedLinksAreRefusedAndTheirTargetsUntouched) {
   fs::remove(d + "/conf.json.lock");
 
   fs::create_symlink(target, d + "/vswitchd.pid");
-  EXPECT_NE(refused_start(d + "/conf.json", d + "/s.sock", {"--pidfile", d + "/vswitchd.pid"}, &log),
-            0);
+  EXPECT_NE(
+      refused_start(d + "/conf.json", d + "/s.sock", {"--pidfile", d + "/vswitchd.pid"}, &log), 0);
   EXPECT_NE(log.find(d + "/vswitchd.pid is a symbolic link (refusing to follow it)"),
             std::string::npos)
       << log;
@@ -250,7 +253,7 @@ TEST_F(ControlAttackTest, ControlCharactersAreEscapedAndBadNamesRefused) {
                   "1m')\""),
             0);
   for (const std::string cmd : {"show", "list bridge br0", "get bridge br0 external_ids",
-                                 "--format json list bridge br0"}) {
+                                "--format json list bridge br0"}) {
     std::string out;
     ASSERT_EQ(vsctl(cmd, &out), 0) << cmd;
     EXPECT_EQ(out.find('\x1b'), std::string::npos) << cmd << ": " << out;

@@ -61,7 +61,8 @@ class RawClient {
         buf_.erase(0, nl + 1);
         return l;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
       char b[65536];
@@ -81,6 +82,5 @@ class RawClient {
   bool connected_ = false;
   std::string buf_;
 };
-
 
 }  // namespace lvs::test
