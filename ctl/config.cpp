@@ -234,6 +234,12 @@ Status validate_name(const std::string& what, const std::string& name) {
                      std::string(1, ch) + "'");
   }
   if (name == "." || name == "..") return invalid(what + " name \"" + name + "\" is reserved");
+  // A leading '-' reads as an option to vsctl, ip and every script that passes the name on.
+  if (name[0] == '-')
+    return invalid(what + " name \"" + name + "\" begins with '-' (it would read as an option)");
+  // The host's loopback: as a port the switch would capture the host's own local traffic (as
+  // a bridge, its internal port would need that name).
+  if (name == "lo") return invalid(what + " name \"lo\" is the loopback interface");
   return std::nullopt;
 }
 

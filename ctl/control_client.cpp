@@ -1,5 +1,7 @@
 #include "ctl/control_client.hpp"
 
+#include "ctl/bounded_json.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -97,9 +99,9 @@ Result<std::string> ControlClient::call_raw(const std::string& bytes, int timeou
 Result<nlohmann::json> ControlClient::call(const nlohmann::json& request, int timeout_ms) {
   auto line = call_raw(request.dump() + "\n", timeout_ms);
   if (!line) return line.error();
-  auto reply = nlohmann::json::parse(*line, nullptr, false);
-  if (reply.is_discarded()) return make_error(kErrBadRequest, "vswitchd sent a reply that is not JSON");
-  return reply;
+  auto reply = parse_bounded_json(*line);
+  if (!reply) return make_error(kErrBadRequest, "vswitchd sent a reply that is not JSON: " + reply.error().message);
+  return *reply;
 }
 
 Result<nlohmann::json> transact(const std::string& socket, const std::vector<std::vector<std::string>>& chain,

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 
 #include <rte_eal.h>
@@ -23,6 +22,7 @@
 #include "ctl/log.hpp"
 #include "ctl/nat_rules.hpp"
 #include "ctl/nftables.hpp"
+#include "ctl/pidfile.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/service.hpp"
 #include "dpdk/eal.hpp"
@@ -145,6 +145,14 @@ int run_daemon(const DaemonOptions& o) {
 
   auto lock = DatabaseLock::acquire(o.db_path);
   if (!lock) return fail(lock.error().message);
+  // Written once the lock is held (a second daemon on the same database stops before it), and
+  // fatal when refused: a pidfile that cannot be trusted must not be half-used.
+  std::optional<Pidfile> pidfile;
+  if (!o.pidfile.empty()) {
+    auto pf = Pidfile::write(o.pidfile);
+    if (!pf) return fail(pf.error().message);
+    pidfile.emplace(std::move(*pf));
+  }
   if (auto e = ControlServer::check_free(o.socket_path)) return fail(e->message);
 
   auto loaded = load_database(o.db_path);
@@ -196,7 +204,6 @@ int run_daemon(const DaemonOptions& o) {
     register_builtin_port_kinds(factory);
     PortContext ctx{pool, static_cast<uint16_t>(datapath.pmd_count())};
     ctx.run_dir = run_dir_of(o.socket_path);
-    if (auto e = make_parent_dirs(o.socket_path)) log_warn(e->message);
     DatapathDriver driver(datapath, std::move(factory), ctx);
     if (auto e = driver.commit(config)) return fail(e->message);
     datapath.start();
@@ -232,14 +239,6 @@ int run_daemon(const DaemonOptions& o) {
       driver.shutdown();
       return fail(e->message);
     }
-    bool pidfile_written = false;
-    if (!o.pidfile.empty()) {
-      make_parent_dirs(o.pidfile);
-      std::ofstream pf(o.pidfile, std::ios::trunc);
-      pf << ::getpid() << "\n";
-      pidfile_written = static_cast<bool>(pf);
-      if (!pidfile_written) log_warn("cannot write pidfile " + o.pidfile);
-    }
     size_t ports = 0;
     for (const auto& b : config.bridges) ports += b.ports.size();
     log_info("serving on " + o.socket_path + " (" + std::to_string(config.bridges.size()) + " bridges, " +
@@ -269,7 +268,6 @@ int run_daemon(const DaemonOptions& o) {
     // What the switch owns goes with it (the internal ports just did); a restart puts it back.
     if (!nat_applied.empty())
       if (auto e = run_nft(nat_ruleset(Config{}))) log_warn(e->message);
-    if (pidfile_written) ::unlink(o.pidfile.c_str());
   }
   // Every port is closed now: a packet buffer still out is a leak somewhere in the datapath
   // (the soak run, scripts/soak.sh, checks this line).

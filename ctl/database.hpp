@@ -15,10 +15,13 @@ namespace lvs::ctl {
 // path) when it cannot be read, is not JSON or does not validate.
 Result<std::optional<Config>> load_database(const std::string& path);
 
-// Writes `config` to `path` atomically (see above). Creates the parent directory if needed.
+// Writes `config` to `path` atomically (see above). Creates the parent directory if needed; the
+// directory must pass safe_dir.hpp's checks and the temp file `<path>.tmp.<pid>` is created
+// O_EXCL|O_NOFOLLOW in it (a symbolic link planted there is refused, never written through).
 Status save_database(const std::string& path, const Config& config);
 
-// An exclusive flock on "<path>.lock": one daemon per database. Released on destruction.
+// An exclusive flock on "<path>.lock" (opened O_NOFOLLOW, a regular file only): one daemon per
+// database. Released on destruction.
 class DatabaseLock {
  public:
   static Result<DatabaseLock> acquire(const std::string& db_path);
@@ -32,8 +35,5 @@ class DatabaseLock {
   explicit DatabaseLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
-
-// mkdir -p for the parent directory of `path`.
-Status make_parent_dirs(const std::string& path, unsigned mode = 0755);
 
 }  // namespace lvs::ctl

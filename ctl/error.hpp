@@ -20,6 +20,8 @@ inline constexpr const char* kErrPermission = "permission"; // peer not allowed 
 inline constexpr const char* kErrIo = "io";                  // database file could not be written
 inline constexpr const char* kErrDatapath = "datapath";      // the datapath refused the snapshot
 inline constexpr const char* kErrNat = "nat";                // the host's netfilter refused the rules
+inline constexpr const char* kErrBusy = "busy";              // every control-socket slot is taken
+inline constexpr const char* kErrTimeout = "timeout";        // a connection idle or stalled too long
 
 struct Error {
   std::string code;

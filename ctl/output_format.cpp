@@ -9,6 +9,20 @@ namespace {
 
 using nlohmann::json;
 
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not one.
+size_t utf8_length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (c >= 0xf5 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  // No overlong forms, no surrogates, nothing past U+10FFFF.
+  if (n == 3 && ((c == 0xe0 && b(i + 1) < 0xa0) || (c == 0xed && b(i + 1) >= 0xa0))) return 0;
+  if (n == 4 && ((c == 0xf0 && b(i + 1) < 0x90) || (c == 0xf4 && b(i + 1) >= 0x90))) return 0;
+  return n;
+}
+
 // Bare words stay bare; anything else is quoted as OVS does.
 std::string format_string(const std::string& s) {
   bool bare = !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0]));
@@ -20,7 +34,7 @@ std::string format_string(const std::string& s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
-  return out + "\"";
+  return escape_control_chars(out) + "\"";
 }
 
 std::string pad(const std::string& s, size_t width, bool right) {
@@ -45,14 +59,14 @@ std::string format_show(const json& out) {
       if (!p["tag"].is_null()) o << "            tag: " << p["tag"].get<int>() << "\n";
       if (!p["trunks"].empty()) o << "            trunks: " << format_datum(p["trunks"]) << "\n";
       if (!p["vlan_mode"].get<std::string>().empty())
-        o << "            vlan_mode: " << p["vlan_mode"].get<std::string>() << "\n";
+        o << "            vlan_mode: " << escape_control_chars(p["vlan_mode"].get<std::string>()) << "\n";
       if (p["admin_state"] == "down") o << "            admin_state: down\n";
       if (p.contains("other_config"))
         o << "            other_config: " << format_datum(p["other_config"]) << "\n";
       for (const auto& i : p["interfaces"]) {
         o << "            Interface " << format_string(i["name"].get<std::string>()) << "\n";
         if (!i["type"].get<std::string>().empty())
-          o << "                type: " << i["type"].get<std::string>() << "\n";
+          o << "                type: " << escape_control_chars(i["type"].get<std::string>()) << "\n";
         if (!i["options"].empty()) o << "                options: " << format_datum(i["options"]) << "\n";
         if (i.contains("mtu_request")) o << "                mtu_request: " << i["mtu_request"].get<int>() << "\n";
         if (!i["error"].get<std::string>().empty())
@@ -67,7 +81,7 @@ std::string format_fdb(const json& out) {
   std::ostringstream o;
   o << " port             VLAN  MAC                Age\n";
   for (const auto& r : out) {
-    o << " " << pad(r["port"].get<std::string>(), 16, false) << " "
+    o << " " << pad(escape_control_chars(r["port"].get<std::string>()), 16, false) << " "
       << pad(std::to_string(r["vlan"].get<int>()), 4, true) << "  " << r["mac"].get<std::string>() << "  "
       << (r["static"].get<bool>() ? std::string("static") : std::to_string(r["age"].get<uint64_t>()))
       << "\n";
@@ -77,7 +91,7 @@ std::string format_fdb(const json& out) {
 
 std::string format_fdb_stats(const json& s) {
   std::ostringstream o;
-  o << "Statistics for bridge \"" << s["bridge"].get<std::string>() << "\":\n"
+  o << "Statistics for bridge \"" << escape_control_chars(s["bridge"].get<std::string>()) << "\":\n"
     << "  Current/maximum MAC entries in the table: " << s["entries"].get<uint64_t>() << "/"
     << s["max_entries"].get<uint64_t>() << "\n"
     << "  Total number of learned MAC entries     : " << s["learned"].get<uint64_t>() << "\n"
@@ -109,7 +123,7 @@ std::string format_pmd(const json& out) {
       << "  wake-ups: " << p["wakeups"].get<uint64_t>() << "\n"
       << "  rx queues:";
     if (p["rx_queues"].empty()) o << " (none)";
-    for (const auto& q : p["rx_queues"]) o << " " << q.get<std::string>();
+    for (const auto& q : p["rx_queues"]) o << " " << escape_control_chars(q.get<std::string>());
     o << "\n";
   }
   return o.str();
@@ -129,6 +143,46 @@ std::string format_records(const json& out) {
 }
 
 }  // namespace
+
+std::string escape_control_chars(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  char buf[8];
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const char* named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : nullptr;
+    if (named) {
+      out += named;
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {  // the other C0 controls and DEL
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    const size_t n = utf8_length(s, i);
+    if (n == 0) {
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+      ++i;
+    } else if (n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned char>(s[i + 1]));
+      out += buf;  // C1 controls: U+009B is CSI on some terminals
+      i += 2;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
 
 std::string format_datum(const json& v) {
   if (v.is_null()) return "[]";
@@ -151,18 +205,20 @@ std::string format_datum(const json& v) {
 
 std::string format_output(const Command& cmd, const json& out, Format format) {
   if (out.is_null()) return "";
-  if (format == Format::kJson) return out.dump() + "\n";
+  // ensure_ascii: valid JSON all the same, and no byte of it a terminal control.
+  const auto dump = [&] { return out.dump(-1, ' ', true, json::error_handler_t::replace) + "\n"; };
+  if (format == Format::kJson) return dump();
   const CommandSpec* spec = cmd.spec ? cmd.spec : find_command(cmd.name);
   switch (spec ? spec->output : OutputKind::kNone) {
     case OutputKind::kNone:
       return "";
     case OutputKind::kNames: {
       std::string s;
-      for (const auto& name : out) s += name.get<std::string>() + "\n";
+      for (const auto& name : out) s += escape_control_chars(name.get<std::string>()) + "\n";
       return s;
     }
     case OutputKind::kString:
-      return out.get<std::string>() + "\n";
+      return escape_control_chars(out.get<std::string>()) + "\n";
     case OutputKind::kValues: {
       std::string s;
       for (const auto& v : out) s += format_datum(v) + "\n";
@@ -179,7 +235,7 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
     case OutputKind::kPmd:
       return format_pmd(out);
   }
-  return out.dump() + "\n";
+  return dump();
 }
 
 }  // namespace lvs::ctl

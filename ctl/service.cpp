@@ -14,12 +14,23 @@ json Service::error_reply(const json& id, const Error& e) {
 json Service::handle(const json& request) {
   if (!request.is_object())
     return error_reply(nullptr, make_error(kErrBadRequest, "request: expected a JSON object"));
-  const json id = request.contains("id") ? request["id"] : json(nullptr);
+  // JSON-RPC's id: a number, a string or null, echoed back. Nothing else is copied from the
+  // request (a structured id would be copied, and dumped, recursively).
+  const auto at = request.find("id");
+  if (at != request.end() && !at->is_primitive())
+    return error_reply(nullptr, make_error(kErrBadRequest, std::string("request: \"id\" must be a "
+                                                                       "number, string or null, not "
+                                                                       "an ") +
+                                                               at->type_name()));
+  const json id = at != request.end() ? *at : json(nullptr);
   if (!request.contains("method") || !request["method"].is_string())
     return error_reply(id, make_error(kErrBadRequest, "request: missing string \"method\""));
   const std::string method = request["method"].get<std::string>();
-  const json params = request.contains("params") ? request["params"] : json::object();
-  if (method == "transact") return transact(id, params);
+  if (method == "transact") {
+    static const json kNoParams = json::object();
+    const auto params = request.find("params");
+    return transact(id, params != request.end() ? *params : kNoParams);
+  }
   if (method == "version") return json{{"id", id}, {"result", {{"version", kVersion}}}};
   if (method == "ping") return json{{"id", id}, {"result", "pong"}};
   return error_reply(id, make_error(kErrUnknownMethod, "unknown method \"" + method + "\""));
@@ -38,7 +49,10 @@ json Service::transact(const json& id, const json& params) {
     for (const auto& w : cmd) {
       if (!w.is_string())
         return error_reply(id, make_error(kErrBadRequest, "params.commands[" + std::to_string(i) +
-                                                              "]: expected strings, got " + w.dump()));
+                                                              "]: expected strings, got " +
+                                                              (w.is_primitive() ? w.dump()
+                                                                                : std::string("an ") +
+                                                                                      w.type_name())));
       words.push_back(w.get<std::string>());
     }
     chain.push_back(std::move(words));

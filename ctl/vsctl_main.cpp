@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
   }
   const auto& r = *reply;
   if (r.contains("error")) {
-    std::fprintf(stderr, "vsctl: %s\n", r["error"].value("message", std::string("unknown error")).c_str());
+    // The message quotes what was sent, and stored values: never raw control characters.
+    std::fprintf(stderr, "vsctl: %s\n",
+                 escape_control_chars(r["error"].value("message", std::string("unknown error")))
+                     .c_str());
     return 1;
   }
   const auto& outputs = r["result"]["outputs"];

@@ -39,6 +39,9 @@ class DaemonTest : public testing::Test {
     dir = "/tmp/lvs-d-" + std::to_string(getpid());
     fs::remove_all(dir);
     fs::create_directories(dir);
+    // 0755 whatever the umask: vswitchd refuses a directory others may write.
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
     db = dir + "/conf.json";
     sock = dir + "/vswitchd.sock";
     pidfile = dir + "/vswitchd.pid";

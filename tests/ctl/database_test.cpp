@@ -167,6 +167,73 @@ TEST_F(DatabaseTest, LockIsExclusive) {
   EXPECT_NE(second.error().message.find("in use by another vswitchd"), std::string::npos);
 }
 
+// Symbolic links planted where the daemon writes (issue 12): refused, their targets untouched.
+TEST_F(DatabaseTest, APlantedTempFileLinkIsRefusedAndItsTargetUntouched) {
+  ASSERT_FALSE(save_database(path, default_config()));
+  const std::string before = read(path);
+  const std::string target = (dir / "target").string();
+  { std::ofstream(target) << "precious\n"; }
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  fs::create_symlink(target, tmp);
+  auto e = save_database(path, sample());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message, tmp + " is a symbolic link (refusing to write through it; remove it)");
+  EXPECT_EQ(read(target), "precious\n");
+  EXPECT_EQ(read(path), before);
+  // A dangling link is no better: nothing is created where it points.
+  fs::remove(tmp);
+  fs::create_symlink((dir / "nowhere").string(), tmp);
+  EXPECT_TRUE(save_database(path, sample()));
+  EXPECT_FALSE(fs::exists(dir / "nowhere"));
+}
+
+TEST_F(DatabaseTest, AStaleTempFileOfOursIsReplaced) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  { std::ofstream(tmp) << "half a document"; }
+  ASSERT_FALSE(save_database(path, sample()));
+  EXPECT_FALSE(fs::exists(tmp));
+  EXPECT_EQ(**load_database(path), sample());
+}
+
+TEST_F(DatabaseTest, APlantedLockLinkIsRefused) {
+  const std::string target = (dir / "target").string();
+  fs::create_symlink(target, path + ".lock");
+  auto lock = DatabaseLock::acquire(path);
+  ASSERT_FALSE(lock.ok());
+  EXPECT_EQ(lock.error().message,
+            "lock file: cannot open " + path + ".lock is a symbolic link (refusing to follow it)");
+  EXPECT_FALSE(fs::exists(target));
+}
+
+TEST_F(DatabaseTest, ADirectoryOthersMayWriteIsRefused) {
+  fs::permissions(dir, fs::perms::all | fs::perms::sticky_bit);  // as /tmp
+  auto e = save_database(path, sample());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message, "database directory " + dir.string() +
+                            " is writable by others (mode 1777): refusing to create files in it "
+                            "(use a directory only root or this user may write, e.g. chmod 0755)");
+  EXPECT_FALSE(DatabaseLock::acquire(path).ok());
+  EXPECT_FALSE(fs::exists(path));
+  // A link in place of the directory is refused too.
+  fs::permissions(dir, fs::perms::owner_all);
+  const fs::path real = dir / "real", linked = dir / "linked";
+  fs::create_directories(real);
+  fs::create_symlink(real, linked);
+  e = save_database((linked / "conf.json").string(), sample());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message,
+            "database directory " + linked.string() + " is a symbolic link (refusing to follow it)");
+  EXPECT_TRUE(fs::is_empty(real));
+}
+
+TEST_F(DatabaseTest, ADeeplyNestedDocumentIsRefusedNotCrashedOn) {
+  { std::ofstream(path) << std::string(200000, '[') << std::string(200000, ']'); }
+  auto r = load_database(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nested deeper than 64 levels"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(VlanMappingTest, FollowsOvsDefaults) {
   PortConfig p;
   EXPECT_EQ(to_vlan_policy(p), sw::VlanPolicy::trunk({}));

@@ -32,6 +32,12 @@ class DaemonFixture : public testing::Test {
     dir = "/tmp/" + tag;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
+    // Whatever the umask: vswitchd refuses a directory others may write (safe_dir.hpp).
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all |
+                                          std::filesystem::perms::group_read |
+                                          std::filesystem::perms::group_exec |
+                                          std::filesystem::perms::others_read |
+                                          std::filesystem::perms::others_exec);
     db = dir + "/conf.json";
     sock = dir + "/vswitchd.sock";
     ASSERT_EQ(add_netns(host), 0);
