@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "switch/rx_stage.hpp"
 #include "tests/support/capabilities.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/wait_until.hpp"
@@ -223,10 +224,15 @@ TEST(Demux, VniSelectsThePortUnknownAndMalformedAreCounted) {
   send_vni(9);        // no port
   send_vni(5, 0x0c);  // unknown flag
   close(fd);
-  // The endpoint reads its socket when a port polls: poll until it has seen all five datagrams.
+  // The endpoint is a PMD stage of its own (switch/rx_stage.hpp): poll it as the PMD does, then
+  // the ports' queues it fills, until it has seen all five datagrams.
+  const auto stage = p5->rx_stage();
+  ASSERT_TRUE(stage);
+  EXPECT_EQ(stage, p6->rx_stage()) << "one stage per endpoint";
   rte_mbuf* got[32];
   uint16_t n5 = 0, n6 = 0;
   auto poll_both = [&] {
+    stage->poll(0);
     uint16_t k = p5->rx_burst(0, got, 32);
     n5 += k;
     rte_pktmbuf_free_bulk(got, k);
