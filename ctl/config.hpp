@@ -31,6 +31,9 @@ inline constexpr const char* kContainerIface = "container_iface";  // eth1
 inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME, pid:N, docker:ID
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
+// The pool whose lease (owner = the port's name) the port's container address is: released when
+// vsattach detaches or collects the port.
+inline constexpr const char* kIpamPoolId = "ipam_pool";
 // Open_vSwitch . other_config keys (the one global record): adaptive PMD sleep.
 inline constexpr const char* kPmdSleep = "pmd-sleep";       // off | adaptive (default)
 inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";  // quiet period before a PMD sleeps
