@@ -203,7 +203,7 @@ Result<std::string> run_attach(const AttachArgs& given) {
     }
     created = true;
   }
-  if (auto e = configure_link(host, mtu, "", true)) return undo(*e);
+  if (auto e = configure_port_end(host, mtu)) return undo(*e);
   std::string mac;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
         if (!link_exists(ifname))

@@ -151,17 +151,9 @@ Result<Lease> ipam_alloc(Config& c, const std::string& pool, const std::string& 
     }
     chosen = *want;
   } else {
-    const uint32_t first = view->subnet.network() + 1, last = broadcast_of(view->subnet) - 1;
-    bool found = false;
-    for (uint64_t a = first; a <= last; ++a)
-      if (!reserved(*view, static_cast<uint32_t>(a)) && !used.count(static_cast<uint32_t>(a))) {
-        chosen = static_cast<uint32_t>(a);
-        found = true;
-        break;
-      }
-    if (!found)
-      return make_error(kErrExists, "pool " + pool + " (" + cidr(view->subnet) + ") is exhausted: all " +
-                                        std::to_string(used.size()) + " addresses are leased");
+    auto next = ipam_next_free(c, pool);
+    if (!next) return next.error();
+    chosen = *next;
   }
   if (!rec) {
     c.ipam_pools.push_back(IpamPool{pool, "", "", {}, {}});
@@ -170,6 +162,21 @@ Result<Lease> ipam_alloc(Config& c, const std::string& pool, const std::string& 
   IpamLease l{owner, format_ipv4(chosen), canon.empty() ? docker_mac(chosen) : canon};
   rec->leases.push_back(l);
   return make_lease(*view, l);
+}
+
+Result<uint32_t> ipam_next_free(const Config& c, const std::string& pool) {
+  auto view = find_pool(c, pool);
+  if (!view) return view.error();
+  std::set<uint32_t> used;
+  if (const IpamPool* rec = record_of(c, pool))
+    for (const auto& l : rec->leases)
+      if (auto a = parse_ipv4(l.address)) used.insert(*a);
+  const uint32_t first = view->subnet.network() + 1, last = broadcast_of(view->subnet) - 1;
+  for (uint64_t a = first; a <= last; ++a)
+    if (!reserved(*view, static_cast<uint32_t>(a)) && !used.count(static_cast<uint32_t>(a)))
+      return static_cast<uint32_t>(a);
+  return make_error(kErrExists, "pool " + pool + " (" + cidr(view->subnet) + ") is exhausted: all " +
+                                    std::to_string(used.size()) + " addresses are leased");
 }
 
 Status ipam_release(Config& c, const std::string& pool, const std::string& owner, bool if_exists) {

@@ -56,6 +56,9 @@ Result<PoolView> find_pool(const Config& config, const std::string& name);
 // `mac` empty: docker0's scheme.
 Result<Lease> ipam_alloc(Config& config, const std::string& pool, const std::string& owner,
                          std::optional<uint32_t> want = std::nullopt, const std::string& mac = "");
+// The address ipam_alloc would hand a new owner now (docker's RequestAddress names the lease
+// after it).
+Result<uint32_t> ipam_next_free(const Config& config, const std::string& pool);
 // Returns `owner`'s lease of `pool`; not_found unless it holds one (or `if_exists`).
 Status ipam_release(Config& config, const std::string& pool, const std::string& owner,
                     bool if_exists);
