@@ -231,8 +231,10 @@ int run_daemon(const DaemonOptions& o) {
       }
       for (const auto& g : localnet_gateways(c))
         if (auto e = enable_route_localnet(g)) log_warn(e->message);
+      for (const auto& p : internal_ports(c))
+        if (auto e = set_arp_ignore(p)) log_warn(e->message);
     };
-    if (!forward_ruleset(config).empty()) apply_forward(config);
+    apply_forward(config);
     auto commit = [&](const Config& c) -> Status {
       // NAT first: an nft transaction is all-or-nothing, so a refusal leaves everything as it was.
       if (auto e = apply_nat(c)) return e;

@@ -28,6 +28,14 @@ std::string forward_ruleset(const Config& c) {
   return s + "COMMIT\n";
 }
 
+std::vector<std::string> internal_ports(const Config& c) {
+  std::vector<std::string> out;
+  for (const auto& b : c.bridges)
+    for (const auto& p : b.ports)
+      if (p.type == "internal") out.push_back(p.name);
+  return out;
+}
+
 std::vector<std::string> localnet_gateways(const Config& c) {
   std::vector<std::string> out;
   for (const auto& b : c.bridges) {

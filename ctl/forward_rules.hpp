@@ -29,4 +29,10 @@ std::string forward_ruleset(const Config& config);
 // Gateways that carry published ports and so need route_localnet=1 (127.0.0.1 DNAT to them).
 std::vector<std::string> localnet_gateways(const Config& config);
 
+// Every internal port (the switch's taps in the host): they get arp_ignore=1, so that the host
+// answers ARP for an address only on the tap that carries it. With the default (0) a bridge's
+// own port would answer for another port's gateway address with its own MAC, and the
+// containers' traffic would enter the host by a port no FORWARD, NAT or isolation rule names.
+std::vector<std::string> internal_ports(const Config& config);
+
 }  // namespace lvs::ctl

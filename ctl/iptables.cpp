@@ -90,13 +90,15 @@ Status apply_forward_rules(const std::string& script) {
   return std::nullopt;
 }
 
-Status enable_route_localnet(const std::string& iface) {
-  std::ofstream f("/proc/sys/net/ipv4/conf/" + iface + "/route_localnet");
+Status set_conf(const std::string& iface, const std::string& key) {
+  std::ofstream f("/proc/sys/net/ipv4/conf/" + iface + "/" + key);
   f << "1\n";
   f.flush();
-  if (!f)
-    return make_error(kErrNat, "cannot set net.ipv4.conf." + iface + ".route_localnet=1: " + std::strerror(errno));
+  if (!f) return make_error(kErrNat, "cannot set net.ipv4.conf." + iface + "." + key + "=1: " + std::strerror(errno));
   return std::nullopt;
 }
+
+Status enable_route_localnet(const std::string& iface) { return set_conf(iface, "route_localnet"); }
+Status set_arp_ignore(const std::string& iface) { return set_conf(iface, "arp_ignore"); }
 
 }  // namespace lvs::ctl

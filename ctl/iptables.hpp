@@ -14,5 +14,7 @@ namespace lvs::ctl {
 Status apply_forward_rules(const std::string& script);
 // net.ipv4.conf.IFACE.route_localnet=1: 127.0.0.1 DNAT'd to a published port may leave by IFACE.
 Status enable_route_localnet(const std::string& iface);
+// net.ipv4.conf.IFACE.arp_ignore=1 (forward_rules.hpp internal_ports() says why).
+Status set_arp_ignore(const std::string& iface);
 
 }  // namespace lvs::ctl

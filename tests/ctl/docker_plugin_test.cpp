@@ -313,22 +313,6 @@ TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopbac
   // Networks do not route to each other through the host (Docker's DOCKER-ISOLATION).
   EXPECT_TRUE(no_ping_from("oth", ip_of("cw", "web")));
   EXPECT_TRUE(ping_from("oth", "10.79.0.2"));  // but both reach the outside (masquerade)
-  if (HasFailure()) {
-    std::string d;
-    in_host("sh -c 'iptables -S; nft list ruleset; ip -o addr; ip route; sysctl net.ipv4.ip_forward'", &d);
-    std::printf("%s\n", d.c_str());
-    docker("exec oth ip route", &d);
-    std::printf("%s\n", d.c_str());
-    docker("exec oth ping -c 1 -W 1 10.96.0.1", &d);
-    std::printf("%s\n", d.c_str());
-    docker("exec oth ip neigh", &d);
-    std::printf("%s\n", d.c_str());
-    vsctl("show", &d);
-    std::printf("%s\n", d.c_str());
-    vsctl("list interface", &d);
-    std::printf("%s\n", d.c_str());
-    std::printf("%s\n", slurp(env.dir + "/vswitchd.log").c_str());
-  }
   ASSERT_EQ(docker("rm -f cw oth"), 0);
   ASSERT_EQ(docker("network rm web other"), 0);
   EXPECT_NE(run("ip netns exec " + env.outside + " curl -s -m 1 http://10.79.0.1:18080/"), 0);
