@@ -37,8 +37,9 @@ Result<std::string> id_field(const json& r, const char* key) {
   if (!r.is_object() || !r.contains(key) || !r[key].is_string())
     return make_error(kErrBadRequest, std::string("missing string \"") + key + "\"");
   const std::string id = r[key].get<std::string>();
-  if (id.size() < 12 || id.size() > 128 ||
-      !std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+  if (id.size() < 12 || id.size() > 128 || !std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      }))
     return make_error(kErrBadRequest, std::string(key) + " \"" + id + "\" is not a Docker id");
   return id;
 }
@@ -123,12 +124,15 @@ DockerReply DockerDriver::handle(const std::string& method, const json& r) {
   if (method == "NetworkDriver.ProgramExternalConnectivity") return program_external(r);
   if (method == "NetworkDriver.RevokeExternalConnectivity") return revoke_external(r);
   // Discovery events of other nodes: a local-scope driver has nothing to do with them.
-  if (method == "NetworkDriver.DiscoverNew" || method == "NetworkDriver.DiscoverDelete") return ok();
+  if (method == "NetworkDriver.DiscoverNew" || method == "NetworkDriver.DiscoverDelete")
+    return ok();
   if (method == "NetworkDriver.AllocateNetwork" || method == "NetworkDriver.FreeNetwork")
     return bad(method + " is for swarm (global scope) networks; lite-vswitch is local scope");
-  if (method == "IpamDriver.GetCapabilities") return ok({{"RequiresMACAddress", false}, {"RequiresRequestReplay", false}});
+  if (method == "IpamDriver.GetCapabilities")
+    return ok({{"RequiresMACAddress", false}, {"RequiresRequestReplay", false}});
   if (method == "IpamDriver.GetDefaultAddressSpaces")
-    return ok({{"LocalDefaultAddressSpace", "lite-vswitch-local"}, {"GlobalDefaultAddressSpace", "lite-vswitch-global"}});
+    return ok({{"LocalDefaultAddressSpace", "lite-vswitch-local"},
+               {"GlobalDefaultAddressSpace", "lite-vswitch-global"}});
   if (method == "IpamDriver.RequestPool") return request_pool(r);
   if (method == "IpamDriver.ReleasePool") return release_pool(r);
   if (method == "IpamDriver.RequestAddress") return request_address(r);
@@ -154,30 +158,37 @@ DockerReply DockerDriver::create_network(const json& r) {
         if (auto e = validate_name("bridge", val)) return bad("-o " + k + ": " + e->message);
         bridge = val;
       } else if (key == "vlan") {
-        if (!parse_int(val, 0, 4094)) return bad("-o " + k + ": \"" + val + "\" is not a VLAN id (0..4094)");
+        if (!parse_int(val, 0, 4094))
+          return bad("-o " + k + ": \"" + val + "\" is not a VLAN id (0..4094)");
         vlan = std::to_string(*parse_int(val, 0, 4094));
       } else if (key == "icc" || key == "nat") {
-        if (val != "true" && val != "false") return bad("-o " + k + ": \"" + val + "\" is not true or false");
+        if (val != "true" && val != "false")
+          return bad("-o " + k + ": \"" + val + "\" is not true or false");
         (key == "icc" ? icc : nat) = val;
       } else if (key == "mtu") {
-        if (!parse_int(val, 68, 65535)) return bad("-o " + k + ": \"" + val + "\" is not an MTU (68..65535)");
+        if (!parse_int(val, 68, 65535))
+          return bad("-o " + k + ": \"" + val + "\" is not an MTU (68..65535)");
         mtu = val;
       } else {
-        return bad("-o " + k + ": unknown option (known: lite-vswitch.bridge, vlan, icc, nat, mtu)");
+        return bad("-o " + k +
+                   ": unknown option (known: lite-vswitch.bridge, vlan, icc, nat, mtu)");
       }
     }
   }
   if (!r.contains("IPv4Data") || !r["IPv4Data"].is_array() || r["IPv4Data"].empty())
     return bad("the network needs an IPv4 subnet (IPv4Data is empty)");
-  if (r["IPv4Data"].size() > 1) return bad("one IPv4 subnet per network (IPv4Data has " +
-                                           std::to_string(r["IPv4Data"].size()) + ")");
+  if (r["IPv4Data"].size() > 1)
+    return bad("one IPv4 subnet per network (IPv4Data has " + std::to_string(r["IPv4Data"].size()) +
+               ")");
   if (r.contains("IPv6Data") && r["IPv6Data"].is_array() && !r["IPv6Data"].empty())
     return bad("IPv6 is not supported (IPv6Data is not empty)");
   const json& v4 = r["IPv4Data"][0];
   auto gw = parse_ipv4_prefix(str_or(v4, "Gateway"));
   auto pool = parse_ipv4_prefix(str_or(v4, "Pool"));
   if (!pool) return bad("IPv4Data Pool \"" + str_or(v4, "Pool") + "\" is not A/P");
-  if (!gw) return bad("IPv4Data Gateway \"" + str_or(v4, "Gateway") + "\" is not A/P (the network needs a gateway)");
+  if (!gw)
+    return bad("IPv4Data Gateway \"" + str_or(v4, "Gateway") +
+               "\" is not A/P (the network needs a gateway)");
   if (gw->prefix != pool->prefix || !pool->contains(gw->addr))
     return bad("gateway " + str_or(v4, "Gateway") + " is not inside pool " + str_or(v4, "Pool"));
   // One network per (bridge, VLAN): a second would share its L2 segment.
@@ -185,14 +196,21 @@ DockerReply DockerDriver::create_network(const json& r) {
     for (const auto& p : b->ports)
       if (!ext(p, kDockerNetwork).empty() && p.type == "internal" && vlan_of(p) == vlan)
         return fail(409, "bridge " + bridge + " VLAN " + vlan + " already carries network " +
-                             ext(p, kDockerNetwork).substr(0, 12) + " (use -o lite-vswitch.vlan=N)");
+                             ext(p, kDockerNetwork).substr(0, 12) +
+                             " (use -o lite-vswitch.vlan=N)");
   const std::string port = docker_gateway_port(*nid);
   const std::string ip = format_ipv4(gw->addr) + "/" + std::to_string(gw->prefix);
   Chain chain = {{"--may-exist", "add-br", bridge}};
   if (!c.find_bridge(bridge))
-    chain.push_back({"set", "Bridge", bridge, std::string("external_ids:") + kDockerCreatedBridge + "=" + *nid});
-  std::vector<std::string> add = {"add-port", bridge, port, "type=internal", "options:ip=" + ip,
-                                  "vlan_mode=access", "tag=" + vlan,
+    chain.push_back({"set", "Bridge", bridge,
+                     std::string("external_ids:") + kDockerCreatedBridge + "=" + *nid});
+  std::vector<std::string> add = {"add-port",
+                                  bridge,
+                                  port,
+                                  "type=internal",
+                                  "options:ip=" + ip,
+                                  "vlan_mode=access",
+                                  "tag=" + vlan,
                                   std::string("external_ids:") + kDockerNetwork + "=" + *nid,
                                   std::string("external_ids:") + kDockerIcc + "=" + icc};
   if (!mtu.empty()) {
@@ -200,7 +218,8 @@ DockerReply DockerDriver::create_network(const json& r) {
     add.push_back(std::string("external_ids:") + kDockerMtu + "=" + mtu);
   }
   chain.push_back(add);
-  if (nat == "true") chain.push_back({"set", "Bridge", bridge, std::string("other_config:") + kNat + "=true"});
+  if (nat == "true")
+    chain.push_back({"set", "Bridge", bridge, std::string("other_config:") + kNat + "=true"});
   if (auto out = transact(chain); !out) return fail(500, out.error().message);
   return ok();
 }
@@ -225,8 +244,7 @@ DockerReply DockerDriver::delete_network(const json& r) {
   }
   auto created = n.bridge->external_ids.find(kDockerCreatedBridge);
   // A bridge the plugin made goes with the last network on it.
-  if (left == 0 && created != n.bridge->external_ids.end())
-    chain = {{"del-br", n.bridge->name}};
+  if (left == 0 && created != n.bridge->external_ids.end()) chain = {{"del-br", n.bridge->name}};
   if (auto out = transact(chain); !out) return fail(500, out.error().message);
   for (const auto& v : veths) delete_link(v);
   return ok();
@@ -240,11 +258,14 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
   const Config& c = service_.config();
   const NetworkRef n = find_network(c, *nid);
   if (!n.gateway) return fail(404, "no network " + *nid + " on this switch");
-  const json iface = r.contains("Interface") && r["Interface"].is_object() ? r["Interface"] : json::object();
+  const json iface =
+      r.contains("Interface") && r["Interface"].is_object() ? r["Interface"] : json::object();
   const std::string addr_text = str_or(iface, "Address");
   auto addr = parse_ipv4_prefix(addr_text);
-  if (!addr) return bad("Interface.Address \"" + addr_text + "\" is not A/P (an IPv4 address is required)");
-  if (!str_or(iface, "AddressIPv6").empty()) return bad("IPv6 is not supported (Interface.AddressIPv6)");
+  if (!addr)
+    return bad("Interface.Address \"" + addr_text + "\" is not A/P (an IPv4 address is required)");
+  if (!str_or(iface, "AddressIPv6").empty())
+    return bad("IPv6 is not supported (Interface.AddressIPv6)");
   const std::string given_mac = str_or(iface, "MacAddress");
   std::string mac = docker_mac(addr->addr);
   if (!given_mac.empty()) {
@@ -252,7 +273,8 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
     if (!m) return bad("Interface.MacAddress \"" + given_mac + "\" is not a MAC address");
     mac = *m;
   }
-  const json reply = given_mac.empty() ? json{{"Interface", {{"MacAddress", mac}}}} : json::object();
+  const json reply =
+      given_mac.empty() ? json{{"Interface", {{"MacAddress", mac}}}} : json::object();
   if (find_endpoint(c, *eid)) return ok(reply);  // a retry
   const std::string host = docker_host_veth(*eid), peer = docker_container_veth(*eid);
   std::optional<int> mtu;
@@ -268,7 +290,10 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
     delete_link(host);
     return fail(500, e->message);
   }
-  std::vector<std::string> add = {"add-port", n.bridge->name, host, "vlan_mode=access",
+  std::vector<std::string> add = {"add-port",
+                                  n.bridge->name,
+                                  host,
+                                  "vlan_mode=access",
                                   "tag=" + vlan_of(*n.gateway),
                                   std::string("external_ids:") + kDockerEndpoint + "=" + *eid,
                                   std::string("external_ids:") + kDockerNetwork + "=" + *nid,
@@ -287,7 +312,8 @@ DockerReply DockerDriver::delete_endpoint(const json& r) {
   if (!eid) return bad(eid.error().message);
   const std::string host = docker_host_veth(*eid);
   if (find_endpoint(service_.config(), *eid))
-    if (auto out = transact({{"--if-exists", "del-port", host}}); !out) return fail(500, out.error().message);
+    if (auto out = transact({{"--if-exists", "del-port", host}}); !out)
+      return fail(500, out.error().message);
   delete_link(host);
   return ok();
 }
@@ -302,7 +328,8 @@ DockerReply DockerDriver::join(const json& r) {
   if (!n.gateway) return fail(404, "no network " + *nid + " on this switch");
   if (!find_endpoint(c, *eid)) return fail(404, "no endpoint " + *eid + " on this switch");
   const std::string sandbox = str_or(r, "SandboxKey");
-  if (sandbox.empty() || sandbox.size() > 4096 || sandbox.find_first_of(" \n\"") != std::string::npos)
+  if (sandbox.empty() || sandbox.size() > 4096 ||
+      sandbox.find_first_of(" \n\"") != std::string::npos)
     return bad("SandboxKey \"" + sandbox + "\" is not a namespace path");
   if (auto out = transact({{"set", "Port", docker_host_veth(*eid),
                             std::string("external_ids:") + kDockerSandbox + "=" + sandbox}});
@@ -318,7 +345,9 @@ DockerReply DockerDriver::leave(const json& r) {
   auto eid = id_field(r, "EndpointID");
   if (!eid) return bad(eid.error().message);
   if (find_endpoint(service_.config(), *eid))
-    if (auto out = transact({{"remove", "Port", docker_host_veth(*eid), "external_ids", kDockerSandbox}}); !out)
+    if (auto out =
+            transact({{"remove", "Port", docker_host_veth(*eid), "external_ids", kDockerSandbox}});
+        !out)
       return fail(500, out.error().message);
   return ok();
 }
@@ -329,7 +358,8 @@ DockerReply DockerDriver::endpoint_info(const json& r) {
   const Config& c = service_.config();
   const PortConfig* p = find_endpoint(c, *eid);
   if (!p) return fail(404, "no endpoint " + *eid + " on this switch");
-  json v{{"port", p->name}, {"bridge", c.bridge_of_port(p->name)->name}, {"vlan", p->tag.value_or(0)}};
+  json v{
+      {"port", p->name}, {"bridge", c.bridge_of_port(p->name)->name}, {"vlan", p->tag.value_or(0)}};
   if (auto pub = ext(*p, kPublish); !pub.empty()) v["publish"] = pub;
   return ok({{"Value", v}});
 }
@@ -340,9 +370,12 @@ DockerReply DockerDriver::program_external(const json& r) {
   const Config& c = service_.config();
   const PortConfig* p = find_endpoint(c, *eid);
   if (!p) return fail(404, "no endpoint " + *eid + " on this switch");
-  const json opts = r.contains("Options") && r["Options"].is_object() ? r["Options"] : json::object();
-  const json map = opts.contains("com.docker.network.portmap") ? opts["com.docker.network.portmap"] : json::array();
-  if (!map.is_array() && !map.is_null()) return bad("com.docker.network.portmap: expected an array");
+  const json opts =
+      r.contains("Options") && r["Options"].is_object() ? r["Options"] : json::object();
+  const json map = opts.contains("com.docker.network.portmap") ? opts["com.docker.network.portmap"]
+                                                               : json::array();
+  if (!map.is_array() && !map.is_null())
+    return bad("com.docker.network.portmap: expected an array");
   // Host ports other ports publish already, so that -P (HostPort 0) picks a free one.
   std::set<std::pair<int, std::string>> taken;
   for (const auto& b : c.bridges)
@@ -356,23 +389,31 @@ DockerReply DockerDriver::program_external(const json& r) {
       if (!m.is_object() || !m.contains("Port") || !m["Port"].is_number_integer())
         return bad("com.docker.network.portmap: an entry without an integer Port: " + m.dump());
       const int proto = m.value("Proto", 6);
-      if (proto != 6 && proto != 17) return bad("port mapping protocol " + std::to_string(proto) + " (only tcp and udp)");
+      if (proto != 6 && proto != 17)
+        return bad("port mapping protocol " + std::to_string(proto) + " (only tcp and udp)");
       const std::string pname = proto == 6 ? "tcp" : "udp";
       const int ctr = m["Port"].get<int>();
-      int hostp = m.contains("HostPort") && m["HostPort"].is_number_integer() ? m["HostPort"].get<int>() : 0;
+      int hostp = m.contains("HostPort") && m["HostPort"].is_number_integer()
+                      ? m["HostPort"].get<int>()
+                      : 0;
       if (ctr < 1 || ctr > 65535 || hostp < 0 || hostp > 65535)
         return bad("port mapping " + m.dump() + ": ports must be in 1..65535");
       if (hostp == 0) {
         hostp = kFirstEphemeralPort;
         while (hostp <= 65535 && taken.count({hostp, pname})) ++hostp;
-        if (hostp > 65535) return fail(409, "no free host port for " + std::to_string(ctr) + "/" + pname);
+        if (hostp > 65535)
+          return fail(409, "no free host port for " + std::to_string(ctr) + "/" + pname);
       }
       taken.insert({hostp, pname});
-      publish += (publish.empty() ? "" : ",") + std::to_string(hostp) + ":" + std::to_string(ctr) + "/" + pname;
+      publish += (publish.empty() ? "" : ",") + std::to_string(hostp) + ":" + std::to_string(ctr) +
+                 "/" + pname;
     }
   Chain chain;
-  if (publish.empty()) chain.push_back({"remove", "Port", p->name, "external_ids", kPublish});
-  else chain.push_back({"set", "Port", p->name, std::string("external_ids:") + kPublish + "=" + publish});
+  if (publish.empty())
+    chain.push_back({"remove", "Port", p->name, "external_ids", kPublish});
+  else
+    chain.push_back(
+        {"set", "Port", p->name, std::string("external_ids:") + kPublish + "=" + publish});
   if (auto out = transact(chain); !out) return fail(409, out.error().message);
   return ok();
 }
@@ -410,14 +451,16 @@ DockerReply DockerDriver::request_pool(const json& r) {
       return fail(409, "subnet " + cidr + " is in use by another network (pool " + name + ")");
     return ok({{"PoolID", name}, {"Pool", cidr}, {"Data", json::object()}});
   }
-  if (auto out = transact({{"ipam/add-pool", name, cidr}}); !out) return fail(409, out.error().message);
+  if (auto out = transact({{"ipam/add-pool", name, cidr}}); !out)
+    return fail(409, out.error().message);
   return ok({{"PoolID", name}, {"Pool", cidr}, {"Data", json::object()}});
 }
 
 DockerReply DockerDriver::release_pool(const json& r) {
   const std::string id = str_or(r, "PoolID");
   if (id.empty()) return bad("missing string \"PoolID\"");
-  if (auto out = transact({{"--if-exists", "ipam/del-pool", id}}); !out) return fail(409, out.error().message);
+  if (auto out = transact({{"--if-exists", "ipam/del-pool", id}}); !out)
+    return fail(409, out.error().message);
   return ok();
 }
 

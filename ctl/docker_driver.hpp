@@ -14,10 +14,9 @@
 //              of the VLAN, protected=true when icc=false; docker_endpoint, docker_network,
 //              container_ip (and publish: ProgramExternalConnectivity's ports, DNAT by nat_rules)
 //   pool     = an IPAM pool docker-A-P (ipam.hpp), leases owned by "docker:ADDRESS"
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/service.hpp"
 

@@ -32,7 +32,8 @@ void reply_json(httplib::Response& res, const DockerReply& r) {
 Result<json> parse_plugin_body(const std::string& body) {
   if (body.size() > kMaxBodyBytes)
     return make_error(kErrTooLarge, "request body of " + std::to_string(body.size()) +
-                                        " bytes is over the limit of " + std::to_string(kMaxBodyBytes));
+                                        " bytes is over the limit of " +
+                                        std::to_string(kMaxBodyBytes));
   if (body.empty()) return json::object();  // Plugin.Activate and GetCapabilities carry none
   try {
     // The callback sees every value's depth before it is built: deep nesting stops here.
@@ -42,7 +43,8 @@ Result<json> parse_plugin_body(const std::string& body) {
     });
     return j;
   } catch (const TooDeep&) {
-    return make_error(kErrBadRequest, "request body nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    return make_error(kErrBadRequest,
+                      "request body nests deeper than " + std::to_string(kMaxDepth) + " levels");
   } catch (const json::exception& e) {
     return make_error(kErrBadRequest, std::string("request body is not JSON: ") + e.what());
   }
@@ -60,22 +62,26 @@ Status DockerPlugin::start(const std::string& path) {
   if (event_fd_ < 0) return make_error(kErrIo, "eventfd: " + std::string(std::strerror(errno)));
   if (auto e = make_parent_dirs(path)) return e;
   std::error_code ec;
-  if (fs::is_socket(path, ec)) fs::remove(path, ec);  // a stale one: the database lock says we own it
+  if (fs::is_socket(path, ec))
+    fs::remove(path, ec);  // a stale one: the database lock says we own it
 
   server_->set_address_family(AF_UNIX);
   server_->set_payload_max_length(kMaxBodyBytes);
   server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    const std::string what = res.status == 404   ? "unknown path " + req.path
-                             : res.status == 413 ? "request body over " + std::to_string(kMaxBodyBytes) + " bytes"
-                                                 : "HTTP status " + std::to_string(res.status);
+    const std::string what = res.status == 404 ? "unknown path " + req.path
+                             : res.status == 413
+                                 ? "request body over " + std::to_string(kMaxBodyBytes) + " bytes"
+                                 : "HTTP status " + std::to_string(res.status);
     res.set_content(json{{"Err", "lite-vswitch: " + what}}.dump(), kContentType);
   });
   server_->Post(R"(/((Plugin|NetworkDriver|IpamDriver)\.[A-Za-z]+))",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   auto body = parse_plugin_body(req.body);
-                  if (!body) return reply_json(res, DockerReply{body.error().code == kErrTooLarge ? 413 : 400,
-                                                                json{{"Err", "lite-vswitch: " + body.error().message}}});
+                  if (!body)
+                    return reply_json(
+                        res, DockerReply{body.error().code == kErrTooLarge ? 413 : 400,
+                                         json{{"Err", "lite-vswitch: " + body.error().message}}});
                   reply_json(res, submit(req.matches[1], std::move(*body)));
                 });
   // The port is meaningless for AF_UNIX, but 0 would ask httplib to read back a TCP port.
@@ -92,8 +98,10 @@ Status DockerPlugin::start(const std::string& path) {
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() can only interrupt a server that is running: wait until it is.
-  for (int i = 0; i < 1000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  log_info("docker plugin " + name_ + " serving on " + path + (spec_path_.empty() ? "" : " (spec " + spec_path_ + ")"));
+  for (int i = 0; i < 1000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  log_info("docker plugin " + name_ + " serving on " + path +
+           (spec_path_.empty() ? "" : " (spec " + spec_path_ + ")"));
   return std::nullopt;
 }
 

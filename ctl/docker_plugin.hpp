@@ -14,10 +14,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/docker_driver.hpp"
 #include "ctl/error.hpp"

@@ -24,9 +24,11 @@ bool overlaps(const Ipv4Prefix& a, const Ipv4Prefix& b) {
 }
 
 Status validate_pool_name(const std::string& name) {
-  if (name.empty() || name.size() > 128) return invalid("pool name \"" + name + "\" must be 1..128 characters");
+  if (name.empty() || name.size() > 128)
+    return invalid("pool name \"" + name + "\" must be 1..128 characters");
   for (char ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.' && ch != ':')
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.' &&
+        ch != ':')
       return invalid("pool name \"" + name + "\": only letters, digits and - _ . : are allowed");
   return std::nullopt;
 }
@@ -68,7 +70,8 @@ bool reserved(const PoolView& v, uint32_t a) {
 }
 
 // Explicit pool subnets and bridges' subnets, except `skip`.
-std::vector<std::pair<std::string, Ipv4Prefix>> subnets_in_use(const Config& c, const std::string& skip) {
+std::vector<std::pair<std::string, Ipv4Prefix>> subnets_in_use(const Config& c,
+                                                               const std::string& skip) {
   std::vector<std::pair<std::string, Ipv4Prefix>> out;
   for (const auto& p : c.ipam_pools) {
     if (p.subnet.empty() || p.name == skip) continue;
@@ -118,7 +121,8 @@ Result<Lease> ipam_alloc(Config& c, const std::string& pool, const std::string& 
   if (!mac.empty()) {
     auto m = canonical_mac(mac);
     if (!m) return invalid("\"" + mac + "\" is not a MAC address");
-    if (std::stoul(m->substr(0, 2), nullptr, 16) & 1) return invalid(*m + " is a multicast address");
+    if (std::stoul(m->substr(0, 2), nullptr, 16) & 1)
+      return invalid(*m + " is a multicast address");
     canon = *m;
   }
   IpamPool* rec = record_of(c, pool);
@@ -140,9 +144,12 @@ Result<Lease> ipam_alloc(Config& c, const std::string& pool, const std::string& 
     const std::string w = format_ipv4(*want);
     if (!view->subnet.contains(*want))
       return invalid(w + " is outside pool " + pool + " (" + cidr(view->subnet) + ")");
-    if (*want == view->subnet.network()) return invalid(w + " is the network address of pool " + pool);
-    if (*want == broadcast_of(view->subnet)) return invalid(w + " is the broadcast address of pool " + pool);
-    if (view->gateway && *want == *view->gateway) return invalid(w + " is the gateway of pool " + pool);
+    if (*want == view->subnet.network())
+      return invalid(w + " is the network address of pool " + pool);
+    if (*want == broadcast_of(view->subnet))
+      return invalid(w + " is the broadcast address of pool " + pool);
+    if (view->gateway && *want == *view->gateway)
+      return invalid(w + " is the gateway of pool " + pool);
     if (used.count(*want)) {
       std::string holder;
       for (const auto& l : rec->leases)
@@ -175,8 +182,9 @@ Result<uint32_t> ipam_next_free(const Config& c, const std::string& pool) {
   for (uint64_t a = first; a <= last; ++a)
     if (!reserved(*view, static_cast<uint32_t>(a)) && !used.count(static_cast<uint32_t>(a)))
       return static_cast<uint32_t>(a);
-  return make_error(kErrExists, "pool " + pool + " (" + cidr(view->subnet) + ") is exhausted: all " +
-                                    std::to_string(used.size()) + " addresses are leased");
+  return make_error(kErrExists, "pool " + pool + " (" + cidr(view->subnet) +
+                                    ") is exhausted: all " + std::to_string(used.size()) +
+                                    " addresses are leased");
 }
 
 Status ipam_release(Config& c, const std::string& pool, const std::string& owner, bool if_exists) {
@@ -199,7 +207,8 @@ Status ipam_release(Config& c, const std::string& pool, const std::string& owner
   return not_found(owner + " holds no lease in pool " + pool);
 }
 
-std::optional<Lease> ipam_lease_of(const Config& c, const std::string& pool, const std::string& owner) {
+std::optional<Lease> ipam_lease_of(const Config& c, const std::string& pool,
+                                   const std::string& owner) {
   const IpamPool* rec = record_of(c, pool);
   auto view = find_pool(c, pool);
   if (!rec || !view) return std::nullopt;
@@ -226,7 +235,8 @@ Status ipam_add_pool(Config& c, const std::string& name, const std::string& subn
                                       (p->gateway.empty() ? "" : " gateway " + p->gateway) + ")");
   }
   if (record_of(c, name) || c.find_bridge(name))
-    return make_error(kErrExists, "pool " + name + " would shadow the implicit pool of bridge " + name);
+    return make_error(kErrExists,
+                      "pool " + name + " would shadow the implicit pool of bridge " + name);
   c.ipam_pools.push_back(IpamPool{name, cidr(net), gw, {}, {}});
   // validate_ipam names what is wrong (subnet size, gateway, overlap); undo on error.
   if (auto e = validate_ipam(c)) {
@@ -245,8 +255,9 @@ Status ipam_del_pool(Config& c, const std::string& name, bool if_exists) {
                          : "no IPAM pool named " + name);
   }
   if (!rec->leases.empty())
-    return make_error(kErrExists, "pool " + name + " still holds " + std::to_string(rec->leases.size()) +
-                                      " lease(s), e.g. " + rec->leases.front().address + " of " +
+    return make_error(kErrExists, "pool " + name + " still holds " +
+                                      std::to_string(rec->leases.size()) + " lease(s), e.g. " +
+                                      rec->leases.front().address + " of " +
                                       rec->leases.front().owner + " (ipam/release them first)");
   c.ipam_pools.erase(c.ipam_pools.begin() + (rec - c.ipam_pools.data()));
   return std::nullopt;
@@ -260,7 +271,8 @@ Result<Ipv4Prefix> ipam_free_default_subnet(const Config& c) {
     for (const auto& [who, s] : in_use) clash |= overlaps(p, s);
     if (!clash) return p;
   }
-  return make_error(kErrExists, "every default pool (172.18.0.0/16 .. 172.31.0.0/16) is in use: give a subnet");
+  return make_error(kErrExists,
+                    "every default pool (172.18.0.0/16 .. 172.31.0.0/16) is in use: give a subnet");
 }
 
 json lease_json(const Lease& l) {
@@ -284,7 +296,8 @@ Result<json> ipam_show(const Config& c, const std::string& pool) {
     }
     json leases = json::array();
     if (const IpamPool* rec = record_of(c, name)) {
-      for (const auto& l : rec->leases) leases.push_back({{"owner", l.owner}, {"address", l.address}, {"mac", l.mac}});
+      for (const auto& l : rec->leases)
+        leases.push_back({{"owner", l.owner}, {"address", l.address}, {"mac", l.mac}});
       json ext = json::object();
       for (const auto& [k, val] : rec->external_ids) ext[k] = val;
       if (!ext.empty()) j["external_ids"] = ext;
@@ -323,18 +336,20 @@ Status validate_ipam(const Config& c) {
       if (!p.gateway.empty()) {
         auto g = parse_ipv4(p.gateway);
         if (!g) return invalid(at + ": gateway \"" + p.gateway + "\" is not an IPv4 address");
-        if (!view->subnet.contains(*g)) return invalid(at + ": gateway " + p.gateway + " is outside " + p.subnet);
+        if (!view->subnet.contains(*g))
+          return invalid(at + ": gateway " + p.gateway + " is outside " + p.subnet);
         if (*g == view->subnet.network() || *g == broadcast_of(view->subnet))
           return invalid(at + ": gateway " + p.gateway + " is the network or broadcast address");
         view->gateway = *g;
       }
       for (const auto& [who, other] : explicit_subnets)
         if (overlaps(view->subnet, other))
-          return invalid(at + ": subnet " + cidr(view->subnet) + " overlaps " + who + " (" + cidr(other) + ")");
+          return invalid(at + ": subnet " + cidr(view->subnet) + " overlaps " + who + " (" +
+                         cidr(other) + ")");
       for (const auto& b : c.bridges)
         if (auto bv = bridge_pool(b); bv && overlaps(view->subnet, bv->subnet))
-          return invalid(at + ": subnet " + cidr(view->subnet) + " overlaps bridge " + b.name + " (" +
-                         cidr(bv->subnet) + ", its implicit pool)");
+          return invalid(at + ": subnet " + cidr(view->subnet) + " overlaps bridge " + b.name +
+                         " (" + cidr(bv->subnet) + ", its implicit pool)");
       explicit_subnets.emplace_back(at, view->subnet);
     } else if (!p.gateway.empty()) {
       return invalid(at + ": an implicit pool (no subnet) takes its gateway from the bridge");
@@ -343,12 +358,17 @@ Status validate_ipam(const Config& c) {
     for (const auto& l : p.leases) {
       if (auto e = validate_owner(l.owner)) return invalid(at + ": " + e->message);
       auto a = parse_ipv4(l.address);
-      if (!a) return invalid(at + ": lease of " + l.owner + ": \"" + l.address + "\" is not an IPv4 address");
+      if (!a)
+        return invalid(at + ": lease of " + l.owner + ": \"" + l.address +
+                       "\" is not an IPv4 address");
       if (!owners.insert(l.owner).second) return invalid(at + ": " + l.owner + " holds two leases");
-      if (!addresses.insert(l.address).second) return invalid(at + ": " + l.address + " is leased twice");
-      if (!canonical_mac(l.mac)) return invalid(at + ": lease of " + l.owner + ": \"" + l.mac + "\" is not a MAC");
+      if (!addresses.insert(l.address).second)
+        return invalid(at + ": " + l.address + " is leased twice");
+      if (!canonical_mac(l.mac))
+        return invalid(at + ": lease of " + l.owner + ": \"" + l.mac + "\" is not a MAC");
       if (view && (!view->subnet.contains(*a) || reserved(*view, *a)))
-        return invalid(at + ": lease " + l.address + " of " + l.owner + " is not a host address of " + p.subnet);
+        return invalid(at + ": lease " + l.address + " of " + l.owner +
+                       " is not a host address of " + p.subnet);
     }
   }
   return std::nullopt;

@@ -9,10 +9,9 @@
 // same owner returns the lease it already has (retries and restarts stay idempotent).
 // Pure functions over a Config: no system calls, unit-tested in tests/ctl/ipam_test.cpp.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/config.hpp"
 #include "ctl/error.hpp"
@@ -21,13 +20,10 @@ namespace lvs::ctl {
 
 inline constexpr size_t kMaxOwnerLength = 256;
 // Docker's default address pools, in the order RequestPool without a subnet tries them.
-inline constexpr const char* kDefaultPoolBases[] = {"172.18.0.0/16", "172.19.0.0/16",
-                                                    "172.20.0.0/16", "172.21.0.0/16",
-                                                    "172.22.0.0/16", "172.23.0.0/16",
-                                                    "172.24.0.0/16", "172.25.0.0/16",
-                                                    "172.26.0.0/16", "172.27.0.0/16",
-                                                    "172.28.0.0/16", "172.29.0.0/16",
-                                                    "172.30.0.0/16", "172.31.0.0/16"};
+inline constexpr const char* kDefaultPoolBases[] = {
+    "172.18.0.0/16", "172.19.0.0/16", "172.20.0.0/16", "172.21.0.0/16", "172.22.0.0/16",
+    "172.23.0.0/16", "172.24.0.0/16", "172.25.0.0/16", "172.26.0.0/16", "172.27.0.0/16",
+    "172.28.0.0/16", "172.29.0.0/16", "172.30.0.0/16", "172.31.0.0/16"};
 
 // A pool as allocation sees it, whichever kind it is.
 struct PoolView {

@@ -32,12 +32,14 @@ Status run_ipam_command(Config& c, const Command& cmd, nlohmann::json& out) {
       std::optional<int> prefix;
       if (auto slash = word.find('/'); slash != std::string::npos) {
         auto p = parse_ipv4_prefix(word);
-        if (!p) return make_error(kErrInvalid, "ipam/alloc: \"" + a[2] + "\" is not an IPv4 address");
+        if (!p)
+          return make_error(kErrInvalid, "ipam/alloc: \"" + a[2] + "\" is not an IPv4 address");
         prefix = p->prefix;
         word = word.substr(0, slash);
       }
       want = parse_ipv4(word);
-      if (!want) return make_error(kErrInvalid, "ipam/alloc: \"" + a[2] + "\" is not an IPv4 address");
+      if (!want)
+        return make_error(kErrInvalid, "ipam/alloc: \"" + a[2] + "\" is not an IPv4 address");
       if (prefix) {
         auto pool = find_pool(c, a[0]);
         if (!pool) return pool.error();
@@ -58,7 +60,8 @@ Status run_ipam_command(Config& c, const Command& cmd, nlohmann::json& out) {
     out = *j;
     return std::nullopt;
   }
-  if (n == "ipam/add-pool") return ipam_add_pool(c, a[0], a[1], a.size() == 3 ? a[2] : "", may_exist);
+  if (n == "ipam/add-pool")
+    return ipam_add_pool(c, a[0], a[1], a.size() == 3 ? a[2] : "", may_exist);
   if (n == "ipam/del-pool") return ipam_del_pool(c, a[0], if_exists);
   return make_error(kErrSyntax, "unknown command \"" + n + "\"");
 }

@@ -6,10 +6,9 @@
 //   ipam/show [POOL]                             -> pools with their leases
 //   [--may-exist] ipam/add-pool POOL SUBNET [GATEWAY]
 //   [--if-exists] ipam/del-pool POOL             (refused while the pool holds leases)
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/commands.hpp"
 

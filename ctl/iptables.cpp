@@ -94,7 +94,9 @@ Status set_conf(const std::string& iface, const std::string& key) {
   std::ofstream f("/proc/sys/net/ipv4/conf/" + iface + "/" + key);
   f << "1\n";
   f.flush();
-  if (!f) return make_error(kErrNat, "cannot set net.ipv4.conf." + iface + "." + key + "=1: " + std::strerror(errno));
+  if (!f)
+    return make_error(
+        kErrNat, "cannot set net.ipv4.conf." + iface + "." + key + "=1: " + std::strerror(errno));
   return std::nullopt;
 }
 

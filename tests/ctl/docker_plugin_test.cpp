@@ -45,11 +45,47 @@ void start_vswitchd() {
   ASSERT_TRUE(fs::exists(env.plugin_sock)) << slurp(env.dir + "/vswitchd.log");
 }
 
+// dockerd in the same network namespace but the machine's mount namespace (its cgroups; `ip
+// netns exec` would hide them behind a fresh /sys), with everything of its own under dir.
+void start_dockerd() {
+  env.dockerd = ::fork();
+  if (env.dockerd == 0) {
+    const int out = ::open((env.dir + "/dockerd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    const int ns = ::open(("/run/netns/" + env.host).c_str(), O_RDONLY);
+    if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
+    const std::string data = "--data-root=" + env.dir + "/data",
+                      exec = "--exec-root=" + env.dir + "/exec",
+                      pid = "--pidfile=" + env.dir + "/docker.pid",
+                      h = "-H=unix://" + env.dir + "/docker.sock";
+    ::execl("/usr/sbin/dockerd", "dockerd", data.c_str(), exec.c_str(), pid.c_str(), h.c_str(),
+            "--bridge=none", nullptr);
+    ::_exit(127);
+  }
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    up = run(env.docker + " version") == 0;
+    if (!up) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(up) << slurp(env.dir + "/dockerd.log");
+}
+void stop_dockerd() {
+  ::kill(env.dockerd, SIGTERM);
+  for (int i = 0; i < 150 && ::waitpid(env.dockerd, nullptr, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(100ms);
+  ::kill(env.dockerd, SIGKILL);
+  ::waitpid(env.dockerd, nullptr, 0);
+  env.dockerd = -1;
+}
+
 int docker(const std::string& args, std::string* out = nullptr) {
   std::string o;
   const int rc = run(env.docker + " " + args, &o);
-  if (out) *out = o;
-  else if (rc != 0) std::fprintf(stderr, "docker %s: %s", args.c_str(), o.c_str());
+  if (out)
+    *out = o;
+  else if (rc != 0)
+    std::fprintf(stderr, "docker %s: %s", args.c_str(), o.c_str());
   return rc;
 }
 int vsctl(const std::string& args, std::string* out = nullptr) {
@@ -69,15 +105,18 @@ bool no_ping_from(const std::string& ctr, const std::string& ip) {
 }
 std::string ip_of(const std::string& ctr, const std::string& net) {
   std::string out;
-  docker("inspect -f '{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}' " + ctr, &out);
+  docker("inspect -f '{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}' " + ctr,
+         &out);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }
 // curl on the plugin socket: "STATUS BODY".
 std::string plugin_call(const std::string& method, const std::string& body_file_or_data) {
   std::string out;
-  run("curl -s -o /dev/stdout -w ' %{http_code}' -H 'Content-Type: application/json' --unix-socket " + env.plugin_sock +
-          " -X POST http://plugin/" + method + " --data-binary " + body_file_or_data,
+  run("curl -s -o /dev/stdout -w ' %{http_code}' -H 'Content-Type: application/json' "
+      "--unix-socket " +
+          env.plugin_sock + " -X POST http://plugin/" + method + " --data-binary " +
+          body_file_or_data,
       &out);
   return out;
 }
@@ -102,7 +141,9 @@ class DockerPluginTest : public testing::Test {
     ASSERT_EQ(in_host("ip link set lo up"), 0);
     // The outside world: 10.79.0.1 (host) <-> 10.79.0.2 (outside).
     ASSERT_EQ(run("ip netns add " + env.outside), 0);
-    ASSERT_EQ(run("ip link add " + env.tag + "x netns " + env.host + " type veth peer name eth0 netns " + env.outside), 0);
+    ASSERT_EQ(run("ip link add " + env.tag + "x netns " + env.host +
+                  " type veth peer name eth0 netns " + env.outside),
+              0);
     ASSERT_EQ(in_host("ip addr add 10.79.0.1/24 dev " + env.tag + "x"), 0);
     ASSERT_EQ(in_host("ip link set " + env.tag + "x up"), 0);
     ASSERT_EQ(run("ip -n " + env.outside + " addr add 10.79.0.2/24 dev eth0"), 0);
@@ -111,32 +152,14 @@ class DockerPluginTest : public testing::Test {
     // Start with an empty switch (no br0: its 172.17/16 is the machine's docker0 subnet).
     {
       std::ofstream f(env.db);
-      f << R"({"schema_version": 1, "bridges": []})" << "\n";
+      f << R"({"schema_version": 1, "bridges": []})"
+        << "\n";
     }
     start_vswitchd();
     if (testing::Test::HasFatalFailure()) return;
-    // dockerd in the same network namespace but the machine's mount namespace (its cgroups; `ip
-    // netns exec` would hide them behind a fresh /sys), with everything of its own under dir.
     const auto t0 = std::chrono::steady_clock::now();
-    env.dockerd = ::fork();
-    if (env.dockerd == 0) {
-      const int out = ::open((env.dir + "/dockerd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      const int ns = ::open(("/run/netns/" + env.host).c_str(), O_RDONLY);
-      if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) ::_exit(126);
-      const std::string data = "--data-root=" + env.dir + "/data", exec = "--exec-root=" + env.dir + "/exec",
-                        pid = "--pidfile=" + env.dir + "/docker.pid", h = "-H=unix://" + env.dir + "/docker.sock";
-      ::execl("/usr/sbin/dockerd", "dockerd", data.c_str(), exec.c_str(), pid.c_str(), h.c_str(),
-              "--bridge=none", nullptr);
-      ::_exit(127);
-    }
-    bool up = false;
-    for (int i = 0; i < 300 && !up; ++i) {
-      up = run(env.docker + " version") == 0;
-      if (!up) std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_TRUE(up) << slurp(env.dir + "/dockerd.log");
+    start_dockerd();
+    if (testing::Test::HasFatalFailure()) return;
     std::printf("dockerd ready in %.1f s\n",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     // The image: busybox-static and its applets.
@@ -155,7 +178,8 @@ class DockerPluginTest : public testing::Test {
     if (env.dockerd > 0) {
       run(env.docker + " rm -f $(" + env.docker + " ps -aq) 2>/dev/null");
       ::kill(env.dockerd, SIGTERM);
-      for (int i = 0; i < 100 && ::waitpid(env.dockerd, nullptr, WNOHANG) == 0; ++i) std::this_thread::sleep_for(100ms);
+      for (int i = 0; i < 100 && ::waitpid(env.dockerd, nullptr, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(100ms);
       ::kill(env.dockerd, SIGKILL);
       ::waitpid(env.dockerd, nullptr, 0);
     }
@@ -174,11 +198,15 @@ class DockerPluginTest : public testing::Test {
 
   std::string net_create(const std::string& name, const std::string& args) {
     std::string out;
-    EXPECT_EQ(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin + " " + args + " " + name, &out), 0)
+    EXPECT_EQ(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin + " " +
+                         args + " " + name,
+                     &out),
+              0)
         << out;
     return out;
   }
-  std::string run_ctr(const std::string& name, const std::string& args, const std::string& cmd = "sleep 600") {
+  std::string run_ctr(const std::string& name, const std::string& args,
+                      const std::string& cmd = "sleep 600") {
     std::string out;
     EXPECT_EQ(docker("run -d --name " + name + " " + args + " lvsbb:1 " + cmd, &out), 0) << out;
     return out;
@@ -195,11 +223,13 @@ TEST_F(DockerPluginTest, BadRequestsGetErrorsAndChangeNothing) {
   EXPECT_NE(out.find("unknown method NetworkDriver.Frobnicate"), std::string::npos) << out;
   out = plugin_call("Nothing/here", "'{}'");
   EXPECT_TRUE(out.ends_with(" 404")) << out;
-  out = plugin_call("NetworkDriver.CreateEndpoint",
-                    "'{\"NetworkID\":\"0123456789abcdef0123\",\"EndpointID\":\"0123456789abcdef9999\","
-                    "\"Interface\":{\"Address\":\"10.1.0.2/24\"}}'");
+  out = plugin_call(
+      "NetworkDriver.CreateEndpoint",
+      "'{\"NetworkID\":\"0123456789abcdef0123\",\"EndpointID\":\"0123456789abcdef9999\","
+      "\"Interface\":{\"Address\":\"10.1.0.2/24\"}}'");
   EXPECT_NE(out.find("no network 0123456789abcdef0123 on this switch"), std::string::npos) << out;
-  out = plugin_call("NetworkDriver.CreateNetwork", "'{\"NetworkID\":\"0123456789abcdef0123\",\"IPv4Data\":[]}'");
+  out = plugin_call("NetworkDriver.CreateNetwork",
+                    "'{\"NetworkID\":\"0123456789abcdef0123\",\"IPv4Data\":[]}'");
   EXPECT_NE(out.find("the network needs an IPv4 subnet"), std::string::npos) << out;
   out = plugin_call("NetworkDriver.CreateNetwork", "'{\"NetworkID\":\"x;rm\",\"IPv4Data\":[]}'");
   EXPECT_NE(out.find("is not a Docker id"), std::string::npos) << out;
@@ -224,7 +254,9 @@ TEST_F(DockerPluginTest, BadRequestsGetErrorsAndChangeNothing) {
 
 TEST_F(DockerPluginTest, ContainersPingWithDockerMacsVlansSeparateAndRestartsKeepWorking) {
   net_create("n1", "--subnet 10.91.0.0/24 --gateway 10.91.0.1 -o lite-vswitch.bridge=lvsbr");
-  net_create("n2", "--subnet 10.92.0.0/24 --gateway 10.92.0.1 -o lite-vswitch.bridge=lvsbr -o lite-vswitch.vlan=20");
+  net_create("n2",
+             "--subnet 10.92.0.0/24 --gateway 10.92.0.1 -o lite-vswitch.bridge=lvsbr -o "
+             "lite-vswitch.vlan=20");
   run_ctr("ca", "--network n1");
   run_ctr("cb", "--network n1");
   run_ctr("cc", "--network n2 --cap-add NET_ADMIN");
@@ -286,11 +318,23 @@ TEST_F(DockerPluginTest, IccFalseIsolatesContainersButNotTheGateway) {
   EXPECT_TRUE(ping_from("i2", "10.94.0.1"));
   EXPECT_TRUE(no_ping_from("i1", i2));
   EXPECT_TRUE(no_ping_from("i2", i1));
+  // After a dockerd restart (its containers stop with it) the plugin still answers for the
+  // network: a new container joins it, isolated as before.
+  ASSERT_EQ(docker("kill i1 i2"), 0);  // sleep as pid 1 ignores dockerd's SIGTERM for 10 s
+  stop_dockerd();
+  start_dockerd();
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_EQ(docker("start i1"), 0);
+  run_ctr("i3", "--network iso");
+  EXPECT_TRUE(ping_from("i3", "10.94.0.1"));
+  EXPECT_TRUE(no_ping_from("i3", ip_of("i1", "iso")));
+  ASSERT_EQ(docker("rm -f i3"), 0);
   ASSERT_EQ(docker("rm -f i1 i2"), 0);
   ASSERT_EQ(docker("network rm iso"), 0);
   std::string out;
   ASSERT_EQ(vsctl("--format json show", &out), 0);
-  for (const auto& b : json::parse(out)["bridges"]) EXPECT_NE(b["name"].get<std::string>().substr(0, 3), "lvb") << out;
+  for (const auto& b : json::parse(out)["bridges"])
+    EXPECT_NE(b["name"].get<std::string>().substr(0, 3), "lvb") << out;
 }
 
 TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopback) {
@@ -301,7 +345,8 @@ TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopbac
   std::string out;
   bool answered = false;
   for (int i = 0; i < 20 && !answered; ++i) {
-    answered = run("ip netns exec " + env.outside + " curl -s -m 2 http://10.79.0.1:18080/", &out) == 0;
+    answered =
+        run("ip netns exec " + env.outside + " curl -s -m 2 http://10.79.0.1:18080/", &out) == 0;
     if (!answered) std::this_thread::sleep_for(200ms);
   }
   EXPECT_TRUE(answered) << out;

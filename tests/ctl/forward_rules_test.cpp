@@ -1,9 +1,10 @@
 // The FORWARD accept and isolation rules (ctl/forward_rules.hpp) and the plugin's body limits
 // (ctl/docker_plugin.hpp): pure functions, golden text.
+#include "ctl/forward_rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include "ctl/docker_plugin.hpp"
-#include "ctl/forward_rules.hpp"
 
 namespace lvs::ctl {
 namespace {

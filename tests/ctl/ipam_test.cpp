@@ -1,5 +1,7 @@
 // The switch's IPAM (ctl/ipam.hpp): pure allocation over a Config, and the vsctl ipam/ commands
 // through the same Service (one transaction each) as the daemon runs them.
+#include "ctl/ipam.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,7 +9,6 @@
 
 #include "ctl/config_json.hpp"
 #include "ctl/database.hpp"
-#include "ctl/ipam.hpp"
 #include "ctl/service.hpp"
 
 namespace lvs::ctl {
@@ -32,8 +33,9 @@ TEST(IpamTest, BridgeImplicitPoolSkipsNetworkAndGateway) {
   Config c = default_config();  // br0 with 172.17.0.1/16
   auto a = ipam_alloc(c, "br0", "c1");
   ASSERT_TRUE(a) << a.error().message;
-  EXPECT_EQ(lease_json(*a).dump(),
-            R"({"address":"172.17.0.2/16","gateway":"172.17.0.1","mac":"02:42:ac:11:00:02","pool":"br0"})");
+  EXPECT_EQ(
+      lease_json(*a).dump(),
+      R"({"address":"172.17.0.2/16","gateway":"172.17.0.1","mac":"02:42:ac:11:00:02","pool":"br0"})");
   auto b = ipam_alloc(c, "br0", "c2");
   ASSERT_TRUE(b);
   EXPECT_EQ(format_ipv4(b->address.addr), "172.17.0.3");
@@ -60,7 +62,8 @@ TEST(IpamTest, ExactAddressIsCheckedAgainstPoolAndLeases) {
             "10.9.0.50 in pool p is already held by a");
   EXPECT_EQ(ipam_alloc(c, "p", "b", ip("10.9.1.5")).error().message,
             "10.9.1.5 is outside pool p (10.9.0.0/24)");
-  EXPECT_EQ(ipam_alloc(c, "p", "b", ip("10.9.0.1")).error().message, "10.9.0.1 is the gateway of pool p");
+  EXPECT_EQ(ipam_alloc(c, "p", "b", ip("10.9.0.1")).error().message,
+            "10.9.0.1 is the gateway of pool p");
   EXPECT_EQ(ipam_alloc(c, "p", "b", ip("10.9.0.0")).error().message,
             "10.9.0.0 is the network address of pool p");
   EXPECT_EQ(ipam_alloc(c, "p", "b", ip("10.9.0.255")).error().message,
@@ -82,7 +85,8 @@ TEST(IpamTest, ExhaustedPoolIsRefusedAndReleaseFreesAnAddress) {
   auto l = ipam_alloc(c, "tiny", "c5");
   ASSERT_TRUE(l);
   EXPECT_EQ(format_ipv4(l->address.addr), "10.9.0.4");
-  EXPECT_EQ(ipam_release(c, "tiny", "nobody", false)->message, "nobody holds no lease in pool tiny");
+  EXPECT_EQ(ipam_release(c, "tiny", "nobody", false)->message,
+            "nobody holds no lease in pool tiny");
   EXPECT_FALSE(ipam_release(c, "tiny", "nobody", true));
 }
 
@@ -139,7 +143,8 @@ TEST(IpamTest, LeasesRoundTripThroughTheDatabase) {
   c.ipam_pools.front().external_ids["docker_network"] = "abc";
   ASSERT_TRUE(ipam_alloc(c, "p", "a", std::nullopt, "02:00:00:00:00:01"));
   ASSERT_TRUE(ipam_alloc(c, "br0", "b"));
-  const auto path = std::filesystem::temp_directory_path() / ("ipam_test_" + std::to_string(getpid()) + ".json");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("ipam_test_" + std::to_string(getpid()) + ".json");
   ASSERT_FALSE(save_database(path.string(), c));
   auto back = load_database(path.string());
   std::filesystem::remove(path);
@@ -151,7 +156,8 @@ TEST(IpamTest, LeasesRoundTripThroughTheDatabase) {
   doc["ipam"]["pools"][0]["leases"][0]["address"] = "10.9.1.9";
   EXPECT_EQ(config_from_json(doc).error().message,
             "pool p: lease 10.9.1.9 of a is not a host address of 10.9.0.0/24");
-  doc["ipam"]["pools"][0]["leases"].push_back({{"owner", "a"}, {"address", "10.9.0.3"}, {"mac", "02:42:0a:09:00:03"}});
+  doc["ipam"]["pools"][0]["leases"].push_back(
+      {{"owner", "a"}, {"address", "10.9.0.3"}, {"mac", "02:42:0a:09:00:03"}});
   doc["ipam"]["pools"][0]["leases"][0]["address"] = "10.9.0.2";
   EXPECT_EQ(config_from_json(doc).error().message, "pool p: a holds two leases");
 }
@@ -162,27 +168,33 @@ class IpamCommandsTest : public testing::Test {
   json transact(std::vector<std::vector<std::string>> chain) {
     return service.handle({{"id", 1}, {"method", "transact"}, {"params", {{"commands", chain}}}});
   }
-  std::string err(const json& r) { return r.contains("error") ? r["error"]["message"].get<std::string>() : ""; }
+  std::string err(const json& r) {
+    return r.contains("error") ? r["error"]["message"].get<std::string>() : "";
+  }
   Service service{default_config(), "", nullptr, nullptr};
 };
 
 TEST_F(IpamCommandsTest, AllocShowRelease) {
-  auto r = transact({{"ipam/add-pool", "net1", "10.20.0.0/24", "10.20.0.1"}, {"ipam/alloc", "net1", "ctr1"}});
+  auto r = transact(
+      {{"ipam/add-pool", "net1", "10.20.0.0/24", "10.20.0.1"}, {"ipam/alloc", "net1", "ctr1"}});
   ASSERT_EQ(err(r), "");
-  EXPECT_EQ(r["result"]["outputs"][1].dump(),
-            R"({"address":"10.20.0.2/24","gateway":"10.20.0.1","mac":"02:42:0a:14:00:02","pool":"net1"})");
+  EXPECT_EQ(
+      r["result"]["outputs"][1].dump(),
+      R"({"address":"10.20.0.2/24","gateway":"10.20.0.1","mac":"02:42:0a:14:00:02","pool":"net1"})");
   r = transact({{"ipam/alloc", "net1", "ctr2", "10.20.0.9/24"}});
   EXPECT_EQ(r["result"]["outputs"][0]["address"], "10.20.0.9/24");
   EXPECT_EQ(err(transact({{"ipam/alloc", "net1", "ctr3", "10.20.0.9/16"}})),
             "ipam/alloc: 10.20.0.9/16 does not have pool net1's prefix /24");
-  EXPECT_EQ(err(transact({{"ipam/alloc", "net1", "ctr3", "nope"}})), "ipam/alloc: \"nope\" is not an IPv4 address");
+  EXPECT_EQ(err(transact({{"ipam/alloc", "net1", "ctr3", "nope"}})),
+            "ipam/alloc: \"nope\" is not an IPv4 address");
   r = transact({{"ipam/show", "net1"}});
   EXPECT_EQ(r["result"]["outputs"][0]["leases"].size(), 2u);
   EXPECT_EQ(err(transact({{"ipam/release", "net1", "ctr1"}})), "");
   EXPECT_EQ(err(transact({{"ipam/release", "net1", "ctr1"}})), "ctr1 holds no lease in pool net1");
   EXPECT_EQ(err(transact({{"--if-exists", "ipam/release", "net1", "ctr1"}})), "");
-  EXPECT_EQ(err(transact({{"ipam/show", "nopool"}})),
-            "no IPAM pool named nopool (ipam/add-pool, or a bridge whose internal port has options:ip)");
+  EXPECT_EQ(
+      err(transact({{"ipam/show", "nopool"}})),
+      "no IPAM pool named nopool (ipam/add-pool, or a bridge whose internal port has options:ip)");
 }
 
 TEST_F(IpamCommandsTest, FailedChainLeavesNoLease) {
@@ -193,7 +205,8 @@ TEST_F(IpamCommandsTest, FailedChainLeavesNoLease) {
 }
 
 TEST_F(IpamCommandsTest, DeletedBridgeLeavesReleasableLeases) {
-  ASSERT_EQ(err(transact({{"add-br", "brx"}, {"set", "interface", "brx", "options:ip=10.30.0.1/24"},
+  ASSERT_EQ(err(transact({{"add-br", "brx"},
+                          {"set", "interface", "brx", "options:ip=10.30.0.1/24"},
                           {"ipam/alloc", "brx", "c1"}})),
             "");
   ASSERT_EQ(err(transact({{"del-br", "brx"}})), "");
