@@ -122,7 +122,8 @@ std::string publish_text(const std::vector<PublishedPort>& list) {
 
 }  // namespace
 
-Result<std::string> run_attach(const AttachArgs& a) {
+Result<std::string> run_attach(const AttachArgs& given) {
+  AttachArgs a = given;
   auto ref = resolve_container(a.container);
   if (!ref) return ref.error();
   auto ns = NetnsFd::open(ref->ns_path);
@@ -154,6 +155,26 @@ Result<std::string> run_attach(const AttachArgs& a) {
     return make_error(kErrExists, "container \"" + a.container + "\" " + ifname + " is already attached to bridge " +
                                       other + " (port " + host + "); detach it first");
 
+  // No address given: lease one from the bridge's pool, owned by the port (a rerun gets the same).
+  const bool fresh_port = snap->bridge_of(host).empty();
+  bool leased = false;
+  if (!a.ip) {
+    std::vector<std::string> alloc = {"ipam/alloc", a.bridge, host, "auto"};
+    if (!a.mac.empty()) alloc.push_back(a.mac);
+    auto out = call(a, {alloc});
+    if (!out) return out.error();
+    const json& l = (*out)[0];
+    a.ip = parse_ipv4_prefix(l.value("address", std::string()));
+    if (!a.ip) return make_error(kErrIo, "vswitchd answered ipam/alloc with " + l.dump());
+    if (!a.gateway && l.contains("gateway") && l["gateway"].is_string())
+      a.gateway = parse_ipv4(l["gateway"].get<std::string>());
+    if (a.mac.empty()) a.mac = l.value("mac", std::string());
+    leased = true;
+  }
+  auto unlease = [&]() {
+    if (leased && fresh_port) call(a, {{"--if-exists", "ipam/release", a.bridge, host}});
+  };
+
   std::optional<uint32_t> gateway = a.gateway;
   if (!gateway) gateway = bridge_gateway(*snap, a.bridge, *a.ip);
   if (gateway && *gateway == a.ip->addr)
@@ -165,10 +186,12 @@ Result<std::string> run_attach(const AttachArgs& a) {
   bool created = false;
   auto undo = [&](Error e) -> Result<std::string> {
     if (created) delete_link(host);
+    unlease();
     return e;
   };
   if (!link_exists(host)) {
     if (auto e = create_veth(host, ifname, ns->fd(), mtu, a.mac)) {
+      unlease();
       if (e->message.find("exists") != std::string::npos)
         return make_error(kErrExists, "container \"" + a.container + "\" already has an interface " + ifname +
                                           " (choose another with -i)");
@@ -176,7 +199,7 @@ Result<std::string> run_attach(const AttachArgs& a) {
     }
     created = true;
   }
-  if (auto e = configure_link(host, mtu, "", true)) return undo(*e);
+  if (auto e = configure_port_end(host, mtu)) return undo(*e);
   std::string mac;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
         if (!link_exists(ifname))
@@ -208,6 +231,7 @@ Result<std::string> run_attach(const AttachArgs& a) {
                                   std::string("external_ids:") + kContainerIp + "=" + format_ipv4(a.ip->addr) +
                                       "/" + std::to_string(a.ip->prefix)};
   if (!a.publish.empty()) ids.push_back(std::string("external_ids:") + kPublish + "=" + publish_text(a.publish));
+  if (leased) ids.push_back(std::string("external_ids:") + kIpamPoolId + "=" + a.bridge);
   chain.push_back(ids);
   if (a.publish.empty()) chain.push_back({"remove", "Port", host, "external_ids", kPublish});
   if (auto out = call(a, chain); !out) return undo(out.error());
@@ -244,7 +268,11 @@ Result<std::string> run_detach(const AttachArgs& a) {
     return "nothing of " + a.container + (a.ifname.empty() ? "" : " " + a.ifname) + " is attached to " +
            a.bridge + "\n";
   Chain chain;
-  for (const auto& p : ports) chain.push_back({"--if-exists", "del-port", a.bridge, p});
+  for (const auto& p : ports) {
+    chain.push_back({"--if-exists", "del-port", a.bridge, p});
+    if (const std::string pool = snap->external_id(p, kIpamPoolId); !pool.empty())
+      chain.push_back({"--if-exists", "ipam/release", pool, p});
+  }
   if (auto out = call(a, chain); !out) return out.error();
   std::string report;
   for (const auto& p : ports) {
@@ -267,6 +295,8 @@ Result<std::string> run_gc(const AttachArgs& a) {
     if (link_exists(name) && container_alive(key)) continue;
     gone.push_back(name);
     chain.push_back({"--if-exists", "del-port", name});
+    if (const std::string pool = snap->external_id(name, kIpamPoolId); !pool.empty())
+      chain.push_back({"--if-exists", "ipam/release", pool, name});
   }
   if (gone.empty()) return std::string();
   if (auto out = call(a, chain); !out) return out.error();

@@ -127,8 +127,9 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
     return a;
   }
   const size_t min = 2, max = detach ? 2 : 4;
-  if (pos.size() < (detach ? min : 3) || pos.size() > max)
-    return syntax(detach ? "--detach expects BRIDGE CONTAINER" : "expects BRIDGE CONTAINER IP/PREFIX[@GATEWAY] [MAC][@VLAN] (try --help)");
+  if (pos.size() < min || pos.size() > max)
+    return syntax(detach ? "--detach expects BRIDGE CONTAINER"
+                         : "expects BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] (try --help)");
   if (auto e = validate_name("bridge", pos[0])) return *e;
   a.bridge = pos[0];
   if (auto e = validate_container_name(pos[1])) return *e;
@@ -139,7 +140,9 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
     a.mode = AttachArgs::Mode::kDetach;
     return a;
   }
-  if (auto e = parse_ip_word(pos[2], a)) return *e;
+  // No address or "auto": the next free one of the bridge's pool (ipam.hpp), at attach time.
+  if (pos.size() >= 3 && pos[2] != "auto")
+    if (auto e = parse_ip_word(pos[2], a)) return *e;
   if (pos.size() == 4)
     if (auto e = parse_mac_word(pos[3], a)) return *e;
   return a;
@@ -147,7 +150,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
 
 std::string vsattach_help() {
   return "Usage:\n"
-         "  vsattach [--socket PATH] BRIDGE CONTAINER IP/PREFIX[@GATEWAY] [MAC][@VLAN] [-i IFNAME]\n"
+         "  vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]\n"
          "           [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...\n"
          "  vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]\n"
          "  vsattach [--socket PATH] --gc\n"
@@ -157,6 +160,9 @@ std::string vsattach_help() {
          "(nerdctl) container name or id. The container end is named IFNAME (default eth0 when the\n"
          "container has no interface besides lo, else eth1) and gets the address, MTU, MAC and a\n"
          "default route via GATEWAY (default: the bridge's own address when IP is in its subnet).\n"
+         "Without IP (or with auto) the switch leases the next free address of the bridge's pool\n"
+         "(its internal port's options:ip; vsctl ipam/show) with docker0's MAC (02:42 + the address)\n"
+         "unless MAC is given; --detach returns it.\n"
          "MAC U:STRING derives a stable address from STRING (pipework's scheme); @VLAN makes the port\n"
          "an access port of that VLAN. --publish installs DNAT for HOSTPORT to the container.\n"
          "Running it again is harmless; a failure half-way undoes what it did.\n"

@@ -1,6 +1,6 @@
 #pragma once
 // vsattach's command line (pipework's habits):
-//   vsattach [--socket PATH] BRIDGE CONTAINER IP/PREFIX[@GATEWAY] [MAC][@VLAN] [-i IFNAME]
+//   vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]
 //            [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...
 //   vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]
 //   vsattach [--socket PATH] --gc
@@ -19,7 +19,7 @@ struct AttachArgs {
   std::string socket;     // empty: the default socket
   std::string bridge;
   std::string container;  // as given: netns name, pid, or docker/containerd name or id
-  std::optional<Ipv4Prefix> ip;
+  std::optional<Ipv4Prefix> ip;     // nullopt: lease one from the bridge's pool (ipam.hpp)
   std::optional<uint32_t> gateway;  // host order
   std::string mac;                   // canonical; empty: the kernel's random one
   std::string mac_spec;              // "U:web" as given, for messages

@@ -16,6 +16,7 @@ constexpr std::string_view kDatabaseSection =
     "for\n  Open_vSwitch)";
 constexpr std::string_view kShowSection = "Show commands";
 constexpr std::string_view kFdbSection = "FDB and datapath commands";
+constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
 
 using enum OutputKind;
 
@@ -69,6 +70,18 @@ constexpr CommandSpec kCommands[] = {
   {"dpif/pmd-stats-show", 0, 0, "", kReadOnly, kFdbSection, "",
    "PMD threads: rx queues, packets, cycles per packet, busy,\n"
    "idle and sleep shares of their cycles, wake-ups", kPmd, show_pmd_stats},
+
+  {"ipam/alloc", 2, 4, "", kReadWrite, kIpamSection, "POOL OWNER [ADDRESS|auto [MAC]]",
+   "lease an address of POOL to OWNER (the same owner keeps its lease);\n"
+   "prints {pool, address, gateway, mac}", kJson, ipam_allocate},
+  {"ipam/release", 2, 2, "--if-exists", kReadWrite, kIpamSection, "POOL OWNER",
+   "return OWNER's lease (--if-exists)", kNone, ipam_release_lease},
+  {"ipam/show", 0, 1, "", kReadOnly, kIpamSection, "[POOL]", "pools and their leases", kJson,
+   ipam_show_pools},
+  {"ipam/add-pool", 2, 3, "--may-exist", kReadWrite, kIpamSection, "POOL SUBNET [GATEWAY]",
+   "create an address pool (--may-exist)", kNone, ipam_add_pool_command},
+  {"ipam/del-pool", 1, 1, "--if-exists", kReadWrite, kIpamSection, "POOL",
+   "delete POOL (refused while it holds leases) (--if-exists)", kNone, ipam_del_pool_command},
 };
 // clang-format on
 

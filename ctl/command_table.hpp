@@ -67,6 +67,7 @@ enum class OutputKind : uint8_t {
   kFdb,       // the MAC table
   kFdbStats,  // MAC table statistics
   kPmd,       // PMD threads' statistics
+  kJson,      // the JSON value on one line (ipam/)
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

@@ -32,6 +32,9 @@ inline constexpr const char* kContainerIface = "container_iface";  // eth1
 inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME, pid:N, docker:ID
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
+// The pool whose lease (owner = the port's name) the port's container address is: released when
+// vsattach detaches or collects the port.
+inline constexpr const char* kIpamPoolId = "ipam_pool";
 // Open_vSwitch . other_config keys (the one global record): adaptive PMD sleep.
 inline constexpr const char* kPmdSleep = "pmd-sleep";       // off | adaptive (default)
 inline constexpr const char* kPmdQuietUs = "pmd-quiet-us";  // quiet period before a PMD sleeps
@@ -60,6 +63,9 @@ struct PortConfig {
   StringMap external_ids;
   std::optional<int> mtu_request;
   StringMap other_config;  // Port other_config: storm control (kStorm*Pps)
+  // Open vSwitch's Port `protected`: no frame passes between two protected ports (Docker's
+  // icc=false, CNI's portIsolation); unprotected ports reach and are reached by all.
+  bool protected_port = false;
   bool operator==(const PortConfig&) const = default;
 
   // A validated storm-control key's rate, nullopt when unset.
@@ -91,9 +97,28 @@ struct BridgeConfig {
   const PortConfig* local_port() const;
 };
 
+// The switch's own IPAM (ipam.hpp): a pool of addresses and the leases handed out from it.
+struct IpamLease {
+  std::string owner;    // who holds it: a container id, a docker endpoint, a CNI attachment
+  std::string address;  // dotted quad, inside the pool's subnet
+  std::string mac;      // docker0's scheme (02:42 + the address) unless the owner gave one
+  bool operator==(const IpamLease&) const = default;
+};
+struct IpamPool {
+  std::string name;
+  // "A/P" for a pool made by ipam/add-pool; empty for a bridge's implicit pool (its subnet and
+  // gateway are read from the bridge's internal port options:ip each time).
+  std::string subnet;
+  std::string gateway;  // dotted quad or empty (never handed out)
+  StringMap external_ids;
+  std::vector<IpamLease> leases;
+  bool operator==(const IpamPool&) const = default;
+};
+
 struct Config {
   std::vector<BridgeConfig> bridges;
   StringMap other_config;  // the Open_vSwitch table's one record "."
+  std::vector<IpamPool> ipam_pools;  // explicit pools, then implicit ones holding leases
   bool operator==(const Config&) const = default;
 
   bool pmd_sleep_adaptive() const;  // validated value or default (adaptive)

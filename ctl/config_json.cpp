@@ -46,6 +46,48 @@ class Reader {
   }
 };
 
+// IPAM (ipam.hpp): {"pools": [{"name", "subnet", "gateway", "external_ids", "leases": [{"owner",
+// "address", "mac"}]}]}, written only when a pool exists (older databases load unchanged).
+json ipam_json(const std::vector<IpamPool>& pools) {
+  json out = json::array();
+  for (const auto& p : pools) {
+    json leases = json::array();
+    for (const auto& l : p.leases) leases.push_back({{"owner", l.owner}, {"address", l.address}, {"mac", l.mac}});
+    out.push_back({{"name", p.name}, {"subnet", p.subnet}, {"gateway", p.gateway},
+                   {"external_ids", to_json(p.external_ids)}, {"leases", std::move(leases)}});
+  }
+  return json{{"pools", std::move(out)}};
+}
+
+bool read_ipam(Reader& r, const json& j, std::vector<IpamPool>& pools) {
+  if (!r.check_keys(j, "ipam", {"pools"})) return false;
+  if (!j.contains("pools")) return true;
+  if (!j["pools"].is_array()) return r.fail("ipam.pools", "expected an array");
+  size_t pi = 0;
+  for (const auto& jp : j["pools"]) {
+    const std::string pp = "ipam.pools[" + std::to_string(pi++) + "]";
+    IpamPool p;
+    if (!r.check_keys(jp, pp, {"name", "subnet", "gateway", "external_ids", "leases"}) ||
+        !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "subnet", pp, p.subnet, false) ||
+        !r.str(jp, "gateway", pp, p.gateway, false) || !r.map(jp, "external_ids", pp, p.external_ids))
+      return false;
+    if (jp.contains("leases")) {
+      if (!jp["leases"].is_array()) return r.fail(pp + ".leases", "expected an array");
+      size_t li = 0;
+      for (const auto& jl : jp["leases"]) {
+        const std::string lp = pp + ".leases[" + std::to_string(li++) + "]";
+        IpamLease l;
+        if (!r.check_keys(jl, lp, {"owner", "address", "mac"}) || !r.str(jl, "owner", lp, l.owner, true) ||
+            !r.str(jl, "address", lp, l.address, true) || !r.str(jl, "mac", lp, l.mac, true))
+          return false;
+        p.leases.push_back(std::move(l));
+      }
+    }
+    pools.push_back(std::move(p));
+  }
+  return true;
+}
+
 }  // namespace
 
 json to_json(const StringMap& m) {
@@ -67,6 +109,7 @@ json port_json(const PortConfig& p) {
   j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
   // Written only when set: a database without it stays readable by older switches.
   if (!p.other_config.empty()) j["other_config"] = to_json(p.other_config);
+  if (p.protected_port) j["protected"] = true;
   return j;
 }
 
@@ -93,6 +136,7 @@ json to_json(const Config& c) {
   // Written only when set, so that a database without global settings stays readable by a
   // switch that predates them (same schema version).
   if (!c.other_config.empty()) doc["open_vswitch"] = {{"other_config", to_json(c.other_config)}};
+  if (!c.ipam_pools.empty()) doc["ipam"] = ipam_json(c.ipam_pools);
   return doc;
 }
 
@@ -104,8 +148,10 @@ Result<Config> config_from_json(const json& doc) {
   if (!doc["schema_version"].is_number_integer() || doc["schema_version"].get<int>() != kSchemaVersion)
     return make_error(kErrInvalid, "schema_version: " + doc["schema_version"].dump() +
                                        " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
-  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch"}))
+  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch", "ipam"}))
     return *r.error;
+  if (doc.contains("ipam"))
+    if (!read_ipam(r, doc["ipam"], c.ipam_pools)) return *r.error;
   if (doc.contains("open_vswitch"))
     if (!r.check_keys(doc["open_vswitch"], "open_vswitch", {"other_config"}) ||
         !r.map(doc["open_vswitch"], "other_config", "open_vswitch", c.other_config))
@@ -129,7 +175,7 @@ Result<Config> config_from_json(const json& doc) {
         std::string admin = "up";
         if (!r.check_keys(jp, pp,
                           {"name", "type", "tag", "trunks", "vlan_mode", "admin_state", "options",
-                           "external_ids", "mtu_request", "other_config"}) ||
+                           "external_ids", "mtu_request", "other_config", "protected"}) ||
             !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "type", pp, p.type, false) ||
             !r.opt_int(jp, "tag", pp, p.tag) || !r.str(jp, "vlan_mode", pp, p.vlan_mode, false) ||
             !r.str(jp, "admin_state", pp, admin, false) || !r.map(jp, "options", pp, p.options) ||
@@ -140,6 +186,11 @@ Result<Config> config_from_json(const json& doc) {
         if (admin != "up" && admin != "down")
           return make_error(kErrInvalid, pp + ".admin_state: \"" + admin + "\" is not up or down");
         p.admin_up = admin == "up";
+        if (jp.contains("protected")) {
+          if (!jp["protected"].is_boolean())
+            return make_error(kErrInvalid, pp + ".protected: expected true or false");
+          p.protected_port = jp["protected"].get<bool>();
+        }
         if (jp.contains("trunks")) {
           if (!jp["trunks"].is_array()) return make_error(kErrInvalid, pp + ".trunks: expected an array");
           for (const auto& t : jp["trunks"]) {

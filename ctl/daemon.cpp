@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@
 #include "ctl/database.hpp"
 #include "ctl/datapath_driver.hpp"
 #include "ctl/log.hpp"
+#include "ctl/docker_plugin.hpp"
+#include "ctl/forward_rules.hpp"
+#include "ctl/iptables.hpp"
 #include "ctl/nat_rules.hpp"
 #include "ctl/nftables.hpp"
 #include "ctl/pidfile.hpp"
@@ -223,6 +227,21 @@ int run_daemon(const DaemonOptions& o) {
     // Switching works without netfilter: a host without nf_tables still gets its bridges.
     if (auto e = apply_nat(config)) log_error(e->message);
 
+    // iptables' FORWARD accept and isolation rules and route_localnet (forward_rules.hpp), once
+    // the gateways exist. A host without iptables still switches: logged, not refused.
+    std::string forward_applied;
+    auto apply_forward = [&](const Config& c) {
+      std::string script = forward_ruleset(c);
+      if (script != forward_applied) {
+        if (auto e = apply_forward_rules(script)) log_warn(e->message);
+        else forward_applied = std::move(script);
+      }
+      for (const auto& g : localnet_gateways(c))
+        if (auto e = enable_route_localnet(g)) log_warn(e->message);
+      for (const auto& p : internal_ports(c))
+        if (auto e = set_arp_ignore(p)) log_warn(e->message);
+    };
+    apply_forward(config);
     auto commit = [&](const Config& c) -> Status {
       // NAT first: an nft transaction is all-or-nothing, so a refusal leaves everything as it was.
       if (auto e = apply_nat(c)) return e;
@@ -230,6 +249,7 @@ int run_daemon(const DaemonOptions& o) {
         if (service_ptr) apply_nat(service_ptr->config());
         return e;
       }
+      apply_forward(c);
       return std::nullopt;
     };
     Service service(config, o.db_path, commit, &driver);
@@ -238,6 +258,28 @@ int run_daemon(const DaemonOptions& o) {
       datapath.stop();
       driver.shutdown();
       return fail(e->message);
+    }
+    // Docker's plugin: its HTTP threads hand each call to this thread (docker_plugin.hpp), which
+    // waits on the signals and the plugin's queue through one epoll fd.
+    DockerDriver docker(service);
+    DockerPlugin plugin;
+    int wait_fd = sig_fd;
+    if (o.docker_plugin) {
+      const std::string path = o.docker_plugin_socket.empty() ? kDefaultDockerPluginSocket : o.docker_plugin_socket;
+      if (auto e = plugin.start(path)) {
+        plugin.stop();
+        server.close();
+        datapath.stop();
+        driver.shutdown();
+        return fail(e->message);
+      }
+      wait_fd = ::epoll_create1(EPOLL_CLOEXEC);
+      for (int fd : {sig_fd, plugin.event_fd()}) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        ::epoll_ctl(wait_fd, EPOLL_CTL_ADD, fd, &ev);
+      }
     }
     size_t ports = 0;
     for (const auto& b : config.bridges) ports += b.ports.size();
@@ -254,7 +296,9 @@ int run_daemon(const DaemonOptions& o) {
       }
       const int wait = static_cast<int>(
           std::chrono::duration_cast<std::chrono::milliseconds>(next_aging - now).count()) + 1;
-      if (server.poll_once(wait, sig_fd)) {
+      if (server.poll_once(wait, wait_fd)) {
+        if (o.docker_plugin)
+          plugin.run_pending([&](const std::string& m, const nlohmann::json& b) { return docker.handle(m, b); });
         signalfd_siginfo si{};
         if (::read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
           log_info(std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)));
@@ -262,12 +306,16 @@ int run_daemon(const DaemonOptions& o) {
         }
       }
     }
+    plugin.stop();
+    if (wait_fd != sig_fd) ::close(wait_fd);
     server.close();
     datapath.stop();
     driver.shutdown();
     // What the switch owns goes with it (the internal ports just did); a restart puts it back.
     if (!nat_applied.empty())
       if (auto e = run_nft(nat_ruleset(Config{}))) log_warn(e->message);
+    if (!forward_applied.empty())
+      if (auto e = apply_forward_rules("")) log_warn(e->message);
   }
   // Every port is closed now: a packet buffer still out is a leak somewhere in the datapath
   // (the soak run, scripts/soak.sh, checks this line).

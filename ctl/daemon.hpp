@@ -19,6 +19,8 @@ struct DaemonOptions {
   std::string eal_args;
   std::string socket_group;        // the control socket's group (name or number); empty: root's
   bool keep_capabilities = false;  // true: skip dropping capabilities (debugging)
+  bool docker_plugin = false;      // serve Docker's NetworkDriver + IpamDriver (docker_plugin.hpp)
+  std::string docker_plugin_socket;  // empty: /run/docker/plugins/lite-vswitch.sock
 };
 
 // "1,3-5" -> {1,3,4,5}; the error names the bad word.

@@ -155,6 +155,19 @@ Status configure_link(const std::string& name, std::optional<int> mtu, const std
   return std::nullopt;
 }
 
+Status configure_port_end(const std::string& name, std::optional<int> mtu) {
+  Sock sock;
+  if (sock.err < 0) return nl_error("netlink", sock.err);
+  auto link = get_link(sock, name);
+  if (!link) return link.error();
+  LinkPtr change(rtnl_link_alloc());
+  if (mtu) rtnl_link_set_mtu(change.get(), static_cast<unsigned>(*mtu));
+  rtnl_link_set_flags(change.get(), IFF_UP | IFF_NOARP);
+  if (int e = rtnl_link_change(sock.s, link->get(), change.get(), 0); e < 0)
+    return nl_error("cannot configure " + name, e);
+  return std::nullopt;
+}
+
 Result<std::vector<std::string>> link_names() {
   Sock sock;
   if (sock.err < 0) return nl_error("netlink", sock.err);

@@ -21,6 +21,11 @@ bool link_exists(const std::string& name);
 Status delete_link(const std::string& name);
 // Sets what is given: MTU, MAC (canonical text, empty: keep), and IFF_UP when `up`.
 Status configure_link(const std::string& name, std::optional<int> mtu, const std::string& mac, bool up);
+// The host end of a container's veth, a switch port: up, MTU, and IFF_NOARP. Without it the
+// host's kernel answers the container's ARP for the gateway (any local address, arp_ignore=0)
+// with this end's MAC, and the container's traffic enters the host here instead of through the
+// switch and the gateway port (where NAT, FORWARD accept and isolation expect it).
+Status configure_port_end(const std::string& name, std::optional<int> mtu);
 // Turns checksum offload, TSO and GSO on transmit off or on (SIOCETHTOOL). Off for a container
 // end whose host end is read by a port kind without virtio-net headers (afxdp), so every frame it
 // sends is complete and fits one MTU; on again (the veth default) for the kinds that carry them.

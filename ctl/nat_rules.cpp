@@ -61,7 +61,8 @@ std::string nat_ruleset(const Config& config) {
   if (!dnat.empty()) s += "\t\tfib daddr type local jump published\n";
   s += "\t}\n";
   s += "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n";
-  if (!dnat.empty()) s += "\t\tip daddr != 127.0.0.0/8 fib daddr type local jump published\n";
+  // 127.0.0.1 too (what docker-proxy gives docker0 users): its gateway has route_localnet=1.
+  if (!dnat.empty()) s += "\t\tfib daddr type local jump published\n";
   s += "\t}\n";
   s += "\tchain published {\n";
   for (const auto& d : dnat)
@@ -72,6 +73,11 @@ std::string nat_ruleset(const Config& config) {
   for (const auto& m : masq)
     s += "\t\tip saddr " + m.subnet + " oifname != \"" + m.iface + "\" masquerade comment \"" + m.bridge +
          "\"\n";
+  // A loopback source DNAT'd to a container would be answered to the container's own lo.
+  if (!dnat.empty())
+    for (const auto& m : masq)
+      s += "\t\tip saddr 127.0.0.0/8 oifname \"" + m.iface + "\" masquerade comment \"" + m.bridge +
+           " localhost\"\n";
   for (const auto& d : dnat)
     s += "\t\tip saddr " + d.subnet + " ip daddr " + d.target + " " + d.pub.proto + " dport " +
          std::to_string(d.pub.container_port) + " ct status dnat masquerade comment \"" + d.bridge + " " +

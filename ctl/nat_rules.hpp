@@ -6,7 +6,8 @@
 // For each bridge with other_config:nat=true, each subnet of its internal ports (options:ip):
 //   postrouting: ip saddr SUBNET oifname != "BRIDGE-PORT" masquerade   (docker's MASQUERADE)
 // For each port with external_ids:publish and external_ids:container_ip (vsattach --publish):
-//   prerouting and output (to the host's own addresses, not 127/8): PROTO dport HOST dnat to IP:CTR
+//   prerouting and output (to the host's own addresses, 127.0.0.1 included): PROTO dport HOST dnat
+//   to IP:CTR, plus masquerade of 127/8 sources leaving by the gateway (route_localnet=1 on it)
 //   postrouting hairpin: a container of the subnet reaching a published port through the host is
 //   masqueraded, else the reply would go straight back over the switch and miss the un-DNAT.
 // The script replaces the table atomically ("table; delete table; table {...}" in one run).

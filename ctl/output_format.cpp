@@ -61,6 +61,7 @@ std::string format_show(const json& out) {
       if (!p["vlan_mode"].get<std::string>().empty())
         o << "            vlan_mode: " << escape_control_chars(p["vlan_mode"].get<std::string>()) << "\n";
       if (p["admin_state"] == "down") o << "            admin_state: down\n";
+      if (p.value("protected", false)) o << "            protected: true\n";
       if (p.contains("other_config"))
         o << "            other_config: " << format_datum(p["other_config"]) << "\n";
       for (const auto& i : p["interfaces"]) {
@@ -234,6 +235,8 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
       return format_fdb_stats(out);
     case OutputKind::kPmd:
       return format_pmd(out);
+    case OutputKind::kJson:
+      return dump();
   }
   return dump();
 }

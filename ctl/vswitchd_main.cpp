@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       ("pidfile", po::value(&o.pidfile), "write the daemon's pid here (removed on exit)")
       ("log-file", po::value(&o.log_file), "log to this file (default: stderr)")
       ("log-level", po::value(&o.log_level)->default_value("info"), "error, warn, info or debug")
+      ("docker-plugin", po::bool_switch(&o.docker_plugin), "serve Docker's network and IPAM plugin lite-vswitch (driver and --ipam-driver)")
+      ("docker-plugin-socket", po::value(&o.docker_plugin_socket), "the plugin's socket (default /run/docker/plugins/lite-vswitch.sock; the plugin is named after the file; elsewhere a spec file goes to /etc/docker/plugins)")
       ("eal", po::value(&o.eal_args), "extra DPDK EAL arguments, e.g. \"--vdev net_null0\"");
   po::variables_map vm;
   try {

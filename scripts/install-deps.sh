@@ -6,6 +6,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config g++
   libdpdk-dev libnl-3-dev libnl-route-3-dev libnftables-dev libboost-program-options-dev nlohmann-json3-dev
+  libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing: clang's libFuzzer (scripts/fuzz.sh)
   clang libclang-rt-dev
@@ -13,6 +14,8 @@ PACKAGES=(
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces
   iputils-ping iperf3 tcpdump ethtool procps python3 kmod
+  # the Docker plugin test: a real dockerd (Debian's docker.io) and a local busybox image
+  docker.io busybox-static iptables
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -87,7 +87,7 @@ Result<StringMap> parse_map_literal(const std::string& column, const std::string
 const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports"};
 const std::set<std::string> kPortColumns = {"name",         "tag",         "trunks",
                                             "vlan_mode",    "admin_state", "external_ids",
-                                            "other_config", "interfaces"};
+                                            "other_config", "interfaces",  "protected"};
 const std::set<std::string> kInterfaceColumns = {
     "name", "type",  "options",    "external_ids", "admin_state", "mtu_request",
     "mtu",  "error", "link_state", "mac_in_use",   "statistics"};
@@ -221,6 +221,10 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
     } else {
       p.vlan_mode = v;
     }
+  } else if (col == "protected") {
+    if (v != "true" && v != "false")
+      return invalid_error("protected: \"" + v + "\" is not true or false");
+    p.protected_port = v == "true";
   } else if (col == "admin_state") {
     if (v != "up" && v != "down")
       return invalid_error("admin_state: \"" + v + "\" is not up or down");
@@ -256,6 +260,8 @@ Status clear_column(Table t, Record r, const std::string& col) {
     p.type.clear();
   else if (col == "admin_state")
     p.admin_up = true;
+  else if (col == "protected")
+    p.protected_port = false;
   return std::nullopt;
 }
 
@@ -293,7 +299,7 @@ Status remove_values(Table t, Record r, const std::string& col, const Words& val
       p.mtu_request.reset();
     else if (col == "vlan_mode" && p.vlan_mode == v)
       p.vlan_mode.clear();
-    else if (col == "type" || col == "admin_state")
+    else if (col == "type" || col == "admin_state" || col == "protected")
       return invalid_error("column " + col + " cannot be removed from; use set or clear");
   }
   return std::nullopt;
@@ -315,6 +321,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "trunks") return p->trunks;
   if (col == "vlan_mode") return p->vlan_mode.empty() ? json::array() : json(p->vlan_mode);
   if (col == "admin_state") return p->admin_up ? "up" : "down";
+  if (col == "protected") return p->protected_port;
   if (col == "external_ids") return to_json(p->external_ids);
   if (col == "other_config") return to_json(p->other_config);
   if (col == "type") return p->type;

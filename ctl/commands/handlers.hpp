@@ -35,6 +35,13 @@ Status delete_mac(CommandContext& context);
 Status show_configuration(CommandContext& context);
 Status show_pmd_stats(CommandContext& context);
 
+// ipam_commands.cpp (the switch's own address pools, ctl/ipam.hpp)
+Status ipam_allocate(CommandContext& context);
+Status ipam_release_lease(CommandContext& context);
+Status ipam_show_pools(CommandContext& context);
+Status ipam_add_pool_command(CommandContext& context);
+Status ipam_del_pool_command(CommandContext& context);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 

@@ -48,6 +48,16 @@ TEST(AttachArgsTest, MacAndVlanWordForms) {
   EXPECT_FALSE(defaults->gateway);
 }
 
+TEST(AttachArgsTest, NoAddressOrAutoLeasesFromTheBridgesPool) {
+  auto none = parse({"br0", "c"});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->ip);
+  auto with_vlan = parse({"br0", "c", "auto", "@30"});
+  ASSERT_TRUE(with_vlan);
+  EXPECT_FALSE(with_vlan->ip);
+  EXPECT_EQ(with_vlan->vlan, 30);
+}
+
 TEST(AttachArgsTest, DetachGcHelp) {
   auto d = parse({"--detach", "br0", "web", "-i", "eth1"});
   ASSERT_TRUE(d);
@@ -58,7 +68,7 @@ TEST(AttachArgsTest, DetachGcHelp) {
 }
 
 TEST(AttachArgsTest, ErrorsNameTheBadWord) {
-  EXPECT_EQ(error_of({"br0", "web"}), "expects BRIDGE CONTAINER IP/PREFIX[@GATEWAY] [MAC][@VLAN] (try --help)");
+  EXPECT_EQ(error_of({"br0"}), "expects BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] (try --help)");
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.2"}),
             "IP \"10.0.0.2\" is not ADDRESS/PREFIX with a prefix in 1..31 (e.g. 10.77.0.2/24)");
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.256/24"}),

@@ -93,6 +93,48 @@ class AttachTest : public test::DaemonFixture {
   }
 };
 
+TEST_F(AttachTest, NoAddressLeasesTheNextFreeOneOfTheBridgesPoolAndDetachReturnsIt) {
+  const std::string c1 = container("c1"), c2 = container("c2");
+  std::string out;
+  ASSERT_EQ(vsattach("brt " + c1, &out), 0) << out;
+  EXPECT_EQ(out, "attached " + c1 + " eth0 10.77.0.2/24 to brt as port " + port_of(c1) +
+                     ", default via 10.77.0.1\n");
+  ASSERT_EQ(vsattach("brt " + c2 + " auto", &out), 0) << out;
+  ASSERT_EQ(in(c2, "ip -o -4 addr show dev eth0", &out), 0);
+  EXPECT_NE(out.find("10.77.0.3/24"), std::string::npos) << out;
+  // docker0's MAC scheme: 02:42 + the address.
+  ASSERT_EQ(in(c2, "cat /sys/class/net/eth0/address", &out), 0);
+  EXPECT_EQ(out, "02:42:0a:4d:00:03\n");
+  EXPECT_TRUE(ping(c1, "10.77.0.3"));
+  // A rerun keeps its lease; the leases are the ports'.
+  ASSERT_EQ(vsattach("brt " + c1), 0);
+  ASSERT_EQ(vsctl("ipam/show brt", &out), 0);
+  auto pool = nlohmann::json::parse(out);
+  ASSERT_EQ(pool["leases"].size(), 2u) << out;
+  EXPECT_EQ(pool["leases"][0]["owner"], port_of(c1));
+  EXPECT_EQ(pool["leases"][0]["address"], "10.77.0.2");
+  // The leases survive a restart of the daemon.
+  stop_daemon(SIGKILL);
+  start_daemon();
+  ASSERT_EQ(vsctl("ipam/show brt", &out), 0);
+  EXPECT_EQ(nlohmann::json::parse(out)["leases"].size(), 2u) << out;
+  ASSERT_EQ(vsattach("--detach brt " + c1, &out), 0) << out;
+  ASSERT_EQ(vsctl("ipam/show brt", &out), 0);
+  pool = nlohmann::json::parse(out);
+  ASSERT_EQ(pool["leases"].size(), 1u) << out;
+  EXPECT_EQ(pool["leases"][0]["owner"], port_of(c2));
+  // The freed address goes to the next container.
+  const std::string c3 = container("c3");
+  ASSERT_EQ(vsattach("brt " + c3, &out), 0) << out;
+  EXPECT_NE(out.find(" 10.77.0.2/24 "), std::string::npos) << out;
+  // A bridge without an address has no pool: a clear error, nothing made.
+  ASSERT_EQ(vsctl("add-br brn"), 0);
+  const std::string c4 = container("c4");
+  EXPECT_NE(vsattach("brn " + c4, &out), 0);
+  EXPECT_NE(out.find("bridge brn has no pool"), std::string::npos) << out;
+  EXPECT_NE(in(c4, "ip link show eth0"), 0);
+}
+
 TEST_F(AttachTest, TwoContainersPingEachOtherAndTheGatewayAndCarryTcpWithOffloadsOn) {
   const std::string c1 = container("c1"), c2 = container("c2");
   std::string out;
