@@ -4,6 +4,7 @@
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,6 +98,7 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   }
   auto port = std::shared_ptr<AfPacketPort>(new AfPacketPort(name, ifname, fd, ifindex, pool));
   port->segs_per_slot_ = segs;
+  port->refresh_max_frame_len();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
     port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
@@ -120,6 +122,14 @@ AfPacketPort::AfPacketPort(std::string name, std::string ifname, int fd, int ifi
     tx_[i].iov[0] = {&tx_[i].vnet, sizeof(VnetHeader)};
     tx_msgs_[i].msg_hdr.msg_iov = tx_[i].iov.data();
   }
+}
+
+void AfPacketPort::refresh_max_frame_len() {
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname_.c_str(), IFNAMSIZ - 1);
+  // The kernel takes MTU + Ethernet header + one VLAN tag on a raw packet socket.
+  if (ioctl(fd_, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+    set_max_frame_len(static_cast<uint32_t>(ifr.ifr_mtu) + 18);
 }
 
 AfPacketPort::~AfPacketPort() {
@@ -235,6 +245,7 @@ uint16_t AfPacketPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       fail(err);
       break;
     }
+    if (err == EMSGSIZE) refresh_max_frame_len();  // so Port::send counts it as too_big
     failed[nfailed++] = pkts[i++];  // EMSGSIZE, EINVAL: this frame only
   }
   if (nfailed) {

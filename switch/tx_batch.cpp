@@ -13,6 +13,7 @@ void TxBatches::reset(const std::vector<Port*>& ports) {
 void TxBatches::flush() {
   for (uint32_t slot : dirty_) {
     Batch& b = batches_[slot];
+    b.dirty = false;
     if (b.n) flush_slot(b);
   }
   dirty_.clear();
@@ -23,6 +24,7 @@ void TxBatches::discard() {
     Batch& b = batches_[slot];
     rte_pktmbuf_free_bulk(b.pkts, b.n);
     b.n = 0;
+    b.dirty = false;
   }
   dirty_.clear();
 }

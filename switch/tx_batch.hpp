@@ -20,7 +20,10 @@ class TxBatches {
 
   void push(uint32_t slot, rte_mbuf* m) {
     Batch& b = batches_[slot];
-    if (b.n == 0) dirty_.push_back(slot);
+    if (!b.dirty) {  // once per flush, even when the batch fills and is sent meanwhile
+      b.dirty = true;
+      dirty_.push_back(slot);
+    }
     b.pkts[b.n++] = m;
     if (__builtin_expect(b.n == kBurst, 0)) flush_slot(b);
   }
@@ -32,6 +35,7 @@ class TxBatches {
   struct Batch {
     Port* port = nullptr;
     uint16_t n = 0;
+    bool dirty = false;
     rte_mbuf* pkts[kBurst];
   };
   void flush_slot(Batch& b) {

@@ -473,5 +473,14 @@ TEST_F(CommandsTest, ProtectedPortIsSetStoredShownAndCleared) {
   EXPECT_FALSE(service.config().bridges[0].find_port("p2")->protected_port);
 }
 
+TEST_F(CommandsTest, AccessPortOfVlanZeroIsValidVid4095IsReserved) {
+  EXPECT_EQ(vsctl("add-port br0 c1 vlan_mode=access tag=0"), "");
+  EXPECT_EQ(vsctl("get port c1 vlan_mode tag"), "access\n0\n");
+  EXPECT_EQ(vsctl("set port c1 tag=4095"), "ERROR: port c1: tag 4095 is reserved (802.1Q): use 0..4094");
+  EXPECT_EQ(vsctl("add-port br0 t1 trunks=10,4095"),
+            "ERROR: port t1: trunks value 4095 is reserved (802.1Q): use 0..4094");
+  EXPECT_EQ(vsctl("get port c1 tag"), "0\n");
+}
+
 }  // namespace
 }  // namespace lvs::ctl
