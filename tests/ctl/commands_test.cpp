@@ -327,7 +327,7 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
       "mtu_request  : []\n"
       "name         : p1\n"
       "options      : {dpdk-devargs=net_null0}\n"
-      "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
+      "statistics   : {drop_flood_overload=0, drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
       "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
