@@ -158,6 +158,18 @@ bool AfPacketPort::stock_slots(uint16_t n) {
   return true;
 }
 
+void AfPacketPort::release_slots(uint16_t from) {
+  rte_mbuf* back[sw::kBurst * kMaxSegs];
+  unsigned k = 0;
+  for (uint16_t i = from; i < sw::kBurst; ++i)
+    for (unsigned s = 0; s < segs_per_slot_; ++s)
+      if (rx_[i].segs[s] != nullptr) {
+        back[k++] = rx_[i].segs[s];
+        rx_[i].segs[s] = nullptr;
+      }
+  if (k) rte_pktmbuf_free_bulk(back, k);
+}
+
 void AfPacketPort::fail(int err) {
   errno_.store(err, std::memory_order_relaxed);
   dead_.store(true, std::memory_order_relaxed);
@@ -208,6 +220,9 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
     }
     pkts[out++] = m;
   }
+  // Drained (fewer frames than slots): every mbuf the frames did not use goes back (a small frame
+  // leaves its slot's other segments). A port with frames to spare keeps them for the next burst.
+  if (r < n) release_slots(0);
   if (tally.gso) counters_.rx_gso.fetch_add(tally.gso, std::memory_order_relaxed);
   if (tally.csum) counters_.rx_csum_partial.fetch_add(tally.csum, std::memory_order_relaxed);
   if (tally.invalid) {

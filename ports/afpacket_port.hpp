@@ -74,6 +74,9 @@ class AfPacketPort final : public sw::Port {
   // as too big: the MTU changed).
   void refresh_max_frame_len();
   bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
+  // Gives back the mbufs left in slots [from, kBurst): a drained socket parks none, so 2,000 quiet
+  // ports do not hold a 64 KiB frame's worth of mbufs x 32 slots each (the pool would run dry).
+  void release_slots(uint16_t from);
   void fail(int err);            // records an error seen on the fast path
 
   std::string ifname_;

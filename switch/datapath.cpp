@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <set>
 
 #include "switch/pipeline.hpp"
@@ -229,7 +230,13 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
   wake_all();  // sleeping PMDs take up their new rx queues now
-  rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  // Wait for every PMD to pass a quiescent point, sleeping between checks: spinning would take
+  // the core a busy PMD needs to get there (2 cores, a PMD in a long flood iteration).
+  const uint64_t token = rte_rcu_qsbr_start(qsbr_);
+  while (rte_rcu_qsbr_check(qsbr_, token, false) == 0) {
+    const timespec nap{0, 50'000};
+    nanosleep(&nap, nullptr);
+  }
   delete old;
 
   // No PMD can still learn on retired indices: flush them and let them be reused.

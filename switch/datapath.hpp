@@ -82,7 +82,7 @@ class Datapath {
     // CAP_SYS_NICE; without it the threads keep the default.
     int pmd_nice = -20;
     // Frame copies multicast floods may make per PMD iteration (PipelineContext).
-    uint32_t multicast_budget = 65536;
+    uint32_t multicast_budget = 8192;
   };
   explicit Datapath(Options options);
   ~Datapath();

@@ -26,7 +26,7 @@ class BridgeHarness {
 
   explicit BridgeHarness(std::vector<PortDef> ports, sw::FdbSettings fdb = {},
                          bool forward_bpdu = false, unsigned pmds = 1,
-                         uint32_t multicast_budget = 65536)
+                         uint32_t multicast_budget = 8192)
       : datapath_({.pmd_threads = pmds,
                    .pmd_cores = {},
                    .pool = test_pool(),
