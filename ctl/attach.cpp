@@ -223,8 +223,18 @@ Result<std::string> run_attach(const AttachArgs& given) {
   Chain chain = {{"--may-exist", "add-br", a.bridge},
                  {"--may-exist", "add-port", a.bridge, host},
                  {"set", "Interface", host, "type=" + type}};
-  if (a.vlan) chain.push_back({"set", "Port", host, "tag=" + std::to_string(*a.vlan)});
-  else chain.push_back({"clear", "Port", host, "tag"});
+  // A container port is an access port (VLAN 0 unless @VLAN) unless a trunk is asked for: an
+  // untagged port would be a trunk of every VLAN under Open vSwitch's rules, and a container
+  // could then reach any VLAN by tagging its frames.
+  if (a.trunk) {
+    std::string trunks = "trunks=[";
+    for (size_t i = 0; i < a.trunk->size(); ++i) trunks += (i ? "," : "") + std::to_string((*a.trunk)[i]);
+    chain.push_back({"set", "Port", host, "vlan_mode=trunk", trunks + "]"});
+    chain.push_back({"clear", "Port", host, "tag"});
+  } else {
+    chain.push_back({"set", "Port", host, "vlan_mode=access", "tag=" + std::to_string(a.vlan.value_or(0))});
+    chain.push_back({"clear", "Port", host, "trunks"});
+  }
   std::vector<std::string> ids = {"set", "Port", host, std::string("external_ids:") + kContainerId + "=" + ref->id,
                                   std::string("external_ids:") + kContainerIface + "=" + ifname,
                                   std::string("external_ids:") + kContainerNetns + "=" + ref->key,
@@ -246,6 +256,7 @@ Result<std::string> run_attach(const AttachArgs& given) {
   std::string report = "attached " + a.container + " " + ifname + " " + format_ipv4(a.ip->addr) + "/" +
                        std::to_string(a.ip->prefix) + " to " + a.bridge + " as port " + host;
   if (a.vlan) report += " (VLAN " + std::to_string(*a.vlan) + ")";
+  if (a.trunk) report += " (trunk)";
   if (gateway) report += ", default via " + format_ipv4(*gateway);
   report += "\n";
   // Last, once the port forwards: neighbours learn the (possibly new) MAC at once.

@@ -86,7 +86,23 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
       a.mode = AttachArgs::Mode::kVersion;
       return a;
     }
-    if (w == "--detach") {
+    if (w == "--trunk" || w.rfind("--trunk=", 0) == 0) {
+      std::vector<int> vids;
+      if (w.size() > 8) {
+        std::string list = w.substr(8);
+        size_t start = 0;
+        for (;;) {
+          const size_t comma = list.find(',', start);
+          const std::string v = list.substr(start, comma - start);
+          auto n = parse_int(v, 1, 4094);
+          if (!n) return invalid("--trunk: VLAN \"" + v + "\" is not in 1..4094");
+          vids.push_back(static_cast<int>(*n));
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      }
+      a.trunk = std::move(vids);
+    } else if (w == "--detach") {
       detach = true;
     } else if (w == "--gc") {
       gc = true;
@@ -135,7 +151,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
   if (auto e = validate_container_name(pos[1])) return *e;
   a.container = pos[1];
   if (detach) {
-    if (a.mtu || !a.publish.empty() || a.port_type != "system")
+    if (a.mtu || !a.publish.empty() || a.port_type != "system" || a.trunk)
       return syntax("--detach takes only BRIDGE CONTAINER [-i IFNAME]");
     a.mode = AttachArgs::Mode::kDetach;
     return a;
@@ -145,6 +161,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
     if (auto e = parse_ip_word(pos[2], a)) return *e;
   if (pos.size() == 4)
     if (auto e = parse_mac_word(pos[3], a)) return *e;
+  if (a.trunk && a.vlan) return syntax("@VLAN (an access port) and --trunk do not go together");
   return a;
 }
 
@@ -152,6 +169,7 @@ std::string vsattach_help() {
   return "Usage:\n"
          "  vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]\n"
          "           [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...\n"
+         "           [--trunk[=VLAN,VLAN...]]\n"
          "  vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]\n"
          "  vsattach [--socket PATH] --gc\n"
          "\n"
@@ -163,8 +181,10 @@ std::string vsattach_help() {
          "Without IP (or with auto) the switch leases the next free address of the bridge's pool\n"
          "(its internal port's options:ip; vsctl ipam/show) with docker0's MAC (02:42 + the address)\n"
          "unless MAC is given; --detach returns it.\n"
-         "MAC U:STRING derives a stable address from STRING (pipework's scheme); @VLAN makes the port\n"
-         "an access port of that VLAN. --publish installs DNAT for HOSTPORT to the container.\n"
+         "MAC U:STRING derives a stable address from STRING (pipework's scheme). The port is an access\n"
+         "port: of VLAN 0 by default, of VLAN with @VLAN; the container's tagged frames are dropped.\n"
+         "--trunk makes it a trunk of every VLAN (or of the VLANs listed) for a container that tags\n"
+         "its own frames. --publish installs DNAT for HOSTPORT to the container.\n"
          "Running it again is harmless; a failure half-way undoes what it did.\n"
          "--detach removes the container's port(s) on BRIDGE; --gc removes ports whose container is gone.\n";
 }

@@ -23,7 +23,9 @@ struct AttachArgs {
   std::optional<uint32_t> gateway;  // host order
   std::string mac;                   // canonical; empty: the kernel's random one
   std::string mac_spec;              // "U:web" as given, for messages
-  std::optional<int> vlan;           // access VLAN (tag) 1..4094
+  std::optional<int> vlan;           // access VLAN (tag) 1..4094; none: access port of VLAN 0
+  // --trunk[=A,B,...]: the port is a trunk of these VLANs (empty: all) instead of an access port.
+  std::optional<std::vector<int>> trunk;
   std::string ifname;                // empty: eth0 if the container has only lo, else eth1
   std::optional<int> mtu;
   std::string port_type = "system";

@@ -252,9 +252,11 @@ Status validate_port(const PortConfig& p) {
   if (!kind) return invalid(at + "unknown type \"" + p.type + "\"");
   if (p.tag && (*p.tag < 0 || *p.tag > 4095))
     return invalid(at + "tag " + std::to_string(*p.tag) + " is not in 0..4095");
+  if (p.tag == 4095) return invalid(at + "tag 4095 is reserved (802.1Q): use 0..4094");
   std::set<int> seen;
   for (int t : p.trunks) {
     if (t < 0 || t > 4095) return invalid(at + "trunks value " + std::to_string(t) + " is not in 0..4095");
+    if (t == 4095) return invalid(at + "trunks value 4095 is reserved (802.1Q): use 0..4094");
     if (!seen.insert(t).second) return invalid(at + "trunks value " + std::to_string(t) + " given twice");
   }
   if (!p.vlan_mode.empty() && !kVlanModes.count(p.vlan_mode))

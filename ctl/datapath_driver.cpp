@@ -1,6 +1,8 @@
 #include "ctl/datapath_driver.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "ctl/vlan_mapping.hpp"
@@ -24,6 +26,24 @@ uint8_t split_horizon_group_of(const PortConfig& p) {
   return kind ? kind->split_horizon_group : 0;
 }
 
+// Drops the last references to retired ports. Those whose kind allows it are destroyed on up to
+// 64 threads at once: closing an AF_PACKET socket waits for an RCU grace period in the kernel,
+// and waiting 2,000 of them one after the other made deleting 2,000 ports take 40 s.
+void release_ports(std::vector<std::shared_ptr<sw::Port>> ports) {
+  std::vector<std::shared_ptr<sw::Port>> parallel;
+  for (auto& p : ports)
+    if (p.use_count() == 1 && p->concurrent_destroy_ok()) parallel.push_back(std::move(p));
+  ports.clear();  // the others, one after the other
+  if (parallel.size() < 2) return;
+  const size_t threads = std::min<size_t>(64, parallel.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t)
+    pool.emplace_back([&parallel, t, threads] {
+      for (size_t i = t; i < parallel.size(); i += threads) parallel[i].reset();
+    });
+  for (auto& th : pool) th.join();
+}
+
 }  // namespace
 
 std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& c) {
@@ -40,7 +60,10 @@ DatapathDriver::~DatapathDriver() { shutdown(); }
 void DatapathDriver::shutdown() {
   if (live_.empty()) return;
   dp_.apply(sw::DatapathConfig{});
+  std::vector<std::shared_ptr<sw::Port>> closing;
+  for (auto& [name, live] : live_) closing.push_back(std::move(live.port));
   live_.clear();
+  release_ports(std::move(closing));
 }
 
 sw::DatapathConfig DatapathDriver::build(const Config& config,
@@ -97,7 +120,14 @@ Status DatapathDriver::commit(const Config& config) {
     if (!live.underlay.empty() && retire.count(live.underlay)) retire.insert(name);
   if (!retire.empty()) {
     if (auto err = dp_.apply(build(config, retire))) return make_error(kErrDatapath, *err);
-    for (const auto& name : retire) live_.erase(name);
+    std::vector<std::shared_ptr<sw::Port>> closing;
+    for (const auto& name : retire) {
+      if (auto it = live_.find(name); it != live_.end()) {
+        closing.push_back(std::move(it->second.port));
+        live_.erase(it);
+      }
+    }
+    release_ports(std::move(closing));
   }
   errors_.clear();
   PortContext ctx = ctx_;

@@ -4,6 +4,7 @@
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,6 +98,7 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   }
   auto port = std::shared_ptr<AfPacketPort>(new AfPacketPort(name, ifname, fd, ifindex, pool));
   port->segs_per_slot_ = segs;
+  port->refresh_max_frame_len();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
     port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
@@ -120,6 +122,14 @@ AfPacketPort::AfPacketPort(std::string name, std::string ifname, int fd, int ifi
     tx_[i].iov[0] = {&tx_[i].vnet, sizeof(VnetHeader)};
     tx_msgs_[i].msg_hdr.msg_iov = tx_[i].iov.data();
   }
+}
+
+void AfPacketPort::refresh_max_frame_len() {
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname_.c_str(), IFNAMSIZ - 1);
+  // The kernel takes MTU + Ethernet header + one VLAN tag on a raw packet socket.
+  if (ioctl(fd_, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+    set_max_frame_len(static_cast<uint32_t>(ifr.ifr_mtu) + 18);
 }
 
 AfPacketPort::~AfPacketPort() {
@@ -146,6 +156,18 @@ bool AfPacketPort::stock_slots(uint16_t n) {
     }
   }
   return true;
+}
+
+void AfPacketPort::release_slots(uint16_t from) {
+  rte_mbuf* back[sw::kBurst * kMaxSegs];
+  unsigned k = 0;
+  for (uint16_t i = from; i < sw::kBurst; ++i)
+    for (unsigned s = 0; s < segs_per_slot_; ++s)
+      if (rx_[i].segs[s] != nullptr) {
+        back[k++] = rx_[i].segs[s];
+        rx_[i].segs[s] = nullptr;
+      }
+  if (k) rte_pktmbuf_free_bulk(back, k);
 }
 
 void AfPacketPort::fail(int err) {
@@ -198,6 +220,9 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
     }
     pkts[out++] = m;
   }
+  // Drained (fewer frames than slots): every mbuf the frames did not use goes back (a small frame
+  // leaves its slot's other segments). A port with frames to spare keeps them for the next burst.
+  if (r < n) release_slots(0);
   if (tally.gso) counters_.rx_gso.fetch_add(tally.gso, std::memory_order_relaxed);
   if (tally.csum) counters_.rx_csum_partial.fetch_add(tally.csum, std::memory_order_relaxed);
   if (tally.invalid) {
@@ -235,6 +260,7 @@ uint16_t AfPacketPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       fail(err);
       break;
     }
+    if (err == EMSGSIZE) refresh_max_frame_len();  // so Port::send counts it as too_big
     failed[nfailed++] = pkts[i++];  // EMSGSIZE, EINVAL: this frame only
   }
   if (nfailed) {

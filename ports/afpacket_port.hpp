@@ -52,6 +52,8 @@ class AfPacketPort final : public sw::Port {
   int fd() const { return fd_; }
   // Readable when frames wait: an idle PMD sleeps in poll() on it (adaptive PMD sleep).
   int rx_wait_fd(uint16_t) const override { return fd_; }
+  int rx_ready_fd(uint16_t) const override { return fd_; }  // readable while frames wait
+  bool concurrent_destroy_ok() const override { return true; }
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;
@@ -68,7 +70,13 @@ class AfPacketPort final : public sw::Port {
   };
 
   AfPacketPort(std::string name, std::string ifname, int fd, int ifindex, rte_mempool* pool);
+  // max_frame_len() from the interface's MTU now (at open, and when the kernel refused a frame
+  // as too big: the MTU changed).
+  void refresh_max_frame_len();
   bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
+  // Gives back the mbufs left in slots [from, kBurst): a drained socket parks none, so 2,000 quiet
+  // ports do not hold a 64 KiB frame's worth of mbufs x 32 slots each (the pool would run dry).
+  void release_slots(uint16_t from);
   void fail(int err);            // records an error seen on the fast path
 
   std::string ifname_;

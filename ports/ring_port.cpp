@@ -2,6 +2,7 @@
 
 #include <rte_errno.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
@@ -37,8 +38,23 @@ uint16_t RingPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
 }
 
 uint16_t RingPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
-  return static_cast<uint16_t>(
-      rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(pkts), n, nullptr));
+  const uint32_t limit = max_frame_len();
+  if (limit == 0)
+    return static_cast<uint16_t>(
+        rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(pkts), n, nullptr));
+  // Refused frames move behind the ones not taken, as a kernel port's do (Port::send counts them).
+  constexpr uint16_t kMax = 64;  // Port::send passes at most a burst; the rest stay "not taken"
+  rte_mbuf* fit[kMax];
+  rte_mbuf* big[kMax];
+  uint16_t nf = 0, nb = 0;
+  n = std::min(n, kMax);
+  for (uint16_t i = 0; i < n; ++i)
+    (rte_pktmbuf_pkt_len(pkts[i]) > limit ? big[nb++] : fit[nf++]) = pkts[i];
+  const auto sent = static_cast<uint16_t>(
+      rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(fit), nf, nullptr));
+  std::copy(fit, fit + nf, pkts);
+  std::copy(big, big + nb, pkts + nf);
+  return sent;
 }
 
 unsigned RingPort::inject(rte_mbuf** pkts, unsigned n) {

@@ -23,6 +23,8 @@ class RingPort final : public sw::Port {
   unsigned pending_tx() const;
   // Frees everything left in both rings.
   void drain();
+  // Makes the port refuse frames longer than `mtu` + 18 as a device of that MTU does (0: any).
+  void set_mtu(uint32_t mtu) { set_max_frame_len(mtu ? mtu + 18 : 0); }
 
  private:
   rte_ring* rx_;

@@ -40,6 +40,8 @@ class TapPort final : public sw::Port {
   int fd() const { return fd_; }
   // Readable when frames wait: an idle PMD sleeps in poll() on it (adaptive PMD sleep).
   int rx_wait_fd(uint16_t) const override { return fd_; }
+  int rx_ready_fd(uint16_t) const override { return fd_; }  // readable while frames wait
+  bool concurrent_destroy_ok() const override { return true; }
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;

@@ -5,12 +5,14 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <set>
 
 #include "switch/pipeline.hpp"
@@ -21,6 +23,10 @@ namespace {
 constexpr uint64_t kFirstNapNs = 20'000;
 constexpr uint64_t kLastNapNs = 1'000'000;
 constexpr uint64_t kMaxSleepNs = 200'000'000;
+// Up to this many queues with a ready fd, a PMD tries each of them every iteration (one
+// syscall each, lowest latency); above it, it asks epoll which are ready (one syscall).
+constexpr size_t kDirectPollMax = 8;
+constexpr int kMaxReadyPerIteration = 256;
 
 }  // namespace
 
@@ -28,6 +34,7 @@ Datapath::Datapath(Options o)
     : clock_(o.clock ? o.clock : &steady_),
       pool_(o.pool),
       pmd_nice_(o.pmd_nice),
+      multicast_budget_(o.multicast_budget),
       current_(new Snapshot),
       pmd_sleep_(o.pmd_sleep),
       quiet_cycles_(0) {
@@ -39,6 +46,7 @@ Datapath::Datapath(Options o)
     p->tx = TxBatches(i);
     p->core = i < o.pmd_cores.size() ? o.pmd_cores[i] : -1;
     p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     pmds_.push_back(std::move(p));
   }
   current_.load()->rx_by_pmd.resize(n);
@@ -55,6 +63,7 @@ Datapath::~Datapath() {
   for (auto& p : pmds_) {
     p->tx.discard();
     if (p->wake_fd >= 0) close(p->wake_fd);
+    if (p->epoll_fd >= 0) close(p->epoll_fd);
   }
   delete current_.load();
   std::free(qsbr_);
@@ -237,12 +246,27 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       }
       storm = it->second;
     }
-    next->rx_by_pmd[pmd].push_back(Rxq{r.bridge, r.port, r.p, r.queue, storm, r.filter});
+    next->rx_by_pmd[pmd].all.push_back(
+        Rxq{r.bridge, r.port, r.p, r.queue, storm, r.filter, r.p->rx_ready_fd(r.queue)});
+  }
+  for (size_t i = 0; i < pmds_.size(); ++i) {
+    PmdQueues& pq = next->rx_by_pmd[i];
+    size_t ready = 0;
+    for (const Rxq& q : pq.all) ready += q.ready_fd >= 0;
+    pq.by_readiness = ready > kDirectPollMax && pmds_[i]->epoll_fd >= 0;
+    for (uint32_t k = 0; k < pq.all.size(); ++k)
+      if (!pq.by_readiness || pq.all[k].ready_fd < 0) pq.always.push_back(k);
   }
 
   Snapshot* old = current_.exchange(next.release(), std::memory_order_acq_rel);
   wake_all();  // sleeping PMDs take up their new rx queues now
-  rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  // Wait for every PMD to pass a quiescent point, sleeping between checks: spinning would take
+  // the core a busy PMD needs to get there (2 cores, a PMD in a long flood iteration).
+  const uint64_t token = rte_rcu_qsbr_start(qsbr_);
+  while (rte_rcu_qsbr_check(qsbr_, token, false) == 0) {
+    const timespec nap{0, 50'000};
+    nanosleep(&nap, nullptr);
+  }
   delete old;
 
   // No PMD can still learn on retired indices: flush them and let them be reused.
@@ -261,31 +285,60 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
 }
 
 uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
+  const PmdQueues& queues = s.rx_by_pmd[pmd.index];
   if (pmd.generation != s.generation) {
     pmd.tx.reset(s.tx_ports);
     pmd.generation = s.generation;
+    if (queues.by_readiness || pmd.epoll_generation != ~uint64_t{0}) rebuild_epoll(pmd, queues);
   }
   PipelineContext ctx{&pmd.tx, pool_, clock_->now_ms()};
+  ctx.multicast_budget = multicast_budget_;
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   bool have_cycles = false;
-  // Stages first: what they read is in their ports' queues for the loop below. Their packets
+  // Stages first: what they read is in their ports' queues for the polls below. Their packets
   // are counted when those queues hand them over.
   for (const auto& stage : s.stages_by_pmd[pmd.index]) stage->poll(pmd.index);
-  for (const Rxq& q : s.rx_by_pmd[pmd.index]) {
+  auto poll = [&](const Rxq& q) {
     uint16_t n = q.p->rx_burst(q.queue, pkts, kBurst);
-    if (n == 0) continue;
+    if (n == 0) return;
     moved += n;
-    if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) continue;
+    if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) return;
     ctx.storm = q.storm;
     if (q.storm && !have_cycles) {  // read only when a port has limits
       ctx.now_cycles = clock_->now_cycles();
       have_cycles = true;
     }
     process_burst(*q.bridge, q.port, pkts, n, ctx);
+  };
+  for (uint32_t k : queues.always) poll(queues.all[k]);
+  if (queues.by_readiness) {
+    // Level-triggered: a queue left with frames is reported again; epoll rotates the ready list,
+    // so a busy port cannot starve the others.
+    epoll_event ev[kMaxReadyPerIteration];
+    const int n = epoll_wait(pmd.epoll_fd, ev, kMaxReadyPerIteration, 0);
+    for (int i = 0; i < n; ++i) poll(queues.all[ev[i].data.u32]);
   }
   pmd.tx.flush();
   return moved;
+}
+
+void Datapath::rebuild_epoll(Pmd& pmd, const PmdQueues& queues) {
+  // A fresh set each time: fd numbers of removed ports may already belong to new ones, so a
+  // diff by number could keep a stale registration. Costs one epoll_ctl per queue, per change.
+  if (pmd.epoll_fd >= 0) close(pmd.epoll_fd);
+  pmd.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  pmd.epoll_generation = pmd.generation;
+  if (!queues.by_readiness || pmd.epoll_fd < 0) return;
+  for (uint32_t k = 0; k < queues.all.size(); ++k) {
+    const int fd = queues.all[k].ready_fd;
+    if (fd < 0) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = k;
+    // Kinds whose queues share an fd keep rx_ready_fd at -1: one fd is one queue here.
+    epoll_ctl(pmd.epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+  }
 }
 
 uint32_t Datapath::poll_once(unsigned pmd) {
@@ -353,8 +406,8 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
   nfds_t n = 0;
   fds[n++] = {pmd.wake_fd, POLLIN, 0};
   bool every_queue_has_fd = true;
-  const Snapshot* s = current_.load(std::memory_order_acquire);
-  for (const auto& stage : s->stages_by_pmd[pmd.index]) {
+  const Snapshot* cur = current_.load(std::memory_order_acquire);
+  for (const auto& stage : cur->stages_by_pmd[pmd.index]) {
     const int fd = stage->wait_fd();
     if (fd < 0 || n == std::size(fds)) {
       every_queue_has_fd = false;
@@ -362,7 +415,15 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
     }
     fds[n++] = {fd, POLLIN, 0};
   }
-  for (const Rxq& q : s->rx_by_pmd[pmd.index]) {
+  const Snapshot* cur = current_.load(std::memory_order_acquire);
+  const PmdQueues& queues = cur->rx_by_pmd[pmd.index];
+  // By readiness, the epoll set stands for all its queues (its fd polls readable when one is).
+  if (queues.by_readiness && pmd.epoll_generation == cur->generation)
+    fds[n++] = {pmd.epoll_fd, POLLIN, 0};
+  else if (queues.by_readiness)
+    every_queue_has_fd = false;  // not rebuilt yet: look again soon
+  for (uint32_t k : queues.always) {
+    const Rxq& q = queues.all[k];
     const int fd = q.p->rx_wait_fd(q.queue);
     if (fd < 0 || n == std::size(fds)) {
       every_queue_has_fd = false;
@@ -466,7 +527,7 @@ std::vector<PmdStats> Datapath::pmd_stats() const {
     st.sleep_cycles = p->slept.load(std::memory_order_relaxed);
     st.wakeups = p->wakeups.load(std::memory_order_relaxed);
     for (const auto& stage : s->stages_by_pmd[p->index]) st.rx_queues.push_back(stage->name());
-    for (const Rxq& q : s->rx_by_pmd[p->index])
+    for (const Rxq& q : s->rx_by_pmd[p->index].all)
       st.rx_queues.push_back(q.bridge->name + "/" + q.p->name() + ":" + std::to_string(q.queue));
     out.push_back(std::move(st));
   }

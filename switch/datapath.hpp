@@ -82,6 +82,8 @@ class Datapath {
     // frame then runs at once instead of waiting behind the containers' processes. Needs
     // CAP_SYS_NICE; without it the threads keep the default.
     int pmd_nice = -20;
+    // Frame copies multicast floods may make per PMD iteration (PipelineContext).
+    uint32_t multicast_budget = 8192;
   };
   explicit Datapath(Options options);
   ~Datapath();
@@ -121,13 +123,22 @@ class Datapath {
     uint16_t queue;
     StormBuckets* storm;  // this port's buckets of the polling PMD; null: no limits
     RxFilter* filter;     // kept alive by the bridge view
+    int ready_fd;         // Port::rx_ready_fd, -1: none
+  };
+  // How one PMD finds work among its rx queues. With a few queues it tries each one every
+  // iteration; with more than kDirectPollMax that have a ready fd, those are read only when
+  // epoll says they are readable, so 2,000 idle veths cost one syscall per iteration, not 2,000.
+  struct PmdQueues {
+    std::vector<Rxq> all;
+    std::vector<uint32_t> always;  // indices into `all` polled every iteration
+    bool by_readiness = false;     // the rest are in the PMD's epoll set
   };
   struct Snapshot {
     uint64_t generation = 0;
     // One set per (port with limits, PMD polling it): see storm_control.hpp for why.
     std::vector<std::unique_ptr<StormBuckets>> storms;
     std::vector<std::unique_ptr<BridgeView>> bridges;
-    std::vector<std::vector<Rxq>> rx_by_pmd;
+    std::vector<PmdQueues> rx_by_pmd;
     // Polled before the PMD's rx queues: the stages that fill them (rx_stage.hpp).
     std::vector<std::vector<std::shared_ptr<RxStage>>> stages_by_pmd;
     // By tx slot: the bridges' ports, then the egress ports of their encapsulating ports that
@@ -148,9 +159,13 @@ class Datapath {
     uint64_t generation = ~uint64_t{0};
     std::atomic<uint64_t> packets{0}, busy{0}, idle{0}, iterations{0}, slept{0}, wakeups{0};
     int wake_fd = -1;  // eventfd: apply() and stop() wake a sleeping PMD
+    int epoll_fd = -1;  // the ready fds of the current snapshot's queues (by_readiness only)
+    uint64_t epoll_generation = ~uint64_t{0};
   };
 
   uint32_t iterate(Pmd& pmd, const Snapshot& s);
+  // Re-registers the snapshot's ready fds in the PMD's epoll set (on a configuration change).
+  void rebuild_epoll(Pmd& pmd, const PmdQueues& queues);
   void pmd_main(Pmd& pmd);
   // Goes offline for RCU and sleeps until a port of this PMD has work or the configuration
   // changes; queues without an fd are looked at again after `nap_ns`. Returns TSC cycles.
@@ -162,6 +177,7 @@ class Datapath {
   rte_mempool* pool_;
   std::vector<std::unique_ptr<Pmd>> pmds_;
   int pmd_nice_;
+  uint32_t multicast_budget_;
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<Snapshot*> current_;
   std::atomic<bool> running_{false};

@@ -31,7 +31,9 @@ namespace lvs::sw {
     "unknown unicast over the input port's storm-control rate")                                  \
   X(kNoNeighbour, "no_neighbour",                                                                \
     "underlay=port tunnel whose next hop's MAC is not resolved (yet)")                           \
-  X(kProtected, "protected", "unicast from a protected port to another protected port")
+  X(kProtected, "protected", "unicast from a protected port to another protected port")         \
+  X(kFloodOverload, "flood_overload",                                                            \
+    "multicast flood past the PMD iteration's budget of frame copies (pipeline.hpp)")
 
 enum class DropReason : uint8_t {
 #define LVS_DROP_ENUM(e, name, doc) e,

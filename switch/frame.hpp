@@ -42,6 +42,8 @@ inline uint64_t load_mac(const uint8_t* p) {
 }
 inline bool mac_is_multicast(uint64_t mac) { return (mac >> 40) & 1; }
 inline bool mac_is_broadcast(uint64_t mac) { return mac == 0xffffffffffffULL; }
+// A source worth learning: neither multicast (broadcast included) nor all zeroes.
+inline bool mac_is_learnable(uint64_t mac) { return mac != 0 && !mac_is_multicast(mac); }
 // 01:80:c2:00:00:00..0f: bridge-local protocols (STP, LACP, LLDP...), never forwarded by default.
 inline bool mac_is_reserved(uint64_t mac) { return (mac & ~uint64_t{0xf}) == 0x0180c2000000ULL; }
 

@@ -30,9 +30,18 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
   for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
-  if (need[0] + need[1] == 0) {
+  const uint32_t copies = need[0] + need[1];
+  if (copies == 0) {
     rte_pktmbuf_free(m);
     return;
+  }
+  if (mac_is_multicast(f.dst) && !mac_is_broadcast(f.dst)) {
+    if (__builtin_expect(copies > ctx.multicast_budget, 0)) {
+      drops.add(DropReason::kFloodOverload);
+      rte_pktmbuf_free(m);
+      return;
+    }
+    ctx.multicast_budget -= copies;
   }
   rte_mbuf* form[2] = {nullptr, nullptr};
   const EgressTag kForm[2] = {EgressTag::kUntagged, EgressTag::kTagged};
@@ -175,7 +184,7 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
     const auto vid = static_cast<uint16_t>(vlan[i]);
     if (!same_as_prev[i]) {
       learn = nullptr;
-      if (__builtin_expect(!mac_is_multicast(f.src), 1)) {
+      if (__builtin_expect(mac_is_learnable(f.src), 1)) {
         if (__builtin_expect(storm == nullptr, 1))
           fdb.learn(src_probe[i], in_port, ctx.now_ms);
         else

@@ -22,6 +22,11 @@ struct PipelineContext {
   // refilled at the start of the burst from `now_cycles`.
   StormBuckets* storm = nullptr;
   uint64_t now_cycles = 0;
+  // Frame copies multicast floods may still queue in this PMD iteration. N ports that each send
+  // a few IPv6 link-local multicasts (MLD, RS, DAD) make N x N copies; past the budget such a
+  // flood is dropped (flood_overload) so the iteration stays short and unicast, broadcast (ARP)
+  // and unknown unicast keep flowing. Broadcast and unknown unicast are never counted against it.
+  uint32_t multicast_budget = UINT32_MAX;
 };
 
 // Takes ownership of pkts[0..n): every frame is queued for output or freed and counted.

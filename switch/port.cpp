@@ -43,11 +43,17 @@ uint16_t Port::send(unsigned pmd, rte_mbuf** pkts, uint16_t n) {
   const uint16_t sent = tx_burst(q, pkts, n);
   rte_spinlock_unlock(&tx_locks_[q]);
   if (__builtin_expect(sent < n, 0)) {
+    const uint32_t limit = max_frame_len();
+    const uint64_t seg = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG;  // the device splits those
+    uint16_t too_big = 0;
     for (uint16_t i = sent; i < n; ++i) {
-      bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+      const uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+      too_big += limit != 0 && len > limit && !(pkts[i]->ol_flags & seg);
+      bytes -= len;
       rte_pktmbuf_free(pkts[i]);
     }
-    stats_.add_drop(DropReason::kTxFull, n - sent);
+    if (too_big) stats_.add_drop(DropReason::kTooBig, too_big);
+    if (n - sent > too_big) stats_.add_drop(DropReason::kTxFull, n - sent - too_big);
   }
   stats_.add_tx(sent, bytes);
   return sent;

@@ -77,6 +77,18 @@ class Port {
     (void)q;
     return -1;
   }
+  // An fd that is readable exactly while rx queue q has frames (level-triggered: the kind keeps
+  // nothing received in user space), or -1. A PMD with many such queues reads only the ready
+  // ones (epoll) instead of trying every queue on every iteration.
+  virtual int rx_ready_fd(uint16_t q) const {
+    (void)q;
+    return -1;
+  }
+
+  // True when destroying this port only closes fds and frees mbufs, so several may be destroyed
+  // on threads at once (AF_PACKET's close waits for an RCU grace period: 2,000 one after the
+  // other took 40 s). Kinds that close DPDK devices keep false.
+  virtual bool concurrent_destroy_ok() const { return false; }
 
   // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues) and always takes its
   // spinlock (the port cannot know how many threads send on it; uncontended unless they outnumber
@@ -94,6 +106,11 @@ class Port {
   // The stage that fills this port's rx queues (rx_stage.hpp), or null when rx_burst reads the
   // device itself.
   virtual std::shared_ptr<RxStage> rx_stage() const { return nullptr; }
+  // The largest frame the port can send (its MTU plus Ethernet header and one 802.1Q tag), 0
+  // when unknown; kinds set it. Of the frames the port did not take, larger ones count as
+  // too_big and the others as tx_full (no per-packet check on the way out).
+  void set_max_frame_len(uint32_t len) { max_frame_len_.store(len, std::memory_order_relaxed); }
+  uint32_t max_frame_len() const { return max_frame_len_.load(std::memory_order_relaxed); }
 
   PortStats& stats() { return stats_; }
   const PortStats& stats() const { return stats_; }
@@ -102,6 +119,7 @@ class Port {
   std::string name_;
   uint16_t tx_queues_;
   std::unique_ptr<rte_spinlock_t[]> tx_locks_;
+  std::atomic<uint32_t> max_frame_len_{0};
   PortStats stats_;
 };
 

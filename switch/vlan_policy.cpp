@@ -45,6 +45,7 @@ VlanPolicy VlanPolicy::native(VlanMode mode, uint16_t tag, const std::vector<uin
   if (!trunks.empty()) {
     p.trunks_.reset();
     for (uint16_t v : trunks) p.trunks_.set(v & 0x0fff);
+    p.trunks_.reset(kReservedVid);
   }
   return p;
 }

@@ -25,10 +25,15 @@ std::optional<VlanMode> parse_vlan_mode(std::string_view text);
 enum class EgressTag : uint8_t { kNotMember, kUntagged, kTagged };
 
 inline constexpr int kVlanDrop = -1;
+inline constexpr uint16_t kReservedVid = 4095;
 
 class VlanPolicy {
  public:
-  VlanPolicy() { trunks_.set(); }  // default: trunk carrying every VLAN
+  // Default: trunk carrying every VLAN. VID 4095 is reserved (802.1Q): no policy carries it.
+  VlanPolicy() {
+    trunks_.set();
+    trunks_.reset(kReservedVid);
+  }
   static VlanPolicy access(uint16_t tag);
   static VlanPolicy trunk(const std::vector<uint16_t>& trunks);  // empty = all
   static VlanPolicy native(VlanMode mode, uint16_t tag, const std::vector<uint16_t>& trunks);

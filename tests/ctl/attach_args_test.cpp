@@ -101,5 +101,26 @@ TEST(AttachArgsTest, ErrorsNameTheBadWord) {
   EXPECT_EQ(error_of({"--gc", "--detach"}), "--detach and --gc do not go together");
 }
 
+TEST(AttachArgsTest, AccessPortByDefaultTrunkOnlyWhenAsked) {
+  auto plain = parse({"br0", "c1", "10.0.0.2/24"});
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->vlan);
+  EXPECT_FALSE(plain->trunk);  // attach() makes it vlan_mode=access tag=0
+  auto all = parse({"br0", "c1", "10.0.0.2/24", "--trunk"});
+  ASSERT_TRUE(all);
+  ASSERT_TRUE(all->trunk);
+  EXPECT_TRUE(all->trunk->empty());
+  auto some = parse({"--trunk=10,20", "br0", "c1", "10.0.0.2/24"});
+  ASSERT_TRUE(some);
+  EXPECT_EQ(*some->trunk, (std::vector<int>{10, 20}));
+  EXPECT_EQ(error_of({"br0", "c1", "10.0.0.2/24", "--trunk=10,4095"}),
+            "--trunk: VLAN \"4095\" is not in 1..4094");
+  EXPECT_EQ(error_of({"br0", "c1", "10.0.0.2/24", "--trunk=10,"}),
+            "--trunk: VLAN \"\" is not in 1..4094");
+  EXPECT_EQ(error_of({"br0", "c1", "10.0.0.2/24", "@100", "--trunk"}),
+            "@VLAN (an access port) and --trunk do not go together");
+  EXPECT_EQ(error_of({"br0", "c1", "10.0.0.2/24", "@4095"}), "VLAN \"4095\" is not in 1..4094");
+}
+
 }  // namespace
 }  // namespace lvs::ctl

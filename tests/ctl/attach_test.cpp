@@ -426,5 +426,34 @@ TEST_F(AttachTest, DaemonRestartKeepsEveryAttachmentAndTheNatRules) {
   EXPECT_EQ(out, "10\n\"10.77.0.4/24\"\n");
 }
 
+TEST_F(AttachTest, UntaggedAttachIsAnAccessPortTaggedFramesFromTheContainerAreDropped) {
+  // Without @VLAN the container's port is vlan_mode=access tag=0, not a trunk of every VLAN:
+  // frames it tags 100 must not reach a container of VLAN 100.
+  const std::string c1 = container("c1"), c2 = container("c2");
+  ASSERT_EQ(vsattach("brt " + c1 + " 10.77.0.21/24"), 0);
+  ASSERT_EQ(vsattach("brt " + c2 + " 10.77.0.22/24 @100"), 0);
+  std::string out;
+  ASSERT_EQ(vsctl("get port " + port_of(c1) + " vlan_mode tag", &out), 0);
+  EXPECT_EQ(out, "access\n0\n");
+  ASSERT_EQ(vsctl("get interface " + port_of(c2) + " statistics:tx_packets", &out), 0);
+  const long before = std::stol(out);
+  // 20 broadcasts tagged VLAN 100 (ARP-like payload), through a raw socket in c1.
+  const std::string send =
+      "python3 -c \"import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); "
+      "s.bind(('eth0', 0)); f=b'\\xff'*6+b'\\x02\\x00\\x00\\x00\\x00\\x21'+b'\\x81\\x00\\x00\\x64'"
+      "+b'\\x08\\x06'+b'\\x00'*46; [s.send(f) for _ in range(20)]\"";
+  ASSERT_EQ(in(c1, send), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(vsctl("get interface " + port_of(c1) + " statistics:drop_vlan_not_admitted", &out), 0);
+  EXPECT_GE(std::stol(out), 20);
+  ASSERT_EQ(vsctl("get interface " + port_of(c2) + " statistics:tx_packets", &out), 0);
+  EXPECT_EQ(std::stol(out), before);
+  // An explicit trunk is still possible.
+  const std::string c3 = container("c3");
+  ASSERT_EQ(vsattach("brt " + c3 + " 10.77.0.23/24 --trunk=100,200"), 0);
+  ASSERT_EQ(vsctl("get port " + port_of(c3) + " vlan_mode trunks", &out), 0);
+  EXPECT_EQ(out, "trunk\n[100, 200]\n");
+}
+
 }  // namespace
 }  // namespace lvs::ctl

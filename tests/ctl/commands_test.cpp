@@ -330,7 +330,7 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
       "mtu_request  : []\n"
       "name         : p1\n"
       "options      : {dpdk-devargs=net_null0}\n"
-      "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
+      "statistics   : {drop_flood_overload=0, drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
       "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
@@ -497,6 +497,15 @@ TEST_F(CommandsTest, ProtectedPortIsSetStoredShownAndCleared) {
   EXPECT_TRUE(service.config().bridges[0].find_port("p2")->protected_port);
   EXPECT_EQ(vsctl("clear port p2 protected"), "");
   EXPECT_FALSE(service.config().bridges[0].find_port("p2")->protected_port);
+}
+
+TEST_F(CommandsTest, AccessPortOfVlanZeroIsValidVid4095IsReserved) {
+  EXPECT_EQ(vsctl("add-port br0 c1 vlan_mode=access tag=0"), "");
+  EXPECT_EQ(vsctl("get port c1 vlan_mode tag"), "access\n0\n");
+  EXPECT_EQ(vsctl("set port c1 tag=4095"), "ERROR: port c1: tag 4095 is reserved (802.1Q): use 0..4094");
+  EXPECT_EQ(vsctl("add-port br0 t1 trunks=10,4095"),
+            "ERROR: port t1: trunks value 4095 is reserved (802.1Q): use 0..4094");
+  EXPECT_EQ(vsctl("get port c1 tag"), "0\n");
 }
 
 }  // namespace

@@ -26,8 +26,13 @@ class BridgeHarness {
   };
 
   explicit BridgeHarness(std::vector<PortDef> ports, sw::FdbSettings fdb = {},
-                         bool forward_bpdu = false, unsigned pmds = 1)
-      : datapath_({.pmd_threads = pmds, .pmd_cores = {}, .pool = test_pool(), .clock = &clock_}) {
+                         bool forward_bpdu = false, unsigned pmds = 1,
+                         uint32_t multicast_budget = 8192)
+      : datapath_({.pmd_threads = pmds,
+                   .pmd_cores = {},
+                   .pool = test_pool(),
+                   .clock = &clock_,
+                   .multicast_budget = multicast_budget}) {
     in_use_before_ = dpdk::pool_in_use(test_pool());
     config_.bridges.push_back(
         {.name = "br0", .fdb = fdb, .forward_bpdu = forward_bpdu, .ports = {}});
