@@ -97,9 +97,6 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
   // A host end without its container end is a leftover of an ADD that was never DELeted.
   if (auto e = delete_link(host)) return cni_error(kIoFailure, "cannot remove stale " + host, *e);
 
-  // The bridge first: the switch's own IPAM takes its pool from it.
-  auto bridge_mac = ensure_bridge(n, std::nullopt);
-  if (!bridge_mac) return bridge_mac.error();
   auto lease = ipam_add(n, env);
   if (!lease) return lease.error();
   NetResult r = lease->result;
@@ -111,12 +108,10 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
   };
   auto gateway = apply_gateway(n, r);
   if (!gateway) return undo(gateway.error());
-  if (*gateway) {
-    auto m = ensure_bridge(n, *gateway);
-    if (!m) return undo(m.error());
-    *bridge_mac = *m;
+  auto bridge_mac = ensure_bridge(n, *gateway);
+  if (!bridge_mac) return undo(bridge_mac.error());
+  if (*gateway)
     if (auto e = enable_ip_forward()) return undo(cni_error(kIoFailure, "isGateway", *e));
-  }
 
   const std::string mac = !n.mac.empty() ? n.mac : lease->mac;
   if (auto e = create_veth(host, env.ifname, ns->fd(), n.mtu, mac))

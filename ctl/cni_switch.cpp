@@ -14,7 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kTimeoutMs = 20000;
+// A daemon in the middle of a restart gets a moment to come back; an answer may take longer
+// (opening ports).
+constexpr int kConnectMs = 2000;
+constexpr int kReplyMs = 20000;
 
 std::string ext(const json& rec, const char* key) {
   if (!rec.contains("external_ids") || !rec["external_ids"].is_object()) return {};
@@ -44,9 +47,10 @@ std::string prefix_text(const Ipv4Prefix& p) { return format_ipv4(p.addr) + "/" 
 }  // namespace
 
 CniResult<json> switch_call(const std::string& socket, const Chain& chain) {
-  auto reply = transact(socket, chain, kTimeoutMs);
-  if (!reply)
-    return cni_error(kTryAgainLater, "vswitchd is not reachable on " + socket, reply.error());
+  ControlClient c;
+  if (auto e = c.connect(socket, kConnectMs)) return cni_error(kTryAgainLater, "vswitchd is not reachable on " + socket, *e);
+  auto reply = c.call(json{{"id", 1}, {"method", "transact"}, {"params", {{"commands", chain}}}}, kReplyMs);
+  if (!reply) return cni_error(kTryAgainLater, "vswitchd does not answer on " + socket, reply.error());
   if (reply->contains("error"))
     return cni_error(kSwitchRefused, "vswitchd refused the request",
                      (*reply)["error"].value("message", std::string("no reason given")));
@@ -55,7 +59,7 @@ CniResult<json> switch_call(const std::string& socket, const Chain& chain) {
 
 CniStatus switch_ping(const std::string& socket) {
   ControlClient c;
-  if (auto e = c.connect(socket, 3000)) return cni_error(kNotAvailable, "vswitchd is not reachable on " + socket, *e);
+  if (auto e = c.connect(socket, 1000)) return cni_error(kNotAvailable, "vswitchd is not reachable on " + socket, *e);
   auto r = c.call(json{{"id", 1}, {"method", "ping"}}, 3000);
   if (!r) return cni_error(kNotAvailable, "vswitchd does not answer on " + socket, r.error());
   if (!r->contains("result"))

@@ -1,0 +1,290 @@
+// The lite-vswitch CNI plugin end to end (label "integration", root): the test plays the
+// runtime — it execs the plugin exactly as one does (CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS,
+// CNI_IFNAME, CNI_PATH in the environment, the configuration on stdin) inside the namespace that
+// plays the host, against the real vswitchd started there, with Debian's reference plugins
+// (host-local, portmap, bandwidth, tuning in /usr/lib/cni) — and then lets Podman do it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ctl/derived_mac.hpp"
+#include "tests/support/daemon_fixture.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::run;
+
+constexpr const char* kRefPlugins = "/usr/lib/cni";
+
+struct Call {
+  int rc = -1;
+  std::string out;  // stdout only (stderr goes to the plugin's log)
+  json j;           // stdout parsed, null when empty or not JSON
+};
+
+class CniTest : public test::DaemonFixture {
+ protected:
+  void SetUp() override {
+    ipv4_only = true;
+    start("lvc");
+    if (HasFatalFailure()) return;
+    // CNI_PATH: the plugin under test first, then the reference plugins (as /opt/cni/bin would).
+    fs::create_directories(dir + "/bin");
+    fs::create_symlink(LVS_CNI_PLUGIN, dir + "/bin/lite-vswitch");
+    cni_path = dir + "/bin:" + kRefPlugins;
+  }
+
+  std::string container(const std::string& suffix) {
+    const std::string name = tag + suffix;
+    EXPECT_EQ(add_netns(name), 0);
+    run("ip -n " + name + " link set lo up");
+    return name;
+  }
+
+  // A network configuration for bridge `cnib` with host-local addresses in 10.81.0.0/24.
+  json net(const std::string& version = "1.1.0") {
+    return json{{"cniVersion", version},
+                {"name", "lvsnet"},
+                {"type", "lite-vswitch"},
+                {"bridge", "cnib"},
+                {"isGateway", true},
+                {"isDefaultGateway", true},
+                {"socket", sock},
+                {"ipam", {{"type", "host-local"}, {"subnet", "10.81.0.0/24"}, {"dataDir", dir + "/ipam"}}}};
+  }
+
+  // One plugin run as a runtime makes it, in the host namespace.
+  Call exec(const std::string& plugin, const std::string& command, const json& conf,
+            const std::string& id = "", const std::string& netns = "", const std::string& ifname = "eth0",
+            const std::string& extra_env = "") {
+    const std::string in = dir + "/stdin.json";
+    std::ofstream(in) << conf.dump();
+    std::string env = "CNI_COMMAND=" + command + " CNI_PATH=" + cni_path + " " + extra_env;
+    if (!id.empty()) env += " CNI_CONTAINERID=" + id + " CNI_IFNAME=" + ifname;
+    if (!netns.empty()) env += " CNI_NETNS=" + netns;
+    Call c;
+    c.rc = run("{ ip netns exec " + host + " env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin " + env + " " + plugin +
+                   " < " + in + " 2>>" + dir + "/plugin.log; }",
+               &c.out);
+    c.j = json::parse(c.out, nullptr, false);
+    if (c.j.is_discarded()) c.j = nullptr;
+    return c;
+  }
+  Call cni(const std::string& command, const json& conf, const std::string& id = "",
+           const std::string& netns = "", const std::string& ifname = "eth0") {
+    return exec(dir + "/bin/lite-vswitch", command, conf, id, netns, ifname);
+  }
+  static std::string netns_path(const std::string& ns) { return "/run/netns/" + ns; }
+  static std::string port_of(const std::string& id, const std::string& ifname = "eth0") {
+    return host_veth_name(id, "cni:" + id, ifname);
+  }
+  std::string ports() {
+    std::string out;
+    vsctl("list-ports cnib", &out);
+    return out;
+  }
+  // A CNI error object as the spec has it: cniVersion, numeric code, msg (details optional).
+  static void expect_error(const Call& c, int code) {
+    EXPECT_NE(c.rc, 0) << c.out;
+    ASSERT_TRUE(c.j.is_object()) << c.out;
+    EXPECT_TRUE(c.j.contains("cniVersion") && c.j["cniVersion"].is_string()) << c.out;
+    EXPECT_EQ(c.j.value("code", -1), code) << c.out;
+    EXPECT_TRUE(c.j.contains("msg") && c.j["msg"].is_string() && !c.j["msg"].get<std::string>().empty()) << c.out;
+  }
+
+  std::string cni_path;
+};
+
+TEST_F(CniTest, AddGivesASpecResultAndTwoContainersPingThenCheckAndDelTwice) {
+  const std::string c1 = container("a"), c2 = container("b");
+  const std::string id1 = tag + "ctr1", id2 = tag + "ctr2";
+  json conf = net();
+  conf["runtimeConfig"] = {{"mac", "02:42:0a:51:00:99"}};
+  Call a = cni("ADD", conf, id1, netns_path(c1));
+  ASSERT_EQ(a.rc, 0) << a.out << test::slurp(dir + "/plugin.log");
+  conf.erase("runtimeConfig");
+  Call b = cni("ADD", conf, id2, netns_path(c2));
+  ASSERT_EQ(b.rc, 0) << b.out;
+
+  // The result, key by key (SPEC.md section 5).
+  const json& r = a.j;
+  EXPECT_EQ(r["cniVersion"], "1.1.0");
+  ASSERT_EQ(r["interfaces"].size(), 3u) << r.dump();
+  EXPECT_EQ(r["interfaces"][0]["name"], "cnib");
+  EXPECT_FALSE(r["interfaces"][0].contains("sandbox"));
+  EXPECT_EQ(r["interfaces"][1]["name"], port_of(id1));
+  EXPECT_FALSE(r["interfaces"][1].contains("sandbox"));
+  EXPECT_EQ(r["interfaces"][2], json({{"name", "eth0"}, {"mac", "02:42:0a:51:00:99"}, {"sandbox", netns_path(c1)}}));
+  EXPECT_EQ(r["ips"], json::parse(R"([{"address":"10.81.0.2/24","gateway":"10.81.0.1","interface":2}])"));
+  EXPECT_EQ(r["routes"], json::parse(R"([{"dst":"0.0.0.0/0","gw":"10.81.0.1"}])"));
+  EXPECT_EQ(b.j["ips"][0]["address"], "10.81.0.3/24");
+
+  // What the container and the switch got.
+  std::string out;
+  ASSERT_EQ(in(c1, "cat /sys/class/net/eth0/address", &out), 0);
+  EXPECT_EQ(out, "02:42:0a:51:00:99\n");
+  ASSERT_EQ(in(c1, "ip route show default", &out), 0);
+  EXPECT_EQ(out, "default via 10.81.0.1 dev eth0 \n");
+  ASSERT_EQ(vsctl("get port " + port_of(id1) +
+                      " vlan_mode tag external_ids:container_id external_ids:container_iface "
+                      "external_ids:container_netns external_ids:cni_network",
+                  &out),
+            0);
+  EXPECT_EQ(out, "access\n0\n" + id1 + "\neth0\n\"cni:" + netns_path(c1) + "\"\nlvsnet\n");
+  ASSERT_EQ(vsctl("get interface cnib options:ip", &out), 0);
+  EXPECT_EQ(out, "\"10.81.0.1/24\"\n");
+  EXPECT_TRUE(ping(c1, "10.81.0.3"));
+  EXPECT_TRUE(ping(c2, "10.81.0.2"));
+  EXPECT_TRUE(ping(c1, "10.81.0.1"));
+
+  // CHECK against the ADD's result: fine; then the address removed behind its back: an error.
+  json check = net();
+  check["prevResult"] = a.j;
+  EXPECT_EQ(cni("CHECK", check, id1, netns_path(c1)).rc, 0);
+  ASSERT_EQ(in(c1, "ip addr del 10.81.0.2/24 dev eth0"), 0);
+  expect_error(cni("CHECK", check, id1, netns_path(c1)), 7);
+
+  // DEL, twice: both succeed, the port and the veth go, host-local's lease is returned.
+  json del = net();
+  del["prevResult"] = a.j;
+  Call d1 = cni("DEL", del, id1, netns_path(c1));
+  EXPECT_EQ(d1.rc, 0) << d1.out;
+  EXPECT_EQ(d1.out, "");
+  EXPECT_EQ(cni("DEL", del, id1, netns_path(c1)).rc, 0);
+  EXPECT_EQ(ports(), port_of(id2) + "\n");
+  EXPECT_NE(in(c1, "ip link show eth0"), 0);
+  EXPECT_FALSE(fs::exists(dir + "/ipam/lvsnet/10.81.0.2"));
+  EXPECT_TRUE(fs::exists(dir + "/ipam/lvsnet/10.81.0.3"));
+}
+
+TEST_F(CniTest, DelSucceedsWhenTheNetnsIsGoneAndGcRemovesWhatIsNotValid) {
+  const std::string c1 = container("a"), c2 = container("b"), c3 = container("c");
+  const std::string id1 = tag + "k1", id2 = tag + "k2", id3 = tag + "k3";
+  ASSERT_EQ(cni("ADD", net(), id1, netns_path(c1)).rc, 0);
+  ASSERT_EQ(cni("ADD", net(), id2, netns_path(c2)).rc, 0);
+  ASSERT_EQ(cni("ADD", net(), id3, netns_path(c3)).rc, 0);
+
+  // The container's namespace is gone before DEL: DEL still succeeds and cleans up.
+  ASSERT_EQ(run("ip netns del " + c1), 0);
+  Call d = cni("DEL", net(), id1, netns_path(c1));
+  EXPECT_EQ(d.rc, 0) << d.out;
+  EXPECT_EQ(ports().find(port_of(id1)), std::string::npos) << ports();
+  EXPECT_FALSE(fs::exists(dir + "/ipam/lvsnet/10.81.0.2"));
+
+  // GC keeps the valid attachment (id2), removes this network's others (id3); host-local speaks
+  // no 1.1.0, so it is not asked (its lease stays, as the spec allows).
+  json gc = net();
+  gc["cni.dev/valid-attachments"] = json::array({{{"containerID", id2}, {"ifname", "eth0"}}});
+  Call g = cni("GC", gc);
+  EXPECT_EQ(g.rc, 0) << g.out;
+  EXPECT_EQ(ports(), port_of(id2) + "\n");
+  EXPECT_NE(in(c3, "ip link show eth0"), 0);
+  EXPECT_TRUE(ping(c2, "10.81.0.1"));
+  // GC is 1.1.0's: a 1.0.0 network gets an incompatible-version error.
+  expect_error(cni("GC", net("1.0.0")), 1);
+}
+
+TEST_F(CniTest, StatusSaysWhetherTheDaemonAnswersAndVersionListsTheSpecVersions) {
+  Call v = cni("VERSION", json{{"cniVersion", "1.0.0"}});
+  EXPECT_EQ(v.rc, 0);
+  EXPECT_EQ(v.j, json::parse(R"({"cniVersion":"1.0.0","supportedVersions":["1.0.0","1.1.0"]})"));
+
+  Call s = cni("STATUS", net());
+  EXPECT_EQ(s.rc, 0) << s.out;
+  EXPECT_EQ(s.out, "");
+  stop_daemon();
+  Call down = cni("STATUS", net());
+  expect_error(down, 50);
+  EXPECT_NE(down.j.value("details", "").find(sock), std::string::npos) << down.out;
+  // ADD with the daemon down: "try again later", and no address is kept by host-local.
+  const std::string c1 = container("a");
+  expect_error(cni("ADD", net(), tag + "x", netns_path(c1)), 11);
+  EXPECT_NE(in(c1, "ip link show eth0"), 0);
+  EXPECT_TRUE(fs::exists(dir + "/ipam/lvsnet"));  // host-local was asked, and gave it back
+  EXPECT_FALSE(fs::exists(dir + "/ipam/lvsnet/10.81.0.2"));
+}
+
+TEST_F(CniTest, BadConfigurationAndEnvironmentGiveCniErrorsAndChangeNothing) {
+  const std::string c1 = container("a");
+  const std::string id = tag + "bad", ns = netns_path(c1);
+  auto with = [&](const char* key, json value) {
+    json c = net();
+    c[key] = std::move(value);
+    return c;
+  };
+  // Not JSON.
+  {
+    const std::string in = dir + "/stdin.json";
+    std::ofstream(in) << "{not json";
+    std::string out;
+    ASSERT_NE(run("{ ip netns exec " + host + " env CNI_COMMAND=ADD CNI_CONTAINERID=" + id + " CNI_NETNS=" + ns +
+                      " CNI_IFNAME=eth0 CNI_PATH=" + cni_path + " " + dir + "/bin/lite-vswitch < " + in +
+                      " 2>/dev/null; }",
+                  &out),
+              0);
+    Call c;
+    c.rc = 1;
+    c.out = out;
+    c.j = json::parse(out, nullptr, false);
+    expect_error(c, 6);
+  }
+  expect_error(cni("ADD", net("0.4.0"), id, ns), 1);
+  expect_error(cni("ADD", with("vlan", 5000), id, ns), 7);
+  expect_error(cni("ADD", with("vlanTrunk", json::array({{{"minID", 30}, {"maxID", 20}}})), id, ns), 7);
+  expect_error(cni("ADD", with("mtu", "big"), id, ns), 7);
+  expect_error(cni("ADD", with("isGateway", "yes"), id, ns), 7);
+  expect_error(cni("ADD", with("bridge", "a-bridge-name-too-long"), id, ns), 7);
+  Call unsupported = cni("ADD", with("promiscMode", true), id, ns);
+  expect_error(unsupported, 2);
+  EXPECT_NE(unsupported.j.value("details", "").find("promiscMode"), std::string::npos);
+  expect_error(cni("ADD", with("ipam", {{"type", "no-such-ipam"}}), id, ns), 7);
+  expect_error(cni("ADD", with("runtimeConfig", {{"mac", "zz:00"}}), id, ns), 7);
+  expect_error(cni("ADD", net(), "", ns), 4);           // no CNI_CONTAINERID
+  expect_error(cni("ADD", net(), id, ""), 4);           // no CNI_NETNS
+  expect_error(cni("ADD", net(), id, ns, "a/b"), 4);    // not an interface name
+  expect_error(cni("ADD", net(), id, "/run/netns/" + tag + "none"), 3);
+  expect_error(cni("CHECK", net(), id, ns), 7);         // no prevResult
+  expect_error(cni("BOGUS", net(), id, ns), 4);
+  // Nothing was made: no bridge, no veth, no lease.
+  std::string out;
+  EXPECT_NE(vsctl("br-exists cnib"), 0);
+  EXPECT_NE(in(c1, "ip link show eth0"), 0);
+  EXPECT_FALSE(fs::exists(dir + "/ipam/lvsnet/10.81.0.2"));
+  // An interface already there is refused and left alone.
+  ASSERT_EQ(run("ip -n " + c1 + " link add eth0 type veth peer name eth0p"), 0);
+  Call taken = cni("ADD", net(), id, ns);
+  EXPECT_NE(taken.rc, 0);
+  EXPECT_EQ(taken.j.value("code", 0), 101) << taken.out;
+  EXPECT_EQ(in(c1, "ip link show eth0p"), 0);
+}
+
+TEST_F(CniTest, VlanMakesAnAccessPortAndVlanTrunkATrunkAndVlansAreSeparate) {
+  const std::string c1 = container("a"), c2 = container("b"), c3 = container("c");
+  json v10 = net(), v20 = net(), trunk = net();
+  v10["vlan"] = 10;
+  v20["vlan"] = 20;
+  v10["isGateway"] = v20["isGateway"] = v10["isDefaultGateway"] = v20["isDefaultGateway"] = false;
+  trunk["vlan"] = 10;
+  trunk["vlanTrunk"] = json::array({{{"id", 30}}, {{"minID", 40}, {"maxID", 42}}});
+  ASSERT_EQ(cni("ADD", v10, tag + "v1", netns_path(c1)).rc, 0);
+  ASSERT_EQ(cni("ADD", v20, tag + "v2", netns_path(c2)).rc, 0);
+  Call t = cni("ADD", trunk, tag + "v3", netns_path(c3));
+  ASSERT_EQ(t.rc, 0) << t.out;
+  std::string out;
+  ASSERT_EQ(vsctl("get port " + port_of(tag + "v1") + " vlan_mode tag", &out), 0);
+  EXPECT_EQ(out, "access\n10\n");
+  ASSERT_EQ(vsctl("get port " + port_of(tag + "v3") + " vlan_mode tag trunks", &out), 0);
+  EXPECT_EQ(out, "native-untagged\n10\n[30, 40, 41, 42]\n");
+  // 10.81.0.2 (VLAN 10) reaches the trunk's native VLAN 10 (10.81.0.4), not VLAN 20 (10.81.0.3).
+  EXPECT_TRUE(ping(c1, "10.81.0.4"));
+  EXPECT_FALSE(DaemonFixture::ping(c1, "10.81.0.3", 1));
+}
+
+}  // namespace
+}  // namespace lvs::ctl
