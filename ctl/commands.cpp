@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "ctl/ipam_commands.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -41,7 +43,14 @@ const std::map<std::string, Spec>& specs() {
       {"fdb/stats-show", {1, 1, {}, true}},
       {"dpif/pmd-stats-show", {0, 0, {}, true}},
   };
-  return kSpecs;
+  // Commands kept in their own files register here (ipam_commands.hpp).
+  static const std::map<std::string, Spec> kAll = [] {
+    auto all = kSpecs;
+    for (const auto& s : ipam_command_specs())
+      all[s.name] = {s.min_args, s.max_args, {s.options.begin(), s.options.end()}, s.read_only};
+    return all;
+  }();
+  return kAll;
 }
 
 Error syntax(std::string m) { return make_error(kErrSyntax, std::move(m)); }
@@ -517,6 +526,7 @@ Status Engine::run_one(const Command& cmd, size_t slot) {
     return b;
   };
 
+  if (is_ipam_command(n)) return run_ipam_command(c, cmd, outputs_[slot]);
   if (n == "add-br") {
     if (auto e = validate_name("bridge", a[0])) return e;
     if (c.find_bridge(a[0])) {

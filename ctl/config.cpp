@@ -1,5 +1,7 @@
 #include "ctl/config.hpp"
 
+#include "ctl/ipam.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -374,6 +376,7 @@ Status validate_global(const StringMap& other_config) {
 
 Status validate(const Config& c) {
   if (auto e = validate_global(c.other_config)) return e;
+  if (auto e = validate_ipam(c)) return e;
   std::set<std::string> bridges, ports;
   // A host port is published once per protocol (the kernel could DNAT it to only one place).
   std::map<std::pair<int, std::string>, std::string> published;

@@ -90,9 +90,28 @@ struct BridgeConfig {
   const PortConfig* local_port() const;
 };
 
+// The switch's own IPAM (ipam.hpp): a pool of addresses and the leases handed out from it.
+struct IpamLease {
+  std::string owner;    // who holds it: a container id, a docker endpoint, a CNI attachment
+  std::string address;  // dotted quad, inside the pool's subnet
+  std::string mac;      // docker0's scheme (02:42 + the address) unless the owner gave one
+  bool operator==(const IpamLease&) const = default;
+};
+struct IpamPool {
+  std::string name;
+  // "A/P" for a pool made by ipam/add-pool; empty for a bridge's implicit pool (its subnet and
+  // gateway are read from the bridge's internal port options:ip each time).
+  std::string subnet;
+  std::string gateway;  // dotted quad or empty (never handed out)
+  StringMap external_ids;
+  std::vector<IpamLease> leases;
+  bool operator==(const IpamPool&) const = default;
+};
+
 struct Config {
   std::vector<BridgeConfig> bridges;
   StringMap other_config;  // the Open_vSwitch table's one record "."
+  std::vector<IpamPool> ipam_pools;  // explicit pools, then implicit ones holding leases
   bool operator==(const Config&) const = default;
 
   bool pmd_sleep_adaptive() const;  // validated value or default (adaptive)

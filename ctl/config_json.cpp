@@ -68,6 +68,48 @@ class Reader {
   }
 };
 
+// IPAM (ipam.hpp): {"pools": [{"name", "subnet", "gateway", "external_ids", "leases": [{"owner",
+// "address", "mac"}]}]}, written only when a pool exists (older databases load unchanged).
+json ipam_json(const std::vector<IpamPool>& pools) {
+  json out = json::array();
+  for (const auto& p : pools) {
+    json leases = json::array();
+    for (const auto& l : p.leases) leases.push_back({{"owner", l.owner}, {"address", l.address}, {"mac", l.mac}});
+    out.push_back({{"name", p.name}, {"subnet", p.subnet}, {"gateway", p.gateway},
+                   {"external_ids", map_json(p.external_ids)}, {"leases", std::move(leases)}});
+  }
+  return json{{"pools", std::move(out)}};
+}
+
+bool read_ipam(Reader& r, const json& j, std::vector<IpamPool>& pools) {
+  if (!r.check_keys(j, "ipam", {"pools"})) return false;
+  if (!j.contains("pools")) return true;
+  if (!j["pools"].is_array()) return r.fail("ipam.pools", "expected an array");
+  size_t pi = 0;
+  for (const auto& jp : j["pools"]) {
+    const std::string pp = "ipam.pools[" + std::to_string(pi++) + "]";
+    IpamPool p;
+    if (!r.check_keys(jp, pp, {"name", "subnet", "gateway", "external_ids", "leases"}) ||
+        !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "subnet", pp, p.subnet, false) ||
+        !r.str(jp, "gateway", pp, p.gateway, false) || !r.map(jp, "external_ids", pp, p.external_ids))
+      return false;
+    if (jp.contains("leases")) {
+      if (!jp["leases"].is_array()) return r.fail(pp + ".leases", "expected an array");
+      size_t li = 0;
+      for (const auto& jl : jp["leases"]) {
+        const std::string lp = pp + ".leases[" + std::to_string(li++) + "]";
+        IpamLease l;
+        if (!r.check_keys(jl, lp, {"owner", "address", "mac"}) || !r.str(jl, "owner", lp, l.owner, true) ||
+            !r.str(jl, "address", lp, l.address, true) || !r.str(jl, "mac", lp, l.mac, true))
+          return false;
+        p.leases.push_back(std::move(l));
+      }
+    }
+    pools.push_back(std::move(p));
+  }
+  return true;
+}
+
 }  // namespace
 
 json to_json(const Config& c) {
@@ -91,6 +133,7 @@ json to_json(const Config& c) {
   // Written only when set, so that a database without global settings stays readable by a
   // switch that predates them (same schema version).
   if (!c.other_config.empty()) doc["open_vswitch"] = {{"other_config", map_json(c.other_config)}};
+  if (!c.ipam_pools.empty()) doc["ipam"] = ipam_json(c.ipam_pools);
   return doc;
 }
 
@@ -102,8 +145,10 @@ Result<Config> config_from_json(const json& doc) {
   if (!doc["schema_version"].is_number_integer() || doc["schema_version"].get<int>() != kSchemaVersion)
     return make_error(kErrInvalid, "schema_version: " + doc["schema_version"].dump() +
                                        " is not supported (expected " + std::to_string(kSchemaVersion) + ")");
-  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch"}))
+  if (!r.check_keys(doc, "document", {"schema_version", "bridges", "open_vswitch", "ipam"}))
     return *r.error;
+  if (doc.contains("ipam"))
+    if (!read_ipam(r, doc["ipam"], c.ipam_pools)) return *r.error;
   if (doc.contains("open_vswitch"))
     if (!r.check_keys(doc["open_vswitch"], "open_vswitch", {"other_config"}) ||
         !r.map(doc["open_vswitch"], "other_config", "open_vswitch", c.other_config))

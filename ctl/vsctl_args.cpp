@@ -128,6 +128,18 @@ FDB and datapath commands:
   dpif/pmd-stats-show            PMD threads: rx queues, packets, cycles per packet, busy,
                                  idle and sleep shares of their cycles, wake-ups
 
+IPAM commands (the switch hands out addresses; leases are kept in the database):
+  ipam/alloc POOL OWNER [ADDRESS|auto [MAC]]
+                                 lease an address of POOL to OWNER (the same OWNER gets its
+                                 lease again); prints {"pool","address":"A/P","gateway","mac"}
+                                 (MAC: docker0's 02:42 + the address unless given)
+  ipam/release POOL OWNER        return OWNER's lease (--if-exists)
+  ipam/show [POOL]               pools and their leases
+  ipam/add-pool POOL SUBNET [GATEWAY]
+                                 a pool of its own (--may-exist); a bridge whose internal port
+                                 has options:ip has an implicit pool named after the bridge
+  ipam/del-pool POOL             delete a pool that holds no lease (--if-exists)
+
 Options:
   --socket=PATH                  control socket (default /run/lite-vswitch/vswitchd.sock)
   -f, --format=table|json        output format of listings (default table)
