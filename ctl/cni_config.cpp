@@ -4,6 +4,7 @@
 #include <regex>
 #include <sstream>
 
+#include "ctl/config.hpp"
 #include "ctl/control_client.hpp"
 
 namespace lvs::ctl::cni {
@@ -183,6 +184,16 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
       n.ipam_pool = n.bridge;
       if (auto e = read_string(ipam, "pool", n.ipam_pool)) return bad("ipam", e->details);
       if (n.ipam_pool.empty()) return bad("ipam.pool", "is empty");
+      if (auto e = read_string(ipam, "subnet", n.ipam_subnet)) return bad("ipam", e->details);
+      if (auto e = read_string(ipam, "gateway", n.ipam_gateway)) return bad("ipam", e->details);
+      if (!n.ipam_subnet.empty() && !parse_ipv4_prefix(n.ipam_subnet))
+        return bad("ipam.subnet", "\"" + n.ipam_subnet + "\" is not an IPv4 subnet (A.B.C.D/P)");
+      if (!n.ipam_gateway.empty() && (!parse_ipv4(n.ipam_gateway) || n.ipam_subnet.empty()))
+        return bad("ipam.gateway", "\"" + n.ipam_gateway + "\" is not an IPv4 address with an ipam.subnet");
+      if (ipam.contains("routes") && !ipam["routes"].is_null()) {
+        if (!ipam["routes"].is_array()) return bad("ipam.routes", "must be a list of {\"dst\", \"gw\"}");
+        n.ipam_routes = ipam["routes"];
+      }
     } else if (!n.ipam_type.empty() && !valid_identifier(n.ipam_type)) {
       return bad("ipam.type", "\"" + n.ipam_type + "\" is not a plugin name");
     }

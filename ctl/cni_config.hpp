@@ -37,7 +37,10 @@ struct NetConf {
   bool is_gateway = false, is_default_gateway = false, ip_masq = false, hairpin_mode = false;
   bool port_isolation = false;
   std::string ipam_type;  // empty: no IPAM (layer 2 only)
-  std::string ipam_pool;  // lite-vswitch IPAM
+  // lite-vswitch IPAM: the pool, and optionally the subnet (+ gateway) that makes it, routes.
+  std::string ipam_pool;
+  std::string ipam_subnet, ipam_gateway;
+  nlohmann::json ipam_routes;  // null when not given
   std::string mac;        // runtimeConfig.mac (or MAC in CNI_ARGS)
   nlohmann::json dns;     // null when not given
   nlohmann::json prev_result;  // null when not given

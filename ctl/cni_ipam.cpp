@@ -1,6 +1,7 @@
 #include "ctl/cni_ipam.hpp"
 
 #include "ctl/cni_exec.hpp"
+#include "ctl/cni_own_ipam.hpp"
 
 namespace lvs::ctl::cni {
 namespace {
@@ -86,6 +87,7 @@ CniResult<std::string> run_delegate(const NetConf& n, const Env& env, const std:
 
 CniResult<IpamLease> ipam_add(const NetConf& n, const Env& env) {
   if (n.ipam_type.empty()) return IpamLease{};
+  if (n.ipam_type == kOwnIpamType) return own_ipam_add(n, env);
   auto out = run_delegate(n, env, "ADD");
   if (!out) return out.error();
   json j;
@@ -104,24 +106,28 @@ CniResult<IpamLease> ipam_add(const NetConf& n, const Env& env) {
 
 CniStatus ipam_del(const NetConf& n, const Env& env) {
   if (n.ipam_type.empty()) return std::nullopt;
+  if (n.ipam_type == kOwnIpamType) return own_ipam_del(n, env);
   if (auto out = run_delegate(n, env, "DEL"); !out) return out.error();
   return std::nullopt;
 }
 
 CniStatus ipam_check(const NetConf& n, const Env& env) {
   if (n.ipam_type.empty()) return std::nullopt;
+  if (n.ipam_type == kOwnIpamType) return own_ipam_check(n, env);
   if (auto out = run_delegate(n, env, "CHECK"); !out) return out.error();
   return std::nullopt;
 }
 
 CniStatus ipam_gc(const NetConf& n, const Env& env) {
   if (n.ipam_type.empty()) return std::nullopt;
+  if (n.ipam_type == kOwnIpamType) return own_ipam_gc(n);
   if (auto out = run_delegate(n, env, "GC"); !out) return out.error();
   return std::nullopt;
 }
 
 CniStatus ipam_status(const NetConf& n, const Env& env) {
   if (n.ipam_type.empty()) return std::nullopt;
+  if (n.ipam_type == kOwnIpamType) return own_ipam_status(n);
   auto out = run_delegate(n, env, "STATUS");
   if (!out) {
     CniError e = out.error();

@@ -360,5 +360,91 @@ TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {
   EXPECT_EQ(out.find("18081"), std::string::npos) << out;
 }
 
+
+TEST_F(CniTest, TheSwitchsOwnIpamLeasesDocker0MacsAndReleasesOnDelAndGc) {
+  const std::string c1 = container("a"), c2 = container("b");
+  const std::string id1 = tag + "o1", id2 = tag + "o2";
+  json conf = net();
+  conf["ipam"] = {{"type", "lite-vswitch"}, {"subnet", "10.83.0.0/24"}};
+  Call a = cni("ADD", conf, id1, netns_path(c1));
+  ASSERT_EQ(a.rc, 0) << a.out << test::slurp(dir + "/plugin.log");
+  Call b = cni("ADD", conf, id2, netns_path(c2));
+  ASSERT_EQ(b.rc, 0) << b.out;
+  EXPECT_EQ(a.j["ips"], json::parse(R"([{"address":"10.83.0.2/24","gateway":"10.83.0.1","interface":2}])"));
+  EXPECT_EQ(a.j["interfaces"][2]["mac"], "02:42:0a:53:00:02");  // docker0's scheme
+  EXPECT_EQ(b.j["interfaces"][2]["mac"], "02:42:0a:53:00:03");
+  EXPECT_TRUE(ping(c1, "10.83.0.3"));
+  std::string out;
+  ASSERT_EQ(vsctl("ipam/show cnib", &out), 0);
+  EXPECT_NE(out.find(id1 + "/eth0"), std::string::npos) << out;
+  EXPECT_NE(out.find(id2 + "/eth0"), std::string::npos) << out;
+
+  json check = conf;
+  check["prevResult"] = a.j;
+  EXPECT_EQ(cni("CHECK", check, id1, netns_path(c1)).rc, 0);
+  // GC with only id1 valid: id2's port and lease go.
+  json gc = conf;
+  gc["cni.dev/valid-attachments"] = json::array({{{"containerID", id1}, {"ifname", "eth0"}}});
+  Call g = cni("GC", gc);
+  EXPECT_EQ(g.rc, 0) << g.out;
+  ASSERT_EQ(vsctl("ipam/show cnib", &out), 0);
+  EXPECT_EQ(out.find(id2 + "/eth0"), std::string::npos) << out;
+  EXPECT_NE(out.find(id1 + "/eth0"), std::string::npos) << out;
+  EXPECT_EQ(ports(), port_of(id1) + "\n");
+  // DEL releases, twice is fine; the freed address is handed out again.
+  EXPECT_EQ(cni("DEL", conf, id1, netns_path(c1)).rc, 0);
+  EXPECT_EQ(cni("DEL", conf, id1, netns_path(c1)).rc, 0);
+  ASSERT_EQ(vsctl("ipam/show cnib", &out), 0);
+  EXPECT_EQ(out.find(id1 + "/eth0"), std::string::npos) << out;
+  Call again = cni("ADD", conf, id2, netns_path(c2));
+  ASSERT_EQ(again.rc, 0) << again.out;
+  EXPECT_EQ(again.j["ips"][0]["address"], "10.83.0.2/24");
+}
+
+// Podman 4.3 (CNI backend) with a conflist naming the plugin: two containers ping each other
+// over the switch. Podman runs in the namespace that plays the host, with throwaway storage.
+TEST_F(CniTest, TwoPodmanContainersPingEachOtherOverTheSwitch) {
+  if (run("command -v podman") != 0) GTEST_SKIP() << "podman is not installed";
+  const std::string p = dir + "/podman";
+  fs::create_directories(p + "/net");
+  fs::create_directories(p + "/img/bin");
+  fs::copy_file("/bin/busybox", p + "/img/bin/busybox");
+  for (const char* tool : {"sh", "ping", "sleep", "ip", "cat"}) fs::create_symlink("busybox", p + "/img/bin/" + tool);
+  ASSERT_EQ(run("tar -C " + p + "/img -cf " + p + "/bb.tar ."), 0);
+  std::ofstream(p + "/containers.conf") << "[network]\nnetwork_backend = \"cni\"\ncni_plugin_dirs = [\"" + dir +
+                                               "/bin\", \"" + kRefPlugins + "\"]\n";
+  json conflist = {{"cniVersion", "1.0.0"}, {"name", "lvspod"}, {"plugins", json::array({net("1.0.0")})}};
+  conflist["plugins"][0].erase("cniVersion");
+  conflist["plugins"][0].erase("name");
+  conflist["plugins"][0]["ipam"] = {{"type", "lite-vswitch"}, {"subnet", "10.84.0.0/24"}};
+  std::ofstream(p + "/net/lvspod.conflist") << conflist.dump(2);
+  const std::string podman = "ip netns exec " + host + " env CONTAINERS_CONF=" + p +
+                             "/containers.conf podman --root " + p + "/root --runroot " + p +
+                             "/run --network-config-dir " + p +
+                             "/net --cgroup-manager cgroupfs --events-backend file --storage-driver vfs ";
+  const std::string run_opts = " --network lvspod --ulimit nofile=10000:10000 --ulimit nproc=4096:4096 "
+                               "--cap-add NET_RAW localhost/lvsbb:1 ";
+  struct Cleanup {
+    std::string cmd;
+    ~Cleanup() { run(cmd); }
+  } cleanup{podman + "rm -af -t 0"};
+  std::string out;
+  ASSERT_EQ(run(podman + "import " + p + "/bb.tar localhost/lvsbb:1", &out), 0) << out;
+  ASSERT_EQ(run(podman + "run -d --name " + tag + "p1" + run_opts + "sleep 60", &out), 0) << out;
+  ASSERT_EQ(run(podman + "inspect --format '{{.NetworkSettings.Networks.lvspod.IPAddress}}' " + tag + "p1", &out), 0)
+      << out;
+  EXPECT_EQ(out, "10.84.0.2\n");
+  ASSERT_EQ(run(podman + "run --rm --name " + tag + "p2" + run_opts + "ping -c 2 -W 2 10.84.0.2", &out), 0)
+      << out << test::slurp(dir + "/vswitchd.log");
+  EXPECT_NE(out.find("2 packets received"), std::string::npos) << out;
+  ASSERT_EQ(run(podman + "exec " + tag + "p1 cat /sys/class/net/eth0/address", &out), 0) << out;
+  EXPECT_EQ(out, "02:42:0a:54:00:02\n");
+  // Removing the containers removes their ports and leases (podman calls DEL).
+  ASSERT_EQ(run(podman + "rm -f -t 0 " + tag + "p1", &out), 0) << out;
+  EXPECT_EQ(ports(), "");
+  ASSERT_EQ(vsctl("ipam/show cnib", &out), 0);
+  EXPECT_EQ(out.find("eth0"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace lvs::ctl
