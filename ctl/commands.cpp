@@ -175,7 +175,7 @@ struct Record {
 const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports"};
 const std::set<std::string> kPortColumns = {"name",         "tag",         "trunks",
                                             "vlan_mode",    "admin_state", "external_ids",
-                                            "other_config", "interfaces"};
+                                            "other_config", "interfaces", "protected"};
 const std::set<std::string> kInterfaceColumns = {"name", "type", "options", "external_ids",
                                                  "admin_state", "mtu_request", "mtu", "error",
                                                  "link_state", "mac_in_use", "statistics"};
@@ -276,6 +276,9 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
     } else {
       p.vlan_mode = v;
     }
+  } else if (col == "protected") {
+    if (v != "true" && v != "false") return invalid("protected: \"" + v + "\" is not true or false");
+    p.protected_port = v == "true";
   } else if (col == "admin_state") {
     if (v != "up" && v != "down") return invalid("admin_state: \"" + v + "\" is not up or down");
     p.admin_up = v == "up";
@@ -308,6 +311,7 @@ Status clear_column(Table t, Record r, const std::string& col) {
   else if (col == "mtu_request") p.mtu_request.reset();
   else if (col == "type") p.type.clear();
   else if (col == "admin_state") p.admin_up = true;
+  else if (col == "protected") p.protected_port = false;
   return std::nullopt;
 }
 
@@ -340,7 +344,7 @@ Status remove_values(Table t, Record r, const std::string& col, const Words& val
     if (col == "tag" && p.tag && std::to_string(*p.tag) == v) p.tag.reset();
     else if (col == "mtu_request" && p.mtu_request && std::to_string(*p.mtu_request) == v) p.mtu_request.reset();
     else if (col == "vlan_mode" && p.vlan_mode == v) p.vlan_mode.clear();
-    else if (col == "type" || col == "admin_state")
+    else if (col == "type" || col == "admin_state" || col == "protected")
       return invalid("column " + col + " cannot be removed from; use set or clear");
   }
   return std::nullopt;
@@ -366,6 +370,7 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "trunks") return p->trunks;
   if (col == "vlan_mode") return p->vlan_mode.empty() ? json::array() : json(p->vlan_mode);
   if (col == "admin_state") return p->admin_up ? "up" : "down";
+  if (col == "protected") return p->protected_port;
   if (col == "external_ids") return map_to_json(p->external_ids);
   if (col == "other_config") return map_to_json(p->other_config);
   if (col == "type") return p->type;
@@ -475,6 +480,7 @@ json show_json(const Config& config, const Runtime* rt) {
       jp["trunks"] = p.trunks;
       jp["vlan_mode"] = p.vlan_mode;
       jp["admin_state"] = p.admin_up ? "up" : "down";
+      if (p.protected_port) jp["protected"] = true;
       if (!p.other_config.empty()) jp["other_config"] = map_to_json(p.other_config);
       json ji;
       ji["name"] = p.name;

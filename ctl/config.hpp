@@ -59,6 +59,9 @@ struct PortConfig {
   StringMap external_ids;
   std::optional<int> mtu_request;
   StringMap other_config;  // Port other_config: storm control (kStorm*Pps)
+  // Open vSwitch's Port `protected`: no frame passes between two protected ports (Docker's
+  // icc=false, CNI's portIsolation); unprotected ports reach and are reached by all.
+  bool protected_port = false;
   bool operator==(const PortConfig&) const = default;
 
   // A validated storm-control key's rate, nullopt when unset.

@@ -26,6 +26,7 @@ json port_json(const PortConfig& p) {
   j["mtu_request"] = p.mtu_request ? json(*p.mtu_request) : json(nullptr);
   // Written only when set: a database without it stays readable by older switches.
   if (!p.other_config.empty()) j["other_config"] = map_json(p.other_config);
+  if (p.protected_port) j["protected"] = true;
   return j;
 }
 
@@ -172,7 +173,7 @@ Result<Config> config_from_json(const json& doc) {
         std::string admin = "up";
         if (!r.check_keys(jp, pp,
                           {"name", "type", "tag", "trunks", "vlan_mode", "admin_state", "options",
-                           "external_ids", "mtu_request", "other_config"}) ||
+                           "external_ids", "mtu_request", "other_config", "protected"}) ||
             !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "type", pp, p.type, false) ||
             !r.opt_int(jp, "tag", pp, p.tag) || !r.str(jp, "vlan_mode", pp, p.vlan_mode, false) ||
             !r.str(jp, "admin_state", pp, admin, false) || !r.map(jp, "options", pp, p.options) ||
@@ -183,6 +184,11 @@ Result<Config> config_from_json(const json& doc) {
         if (admin != "up" && admin != "down")
           return make_error(kErrInvalid, pp + ".admin_state: \"" + admin + "\" is not up or down");
         p.admin_up = admin == "up";
+        if (jp.contains("protected")) {
+          if (!jp["protected"].is_boolean())
+            return make_error(kErrInvalid, pp + ".protected: expected true or false");
+          p.protected_port = jp["protected"].get<bool>();
+        }
         if (jp.contains("trunks")) {
           if (!jp["trunks"].is_array()) return make_error(kErrInvalid, pp + ".trunks: expected an array");
           for (const auto& t : jp["trunks"]) {

@@ -63,7 +63,8 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
                                   .unknown_unicast_pps = p.storm_pps(kStormUnknownUnicastPps)};
       auto f = filters.find(p.name);
       bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group,
-                                        storm, f == filters.end() ? nullptr : f->second});
+                                        storm, f == filters.end() ? nullptr : f->second,
+                                        p.protected_port});
     }
     dc.bridges.push_back(std::move(bc));
   }

@@ -47,6 +47,7 @@ std::string format_show(const json& out) {
       if (!p["vlan_mode"].get<std::string>().empty())
         o << "            vlan_mode: " << p["vlan_mode"].get<std::string>() << "\n";
       if (p["admin_state"] == "down") o << "            admin_state: down\n";
+      if (p.value("protected", false)) o << "            protected: true\n";
       if (p.contains("other_config"))
         o << "            other_config: " << format_datum(p["other_config"]) << "\n";
       for (const auto& i : p["interfaces"]) {

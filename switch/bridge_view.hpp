@@ -20,6 +20,7 @@ struct BridgePortView {
   // Frames never pass between two ports of the same non-zero group (tunnels: a full mesh of
   // hosts must not loop).
   uint8_t split_horizon_group = 0;
+  bool protected_port = false;  // never to or from another protected port (datapath.hpp)
   std::shared_ptr<RxFilter> rx_filter;  // see rx_filter.hpp; null for most ports
 };
 

@@ -160,6 +160,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     std::vector<VlanPolicy> policies(view->ports.size());
     std::vector<bool> eligible(view->ports.size(), false);
     std::vector<uint8_t> groups(view->ports.size(), 0);
+    std::vector<bool> protected_ports(view->ports.size(), false);
     for (auto [idx, pc] : placed) {
       BridgePortView& pv = view->ports[idx];
       pv.port = pc->port;
@@ -167,7 +168,9 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       pv.admin_up = pc->admin_up;
       pv.split_horizon_group = pc->split_horizon_group;
       pv.rx_filter = pc->rx_filter;
+      pv.protected_port = pc->protected_port;
       groups[idx] = pc->split_horizon_group;
+      protected_ports[idx] = pc->protected_port;
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       next->tx_ports.push_back(pc->port.get());
       policies[idx] = pc->vlan;
@@ -177,7 +180,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
           rxqs.push_back({bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
                           pc->storm.any() ? &pc->storm : nullptr, pc->rx_filter.get()});
     }
-    view->flood.build(policies, eligible, groups);
+    view->flood.build(policies, eligible, groups, protected_ports);
     // Mark indices in use (including the ones being retired, until they are flushed).
     for (auto [idx, pc] : placed) st.used[idx] = true;
     next->bridges.push_back(std::move(view));

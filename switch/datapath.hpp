@@ -37,6 +37,9 @@ struct PortConfig {
   uint8_t split_horizon_group = 0;      // see BridgePortView
   StormLimits storm;                    // rate limits on what this port's frames would flood
   std::shared_ptr<RxFilter> rx_filter;  // frames for the switch itself, taken before the pipeline
+  // Open vSwitch's Port `protected`: frames never pass from one protected port to another
+  // (unicast is dropped as kProtected, floods skip them); learning is unchanged.
+  bool protected_port = false;
 };
 
 struct BridgeConfig {

@@ -5,7 +5,8 @@
 namespace lvs::sw {
 
 void FloodTable::build(const std::vector<VlanPolicy>& policies, const std::vector<bool>& eligible,
-                       const std::vector<uint8_t>& groups) {
+                       const std::vector<uint8_t>& groups,
+                       const std::vector<bool>& protected_ports) {
   // Ports that carry every VLAN (trunks without a list) belong to every list; the others only
   // to the VLANs they name. Cost grows with ports + named VLANs, not ports x 4096.
   std::vector<PortIndex> all_vlans;
@@ -26,7 +27,8 @@ void FloodTable::build(const std::vector<VlanPolicy>& policies, const std::vecto
   }
   auto member = [&](PortIndex p, uint16_t vid) {
     return Member{p, policies[p].egress(vid) == EgressTag::kTagged,
-                  p < groups.size() ? groups[p] : uint8_t{0}};
+                  p < groups.size() ? groups[p] : uint8_t{0},
+                  p < protected_ports.size() && protected_ports[p]};
   };
   lists_.assign(1, {});
   list_of_vlan_.fill(0);

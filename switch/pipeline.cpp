@@ -23,8 +23,10 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
            PipelineContext& ctx, DropCounts& drops) {
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
+  const bool in_protected = br.ports[in_port].protected_port;
   auto excluded = [&](const FloodTable::Member& mb) {
-    return mb.port == in_port || (in_group != 0 && mb.group == in_group);
+    return mb.port == in_port || (in_group != 0 && mb.group == in_group) ||
+           (in_protected && mb.protected_port);
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
   for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
@@ -76,6 +78,11 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
   const uint8_t group = op.split_horizon_group;
   if (__builtin_expect(group != 0 && group == br.ports[in_port].split_horizon_group, 0)) {
     drops.add(DropReason::kSplitHorizon);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  if (__builtin_expect(op.protected_port && br.ports[in_port].protected_port, 0)) {
+    drops.add(DropReason::kProtected);
     rte_pktmbuf_free(m);
     return;
   }

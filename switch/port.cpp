@@ -2,44 +2,6 @@
 
 namespace lvs::sw {
 
-std::string_view to_string(DropReason reason) {
-  switch (reason) {
-    case DropReason::kMalformed:
-      return "malformed";
-    case DropReason::kVlanNotAdmitted:
-      return "vlan_not_admitted";
-    case DropReason::kReservedMulticast:
-      return "reserved_multicast";
-    case DropReason::kHairpin:
-      return "hairpin";
-    case DropReason::kPortDown:
-      return "port_down";
-    case DropReason::kTxFull:
-      return "tx_full";
-    case DropReason::kNoBuffer:
-      return "no_buffer";
-    case DropReason::kSplitHorizon:
-      return "split_horizon";
-    case DropReason::kTunnelMalformed:
-      return "tunnel_malformed";
-    case DropReason::kNoTunnel:
-      return "no_tunnel";
-    case DropReason::kTooBig:
-      return "too_big";
-    case DropReason::kStormBroadcast:
-      return "storm_broadcast";
-    case DropReason::kStormMulticast:
-      return "storm_multicast";
-    case DropReason::kStormUnknownUnicast:
-      return "storm_unknown_unicast";
-    case DropReason::kNoNeighbour:
-      return "no_neighbour";
-    case DropReason::kCount:
-      break;
-  }
-  return "?";
-}
-
 uint64_t PortCounters::total_drops() const {
   uint64_t n = 0;
   for (uint64_t d : drops) n += d;

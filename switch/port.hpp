@@ -11,27 +11,9 @@
 #include <string>
 #include <string_view>
 
-namespace lvs::sw {
+#include "switch/drop_reason.hpp"
 
-enum class DropReason : uint8_t {
-  kMalformed,            // too short for its Ethernet / 802.1Q header, or a bad IPv4 header
-  kVlanNotAdmitted,      // the input port's VLAN policy refuses the frame
-  kReservedMulticast,    // 01:80:c2:00:00:0x without forward-bpdu
-  kHairpin,              // learnt on the port it came in on
-  kPortDown,             // output port administratively down
-  kTxFull,               // the output queue did not take it
-  kNoBuffer,             // no mbuf for a header copy
-  kSplitHorizon,         // would leave through a port of the input port's split-horizon group
-  kTunnelMalformed,      // tunnel packet with a bad outer / VXLAN / GRE header or checksum
-  kNoTunnel,             // tunnel packet whose (remote_ip, key) matches no tunnel port
-  kTooBig,               // encapsulated frame larger than the underlay MTU (DF set)
-  kStormBroadcast,       // broadcast over the input port's storm-control rate
-  kStormMulticast,       // multicast over the input port's storm-control rate
-  kStormUnknownUnicast,  // unknown unicast over the input port's storm-control rate
-  kNoNeighbour,          // underlay=port tunnel whose next hop's MAC is not resolved (yet)
-  kCount
-};
-std::string_view to_string(DropReason reason);
+namespace lvs::sw {
 
 struct PortCounters {
   uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;

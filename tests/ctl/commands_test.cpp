@@ -329,7 +329,7 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
       "options      : {dpdk-devargs=net_null0}\n"
       "statistics   : {drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
-      "drop_port_down=0, drop_reserved_multicast=0, drop_split_horizon=0, "
+      "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
       "drop_too_big=0, drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
       "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
@@ -440,6 +440,37 @@ TEST_F(CommandsTest, ServiceRejectsBadRequests) {
   EXPECT_EQ(service.handle({{"method", "transact"}})["error"]["message"],
             "params.commands: expected an array of commands");
   EXPECT_EQ(service.handle({{"id", 9}, {"method", "version"}})["result"]["version"], kVersion);
+}
+
+TEST_F(CommandsTest, ProtectedPortIsSetStoredShownAndCleared) {
+  EXPECT_EQ(vsctl("add-port br0 p1 protected=true"), "");
+  EXPECT_EQ(vsctl("add-port br0 p2"), "");
+  EXPECT_TRUE(service.config().bridges[0].find_port("p1")->protected_port);
+  EXPECT_FALSE(service.config().bridges[0].find_port("p2")->protected_port);
+  EXPECT_EQ(vsctl("get port p1 protected"), "true\n");
+  EXPECT_EQ(vsctl("get port p2 protected"), "false\n");
+  EXPECT_NE(vsctl("list port p1").find("protected    : true"), std::string::npos)
+      << vsctl("list port p1");
+  EXPECT_NE(vsctl("show").find("        Port p1\n            protected: true\n"), std::string::npos);
+  // Stored in the database document, read back the same; absent when false.
+  const auto doc = to_json(service.config());
+  EXPECT_EQ(doc["bridges"][0]["ports"][1]["protected"], true);
+  EXPECT_FALSE(doc["bridges"][0]["ports"][2].contains("protected"));
+  auto back = config_from_json(doc);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, service.config());
+  auto bad = doc;
+  bad["bridges"][0]["ports"][1]["protected"] = "yes";
+  EXPECT_EQ(config_from_json(bad).error().message,
+            "bridges[0].ports[1].protected: expected true or false");
+  // Bad values are refused naming the word; nothing changes.
+  EXPECT_EQ(vsctl("set port p1 protected=yes"), "ERROR: protected: \"yes\" is not true or false");
+  EXPECT_TRUE(service.config().bridges[0].find_port("p1")->protected_port);
+  EXPECT_EQ(vsctl("set port p1 protected=false -- set port p2 protected=true"), "");
+  EXPECT_FALSE(service.config().bridges[0].find_port("p1")->protected_port);
+  EXPECT_TRUE(service.config().bridges[0].find_port("p2")->protected_port);
+  EXPECT_EQ(vsctl("clear port p2 protected"), "");
+  EXPECT_FALSE(service.config().bridges[0].find_port("p2")->protected_port);
 }
 
 }  // namespace

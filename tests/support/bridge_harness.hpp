@@ -21,6 +21,7 @@ class BridgeHarness {
     bool admin_up = true;
     uint8_t split_horizon_group = 0;
     sw::StormLimits storm{};
+    bool protected_port = false;
   };
 
   explicit BridgeHarness(std::vector<PortDef> ports, sw::FdbSettings fdb = {},
@@ -41,7 +42,8 @@ class BridgeHarness {
     auto rp = std::make_shared<ports::RingPort>(def.name);
     ports_[def.name] = rp;
     config_.bridges[0].ports.push_back(
-        {def.name, rp, def.vlan, def.admin_up, def.split_horizon_group, def.storm});
+        {def.name, rp, def.vlan, def.admin_up, def.split_horizon_group, def.storm, nullptr,
+         def.protected_port});
     if (apply_now) apply();
   }
   void remove_port(const std::string& name) {
