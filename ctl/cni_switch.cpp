@@ -132,6 +132,8 @@ CniStatus add_container_port(const NetConf& n, const Env& env, const std::string
     chain.push_back({"set", "Port", port, "vlan_mode=trunk", "trunks=" + trunks});
     chain.push_back({"clear", "Port", port, "tag"});
   }
+  // portIsolation: protected ports reach the gateway and other ports, never each other.
+  chain.push_back({"set", "Port", port, std::string("protected=") + (n.port_isolation ? "true" : "false")});
   std::vector<std::string> ids_cmd = {"set", "Port", port,
                                       std::string("external_ids:") + kContainerId + "=" + env.container_id,
                                       std::string("external_ids:") + kContainerIface + "=" + env.ifname,

@@ -286,6 +286,21 @@ TEST_F(CniTest, VlanMakesAnAccessPortAndVlanTrunkATrunkAndVlansAreSeparate) {
   EXPECT_FALSE(DaemonFixture::ping(c1, "10.81.0.3", 1));
 }
 
+TEST_F(CniTest, PortIsolationKeepsContainersApartButNotFromTheGateway) {
+  const std::string c1 = container("a"), c2 = container("b"), c3 = container("c");
+  json iso = net();
+  iso["portIsolation"] = true;
+  ASSERT_EQ(cni("ADD", iso, tag + "i1", netns_path(c1)).rc, 0);
+  ASSERT_EQ(cni("ADD", iso, tag + "i2", netns_path(c2)).rc, 0);
+  ASSERT_EQ(cni("ADD", net(), tag + "i3", netns_path(c3)).rc, 0);  // not isolated
+  std::string out;
+  ASSERT_EQ(vsctl("get port " + port_of(tag + "i1") + " protected", &out), 0);
+  EXPECT_EQ(out, "true\n");
+  EXPECT_TRUE(ping(c1, "10.81.0.1"));   // the gateway
+  EXPECT_TRUE(ping(c1, "10.81.0.4"));   // an unprotected container
+  EXPECT_FALSE(DaemonFixture::ping(c1, "10.81.0.3", 1));  // the other isolated one
+}
+
 
 // A conflist as a runtime runs it (SPEC.md section 3): ADD in order, each plugin given the one
 // before's result as prevResult; CHECK in order and DEL in reverse with the final result.
