@@ -433,7 +433,8 @@ TEST_F(CniTest, TwoPodmanContainersPingEachOtherOverTheSwitch) {
   conflist["plugins"][0].erase("name");
   conflist["plugins"][0]["ipam"] = {{"type", "lite-vswitch"}, {"subnet", "10.84.0.0/24"}};
   std::ofstream(p + "/net/lvspod.conflist") << conflist.dump(2);
-  const std::string podman = "ip netns exec " + host + " env CONTAINERS_CONF=" + p +
+  // nsenter, not `ip netns exec`: that remounts /sys, and runc needs the cgroup mounts under it.
+  const std::string podman = "nsenter --net=/run/netns/" + host + " env CONTAINERS_CONF=" + p +
                              "/containers.conf podman --root " + p + "/root --runroot " + p +
                              "/run --network-config-dir " + p +
                              "/net --cgroup-manager cgroupfs --events-backend file --storage-driver vfs ";
