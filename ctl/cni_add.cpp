@@ -16,7 +16,9 @@ using nlohmann::json;
 
 constexpr int kInterfaceExists = 101;  // plugin-specific: CNI_IFNAME is taken in the container
 
-std::string prefix_text(const Ipv4Prefix& p) { return format_ipv4(p.addr) + "/" + std::to_string(p.prefix); }
+std::string prefix_text(const Ipv4Prefix& p) {
+  return format_ipv4(p.addr) + "/" + std::to_string(p.prefix);
+}
 
 // The bridge plugin's gateway rules: isGateway gives each subnet a gateway (the IPAM's, else
 // the subnet's first address) on the bridge; isDefaultGateway routes 0.0.0.0/0 through it.
@@ -25,13 +27,15 @@ CniResult<std::optional<Ipv4Prefix>> apply_gateway(const NetConf& n, NetResult& 
   IpConfig& ip = r.ips.front();
   if (!ip.gateway) {
     if (ip.address.prefix >= 31)
-      return cni_error(kInvalidConfig, "invalid network config",
-                       "isGateway: subnet of " + prefix_text(ip.address) + " has no room for a gateway");
+      return cni_error(
+          kInvalidConfig, "invalid network config",
+          "isGateway: subnet of " + prefix_text(ip.address) + " has no room for a gateway");
     ip.gateway = ip.address.network() + 1;
   }
   if (*ip.gateway == ip.address.addr)
-    return cni_error(kInvalidConfig, "invalid network config",
-                     "the IPAM gave the container " + prefix_text(ip.address) + ", the gateway's own address");
+    return cni_error(
+        kInvalidConfig, "invalid network config",
+        "the IPAM gave the container " + prefix_text(ip.address) + ", the gateway's own address");
   if (n.is_default_gateway) {
     bool has_default = false;
     for (const auto& rt : r.routes) has_default = has_default || rt.dst.prefix == 0;
@@ -42,8 +46,8 @@ CniResult<std::optional<Ipv4Prefix>> apply_gateway(const NetConf& n, NetResult& 
 
 // The container end: MTU, MAC, up, addresses, routes (a route's gateway defaults to its
 // subnet's). Runs inside the container's namespace; returns the MAC it ended up with.
-Status configure_container(const NetConf& n, const Env& env, const NetResult& r, const std::string& mac,
-                           std::string& mac_out) {
+Status configure_container(const NetConf& n, const Env& env, const NetResult& r,
+                           const std::string& mac, std::string& mac_out) {
   if (auto e = configure_link(env.ifname, n.mtu, mac, true)) return e;
   for (const auto& ip : r.ips)
     if (auto e = add_address(env.ifname, ip.address)) return e;
@@ -83,7 +87,9 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
     prev = *p;
   }
   auto ns = NetnsFd::open(env.netns);
-  if (!ns) return cni_error(kUnknownContainer, "cannot open the network namespace " + env.netns, ns.error());
+  if (!ns)
+    return cni_error(kUnknownContainer, "cannot open the network namespace " + env.netns,
+                     ns.error());
   bool taken = false;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
         taken = link_exists(env.ifname);
@@ -117,15 +123,19 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
   if (auto e = create_veth(host, env.ifname, ns->fd(), n.mtu, mac))
     return undo(cni_error(kIoFailure, "cannot create the veth pair", *e));
   veth_made = true;
-  if (auto e = configure_link(host, n.mtu, "", true)) return undo(cni_error(kIoFailure, "cannot set up " + host, *e));
+  if (auto e = configure_link(host, n.mtu, "", true))
+    return undo(cni_error(kIoFailure, "cannot set up " + host, *e));
   std::string container_mac;
-  if (auto e = run_in_netns(*ns, [&]() { return configure_container(n, env, r, mac, container_mac); }))
+  if (auto e =
+          run_in_netns(*ns, [&]() { return configure_container(n, env, r, mac, container_mac); }))
     return undo(cni_error(kIoFailure, "cannot configure " + env.ifname + " in " + env.netns, *e));
   const std::string ip_text = r.ips.empty() ? "" : prefix_text(r.ips.front().address);
   if (auto e = add_container_port(n, env, host, ip_text)) return undo(*e);
   // Last, once the port forwards: neighbours learn the container's MAC at once (best effort).
   if (!r.ips.empty())
-    run_in_netns(*ns, [&]() { return send_gratuitous_arp(env.ifname, r.ips.front().address.addr, container_mac); });
+    run_in_netns(*ns, [&]() {
+      return send_gratuitous_arp(env.ifname, r.ips.front().address.addr, container_mac);
+    });
 
   auto host_mac = link_mac(host);
   NetResult out = prev;
@@ -139,8 +149,10 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
   }
   for (const auto& rt : r.routes) out.routes.push_back(rt);
   // The configuration's dns wins over the IPAM's (as the bridge plugin).
-  if (n.dns.is_object() && !n.dns.empty()) out.dns = n.dns;
-  else if (r.dns.is_object()) out.dns = r.dns;
+  if (n.dns.is_object() && !n.dns.empty())
+    out.dns = n.dns;
+  else if (r.dns.is_object())
+    out.dns = r.dns;
   return result_json(out, n.cni_version);
 }
 
@@ -150,9 +162,11 @@ CniStatus cmd_check(const NetConf& n, const Env& env) {
   if (!prev) return prev.error();
   std::optional<size_t> mine;
   for (size_t i = 0; i < prev->interfaces.size(); ++i)
-    if (prev->interfaces[i].name == env.ifname && prev->interfaces[i].sandbox == env.netns) mine = i;
+    if (prev->interfaces[i].name == env.ifname && prev->interfaces[i].sandbox == env.netns)
+      mine = i;
   if (!mine)
-    return cni_error(kInvalidConfig, "prevResult has no interface " + env.ifname + " in sandbox " + env.netns);
+    return cni_error(kInvalidConfig,
+                     "prevResult has no interface " + env.ifname + " in sandbox " + env.netns);
   if (auto e = ipam_check(n, env)) return e;
 
   const std::string host = host_port_name(env);
@@ -162,15 +176,20 @@ CniStatus cmd_check(const NetConf& n, const Env& env) {
   for (const auto& p : *ports)
     if (p.name == host) port = &p;
   if (!port || port->bridge != n.bridge)
-    return cni_error(kSwitchRefused, "the container's port " + host + " is not on bridge " + n.bridge);
+    return cni_error(kSwitchRefused,
+                     "the container's port " + host + " is not on bridge " + n.bridge);
   if (port->container_id != env.container_id || port->ifname != env.ifname)
     return cni_error(kSwitchRefused, "port " + host + " records another container",
                      port->container_id + "/" + port->ifname);
-  if (!port->error.empty()) return cni_error(kSwitchRefused, "port " + host + " is not open", port->error);
-  if (!link_exists(host)) return cni_error(kIoFailure, "the host end " + host + " of the veth is gone");
+  if (!port->error.empty())
+    return cni_error(kSwitchRefused, "port " + host + " is not open", port->error);
+  if (!link_exists(host))
+    return cni_error(kIoFailure, "the host end " + host + " of the veth is gone");
 
   auto ns = NetnsFd::open(env.netns);
-  if (!ns) return cni_error(kUnknownContainer, "cannot open the network namespace " + env.netns, ns.error());
+  if (!ns)
+    return cni_error(kUnknownContainer, "cannot open the network namespace " + env.netns,
+                     ns.error());
   const Interface& want = prev->interfaces[*mine];
   std::string problem;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
@@ -199,15 +218,17 @@ CniStatus cmd_check(const NetConf& n, const Env& env) {
           auto ok = has_ipv4_route(env.ifname, rt.dst, rt.gw);
           if (!ok) return ok.error();
           if (!*ok) {
-            problem = "route " + prefix_text(rt.dst) + (rt.gw ? " via " + format_ipv4(*rt.gw) : "") +
-                      " dev " + env.ifname + " is missing";
+            problem = "route " + prefix_text(rt.dst) +
+                      (rt.gw ? " via " + format_ipv4(*rt.gw) : "") + " dev " + env.ifname +
+                      " is missing";
             return std::nullopt;
           }
         }
         return std::nullopt;
       }))
     return cni_error(kIoFailure, "cannot inspect " + env.netns, *e);
-  if (!problem.empty()) return cni_error(kInvalidConfig, "container network is not as ADD left it", problem);
+  if (!problem.empty())
+    return cni_error(kInvalidConfig, "container network is not as ADD left it", problem);
   return std::nullopt;
 }
 

@@ -63,7 +63,8 @@ CniStatus read_int(const json& j, const char* key, int lo, int hi, std::optional
 // vlanTrunk: [{"id": N}, {"minID": A, "maxID": B}, ...], VLANs 1..4094 as the bridge plugin.
 CniStatus read_vlan_trunk(const json& j, std::vector<std::pair<int, int>>& out) {
   if (!j.contains("vlanTrunk") || j["vlanTrunk"].is_null()) return std::nullopt;
-  if (!j["vlanTrunk"].is_array()) return bad("vlanTrunk", "must be a list of {\"id\"} or {\"minID\", \"maxID\"}");
+  if (!j["vlanTrunk"].is_array())
+    return bad("vlanTrunk", "must be a list of {\"id\"} or {\"minID\", \"maxID\"}");
   for (const auto& e : j["vlanTrunk"]) {
     if (!e.is_object()) return bad("vlanTrunk", e.dump() + " is not an object");
     std::optional<int> id, lo, hi;
@@ -122,27 +123,33 @@ CniStatus check_env(const Env& env) {
   const std::string& c = env.command;
   const bool attachment = c == "ADD" || c == "DEL" || c == "CHECK";
   if (attachment) {
-    if (env.container_id.empty()) return cni_error(kInvalidEnvironment, "required env variables [CNI_CONTAINERID] missing");
+    if (env.container_id.empty())
+      return cni_error(kInvalidEnvironment, "required env variables [CNI_CONTAINERID] missing");
     if (!valid_identifier(env.container_id))
       return cni_error(kInvalidEnvironment, "invalid CNI_CONTAINERID",
-                       "\"" + env.container_id + "\" must start alphanumeric, then alphanumerics, '_', '.', '-'");
-    if (env.ifname.empty()) return cni_error(kInvalidEnvironment, "required env variables [CNI_IFNAME] missing");
+                       "\"" + env.container_id +
+                           "\" must start alphanumeric, then alphanumerics, '_', '.', '-'");
+    if (env.ifname.empty())
+      return cni_error(kInvalidEnvironment, "required env variables [CNI_IFNAME] missing");
     if (!valid_ifname(env.ifname))
-      return cni_error(kInvalidEnvironment, "invalid CNI_IFNAME", "\"" + env.ifname + "\" is not an interface name");
+      return cni_error(kInvalidEnvironment, "invalid CNI_IFNAME",
+                       "\"" + env.ifname + "\" is not an interface name");
   }
   if ((c == "ADD" || c == "CHECK") && env.netns.empty())
     return cni_error(kInvalidEnvironment, "required env variables [CNI_NETNS] missing");
   return std::nullopt;
 }
 
-CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& command, const Env& env) {
+CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& command,
+                                  const Env& env) {
   NetConf n;
   try {
     n.raw = json::parse(text);
   } catch (const json::exception& e) {
     return cni_error(kDecodingFailure, "failed to decode network config", e.what());
   }
-  if (!n.raw.is_object()) return cni_error(kDecodingFailure, "failed to decode network config", "not a JSON object");
+  if (!n.raw.is_object())
+    return cni_error(kDecodingFailure, "failed to decode network config", "not a JSON object");
   const json& j = n.raw;
   if (auto e = read_string(j, "cniVersion", n.cni_version)) return *e;
   if (command == "VERSION") return n;
@@ -160,7 +167,8 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
   if (auto e = read_string(j, "type", n.type)) return *e;
   if (auto e = refuse_unsupported(j)) return *e;
   if (auto e = read_string(j, "bridge", n.bridge)) return *e;
-  if (!valid_ifname(n.bridge)) return bad("bridge", "\"" + n.bridge + "\" is not a bridge name (1..15 characters)");
+  if (!valid_ifname(n.bridge))
+    return bad("bridge", "\"" + n.bridge + "\" is not a bridge name (1..15 characters)");
   if (auto e = read_int(j, "vlan", 0, 4094, n.vlan)) return *e;
   if (auto e = read_vlan_trunk(j, n.vlan_trunk)) return *e;
   if (auto e = read_int(j, "mtu", 68, 65535, n.mtu)) return *e;
@@ -189,9 +197,11 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
       if (!n.ipam_subnet.empty() && !parse_ipv4_prefix(n.ipam_subnet))
         return bad("ipam.subnet", "\"" + n.ipam_subnet + "\" is not an IPv4 subnet (A.B.C.D/P)");
       if (!n.ipam_gateway.empty() && (!parse_ipv4(n.ipam_gateway) || n.ipam_subnet.empty()))
-        return bad("ipam.gateway", "\"" + n.ipam_gateway + "\" is not an IPv4 address with an ipam.subnet");
+        return bad("ipam.gateway",
+                   "\"" + n.ipam_gateway + "\" is not an IPv4 address with an ipam.subnet");
       if (ipam.contains("routes") && !ipam["routes"].is_null()) {
-        if (!ipam["routes"].is_array()) return bad("ipam.routes", "must be a list of {\"dst\", \"gw\"}");
+        if (!ipam["routes"].is_array())
+          return bad("ipam.routes", "must be a list of {\"dst\", \"gw\"}");
         n.ipam_routes = ipam["routes"];
       }
     } else if (!n.ipam_type.empty() && !valid_identifier(n.ipam_type)) {
@@ -213,8 +223,10 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
   while (std::getline(args, kv, ';'))
     if (kv.rfind("MAC=", 0) == 0) n.mac = kv.substr(4);
   if (j.contains("runtimeConfig") && j["runtimeConfig"].is_object())
-    if (auto e = read_string(j["runtimeConfig"], "mac", n.mac)) return bad("runtimeConfig", e->details);
-  if (!n.mac.empty() && !valid_mac(n.mac)) return bad("runtimeConfig.mac", "\"" + n.mac + "\" is not a MAC address");
+    if (auto e = read_string(j["runtimeConfig"], "mac", n.mac))
+      return bad("runtimeConfig", e->details);
+  if (!n.mac.empty() && !valid_mac(n.mac))
+    return bad("runtimeConfig.mac", "\"" + n.mac + "\" is not a MAC address");
 
   if (command == "GC") {
     const char* key = "cni.dev/valid-attachments";
@@ -224,7 +236,8 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
         if (!a.is_object() || !a.contains("containerID") || !a["containerID"].is_string() ||
             !a.contains("ifname") || !a["ifname"].is_string())
           return bad(key, a.dump() + " needs string \"containerID\" and \"ifname\"");
-        n.valid_attachments.push_back({a["containerID"].get<std::string>(), a["ifname"].get<std::string>()});
+        n.valid_attachments.push_back(
+            {a["containerID"].get<std::string>(), a["ifname"].get<std::string>()});
       }
     }
   }

@@ -3,12 +3,11 @@
 // `bridge` plugin names them, plus `socket`) and the CNI_* environment. Parsing checks every key
 // it knows and names the bad one; keys of the bridge plugin this switch does not implement are
 // refused with code 2 when set, unknown keys are passed over (runtimes add their own).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/cni_error.hpp"
 
@@ -41,8 +40,8 @@ struct NetConf {
   std::string ipam_pool;
   std::string ipam_subnet, ipam_gateway;
   nlohmann::json ipam_routes;  // null when not given
-  std::string mac;        // runtimeConfig.mac (or MAC in CNI_ARGS)
-  nlohmann::json dns;     // null when not given
+  std::string mac;             // runtimeConfig.mac (or MAC in CNI_ARGS)
+  nlohmann::json dns;          // null when not given
   nlohmann::json prev_result;  // null when not given
   std::string socket;
   std::vector<Attachment> valid_attachments;  // GC's cni.dev/valid-attachments

@@ -28,12 +28,14 @@ CniStatus cmd_gc(const NetConf& n, const Env& env) {
   // SPEC.md: remove as much as possible, then report what failed.
   CniStatus first_error;
   for (const auto& p : *ports) {
-    if (p.network != n.name || p.bridge != n.bridge || valid.count({p.container_id, p.ifname})) continue;
+    if (p.network != n.name || p.bridge != n.bridge || valid.count({p.container_id, p.ifname}))
+      continue;
     if (auto r = switch_call(n.socket, {{"--if-exists", "del-port", p.name}}); !r) {
       if (!first_error) first_error = r.error();
       continue;
     }
-    if (auto e = delete_link(p.name); e && !first_error) first_error = cni_error(kIoFailure, "cannot delete " + p.name, *e);
+    if (auto e = delete_link(p.name); e && !first_error)
+      first_error = cni_error(kIoFailure, "cannot delete " + p.name, *e);
   }
   if (auto e = ipam_gc(n, env); e && !first_error) first_error = e;
   return first_error;

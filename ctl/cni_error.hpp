@@ -41,7 +41,7 @@ inline CniError cni_error(int code, std::string msg, const Error& cause) {
 template <typename T>
 class CniResult {
  public:
-  CniResult(T value) : v_(std::move(value)) {}          // NOLINT: implicit on purpose
+  CniResult(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
   CniResult(CniError error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

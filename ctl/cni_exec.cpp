@@ -34,7 +34,8 @@ CniResult<std::string> find_plugin(const std::string& type, const std::string& c
     }
     pos = end + 1;
   }
-  return cni_error(kInvalidConfig, "failed to find plugin \"" + type + "\" in path [" + cni_path + "]");
+  return cni_error(kInvalidConfig,
+                   "failed to find plugin \"" + type + "\" in path [" + cni_path + "]");
 }
 
 CniResult<PluginOutput> exec_plugin(const std::string& path, const std::string& command,

@@ -20,9 +20,10 @@ CniError plugin_error(const std::string& type, const std::string& command, const
                        e.value("details", std::string()));
   } catch (const json::exception&) {
   }
-  return cni_error(kIoFailure, "IPAM plugin " + type + " " + command + " failed (exit " +
-                                   std::to_string(o.exit_code) + ")",
-                   o.out);
+  return cni_error(
+      kIoFailure,
+      "IPAM plugin " + type + " " + command + " failed (exit " + std::to_string(o.exit_code) + ")",
+      o.out);
 }
 
 struct Delegate {
@@ -41,22 +42,28 @@ CniResult<Delegate> delegate_for(const NetConf& n, const Env& env, const std::st
   try {
     info = json::parse(out->out);
   } catch (const json::exception& e) {
-    return cni_error(kDecodingFailure, "cannot decode the VERSION answer of " + n.ipam_type, e.what());
+    return cni_error(kDecodingFailure, "cannot decode the VERSION answer of " + n.ipam_type,
+                     e.what());
   }
-  if (!info.is_object() || !info.contains("supportedVersions") || !info["supportedVersions"].is_array())
-    return cni_error(kDecodingFailure, "cannot decode the VERSION answer of " + n.ipam_type, out->out);
+  if (!info.is_object() || !info.contains("supportedVersions") ||
+      !info["supportedVersions"].is_array())
+    return cni_error(kDecodingFailure, "cannot decode the VERSION answer of " + n.ipam_type,
+                     out->out);
   Delegate d{*path, ""};
   for (const auto& v : info["supportedVersions"]) {
     if (!v.is_string()) continue;
     const std::string s = v.get<std::string>();
-    if (compare_versions(s, n.cni_version) > 0 || compare_versions(s, kOldestResultVersion) < 0) continue;
+    if (compare_versions(s, n.cni_version) > 0 || compare_versions(s, kOldestResultVersion) < 0)
+      continue;
     if (d.version.empty() || compare_versions(s, d.version) > 0) d.version = s;
   }
   const bool new_command = command == "GC" || command == "STATUS";
-  if (new_command && !d.version.empty() && compare_versions(d.version, "1.1.0") < 0) d.version.clear();
+  if (new_command && !d.version.empty() && compare_versions(d.version, "1.1.0") < 0)
+    d.version.clear();
   if (d.version.empty() && !new_command)
-    return cni_error(kIncompatibleVersion, "incompatible CNI versions",
-                     "IPAM plugin " + n.ipam_type + " speaks none of the versions up to " + n.cni_version);
+    return cni_error(
+        kIncompatibleVersion, "incompatible CNI versions",
+        "IPAM plugin " + n.ipam_type + " speaks none of the versions up to " + n.cni_version);
   return d;
 }
 
@@ -94,13 +101,15 @@ CniResult<IpamLease> ipam_add(const NetConf& n, const Env& env) {
   try {
     j = json::parse(*out);
   } catch (const json::exception& e) {
-    return cni_error(kDecodingFailure, "cannot decode the result of IPAM plugin " + n.ipam_type, e.what());
+    return cni_error(kDecodingFailure, "cannot decode the result of IPAM plugin " + n.ipam_type,
+                     e.what());
   }
   auto r = parse_result(j);
   if (!r) return r.error();
   for (auto& ip : r->ips) ip.interface.reset();
   if (r->ips.empty())
-    return cni_error(kInvalidConfig, "IPAM plugin " + n.ipam_type + " returned no IPv4 address", *out);
+    return cni_error(kInvalidConfig, "IPAM plugin " + n.ipam_type + " returned no IPv4 address",
+                     *out);
   return IpamLease{*r, ""};
 }
 

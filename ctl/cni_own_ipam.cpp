@@ -42,7 +42,8 @@ CniResult<IpamLease> own_ipam_add(const NetConf& n, const Env& env) {
   if (!out) return out.error();
   const json& lease = (*out)[0];
   json result = {{"ips", json::array({{{"address", lease.value("address", "")}}})}};
-  if (lease.contains("gateway") && lease["gateway"].is_string()) result["ips"][0]["gateway"] = lease["gateway"];
+  if (lease.contains("gateway") && lease["gateway"].is_string())
+    result["ips"][0]["gateway"] = lease["gateway"];
   if (n.ipam_routes.is_array()) result["routes"] = n.ipam_routes;
   auto r = parse_result(result);
   if (!r) {
@@ -59,7 +60,8 @@ CniStatus own_ipam_del(const NetConf& n, const Env& env) {
   bool known = false;
   for (const auto& p : (*pools)[0]) known = known || p.value("pool", "") == n.ipam_pool;
   if (!known) return std::nullopt;
-  if (auto r = switch_call(n.socket, {{"--if-exists", "ipam/release", n.ipam_pool, owner_of(env)}}); !r)
+  if (auto r = switch_call(n.socket, {{"--if-exists", "ipam/release", n.ipam_pool, owner_of(env)}});
+      !r)
     return r.error();
   return std::nullopt;
 }
@@ -72,11 +74,13 @@ CniStatus own_ipam_check(const NetConf& n, const Env& env) {
   for (const auto& l : (*pool)["leases"]) {
     if (l.value("owner", "") != owner_of(env)) continue;
     auto a = parse_ipv4_prefix(l.value("address", ""));
-    std::optional<uint32_t> addr = a ? std::optional<uint32_t>(a->addr) : parse_ipv4(l.value("address", ""));
+    std::optional<uint32_t> addr =
+        a ? std::optional<uint32_t>(a->addr) : parse_ipv4(l.value("address", ""));
     for (const auto& ip : prev->ips)
       if (addr && ip.address.addr == *addr) return std::nullopt;
-    return cni_error(kInvalidConfig, "the lease of " + owner_of(env) + " in pool " + n.ipam_pool +
-                                         " is not prevResult's address",
+    return cni_error(kInvalidConfig,
+                     "the lease of " + owner_of(env) + " in pool " + n.ipam_pool +
+                         " is not prevResult's address",
                      l.dump());
   }
   return cni_error(kInvalidConfig, "pool " + n.ipam_pool + " holds no lease for " + owner_of(env));
@@ -90,13 +94,15 @@ CniStatus own_ipam_gc(const NetConf& n) {
   std::set<std::string> keep;
   for (const auto& a : n.valid_attachments) keep.insert(a.container_id + "/" + a.ifname);
   for (const auto& p : *ports)
-    if (!p.container_id.empty() && p.network != n.name) keep.insert(p.container_id + "/" + p.ifname);
+    if (!p.container_id.empty() && p.network != n.name)
+      keep.insert(p.container_id + "/" + p.ifname);
   CniStatus first_error;
   for (const auto& l : (*pool)["leases"]) {
     const std::string owner = l.value("owner", "");
     // Only CNI owners (CONTAINERID/IFNAME); Docker's endpoints and vsattach's leases are not ours.
     if (owner.find('/') == std::string::npos || keep.count(owner)) continue;
-    if (auto r = switch_call(n.socket, {{"--if-exists", "ipam/release", n.ipam_pool, owner}}); !r && !first_error)
+    if (auto r = switch_call(n.socket, {{"--if-exists", "ipam/release", n.ipam_pool, owner}});
+        !r && !first_error)
       first_error = r.error();
   }
   return first_error;

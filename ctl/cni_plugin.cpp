@@ -10,7 +10,8 @@ namespace {
 using nlohmann::json;
 
 Reply error_reply(const CniError& e, const std::string& version) {
-  json j = {{"cniVersion", version.empty() ? kLatestVersion : version}, {"code", e.code}, {"msg", e.msg}};
+  json j = {
+      {"cniVersion", version.empty() ? kLatestVersion : version}, {"code", e.code}, {"msg", e.msg}};
   if (!e.details.empty()) j["details"] = e.details;
   return Reply{j.dump(), 1};
 }
@@ -25,7 +26,8 @@ Reply version_reply(const std::string& stdin_text) {
       version = j["cniVersion"].get<std::string>();
   } catch (const json::exception&) {
   }
-  return Reply{json{{"cniVersion", version}, {"supportedVersions", supported_versions()}}.dump(), 0};
+  return Reply{json{{"cniVersion", version}, {"supportedVersions", supported_versions()}}.dump(),
+               0};
 }
 
 CniStatus cmd_status(const NetConf& n, const Env& env) {
@@ -66,10 +68,14 @@ Reply run_plugin(const Env& env, const std::string& stdin_text) {
     return Reply{r->dump(), 0};
   }
   CniStatus e;
-  if (c == "DEL") e = cmd_del(*n, env);
-  else if (c == "CHECK") e = cmd_check(*n, env);
-  else if (c == "GC") e = cmd_gc(*n, env);
-  else e = cmd_status(*n, env);
+  if (c == "DEL")
+    e = cmd_del(*n, env);
+  else if (c == "CHECK")
+    e = cmd_check(*n, env);
+  else if (c == "GC")
+    e = cmd_gc(*n, env);
+  else
+    e = cmd_status(*n, env);
   if (e) return error_reply(*e, n->cni_version);
   return Reply{"", 0};
 }

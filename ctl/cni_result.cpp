@@ -9,14 +9,17 @@ CniError malformed(const std::string& what) {
   return cni_error(kInvalidConfig, "malformed result", what);
 }
 
-std::string prefix_text(const Ipv4Prefix& p) { return format_ipv4(p.addr) + "/" + std::to_string(p.prefix); }
+std::string prefix_text(const Ipv4Prefix& p) {
+  return format_ipv4(p.addr) + "/" + std::to_string(p.prefix);
+}
 
 CniResult<Ipv4Prefix> read_prefix(const json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_string()) return malformed(std::string(key) + " missing in " + j.dump());
+  if (!j.contains(key) || !j[key].is_string())
+    return malformed(std::string(key) + " missing in " + j.dump());
   const std::string text = j[key].get<std::string>();
   if (text.find(':') != std::string::npos)
-    return cni_error(kUnsupportedField, "unsupported address", std::string(key) + "=" + text +
-                                                                    ": lite-vswitch handles IPv4 only");
+    return cni_error(kUnsupportedField, "unsupported address",
+                     std::string(key) + "=" + text + ": lite-vswitch handles IPv4 only");
   auto p = parse_ipv4_prefix(text);
   if (!p) return malformed(std::string(key) + " \"" + text + "\" is not an IPv4 prefix");
   return *p;
@@ -26,8 +29,8 @@ CniResult<std::optional<uint32_t>> read_ip(const json& j, const char* key) {
   if (!j[key].is_string()) return malformed(std::string(key) + " is not a string in " + j.dump());
   const std::string text = j[key].get<std::string>();
   if (text.find(':') != std::string::npos)
-    return cni_error(kUnsupportedField, "unsupported address", std::string(key) + "=" + text +
-                                                                    ": lite-vswitch handles IPv4 only");
+    return cni_error(kUnsupportedField, "unsupported address",
+                     std::string(key) + "=" + text + ": lite-vswitch handles IPv4 only");
   auto a = parse_ipv4(text);
   if (!a) return malformed(std::string(key) + " \"" + text + "\" is not an IPv4 address");
   return std::optional<uint32_t>(*a);
@@ -59,7 +62,8 @@ CniResult<NetResult> parse_result(const json& j) {
       if (!gw) return gw.error();
       ip.gateway = *gw;
       if (i.contains("interface") && !i["interface"].is_null()) {
-        if (!i["interface"].is_number_unsigned() || i["interface"].get<size_t>() >= r.interfaces.size())
+        if (!i["interface"].is_number_unsigned() ||
+            i["interface"].get<size_t>() >= r.interfaces.size())
           return malformed("ip " + i.dump() + " refers to no interface of the result");
         ip.interface = i["interface"].get<size_t>();
       }

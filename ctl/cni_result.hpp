@@ -4,11 +4,10 @@
 // [bridge, host veth, container interface with `sandbox`], every ip's `interface` the index of
 // the container interface, routes and dns. IPv4 only (the switch's addresses are).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/cni_error.hpp"
 #include "ctl/config.hpp"

@@ -3,11 +3,10 @@
 // transaction per call, as vsctl and vsattach do). A daemon that cannot be reached is code 11
 // (try again later); a refusal is code 100 with the daemon's message as the details.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/cni_config.hpp"
 #include "ctl/cni_error.hpp"

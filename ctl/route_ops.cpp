@@ -12,7 +12,9 @@
 namespace lvs::ctl {
 namespace {
 
-Error nl_error(const std::string& what, int err) { return make_error(kErrIo, what + ": " + nl_geterror(err)); }
+Error nl_error(const std::string& what, int err) {
+  return make_error(kErrIo, what + ": " + nl_geterror(err));
+}
 
 struct Sock {
   nl_sock* s = nl_socket_alloc();
@@ -95,13 +97,15 @@ Result<std::vector<Ipv4Prefix>> ipv4_addresses(const std::string& name) {
   return out;
 }
 
-Result<bool> has_ipv4_route(const std::string& name, const Ipv4Prefix& dst, std::optional<uint32_t> gw) {
+Result<bool> has_ipv4_route(const std::string& name, const Ipv4Prefix& dst,
+                            std::optional<uint32_t> gw) {
   Sock sock;
   if (sock.err < 0) return nl_error("netlink", sock.err);
   auto ifindex = ifindex_of(name);
   if (!ifindex) return ifindex.error();
   nl_cache* raw = nullptr;
-  if (int e = rtnl_route_alloc_cache(sock.s, AF_INET, 0, &raw); e < 0) return nl_error("listing routes", e);
+  if (int e = rtnl_route_alloc_cache(sock.s, AF_INET, 0, &raw); e < 0)
+    return nl_error("listing routes", e);
   CachePtr cache(raw);
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
     auto* r = reinterpret_cast<rtnl_route*>(o);

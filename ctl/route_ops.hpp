@@ -18,6 +18,7 @@ Status replace_route(const std::string& name, const Ipv4Prefix& dst, std::option
 // The IPv4 addresses on NAME.
 Result<std::vector<Ipv4Prefix>> ipv4_addresses(const std::string& name);
 // Whether the main table has DST [via GW] out of NAME.
-Result<bool> has_ipv4_route(const std::string& name, const Ipv4Prefix& dst, std::optional<uint32_t> gw);
+Result<bool> has_ipv4_route(const std::string& name, const Ipv4Prefix& dst,
+                            std::optional<uint32_t> gw);
 
 }  // namespace lvs::ctl

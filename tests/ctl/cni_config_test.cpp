@@ -1,9 +1,10 @@
 // The CNI plugin's configuration and result handling, without a switch (label "unit").
+#include "ctl/cni_config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "ctl/cni_config.hpp"
 #include "ctl/cni_result.hpp"
 
 namespace lvs::ctl::cni {
@@ -12,10 +13,13 @@ namespace {
 using nlohmann::json;
 
 json base() {
-  return json{{"cniVersion", "1.1.0"}, {"name", "net1"}, {"type", "lite-vswitch"},
+  return json{{"cniVersion", "1.1.0"},
+              {"name", "net1"},
+              {"type", "lite-vswitch"},
               {"ipam", {{"type", "host-local"}, {"subnet", "10.1.0.0/24"}}}};
 }
-CniResult<NetConf> parse(const json& j, const std::string& command = "ADD", const std::string& args = "") {
+CniResult<NetConf> parse(const json& j, const std::string& command = "ADD",
+                         const std::string& args = "") {
   Env env;
   env.command = command;
   env.args = args;
@@ -75,7 +79,8 @@ TEST(CniConfigTest, BadValuesAreRefusedWithTheSpecCodes) {
   EXPECT_EQ(code_of(with("name", "-bad")), kInvalidConfig);
   EXPECT_EQ(code_of(with("socket", "")), kInvalidConfig);
   EXPECT_EQ(code_of(with("ipam", "host-local")), kInvalidConfig);
-  EXPECT_EQ(code_of(with("ipam", {{"type", "lite-vswitch"}, {"subnet", "10.1.0.0"}})), kInvalidConfig);
+  EXPECT_EQ(code_of(with("ipam", {{"type", "lite-vswitch"}, {"subnet", "10.1.0.0"}})),
+            kInvalidConfig);
   EXPECT_EQ(code_of(with("macspoofchk", true)), kUnsupportedField);
   EXPECT_EQ(code_of(with("macspoofchk", false)), 0);
   Env env;
@@ -106,9 +111,11 @@ TEST(CniConfigTest, EnvironmentIsCheckedPerCommand) {
 
 TEST(CniResultTest, IpamResultsOfEveryVersionParseAndResultsAreWrittenPerSpec) {
   // 0.4.0 (ips with "version"), 1.0.0 (without).
-  for (const char* text : {R"({"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.1.0.5/24","gateway":"10.1.0.1"}],
+  for (
+      const char* text :
+      {R"({"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.1.0.5/24","gateway":"10.1.0.1"}],
                               "routes":[{"dst":"0.0.0.0/0"}],"dns":{}})",
-                           R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24","gateway":"10.1.0.1"}],
+       R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.5/24","gateway":"10.1.0.1"}],
                               "routes":[{"dst":"0.0.0.0/0"}],"dns":{}})"}) {
     auto r = parse_result(json::parse(text));
     ASSERT_TRUE(r) << r.error().details;
@@ -120,7 +127,8 @@ TEST(CniResultTest, IpamResultsOfEveryVersionParseAndResultsAreWrittenPerSpec) {
     EXPECT_FALSE(r->routes[0].gw);
   }
   NetResult r;
-  r.interfaces = {{"br", "02:00:00:00:00:01", ""}, {"veth", "02:00:00:00:00:02", ""},
+  r.interfaces = {{"br", "02:00:00:00:00:01", ""},
+                  {"veth", "02:00:00:00:00:02", ""},
                   {"eth0", "02:00:00:00:00:03", "/run/netns/x"}};
   r.ips = {{*parse_ipv4_prefix("10.1.0.5/24"), parse_ipv4("10.1.0.1"), 2}};
   r.routes = {{Ipv4Prefix{0, 0}, parse_ipv4("10.1.0.1")}};
@@ -134,12 +142,17 @@ TEST(CniResultTest, IpamResultsOfEveryVersionParseAndResultsAreWrittenPerSpec) {
   ASSERT_TRUE(back);
   EXPECT_EQ(*back->ips[0].interface, 2u);
   // What it cannot apply is refused, naming it; an index past the interfaces is malformed.
-  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"fd00::5/64"}]})")).error().code, kUnsupportedField);
-  EXPECT_EQ(parse_result(json::parse(R"({"routes":[{"dst":"10.9.0.0/16","table":100}]})")).error().code,
+  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"fd00::5/64"}]})")).error().code,
             kUnsupportedField);
-  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"10.1.0.5/24","interface":0}]})")).error().code,
+  EXPECT_EQ(
+      parse_result(json::parse(R"({"routes":[{"dst":"10.9.0.0/16","table":100}]})")).error().code,
+      kUnsupportedField);
+  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"10.1.0.5/24","interface":0}]})"))
+                .error()
+                .code,
             kInvalidConfig);
-  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"10.1.0.300/24"}]})")).error().code, kInvalidConfig);
+  EXPECT_EQ(parse_result(json::parse(R"({"ips":[{"address":"10.1.0.300/24"}]})")).error().code,
+            kInvalidConfig);
 }
 
 TEST(CniConfigTest, VersionsCompareAsSemanticVersions) {

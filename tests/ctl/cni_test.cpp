@@ -49,28 +49,29 @@ class CniTest : public test::DaemonFixture {
 
   // A network configuration for bridge `cnib` with host-local addresses in 10.81.0.0/24.
   json net(const std::string& version = "1.1.0") {
-    return json{{"cniVersion", version},
-                {"name", "lvsnet"},
-                {"type", "lite-vswitch"},
-                {"bridge", "cnib"},
-                {"isGateway", true},
-                {"isDefaultGateway", true},
-                {"socket", sock},
-                {"ipam", {{"type", "host-local"}, {"subnet", "10.81.0.0/24"}, {"dataDir", dir + "/ipam"}}}};
+    return json{
+        {"cniVersion", version},
+        {"name", "lvsnet"},
+        {"type", "lite-vswitch"},
+        {"bridge", "cnib"},
+        {"isGateway", true},
+        {"isDefaultGateway", true},
+        {"socket", sock},
+        {"ipam", {{"type", "host-local"}, {"subnet", "10.81.0.0/24"}, {"dataDir", dir + "/ipam"}}}};
   }
 
   // One plugin run as a runtime makes it, in the host namespace.
   Call exec(const std::string& plugin, const std::string& command, const json& conf,
-            const std::string& id = "", const std::string& netns = "", const std::string& ifname = "eth0",
-            const std::string& extra_env = "") {
+            const std::string& id = "", const std::string& netns = "",
+            const std::string& ifname = "eth0", const std::string& extra_env = "") {
     const std::string in = dir + "/stdin.json";
     std::ofstream(in) << conf.dump();
     std::string env = "CNI_COMMAND=" + command + " CNI_PATH=" + cni_path + " " + extra_env;
     if (!id.empty()) env += " CNI_CONTAINERID=" + id + " CNI_IFNAME=" + ifname;
     if (!netns.empty()) env += " CNI_NETNS=" + netns;
     Call c;
-    c.rc = run("{ ip netns exec " + host + " env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin " + env + " " + plugin +
-                   " < " + in + " 2>>" + dir + "/plugin.log; }",
+    c.rc = run("{ ip netns exec " + host + " env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin " + env +
+                   " " + plugin + " < " + in + " 2>>" + dir + "/plugin.log; }",
                &c.out);
     c.j = json::parse(c.out, nullptr, false);
     if (c.j.is_discarded()) c.j = nullptr;
@@ -95,7 +96,9 @@ class CniTest : public test::DaemonFixture {
     ASSERT_TRUE(c.j.is_object()) << c.out;
     EXPECT_TRUE(c.j.contains("cniVersion") && c.j["cniVersion"].is_string()) << c.out;
     EXPECT_EQ(c.j.value("code", -1), code) << c.out;
-    EXPECT_TRUE(c.j.contains("msg") && c.j["msg"].is_string() && !c.j["msg"].get<std::string>().empty()) << c.out;
+    EXPECT_TRUE(c.j.contains("msg") && c.j["msg"].is_string() &&
+                !c.j["msg"].get<std::string>().empty())
+        << c.out;
   }
 
   std::string cni_path;
@@ -120,8 +123,10 @@ TEST_F(CniTest, AddGivesASpecResultAndTwoContainersPingThenCheckAndDelTwice) {
   EXPECT_FALSE(r["interfaces"][0].contains("sandbox"));
   EXPECT_EQ(r["interfaces"][1]["name"], port_of(id1));
   EXPECT_FALSE(r["interfaces"][1].contains("sandbox"));
-  EXPECT_EQ(r["interfaces"][2], json({{"name", "eth0"}, {"mac", "02:42:0a:51:00:99"}, {"sandbox", netns_path(c1)}}));
-  EXPECT_EQ(r["ips"], json::parse(R"([{"address":"10.81.0.2/24","gateway":"10.81.0.1","interface":2}])"));
+  EXPECT_EQ(r["interfaces"][2],
+            json({{"name", "eth0"}, {"mac", "02:42:0a:51:00:99"}, {"sandbox", netns_path(c1)}}));
+  EXPECT_EQ(r["ips"],
+            json::parse(R"([{"address":"10.81.0.2/24","gateway":"10.81.0.1","interface":2}])"));
   EXPECT_EQ(r["routes"], json::parse(R"([{"dst":"0.0.0.0/0","gw":"10.81.0.1"}])"));
   EXPECT_EQ(b.j["ips"][0]["address"], "10.81.0.3/24");
 
@@ -223,9 +228,9 @@ TEST_F(CniTest, BadConfigurationAndEnvironmentGiveCniErrorsAndChangeNothing) {
     const std::string in = dir + "/stdin.json";
     std::ofstream(in) << "{not json";
     std::string out;
-    ASSERT_NE(run("{ ip netns exec " + host + " env CNI_COMMAND=ADD CNI_CONTAINERID=" + id + " CNI_NETNS=" + ns +
-                      " CNI_IFNAME=eth0 CNI_PATH=" + cni_path + " " + dir + "/bin/lite-vswitch < " + in +
-                      " 2>/dev/null; }",
+    ASSERT_NE(run("{ ip netns exec " + host + " env CNI_COMMAND=ADD CNI_CONTAINERID=" + id +
+                      " CNI_NETNS=" + ns + " CNI_IFNAME=eth0 CNI_PATH=" + cni_path + " " + dir +
+                      "/bin/lite-vswitch < " + in + " 2>/dev/null; }",
                   &out),
               0);
     Call c;
@@ -236,7 +241,8 @@ TEST_F(CniTest, BadConfigurationAndEnvironmentGiveCniErrorsAndChangeNothing) {
   }
   expect_error(cni("ADD", net("0.4.0"), id, ns), 1);
   expect_error(cni("ADD", with("vlan", 5000), id, ns), 7);
-  expect_error(cni("ADD", with("vlanTrunk", json::array({{{"minID", 30}, {"maxID", 20}}})), id, ns), 7);
+  expect_error(cni("ADD", with("vlanTrunk", json::array({{{"minID", 30}, {"maxID", 20}}})), id, ns),
+               7);
   expect_error(cni("ADD", with("mtu", "big"), id, ns), 7);
   expect_error(cni("ADD", with("isGateway", "yes"), id, ns), 7);
   expect_error(cni("ADD", with("bridge", "a-bridge-name-too-long"), id, ns), 7);
@@ -245,11 +251,11 @@ TEST_F(CniTest, BadConfigurationAndEnvironmentGiveCniErrorsAndChangeNothing) {
   EXPECT_NE(unsupported.j.value("details", "").find("promiscMode"), std::string::npos);
   expect_error(cni("ADD", with("ipam", {{"type", "no-such-ipam"}}), id, ns), 7);
   expect_error(cni("ADD", with("runtimeConfig", {{"mac", "zz:00"}}), id, ns), 7);
-  expect_error(cni("ADD", net(), "", ns), 4);           // no CNI_CONTAINERID
-  expect_error(cni("ADD", net(), id, ""), 4);           // no CNI_NETNS
-  expect_error(cni("ADD", net(), id, ns, "a/b"), 4);    // not an interface name
+  expect_error(cni("ADD", net(), "", ns), 4);         // no CNI_CONTAINERID
+  expect_error(cni("ADD", net(), id, ""), 4);         // no CNI_NETNS
+  expect_error(cni("ADD", net(), id, ns, "a/b"), 4);  // not an interface name
   expect_error(cni("ADD", net(), id, "/run/netns/" + tag + "none"), 3);
-  expect_error(cni("CHECK", net(), id, ns), 7);         // no prevResult
+  expect_error(cni("CHECK", net(), id, ns), 7);  // no prevResult
   expect_error(cni("BOGUS", net(), id, ns), 4);
   // Nothing was made: no bridge, no veth, no lease.
   std::string out;
@@ -296,11 +302,10 @@ TEST_F(CniTest, PortIsolationKeepsContainersApartButNotFromTheGateway) {
   std::string out;
   ASSERT_EQ(vsctl("get port " + port_of(tag + "i1") + " protected", &out), 0);
   EXPECT_EQ(out, "true\n");
-  EXPECT_TRUE(ping(c1, "10.81.0.1"));   // the gateway
-  EXPECT_TRUE(ping(c1, "10.81.0.4"));   // an unprotected container
+  EXPECT_TRUE(ping(c1, "10.81.0.1"));                     // the gateway
+  EXPECT_TRUE(ping(c1, "10.81.0.4"));                     // an unprotected container
   EXPECT_FALSE(DaemonFixture::ping(c1, "10.81.0.3", 1));  // the other isolated one
 }
-
 
 // A conflist as a runtime runs it (SPEC.md section 3): ADD in order, each plugin given the one
 // before's result as prevResult; CHECK in order and DEL in reverse with the final result.
@@ -308,13 +313,14 @@ TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {
   const std::string c1 = container("a");
   const std::string id = tag + "ch", ns = netns_path(c1), port = port_of(id);
   json first = net("1.0.0");  // the reference plugins speak up to 1.0.0
-  json plugins = json::array(
-      {first,
-       {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
-       {{"type", "bandwidth"}, {"ingressRate", 8000000}, {"ingressBurst", 80000}},
-       {{"type", "tuning"}, {"sysctl", {{"net.core.somaxconn", "512"}}}}});
+  json plugins =
+      json::array({first,
+                   {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
+                   {{"type", "bandwidth"}, {"ingressRate", 8000000}, {"ingressBurst", 80000}},
+                   {{"type", "tuning"}, {"sysctl", {{"net.core.somaxconn", "512"}}}}});
   const json runtime_config = {
-      {"portMappings", json::array({{{"hostPort", 18081}, {"containerPort", 8081}, {"protocol", "tcp"}}})}};
+      {"portMappings",
+       json::array({{{"hostPort", 18081}, {"containerPort", 8081}, {"protocol", "tcp"}}})}};
   auto derive = [&](json p, const json& prev) {
     p["cniVersion"] = "1.0.0";
     p["name"] = "lvsnet";
@@ -328,8 +334,9 @@ TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {
   json result;
   for (const auto& p : plugins) {
     const std::string type = p["type"];
-    Call c = exec(type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type, "ADD",
-                  derive(p, result), id, ns);
+    Call c = exec(
+        type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type,
+        "ADD", derive(p, result), id, ns);
     ASSERT_EQ(c.rc, 0) << type << ": " << c.out << test::slurp(dir + "/plugin.log");
     result = c.j;
   }
@@ -342,14 +349,18 @@ TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {
   std::string out;
   ASSERT_EQ(in(c1, "cat /proc/sys/net/core/somaxconn", &out), 0);  // tuning
   EXPECT_EQ(out, "512\n");
-  ASSERT_EQ(run("tc -n " + host + " qdisc show dev " + port, &out), 0);  // bandwidth, on our host end
+  ASSERT_EQ(run("tc -n " + host + " qdisc show dev " + port, &out),
+            0);  // bandwidth, on our host end
   EXPECT_NE(out.find("tbf"), std::string::npos) << out;
   // portmap: the host's port 18081 reaches the container's 8081 through the switch.
-  in_background(c1, "python3 -c \"import socket\ns=socket.socket()\ns.bind(('0.0.0.0',8081))\ns.listen(1)\n"
-                    "c,a=s.accept()\nc.sendall(b'through-the-switch')\"");
-  ASSERT_EQ(in(host, "python3 -c \"import socket,time\nfor i in range(50):\n try:\n"
-                     "  c=socket.create_connection(('10.81.0.1',18081),timeout=2)\n  break\n"
-                     " except OSError:\n  time.sleep(0.1)\nprint(c.recv(100).decode())\"",
+  in_background(
+      c1,
+      "python3 -c \"import socket\ns=socket.socket()\ns.bind(('0.0.0.0',8081))\ns.listen(1)\n"
+      "c,a=s.accept()\nc.sendall(b'through-the-switch')\"");
+  ASSERT_EQ(in(host,
+               "python3 -c \"import socket,time\nfor i in range(50):\n try:\n"
+               "  c=socket.create_connection(('10.81.0.1',18081),timeout=2)\n  break\n"
+               " except OSError:\n  time.sleep(0.1)\nprint(c.recv(100).decode())\"",
                &out),
             0)
       << out;
@@ -360,21 +371,22 @@ TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {
     // portmap 1.1.1's CHECK looks for an IPv6 DNAT chain it never makes for an IPv4-only result
     // ("chain CNI-DN-... not found"), whoever comes first: a runtime would set disableCheck.
     if (type == "portmap") continue;
-    Call c = exec(type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type,
-                  "CHECK", derive(p, result), id, ns);
+    Call c = exec(
+        type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type,
+        "CHECK", derive(p, result), id, ns);
     EXPECT_EQ(c.rc, 0) << type << ": " << c.out;
   }
   for (auto it = plugins.rbegin(); it != plugins.rend(); ++it) {
     const std::string type = (*it)["type"];
-    Call c = exec(type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type,
-                  "DEL", derive(*it, result), id, ns);
+    Call c = exec(
+        type == "lite-vswitch" ? dir + "/bin/lite-vswitch" : std::string(kRefPlugins) + "/" + type,
+        "DEL", derive(*it, result), id, ns);
     EXPECT_EQ(c.rc, 0) << type << ": " << c.out;
   }
   EXPECT_EQ(ports(), "");
   ASSERT_EQ(run("ip netns exec " + host + " iptables-save -t nat", &out), 0);
   EXPECT_EQ(out.find("18081"), std::string::npos) << out;
 }
-
 
 TEST_F(CniTest, TheSwitchsOwnIpamLeasesDocker0MacsAndReleasesOnDelAndGc) {
   const std::string c1 = container("a"), c2 = container("b");
@@ -385,7 +397,8 @@ TEST_F(CniTest, TheSwitchsOwnIpamLeasesDocker0MacsAndReleasesOnDelAndGc) {
   ASSERT_EQ(a.rc, 0) << a.out << test::slurp(dir + "/plugin.log");
   Call b = cni("ADD", conf, id2, netns_path(c2));
   ASSERT_EQ(b.rc, 0) << b.out;
-  EXPECT_EQ(a.j["ips"], json::parse(R"([{"address":"10.83.0.2/24","gateway":"10.83.0.1","interface":2}])"));
+  EXPECT_EQ(a.j["ips"],
+            json::parse(R"([{"address":"10.83.0.2/24","gateway":"10.83.0.1","interface":2}])"));
   EXPECT_EQ(a.j["interfaces"][2]["mac"], "02:42:0a:53:00:02");  // docker0's scheme
   EXPECT_EQ(b.j["interfaces"][2]["mac"], "02:42:0a:53:00:03");
   EXPECT_TRUE(ping(c1, "10.83.0.3"));
@@ -424,22 +437,27 @@ TEST_F(CniTest, TwoPodmanContainersPingEachOtherOverTheSwitch) {
   fs::create_directories(p + "/net");
   fs::create_directories(p + "/img/bin");
   fs::copy_file("/bin/busybox", p + "/img/bin/busybox");
-  for (const char* tool : {"sh", "ping", "sleep", "ip", "cat"}) fs::create_symlink("busybox", p + "/img/bin/" + tool);
+  for (const char* tool : {"sh", "ping", "sleep", "ip", "cat"})
+    fs::create_symlink("busybox", p + "/img/bin/" + tool);
   ASSERT_EQ(run("tar -C " + p + "/img -cf " + p + "/bb.tar ."), 0);
-  std::ofstream(p + "/containers.conf") << "[network]\nnetwork_backend = \"cni\"\ncni_plugin_dirs = [\"" + dir +
-                                               "/bin\", \"" + kRefPlugins + "\"]\n";
-  json conflist = {{"cniVersion", "1.0.0"}, {"name", "lvspod"}, {"plugins", json::array({net("1.0.0")})}};
+  std::ofstream(p + "/containers.conf")
+      << "[network]\nnetwork_backend = \"cni\"\ncni_plugin_dirs = [\"" + dir + "/bin\", \"" +
+             kRefPlugins + "\"]\n";
+  json conflist = {
+      {"cniVersion", "1.0.0"}, {"name", "lvspod"}, {"plugins", json::array({net("1.0.0")})}};
   conflist["plugins"][0].erase("cniVersion");
   conflist["plugins"][0].erase("name");
   conflist["plugins"][0]["ipam"] = {{"type", "lite-vswitch"}, {"subnet", "10.84.0.0/24"}};
   std::ofstream(p + "/net/lvspod.conflist") << conflist.dump(2);
   // nsenter, not `ip netns exec`: that remounts /sys, and runc needs the cgroup mounts under it.
-  const std::string podman = "nsenter --net=/run/netns/" + host + " env CONTAINERS_CONF=" + p +
-                             "/containers.conf podman --root " + p + "/root --runroot " + p +
-                             "/run --network-config-dir " + p +
-                             "/net --cgroup-manager cgroupfs --events-backend file --storage-driver vfs ";
-  const std::string run_opts = " --network lvspod --ulimit nofile=10000:10000 --ulimit nproc=4096:4096 "
-                               "--cap-add NET_RAW localhost/lvsbb:1 ";
+  const std::string podman =
+      "nsenter --net=/run/netns/" + host + " env CONTAINERS_CONF=" + p +
+      "/containers.conf podman --root " + p + "/root --runroot " + p +
+      "/run --network-config-dir " + p +
+      "/net --cgroup-manager cgroupfs --events-backend file --storage-driver vfs ";
+  const std::string run_opts =
+      " --network lvspod --ulimit nofile=10000:10000 --ulimit nproc=4096:4096 "
+      "--cap-add NET_RAW localhost/lvsbb:1 ";
   struct Cleanup {
     std::string cmd;
     ~Cleanup() { run(cmd); }
@@ -447,10 +465,15 @@ TEST_F(CniTest, TwoPodmanContainersPingEachOtherOverTheSwitch) {
   std::string out;
   ASSERT_EQ(run(podman + "import " + p + "/bb.tar localhost/lvsbb:1", &out), 0) << out;
   ASSERT_EQ(run(podman + "run -d --name " + tag + "p1" + run_opts + "sleep 60", &out), 0) << out;
-  ASSERT_EQ(run(podman + "inspect --format '{{.NetworkSettings.Networks.lvspod.IPAddress}}' " + tag + "p1", &out), 0)
+  ASSERT_EQ(run(podman + "inspect --format '{{.NetworkSettings.Networks.lvspod.IPAddress}}' " +
+                    tag + "p1",
+                &out),
+            0)
       << out;
   EXPECT_EQ(out, "10.84.0.2\n");
-  ASSERT_EQ(run(podman + "run --rm --name " + tag + "p2" + run_opts + "ping -c 2 -W 2 10.84.0.2", &out), 0)
+  ASSERT_EQ(
+      run(podman + "run --rm --name " + tag + "p2" + run_opts + "ping -c 2 -W 2 10.84.0.2", &out),
+      0)
       << out << test::slurp(dir + "/vswitchd.log");
   EXPECT_NE(out.find("2 packets received"), std::string::npos) << out;
   ASSERT_EQ(run(podman + "exec " + tag + "p1 cat /sys/class/net/eth0/address", &out), 0) << out;
