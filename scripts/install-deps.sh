@@ -13,6 +13,9 @@ PACKAGES=(
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces
   iputils-ping iperf3 tcpdump ethtool procps python3 kmod
+  # CNI plugin tests: the reference plugins (host-local, portmap, bandwidth, tuning), Podman (CNI
+  # backend) with a busybox image made locally, iptables for portmap
+  containernetworking-plugins podman busybox-static iptables
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
