@@ -14,8 +14,10 @@ PACKAGES=(
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces
   iputils-ping iperf3 tcpdump ethtool procps python3 kmod
-  # the Docker plugin test: a real dockerd (Debian's docker.io) and a local busybox image
-  docker.io busybox-static iptables
+  # the Docker plugin test: a real dockerd (Debian's docker.io); the CNI plugin tests: the reference
+  # plugins (host-local, portmap, bandwidth, tuning) and Podman (CNI backend); a busybox image made
+  # locally for both; iptables for portmap and the FORWARD rules
+  docker.io containernetworking-plugins podman busybox-static iptables
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

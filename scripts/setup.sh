@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command on a fresh Debian 12 host: install the packages, build, put vswitchd / vsctl on the
-# PATH and start vswitchd with its default bridge br0 (docker0's role). Run as root.
+# PATH, install the lite-vswitch CNI plugin into /opt/cni/bin and start vswitchd with its default
+# bridge br0 (docker0's role). Run as root.
 #   scripts/setup.sh [--hugepages N]   (N 2 MB pages to reserve; default: none, DPDK runs --no-huge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ for tool in vswitchd vsctl vsattach; do
     [ -x "$f" ] && ln -sf "$PWD/$f" /usr/local/bin/$tool
   done
 done
+# The CNI plugin where runtimes look for plugins (Podman, containerd, Kubernetes: /opt/cni/bin).
+install -D -m 0755 build/ctl/lite-vswitch /opt/cni/bin/lite-vswitch
 if [ "$HUGEPAGES" -gt 0 ]; then
   echo "$HUGEPAGES" > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
   mountpoint -q /dev/hugepages || { mkdir -p /dev/hugepages; mount -t hugetlbfs nodev /dev/hugepages; }

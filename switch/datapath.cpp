@@ -415,7 +415,6 @@ uint64_t Datapath::sleep_until_work(Pmd& pmd, uint64_t nap_ns) {
     }
     fds[n++] = {fd, POLLIN, 0};
   }
-  const Snapshot* cur = current_.load(std::memory_order_acquire);
   const PmdQueues& queues = cur->rx_by_pmd[pmd.index];
   // By readiness, the epoll set stands for all its queues (its fd polls readable when one is).
   if (queues.by_readiness && pmd.epoll_generation == cur->generation)
