@@ -39,23 +39,7 @@ inline CniError cni_error(int code, std::string msg, const Error& cause) {
 
 // A value or a CniError.
 template <typename T>
-class CniResult {
- public:
-  CniResult(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
-  CniResult(CniError error) : v_(std::move(error)) {}  // NOLINT
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const CniError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, CniError> v_;
-};
+using CniResult = Result<T, CniError>;
 
 using CniStatus = std::optional<CniError>;
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ctl/bounded_json.hpp"
 #include "ctl/database.hpp"
 #include "ctl/log.hpp"
 #include "ctl/safe_dir.hpp"
@@ -20,8 +21,6 @@ namespace {
 using nlohmann::json;
 constexpr const char* kContentType = "application/vnd.docker.plugins.v1.2+json";
 constexpr auto kJobTimeout = std::chrono::seconds(60);
-
-struct TooDeep {};
 
 void reply_json(httplib::Response& res, const DockerReply& r) {
   res.status = r.status;
@@ -36,19 +35,14 @@ Result<json> parse_plugin_body(const std::string& body) {
                                         " bytes is over the limit of " +
                                         std::to_string(kMaxBodyBytes));
   if (body.empty()) return json::object();  // Plugin.Activate and GetCapabilities carry none
-  try {
-    // The callback sees every value's depth before it is built: deep nesting stops here.
-    json j = json::parse(body, [](int depth, json::parse_event_t, json&) {
-      if (depth > kMaxDepth) throw TooDeep{};
-      return true;
-    });
-    return j;
-  } catch (const TooDeep&) {
+  // The same bounded parse as every untrusted document (bounded_json.hpp), at a lower depth.
+  auto j = parse_bounded_json(body, kMaxDepth);
+  if (j) return j;
+  const std::string& why = j.error().message;
+  if (why.starts_with("JSON nested deeper than"))
     return make_error(kErrBadRequest,
-                      "request body nests deeper than " + std::to_string(kMaxDepth) + " levels");
-  } catch (const json::exception& e) {
-    return make_error(kErrBadRequest, std::string("request body is not JSON: ") + e.what());
-  }
+                      "request body nests" + why.substr(std::string("JSON nested").size()));
+  return make_error(kErrBadRequest, "request body is not JSON: " + why);
 }
 
 DockerPlugin::DockerPlugin() : server_(std::make_unique<httplib::Server>()) {}

@@ -32,12 +32,12 @@ inline Error make_error(std::string code, std::string message) {
   return Error{std::move(code), std::move(message)};
 }
 
-// A value or an Error (std::expected is C++23).
-template <typename T>
+// A value or an Error (std::expected is C++23). E: another error type (the CNI plugin's).
+template <typename T, typename E = Error>
 class Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  Result(E error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() { return std::get<0>(v_); }
@@ -46,10 +46,10 @@ class Result {
   const T& operator*() const { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 // Success or an Error.

@@ -6,7 +6,6 @@
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
@@ -20,30 +19,19 @@
 #include <memory>
 #include <vector>
 
+#include "ctl/netlink_handles.hpp"
+
 namespace lvs::ctl {
 namespace {
 
-Error nl_error(const std::string& what, int err) {
-  return make_error(kErrIo, what + ": " + nl_geterror(err));
-}
-
-// A connected NETLINK_ROUTE socket in the calling thread's namespace.
-struct Sock {
-  nl_sock* s = nl_socket_alloc();
-  int err = s ? nl_connect(s, NETLINK_ROUTE) : -NLE_NOMEM;
-  ~Sock() {
-    if (s) nl_socket_free(s);
-  }
-};
+using netlink::nl_error;
+using netlink::NlAddrPtr;
+using netlink::Sock;
 
 struct LinkDeleter {
   void operator()(rtnl_link* l) const { rtnl_link_put(l); }
 };
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
-struct AddrDeleter {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-using NlAddrPtr = std::unique_ptr<nl_addr, AddrDeleter>;
 
 Result<NlAddrPtr> mac_addr(const std::string& mac) {
   nl_addr* a = nullptr;

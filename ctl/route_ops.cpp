@@ -2,35 +2,21 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
 #include <cstring>
 #include <memory>
 
+#include "ctl/netlink_handles.hpp"
+
 namespace lvs::ctl {
 namespace {
 
-Error nl_error(const std::string& what, int err) {
-  return make_error(kErrIo, what + ": " + nl_geterror(err));
-}
-
-struct Sock {
-  nl_sock* s = nl_socket_alloc();
-  int err = s ? nl_connect(s, NETLINK_ROUTE) : -NLE_NOMEM;
-  ~Sock() {
-    if (s) nl_socket_free(s);
-  }
-};
-struct AddrDeleter {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
-using NlAddrPtr = std::unique_ptr<nl_addr, AddrDeleter>;
-struct CacheDeleter {
-  void operator()(nl_cache* c) const { nl_cache_free(c); }
-};
-using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
+using netlink::nl_error;
+using netlink::NlAddrPtr;
+using netlink::CachePtr;
+using netlink::Sock;
 
 NlAddrPtr v4(uint32_t host_order, int prefix) {
   const uint32_t be = htonl(host_order);

@@ -357,11 +357,14 @@ TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopbac
   EXPECT_EQ(out, "hello from lite-vswitch\n");
   // -p 80 (no host port): the plugin picks a free one from 49153 and records it on the port.
   run_ctr("cw2", "--network web -p 80", "httpd -f -p 80 -h /www");
-  ASSERT_EQ(vsctl("--format json list port", &out), 0);
   std::string publish;
-  for (const auto& p : json::parse(out))
-    if (p["external_ids"].contains("container_ip") && p["external_ids"]["container_ip"] == "10.95.0.3/24")
-      publish = p["external_ids"].value("publish", "");
+  for (int i = 0; i < 50 && publish.empty(); ++i) {
+    if (i) std::this_thread::sleep_for(100ms);
+    ASSERT_EQ(vsctl("--format json list port", &out), 0);
+    for (const auto& p : json::parse(out))
+      if (p["external_ids"].contains("container_ip") && p["external_ids"]["container_ip"] == "10.95.0.3/24")
+        publish = p["external_ids"].value("publish", "");
+  }
   EXPECT_EQ(publish, "49153:80/tcp") << out;
   answered = false;
   for (int i = 0; i < 20 && !answered; ++i) {

@@ -60,7 +60,7 @@ TEST(DockerPluginBodyTest, SizeDepthAndSyntaxAreChecked) {
   EXPECT_EQ((*parse_plugin_body(R"({"PoolID":"p"})"))["PoolID"], "p");
   EXPECT_EQ(parse_plugin_body("{\"a\":").error().code, kErrBadRequest);
   EXPECT_EQ(parse_plugin_body(std::string(20, '[') + std::string(20, ']')).error().message,
-            "request body nests deeper than 16 levels");
+            "request body nests deeper than 16 levels (at byte 16)");
   EXPECT_TRUE(parse_plugin_body(std::string(10, '[') + std::string(10, ']')));
   EXPECT_EQ(parse_plugin_body(std::string(kMaxBodyBytes + 1, ' ')).error().code, kErrTooLarge);
 }
