@@ -35,6 +35,7 @@ void release_ports(std::vector<std::shared_ptr<sw::Port>> ports) {
     if (p.use_count() == 1 && p->concurrent_destroy_ok()) parallel.push_back(std::move(p));
   ports.clear();  // the others, one after the other
   if (parallel.size() < 2) return;
+  for (auto& p : parallel) p->release_buffers();  // here, so that the threads only close fds
   const size_t threads = std::min<size_t>(64, parallel.size());
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t)

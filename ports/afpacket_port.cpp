@@ -134,9 +134,16 @@ void AfPacketPort::refresh_max_frame_len() {
 
 AfPacketPort::~AfPacketPort() {
   close(fd_);
+  release_buffers();
+}
+
+void AfPacketPort::release_buffers() {
   for (RxSlot& s : rx_)
     for (rte_mbuf*& m : s.segs)
-      if (m != nullptr) rte_pktmbuf_free(m);
+      if (m != nullptr) {
+        rte_pktmbuf_free(m);
+        m = nullptr;
+      }
 }
 
 bool AfPacketPort::stock_slots(uint16_t n) {

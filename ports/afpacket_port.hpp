@@ -54,6 +54,7 @@ class AfPacketPort final : public sw::Port {
   int rx_wait_fd(uint16_t) const override { return fd_; }
   int rx_ready_fd(uint16_t) const override { return fd_; }  // readable while frames wait
   bool concurrent_destroy_ok() const override { return true; }
+  void release_buffers() override;
 
  private:
   static constexpr unsigned kMaxSegs = kMaxFrameSegs;

@@ -61,8 +61,15 @@ TapPort::TapPort(std::string name, int fd, int ifindex, rte_mempool* pool, unsig
 
 TapPort::~TapPort() {
   close(fd_);  // not persistent: the kernel removes the interface
-  for (rte_mbuf* m : rx_segs_)
-    if (m != nullptr) rte_pktmbuf_free(m);
+  release_buffers();
+}
+
+void TapPort::release_buffers() {
+  for (rte_mbuf*& m : rx_segs_)
+    if (m != nullptr) {
+      rte_pktmbuf_free(m);
+      m = nullptr;
+    }
 }
 
 bool TapPort::stock() {
