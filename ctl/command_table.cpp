@@ -17,6 +17,7 @@ constexpr std::string_view kDatabaseSection =
 constexpr std::string_view kShowSection = "Show commands";
 constexpr std::string_view kFdbSection = "FDB and datapath commands";
 constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
+constexpr std::string_view kLogSection = "Logging";
 
 using enum OutputKind;
 
@@ -82,6 +83,12 @@ constexpr CommandSpec kCommands[] = {
    "create an address pool (--may-exist)", kNone, ipam_add_pool_command},
   {"ipam/del-pool", 1, 1, "--if-exists", kReadWrite, kIpamSection, "POOL",
    "delete POOL (refused while it holds leases) (--if-exists)", kNone, ipam_del_pool_command},
+
+  {"vlog/set", 1, 1, "", kReadWrite, kLogSection, "LEVEL",
+   "set the daemon's log level now: error, warn, info or debug\n"
+   "(until it restarts; --log-level sets it at start)", kNone, vlog_set},
+  {"vlog/list", 0, 0, "", kReadOnly, kLogSection, "", "print the daemon's log level", kString,
+   vlog_list},
 };
 // clang-format on
 

@@ -1,5 +1,6 @@
 #include "ctl/log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -10,7 +11,7 @@ namespace {
 
 std::mutex g_mutex;
 FILE* g_file = nullptr;
-LogLevel g_level = LogLevel::kInfo;
+std::atomic<LogLevel> g_level = LogLevel::kInfo;
 
 const char* level_name(LogLevel l) {
   switch (l) {
@@ -24,6 +25,19 @@ const char* level_name(LogLevel l) {
 
 }  // namespace
 
+const char* log_level_word(LogLevel l) {
+  switch (l) {
+    case LogLevel::kError: return "error";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kDebug: return "debug";
+  }
+  return "?";
+}
+
+LogLevel log_level() { return g_level.load(std::memory_order_relaxed); }
+void set_log_level(LogLevel level) { g_level.store(level, std::memory_order_relaxed); }
+
 std::optional<LogLevel> parse_log_level(const std::string& w) {
   if (w == "error" || w == "err") return LogLevel::kError;
   if (w == "warn" || w == "warning") return LogLevel::kWarn;
@@ -34,7 +48,7 @@ std::optional<LogLevel> parse_log_level(const std::string& w) {
 
 bool log_open(const std::string& path, LogLevel level) {
   std::lock_guard lock(g_mutex);
-  g_level = level;
+  set_log_level(level);
   if (path.empty()) return true;
   FILE* f = std::fopen(path.c_str(), "ae");
   if (!f) return false;
@@ -44,7 +58,7 @@ bool log_open(const std::string& path, LogLevel level) {
 }
 
 void log(LogLevel level, const std::string& message) {
-  if (level > g_level) return;
+  if (level > log_level()) return;
   const auto now = std::chrono::system_clock::now();
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;

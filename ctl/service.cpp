@@ -2,6 +2,7 @@
 
 #include "ctl/commands.hpp"
 #include "ctl/database.hpp"
+#include "ctl/log.hpp"
 
 namespace lvs::ctl {
 
@@ -58,9 +59,20 @@ json Service::transact(const json& id, const json& params) {
     chain.push_back(std::move(words));
     ++i;
   }
+  // Debug: one line per request, the command names only (values may be long).
+  std::string names;
+  for (const auto& words : chain)
+    for (const auto& w : words)
+      if (!w.starts_with("--")) {
+        names += (names.empty() ? "" : ", ") + w;
+        break;
+      }
   Config next = config_;
   Engine engine(next, runtime_);
-  if (auto e = engine.run(chain)) return error_reply(id, *e);
+  if (auto e = engine.run(chain)) {
+    log_debug("transaction refused (" + names + "): " + e->message);
+    return error_reply(id, *e);
+  }
   if (next != config_) {
     if (auto e = validate(next)) return error_reply(id, *e);
     if (!db_path_.empty())
@@ -75,6 +87,7 @@ json Service::transact(const json& id, const json& params) {
     ++transactions_;
   }
   engine.finish();
+  log_debug("transaction done (" + names + ")");
   json outputs = engine.outputs();
   config_ = std::move(next);
   return json{{"id", id}, {"result", {{"outputs", outputs}}}};

@@ -42,6 +42,10 @@ Status ipam_show_pools(CommandContext& context);
 Status ipam_add_pool_command(CommandContext& context);
 Status ipam_del_pool_command(CommandContext& context);
 
+// vlog_commands.cpp (the daemon's log level, ctl/log.hpp)
+Status vlog_set(CommandContext& context);
+Status vlog_list(CommandContext& context);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 

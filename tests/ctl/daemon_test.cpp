@@ -412,5 +412,43 @@ TEST_F(DaemonTest, ManyVsctlClientsAtOnce) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 80);
 }
 
+// vsctl vlog/set changes the running daemon's level: no debug line before, one per request after,
+// none again after vlog/set info; a bad level is refused and changes nothing.
+TEST_F(DaemonTest, VlogSetChangesTheLogLevelAtRunTime) {
+  start();
+  const std::string log = dir + "/log";
+  std::string out, err;
+  ASSERT_EQ(vsctl("list-br", &out), 0);
+  EXPECT_EQ(slurp(log).find("|vswitchd|dbg|"), std::string::npos) << slurp(log);
+  ASSERT_EQ(vsctl("vlog/list", &out), 0);
+  EXPECT_EQ(out, "vswitchd: info\n");
+
+  EXPECT_EQ(vsctl("vlog/set loud", &out, &err), 1);
+  EXPECT_EQ(err, "vsctl: vlog/set: \"loud\" is not a log level (error, warn, info or debug)\n");
+  ASSERT_EQ(vsctl("vlog/list", &out), 0);
+  EXPECT_EQ(out, "vswitchd: info\n");
+
+  ASSERT_EQ(vsctl("vlog/set debug", &out, &err), 0) << err;
+  EXPECT_NE(slurp(log).find("|vswitchd|info|log level info -> debug (vlog/set)\n"), std::string::npos)
+      << slurp(log);
+  ASSERT_EQ(vsctl("list-br", &out), 0);
+  const std::string debug_log = slurp(log);
+  EXPECT_NE(debug_log.find("|vswitchd|dbg|transaction done (list-br)\n"), std::string::npos) << debug_log;
+  ASSERT_EQ(vsctl("vlog/list", &out), 0);
+  EXPECT_EQ(out, "vswitchd: debug\n");
+
+  ASSERT_EQ(vsctl("vlog/set info"), 0);
+  auto debug_lines = [&] {
+    const std::string text = slurp(log);
+    size_t n = 0;
+    for (size_t at = text.find("|dbg|"); at != std::string::npos; at = text.find("|dbg|", at + 1)) ++n;
+    return n;
+  };
+  const size_t before = debug_lines();
+  ASSERT_EQ(vsctl("add-br br7"), 0);
+  EXPECT_EQ(debug_lines(), before) << slurp(log);
+  EXPECT_EQ(slurp(log).find("transaction done (add-br)"), std::string::npos) << slurp(log);
+}
+
 }  // namespace
 }  // namespace lvs::ctl
