@@ -29,6 +29,7 @@
 #include "ctl/pidfile.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/service.hpp"
+#include "ctl/systemd_notify.hpp"
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "switch/datapath.hpp"
@@ -283,15 +284,20 @@ int run_daemon(const DaemonOptions& o) {
     }
     size_t ports = 0;
     for (const auto& b : config.bridges) ports += b.ports.size();
-    log_info("serving on " + o.socket_path + " (" + std::to_string(config.bridges.size()) + " bridges, " +
-             std::to_string(ports) + " ports, " + std::to_string(datapath.pmd_count()) + " PMD threads)");
+    const std::string serving = "serving on " + o.socket_path + " (" + std::to_string(config.bridges.size()) +
+                                " bridges, " + std::to_string(ports) + " ports, " +
+                                std::to_string(datapath.pmd_count()) + " PMD threads)";
+    log_info(serving);
     report_ready("");
+    notify_ready(serving);
+    const bool watchdog = watchdog_enabled();
 
     auto next_aging = SteadyClock::now() + std::chrono::seconds(1);
     for (;;) {
       const auto now = SteadyClock::now();
       if (now >= next_aging) {
         datapath.expire_all();
+        if (watchdog) notify_watchdog();
         next_aging = now + std::chrono::seconds(1);
       }
       const int wait = static_cast<int>(
@@ -302,6 +308,7 @@ int run_daemon(const DaemonOptions& o) {
         signalfd_siginfo si{};
         if (::read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
           log_info(std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)));
+          notify_stopping();
           break;
         }
       }

@@ -15,7 +15,8 @@
 
 namespace lvs::ctl {
 
-inline constexpr const char* kVersion = "0.1.0";
+// The project's version (project(VERSION) in CMakeLists.txt): --version, help2man, the package.
+inline constexpr const char* kVersion = LVS_VERSION;
 
 class Service {
  public:

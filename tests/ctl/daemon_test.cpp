@@ -4,11 +4,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -448,6 +452,43 @@ TEST_F(DaemonTest, VlogSetChangesTheLogLevelAtRunTime) {
   ASSERT_EQ(vsctl("add-br br7"), 0);
   EXPECT_EQ(debug_lines(), before) << slurp(log);
   EXPECT_EQ(slurp(log).find("transaction done (add-br)"), std::string::npos) << slurp(log);
+}
+
+// Under systemd (lite-vswitchd.service, Type=notify): READY=1 once vsctl is served, WATCHDOG=1
+// pings when $WATCHDOG_USEC asks, STOPPING=1 on SIGTERM, on the datagram socket $NOTIFY_SOCKET
+// names (bound here, as systemd binds it).
+TEST_F(DaemonTest, TellsSystemdReadyWatchdogAndStopping) {
+  if (!LVS_HAVE_SYSTEMD) GTEST_SKIP() << "built without libsystemd (no sd_notify)";
+  const std::string notify = dir + "/notify.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", notify.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << std::strerror(errno);
+  auto next = [&](int timeout_ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1) return std::string("(nothing)");
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  };
+  EXPECT_EQ(next(0), "(nothing)");
+  ::setenv("NOTIFY_SOCKET", notify.c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "2000000", 1);
+  start();
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  const std::string ready = next(5000);
+  EXPECT_EQ(ready.rfind("READY=1\nSTATUS=serving on " + sock + " (1 bridges", 0), 0u) << ready;
+  EXPECT_EQ(vsctl("list-br"), 0);
+  EXPECT_EQ(next(3000), "WATCHDOG=1");
+  const int status = stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::string last = next(1000);
+  while (last == "WATCHDOG=1") last = next(1000);
+  EXPECT_EQ(last, "STOPPING=1\nSTATUS=stopping");
+  ::close(fd);
 }
 
 }  // namespace
