@@ -18,6 +18,9 @@ PACKAGES=(
   # plugins (host-local, portmap, bandwidth, tuning) and Podman (CNI backend); a busybox image made
   # locally for both; iptables for portmap and the FORWARD rules
   docker.io containernetworking-plugins podman busybox-static iptables
+  # packaging (ctl/packaging/): sd_notify, man pages from --help, cpack's dpkg-shlibdeps, the
+  # package test's man -l and systemd-analyze verify
+  libsystemd-dev help2man dpkg-dev man-db systemd
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
