@@ -13,7 +13,8 @@ Status vlog_set(CommandContext& ctx) {
   const std::string& word = ctx.args[0];
   const auto level = parse_log_level(word);
   if (!level)
-    return invalid_error("vlog/set: \"" + word + "\" is not a log level (error, warn, info or debug)");
+    return invalid_error("vlog/set: \"" + word +
+                         "\" is not a log level (error, warn, info or debug)");
   ctx.print_after_commit([level = *level](const Config&, Runtime*) -> nlohmann::json {
     const std::string line = std::string("log level ") + log_level_word(log_level()) + " -> " +
                              log_level_word(level) + " (vlog/set)";
