@@ -84,7 +84,7 @@ constexpr CommandSpec kCommands[] = {
   {"ipam/del-pool", 1, 1, "--if-exists", kReadWrite, kIpamSection, "POOL",
    "delete POOL (refused while it holds leases) (--if-exists)", kNone, ipam_del_pool_command},
 
-  {"vlog/set", 1, 1, "", kReadWrite, kLogSection, "LEVEL",
+  {"vlog/set", 1, 1, "", kReadWrite, kLogSection, "[vswitchd:]LEVEL",
    "set the daemon's log level now: error, warn, info or debug\n"
    "(until it restarts; --log-level sets it at start)", kNone, vlog_set},
   {"vlog/list", 0, 0, "", kReadOnly, kLogSection, "", "print the daemon's log level", kString,

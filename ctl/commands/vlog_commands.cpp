@@ -1,6 +1,7 @@
-// vlog/set LEVEL and vlog/list: the running daemon's log level (ctl/log.hpp), as Open vSwitch's
-// `ovs-appctl vlog/set` does. The level is the daemon's, not the database's: it changes once the
-// whole chain has committed (a chain that fails leaves it as it was) and a restart goes back to
+// vlog/set [vswitchd:]LEVEL and vlog/list: the running daemon's log level (ctl/log.hpp), as Open
+// vSwitch's `ovs-appctl vlog/set` does. The level is the daemon's, not the database's: it changes
+// once the whole chain has committed (a chain that fails leaves it as it was) and a restart goes
+// back to
 // --log-level.
 #include <string>
 
@@ -10,7 +11,15 @@
 namespace lvs::ctl {
 
 Status vlog_set(CommandContext& ctx) {
-  const std::string& word = ctx.args[0];
+  std::string word = ctx.args[0];
+  // SUBSYSTEM:LEVEL as Open vSwitch spells it; the log has one subsystem, vswitchd.
+  if (const size_t colon = word.find(':'); colon != std::string::npos) {
+    const std::string subsystem = word.substr(0, colon);
+    if (subsystem != "vswitchd")
+      return invalid_error("vlog/set: unknown subsystem \"" + subsystem +
+                           "\" (the log has one: vswitchd)");
+    word = word.substr(colon + 1);
+  }
   const auto level = parse_log_level(word);
   if (!level)
     return invalid_error("vlog/set: \"" + word +

@@ -43,7 +43,16 @@ TEST_F(VlogCommandsTest, BadLevelIsNamedAndChangesNothing) {
             "vlog/set: \"loud\" is not a log level (error, warn, info or debug)");
   EXPECT_EQ(log_level(), LogLevel::kInfo);
   EXPECT_EQ(error_of(transact({{"vlog/set"}})), "vlog/set: expects 1 argument(s), got 0");
+  EXPECT_EQ(error_of(transact({{"vlog/set", "dpif:debug"}})),
+            "vlog/set: unknown subsystem \"dpif\" (the log has one: vswitchd)");
+  EXPECT_EQ(error_of(transact({{"vlog/set", "vswitchd:loud"}})),
+            "vlog/set: \"loud\" is not a log level (error, warn, info or debug)");
   EXPECT_EQ(log_level(), LogLevel::kInfo);
+}
+
+TEST_F(VlogCommandsTest, SubsystemColonLevelAsOpenVswitchSpellsIt) {
+  EXPECT_EQ(error_of(transact({{"vlog/set", "vswitchd:debug"}})), "");
+  EXPECT_EQ(log_level(), LogLevel::kDebug);
 }
 
 TEST_F(VlogCommandsTest, FailedChainLeavesTheLevelAsItWas) {
