@@ -42,6 +42,9 @@ Status ipam_show_pools(CommandContext& context);
 Status ipam_add_pool_command(CommandContext& context);
 Status ipam_del_pool_command(CommandContext& context);
 
+// trace_commands.cpp (vsctl trace: switch/trace.hpp)
+Status trace_packet(CommandContext& context);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 
