@@ -31,15 +31,15 @@ std::optional<uint64_t> parse_mac(const std::string& text) {
   return v;
 }
 
-// 0x0600..0xffff, in hex (0x...) or decimal.
+// 0..0xffff, in hex (0x...) or decimal (below 0x0600 it is an 802.3 length, written as given).
 std::optional<uint16_t> parse_ethertype(const std::string& text) {
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     const std::string digits = text.substr(2);
     if (digits.size() > 4 || !is_hex(digits)) return std::nullopt;
     const auto v = std::stoul(digits, nullptr, 16);
-    return v >= 0x0600 ? std::optional<uint16_t>(static_cast<uint16_t>(v)) : std::nullopt;
+    return static_cast<uint16_t>(v);
   }
-  const auto v = parse_int(text, 0x0600, 0xffff);
+  const auto v = parse_int(text, 0, 0xffff);
   return v ? std::optional<uint16_t>(static_cast<uint16_t>(*v)) : std::nullopt;
 }
 
@@ -126,7 +126,7 @@ Result<TraceFlow> parse_trace_flow(std::span<const std::string> words) {
   uint16_t type = 0x0800;
   if (auto it = fields.find("dl_type"); it != fields.end()) {
     const auto t = parse_ethertype(it->second);
-    if (!t) return bad("dl_type: \"" + it->second + "\" is not an EtherType (0x0600..0xffff)");
+    if (!t) return bad("dl_type: \"" + it->second + "\" is not an EtherType (0..0xffff)");
     if (*t == 0x8100) return bad("dl_type: 0x8100 is the 802.1Q tag itself; give dl_vlan");
     type = *t;
   }

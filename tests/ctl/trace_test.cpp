@@ -45,17 +45,22 @@ std::vector<std::string> outputs_of(const json& t) {
   return out;
 }
 
-// Sends the traced frame for real; the datapath must output what the trace said and count the
-// drops it named. Before that, checks the trace sent, learnt and counted nothing.
-void expect_datapath_agrees(BridgeHarness& br, const std::string& in,
-                            const std::vector<uint8_t>& frame, const json& t,
-                            const std::vector<std::string>& ports) {
-  const size_t entries = br.fdb().dump(br.clock().now_ms()).size();
+// Traces the frame, checks the trace sent, learnt and counted nothing, then sends the frame for
+// real: the datapath must output what the trace said and count the drops it named.
+json trace_then_send(BridgeHarness& br, const std::string& in, const std::vector<uint8_t>& frame,
+                     const std::vector<std::string>& ports) {
+  const auto entries_before = br.fdb().dump(br.clock().now_ms());
+  std::map<std::string, sw::PortCounters> before;
+  for (const auto& p : ports) before[p] = br.counters(p);
+  const json t = trace(br, in, frame);
   for (const auto& p : ports) {
     EXPECT_TRUE(br.received_bytes(p).empty()) << "the trace sent something on " << p;
-    EXPECT_EQ(br.counters(p).rx_packets, 0u) << p;
+    const sw::PortCounters now = br.counters(p);
+    EXPECT_EQ(now.rx_packets, before[p].rx_packets) << p;
+    EXPECT_EQ(now.total_drops(), before[p].total_drops()) << p;
   }
-  EXPECT_EQ(br.fdb().dump(br.clock().now_ms()).size(), entries) << "the trace learnt";
+  const auto entries_after = br.fdb().dump(br.clock().now_ms());
+  EXPECT_EQ(entries_after.size(), entries_before.size()) << "the trace learnt";
 
   std::map<std::string, uint64_t> drops_before;
   for (size_t i = 0; i < sw::kDropReasonCount; ++i)
@@ -81,6 +86,7 @@ void expect_datapath_agrees(BridgeHarness& br, const std::string& in,
   for (const auto& d : t["drops"]) said.push_back(d.get<std::string>());
   EXPECT_EQ(counted, said);
   EXPECT_EQ(br.leaked(), 0);
+  return t;
 }
 
 struct Case {
@@ -101,10 +107,8 @@ void run_case(const Case& c) {
     ASSERT_TRUE(br.fdb().add_static(*sw::MacAddr::parse(mac), vlan, br.index(port),
                                     br.clock().now_ms()));
   }
-  const auto frame = flow_frame(c.flow);
-  const json t = trace(br, c.in, frame);
+  const json t = trace_then_send(br, c.in, flow_frame(c.flow), names);
   EXPECT_EQ(ctl::format_trace(t), c.golden) << ctl::format_trace(t);
-  expect_datapath_agrees(br, c.in, frame, t, names);
 }
 
 
@@ -412,6 +416,166 @@ TEST(TraceGolden, ProtectedPortsUnicastIsDropped) {
                 "\n"
                 "Verdict: drop: protected (unicast from a protected port to another protected port)\n",
             .known = std::make_tuple(kB, 10, "p2")});
+}
+
+}  // namespace
+}  // namespace lvs::test
+
+namespace lvs::test {
+namespace {
+
+TEST(TraceJson, UnknownDestinationFloodGolden) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kTrunk10_20}, {"p3", kAccess20}});
+  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)});
+  const json t = trace_then_send(br, "p1", frame, {"p1", "p2", "p3"});
+  const json golden = json::parse(R"json({
+    "bridge": "br0",
+    "flow": {"in_port": "p1", "dl_src": "02:00:00:00:00:0a", "dl_dst": "02:00:00:00:00:0b",
+             "dl_vlan": null, "dl_pcp": null, "dl_type": "0x0800", "length": 60},
+    "stages": [
+      {"stage": "parse", "result": "ok", "detail": "60 bytes, untagged, dl_type 0x0800"},
+      {"stage": "ingress_vlan", "result": "VLAN 10", "vlan": 10, "vlan_mode": "access",
+       "detail": "p1 vlan_mode=access tag=10: untagged frames join the access VLAN"},
+      {"stage": "learn", "result": "would learn 02:00:00:00:00:0a on VLAN 10 at p1",
+       "detail": "the trace learns nothing"},
+      {"stage": "fdb_lookup", "result": "miss",
+       "detail": "02:00:00:00:00:0b on VLAN 10 is unknown: flood"},
+      {"stage": "storm_control", "result": "no limits", "detail": "p1 has no storm-control rates"},
+      {"stage": "flood", "result": "p2", "detail": "VLAN 10 flood set; skipped: p1 (input_port)",
+       "members": [{"port": "p1", "tagged": false, "skip": "input_port"},
+                   {"port": "p2", "tagged": true, "skip": null}]},
+      {"stage": "output", "result": "p2 (push VLAN 10 PCP 0)", "detail": "nothing is sent"}
+    ],
+    "outputs": [{"port": "p2", "action": "push", "vlan": 10, "pcp": 0}],
+    "drops": [],
+    "verdict": "output to p2 (push VLAN 10 PCP 0)"
+  })json");
+  EXPECT_EQ(t, golden) << t.dump(2);
+}
+
+TEST(Trace, SplitHorizonGroupIsSkipped) {
+  BridgeHarness br({{.name = "t1", .vlan = kTrunkAll, .split_horizon_group = 1},
+                    {.name = "t2", .vlan = kTrunkAll, .split_horizon_group = 1},
+                    {.name = "p3", .vlan = kTrunkAll}});
+  const auto frame = flow_frame({"in_port=t1", std::string("dl_src=") + kA,
+                                 "dl_dst=ff:ff:ff:ff:ff:ff", "dl_vlan=7"});
+  const json t = trace_then_send(br, "t1", frame, {"t1", "t2", "p3"});
+  EXPECT_EQ(t["stages"][5]["detail"], "VLAN 7 flood set; skipped: t1 (input_port), t2 (split_horizon)");
+  EXPECT_EQ(outputs_of(t), std::vector<std::string>{"p3:vlan=7,pcp=0"});
+}
+
+TEST(Trace, MalformedAndReservedMulticastAreDropsWithTheirNames) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}});
+  const auto runt = flow_frame({"in_port=p1", "ffffffffffff0200"});
+  json t = trace_then_send(br, "p1", runt, {"p1", "p2"});
+  EXPECT_EQ(t["stages"][0]["result"], "malformed");
+  EXPECT_EQ(t["drops"], json::array({"malformed"}));
+
+  const auto bpdu = flow_frame({"in_port=p1", std::string("dl_src=") + kA,
+                                "dl_dst=01:80:c2:00:00:00", "dl_type=0x0027"});
+  t = trace_then_send(br, "p1", bpdu, {"p1", "p2"});
+  EXPECT_EQ(t["drops"], json::array({"reserved_multicast"}));
+  EXPECT_EQ(t["verdict"], "drop: reserved_multicast (01:80:c2:00:00:0x without forward-bpdu)");
+}
+
+// The trace reads the storm buckets but takes no credit: after many traces the bucket still
+// admits a full depth of real frames.
+TEST(Trace, StormControlVerdictTakesNoCredit) {
+  BridgeHarness br({{.name = "p1", .vlan = kAccess10, .storm = {.broadcast_pps = 1}},
+                    {.name = "p2", .vlan = kAccess10}});
+  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kA,
+                                 "dl_dst=ff:ff:ff:ff:ff:ff"});
+  for (int i = 0; i < 100; ++i) {
+    const json t = trace(br, "p1", frame);
+    ASSERT_EQ(t["stages"][4]["result"], "admitted") << i;
+    ASSERT_EQ(t["stages"][4]["kind"], "broadcast");
+  }
+  for (uint64_t i = 0; i < sw::kStormMinDepth; ++i) br.send_raw("p1", frame);
+  EXPECT_EQ(br.received_bytes("p2").size(), sw::kStormMinDepth);
+  EXPECT_EQ(br.drops("p1", sw::DropReason::kStormBroadcast), 0u);
+  // The bucket is empty now: the trace says so, and the datapath agrees.
+  const json t = trace_then_send(br, "p1", frame, {"p1", "p2"});
+  EXPECT_EQ(t["stages"][4]["result"], "drop");
+  EXPECT_EQ(t["stages"][2]["result"], "not learnt");
+  EXPECT_EQ(t["drops"], json::array({"storm_broadcast"}));
+}
+
+// The FDB is read, never written: a hit reports the entry's age, and neither the source nor
+// the destination entry is refreshed or learnt.
+TEST(Trace, FdbHitShowsTheAgeAndNothingIsRefreshedOrLearnt) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}});
+  br.send("p2", {.dst = "ff:ff:ff:ff:ff:ff", .src = kB});  // learnt for real on p2
+  br.received_all();
+  br.clock().advance_ms(42'000);
+  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kB, "dl_dst=" + std::string(kB)});
+  // kB from p1 would move kB to p1 if learnt; the lookup sees p2.
+  json t = trace(br, "p1", frame);
+  EXPECT_EQ(t["stages"][3]["result"], "hit p2");
+  EXPECT_EQ(t["stages"][3]["age"], 42);
+  EXPECT_EQ(t["stages"][3]["detail"], "02:00:00:00:00:0b on VLAN 10 at p2, age 42 s");
+  const auto entries = br.fdb().dump(br.clock().now_ms());
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].port, br.index("p2"));
+  EXPECT_EQ(entries[0].age_ms, 42'000u);
+  // Aged out: a miss that says so.
+  br.clock().advance_ms(300'000);
+  t = trace(br, "p1", flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)}));
+  EXPECT_EQ(t["stages"][3]["result"], "miss");
+  EXPECT_EQ(t["stages"][3]["detail"], "02:00:00:00:00:0b on VLAN 10 aged out (342 s): flood");
+}
+
+TEST(Trace, UnknownPortIsAnError) {
+  BridgeHarness br({{"p1", kAccess10}});
+  EXPECT_EQ(br.datapath().trace("br0", "nope", flow_frame({"in_port=p1", "ffffffffffff020000000001ffff"})).error,
+            "bridge br0 has no port nope in the datapath");
+  EXPECT_EQ(br.datapath().trace("br9", "p1", {}).error, "no bridge br9 in the datapath");
+}
+
+std::string flow_error(const std::vector<std::string>& words) {
+  auto f = ctl::parse_trace_flow(words);
+  return f ? "" : f.error().message;
+}
+
+TEST(TraceFlow, BadFieldsAreNamed) {
+  const std::string a = std::string("dl_src=") + kA, b = std::string("dl_dst=") + kB;
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "nw_src=1.2.3.4"}),
+            "trace: unknown field \"nw_src\" (fields: in_port, dl_src, dl_dst, dl_vlan, dl_pcp, "
+            "dl_type)");
+  EXPECT_EQ(flow_error({"in_port=p1", "dl_src=02:00:00:00:00", b}),
+            "trace: dl_src: \"02:00:00:00:00\" is not a MAC address");
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "dl_vlan=4096"}),
+            "trace: dl_vlan: \"4096\" is not a VLAN id (0..4095)");
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "dl_pcp=3"}),
+            "trace: dl_pcp needs dl_vlan (dl_vlan=0: a priority tag)");
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "dl_vlan=1", "dl_pcp=8"}),
+            "trace: dl_pcp: \"8\" is not a priority (0..7)");
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "dl_type=0x8100"}),
+            "trace: dl_type: 0x8100 is the 802.1Q tag itself; give dl_vlan");
+  EXPECT_EQ(flow_error({"in_port=p1", a, b, "dl_type=ip"}),
+            "trace: dl_type: \"ip\" is not an EtherType (0..0xffff)");
+  EXPECT_EQ(flow_error({a, b}), "trace: in_port=PORT is required");
+  EXPECT_EQ(flow_error({"in_port=p1", a}), "trace: dl_dst=MAC is required (or give a hex frame)");
+  EXPECT_EQ(flow_error({"in_port=p1", a, a, b}), "trace: dl_src given twice");
+  EXPECT_EQ(flow_error({"in_port=p1", "abc"}),
+            "trace: \"abc\" is neither FIELD=VALUE (in_port, dl_src, dl_dst, dl_vlan, dl_pcp, "
+            "dl_type) nor a frame in hex (an even number of hex digits)");
+  EXPECT_EQ(flow_error({"in_port=p1", a, "ffff"}),
+            "trace: dl_src: not allowed with a hex frame (the frame says it)");
+}
+
+TEST(TraceFlow, FieldsBuildTheFrameTheHarnessBuilds) {
+  // The same frame as frame_bytes() for an IPv4 frame (valid header, then padding to 60).
+  auto f = ctl::parse_trace_flow(std::vector<std::string>{
+      "in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB, "dl_vlan=0",
+      "dl_pcp=5", "dl_type=2054"});
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->in_port, "p1");
+  ASSERT_EQ(f->frame.size(), 60u);
+  EXPECT_EQ(std::vector<uint8_t>(f->frame.begin() + 12, f->frame.begin() + 18),
+            (std::vector<uint8_t>{0x81, 0x00, 0xa0, 0x00, 0x08, 0x06}));
+  auto hex = ctl::parse_trace_flow(std::vector<std::string>{"in_port=p1", "0A0b0c"});
+  ASSERT_TRUE(hex);
+  EXPECT_EQ(hex->frame, (std::vector<uint8_t>{0x0a, 0x0b, 0x0c}));
 }
 
 }  // namespace
