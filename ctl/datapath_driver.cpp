@@ -273,11 +273,11 @@ Result<nlohmann::json> DatapathDriver::trace(const std::string& bridge, const st
   const sw::TraceReport report = dp_.trace(bridge, port, frame);
   if (!report.error.empty()) {
     std::string why = "trace: " + report.error;
-    if (auto e = errors_.find(port); e != errors_.end() && !e->second.empty()) why += ": " + e->second;
+    if (auto e = errors_.find(port); e != errors_.end() && !e->second.empty())
+      why += ": " + e->second;
     return make_error(kErrNotFound, why);
   }
-  return trace_json(bridge, report,
-                    [&](sw::PortIndex i) { return dp_.port_name(bridge, i); });
+  return trace_json(bridge, report, [&](sw::PortIndex i) { return dp_.port_name(bridge, i); });
 }
 
 }  // namespace lvs::ctl

@@ -5,10 +5,9 @@
 // DPDK or datapath type, so that the engine (and vsctl) build and run without DPDK.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/error.hpp"
 

@@ -30,7 +30,8 @@ std::string join(const std::vector<uint16_t>& v) {
 std::string describe_policy(const sw::VlanPolicy& p) {
   std::string s = "vlan_mode=" + std::string(sw::to_string(p.mode()));
   if (p.mode() != VlanMode::kTrunk) s += " tag=" + std::to_string(p.tag());
-  if (p.mode() != VlanMode::kAccess) s += " trunks=" + (p.trunks_all() ? "all" : join(p.trunk_list()));
+  if (p.mode() != VlanMode::kAccess)
+    s += " trunks=" + (p.trunks_all() ? "all" : join(p.trunk_list()));
   return s;
 }
 
@@ -95,17 +96,18 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
                {"length", r.length}};
 
   if (r.parsed) {
-    stages.push_back(f.valid ? stage("parse", "ok", std::to_string(r.length) + " bytes, " +
-                                                       frame_kind(f) + ", dl_type " +
-                                                       hex16(r.ethertype))
+    stages.push_back(f.valid ? stage("parse", "ok",
+                                     std::to_string(r.length) + " bytes, " + frame_kind(f) +
+                                         ", dl_type " + hex16(r.ethertype))
                              : stage("parse", "malformed",
                                      "too short for its Ethernet / 802.1Q header, or a bad IPv4 "
-                                     "header (" + std::to_string(r.length) + " bytes)"));
+                                     "header (" +
+                                         std::to_string(r.length) + " bytes)"));
   }
   if (r.classified) {
-    json s = stage("ingress_vlan",
-                   r.vlan == sw::kVlanDrop ? "drop" : "VLAN " + std::to_string(r.vlan),
-                   ingress_why(r, in_name));
+    json s =
+        stage("ingress_vlan", r.vlan == sw::kVlanDrop ? "drop" : "VLAN " + std::to_string(r.vlan),
+              ingress_why(r, in_name));
     s["vlan"] = r.vlan == sw::kVlanDrop ? json(nullptr) : json(r.vlan);
     s["vlan_mode"] = sw::to_string(r.in_policy.mode());
     stages.push_back(std::move(s));
@@ -114,8 +116,8 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
   if (r.destination_decided) {
     const std::string vlan = std::to_string(r.vlan);
     if (r.would_learn)
-      stages.push_back(stage("learn", "would learn " + mac(f.src) + " on VLAN " + vlan + " at " +
-                                          in_name,
+      stages.push_back(stage("learn",
+                             "would learn " + mac(f.src) + " on VLAN " + vlan + " at " + in_name,
                              "the trace learns nothing"));
     else if (!sw::mac_is_learnable(f.src))
       stages.push_back(stage("learn", "not learnt", "multicast or all-zero source " + mac(f.src)));
@@ -150,7 +152,8 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
     stages.push_back(std::move(s));
 
     if (!r.storm_limited)
-      stages.push_back(stage("storm_control", "no limits", in_name + " has no storm-control rates"));
+      stages.push_back(
+          stage("storm_control", "no limits", in_name + " has no storm-control rates"));
     else if (!r.storm_checked)
       stages.push_back(stage("storm_control", "not applied", "known unicast is not policed"));
     else {
@@ -164,20 +167,20 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
 
     if (r.out != sw::kNoPort && r.out != r.in_port) {
       const std::string port = name_of(r.out);
-      stages.push_back(stage("unicast", "to " + port,
-                             r.flooded ? port + " no longer carries VLAN " + vlan + ": flood"
-                                       : "one output port"));
+      stages.push_back(stage(
+          "unicast", "to " + port,
+          r.flooded ? port + " no longer carries VLAN " + vlan + ": flood" : "one output port"));
     }
     if (r.flooded) {
       json members = json::array();
       std::string to, skipped;
       for (const auto& mb : r.flood) {
         const std::string port = name_of(mb.port);
-        members.push_back({{"port", port},
-                           {"tagged", mb.tagged},
-                           {"skip", mb.skip == sw::FloodSkip::kNone
-                                        ? json(nullptr)
-                                        : json(sw::to_string(mb.skip))}});
+        members.push_back(
+            {{"port", port},
+             {"tagged", mb.tagged},
+             {"skip",
+              mb.skip == sw::FloodSkip::kNone ? json(nullptr) : json(sw::to_string(mb.skip))}});
         if (mb.skip == sw::FloodSkip::kNone)
           to += (to.empty() ? "" : ", ") + port;
         else
@@ -215,8 +218,11 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
                         : !r.drops.empty() ? "drop: " + drop_words
                                            : "no output: no port carries the frame";
   if (!r.outputs.empty() && !r.drops.empty()) verdict += "; drop: " + drop_words;
-  return {{"bridge", bridge}, {"flow", std::move(flow)},     {"stages", std::move(stages)},
-          {"outputs", std::move(outputs)}, {"drops", std::move(drops)},
+  return {{"bridge", bridge},
+          {"flow", std::move(flow)},
+          {"stages", std::move(stages)},
+          {"outputs", std::move(outputs)},
+          {"drops", std::move(drops)},
           {"verdict", std::move(verdict)}};
 }
 

@@ -51,8 +51,8 @@ std::string_view to_string(FloodKind kind) {
   return "?";
 }
 
-TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port,
-                        std::span<const uint8_t> frame, TraceEnv env) {
+TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<const uint8_t> frame,
+                        TraceEnv env) {
   TraceReport r;
   r.in_port = in_port;
   const BridgePortView& ip = bridge.ports.at(in_port);
@@ -61,8 +61,8 @@ TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port,
   r.in_group = ip.split_horizon_group;
   r.length = frame.size();
   if (frame.size() >= kEthHeaderLen) {
-    const bool tagged = frame.size() >= kEthHeaderLen + kVlanTagLen &&
-                        load_be16(frame.data() + 12) == kTpid8021Q;
+    const bool tagged =
+        frame.size() >= kEthHeaderLen + kVlanTagLen && load_be16(frame.data() + 12) == kTpid8021Q;
     r.ethertype = load_be16(frame.data() + (tagged ? 16 : 12));
   }
   rte_mbuf* m = rte_pktmbuf_alloc(env.pool);
@@ -93,8 +93,8 @@ TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port,
   process_burst_observed(bridge, in_port, &m, 1, ctx, observer);
 
   if (r.destination_decided && r.looked_up && r.classified && r.vlan >= 0)
-    r.entry = bridge.fdb->peek(Fdb::make_key(r.frame.dst, static_cast<uint16_t>(r.vlan)),
-                               env.now_ms);
+    r.entry =
+        bridge.fdb->peek(Fdb::make_key(r.frame.dst, static_cast<uint16_t>(r.vlan)), env.now_ms);
   return r;
 }
 

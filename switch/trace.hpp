@@ -67,8 +67,8 @@ struct TraceReport {
   bool would_learn = false;
   // FDB lookup
   bool destination_decided = false;
-  bool looked_up = false;  // false: multicast / broadcast, not looked up
-  PortIndex out = kNoPort;  // kNoPort: flood
+  bool looked_up = false;         // false: multicast / broadcast, not looked up
+  PortIndex out = kNoPort;        // kNoPort: flood
   std::optional<FdbEntry> entry;  // the hit (or the expired entry behind a miss)
   // storm control
   bool storm_limited = false;  // the input port has limits
@@ -84,7 +84,7 @@ struct TraceReport {
 };
 
 struct TraceEnv {
-  rte_mempool* pool = nullptr;      // the trace frame and any header copies
+  rte_mempool* pool = nullptr;  // the trace frame and any header copies
   uint64_t now_ms = 0;
   // A copy of the input port's storm buckets (of one PMD polling it); null: no limits.
   std::optional<StormBuckets> storm;
@@ -92,7 +92,7 @@ struct TraceEnv {
   uint32_t multicast_budget = UINT32_MAX;
 };
 
-TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port,
-                        std::span<const uint8_t> frame, TraceEnv env);
+TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<const uint8_t> frame,
+                        TraceEnv env);
 
 }  // namespace lvs::sw

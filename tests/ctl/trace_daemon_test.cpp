@@ -1,6 +1,7 @@
 // vsctl trace end to end: the real vswitchd (in a namespace of its own) traces frames through
 // its running bridge; errors name what is wrong and exit non-zero (label "integration", root).
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/daemon_fixture.hpp"
@@ -31,7 +32,8 @@ TEST_F(TraceDaemonTest, TracesThroughTheRunningBridgeAndNamesBadWords) {
 
   // The same as JSON, from a hex frame (untagged: VLAN 0 on the trunk, not carried by tr3).
   ASSERT_EQ(vsctl("--format json trace br0 in_port=br0 "
-                  "ffffffffffff0200000000010806" + std::string(92, '0'),
+                  "ffffffffffff0200000000010806" +
+                      std::string(92, '0'),
                   &out),
             0)
       << out;
@@ -45,9 +47,11 @@ TEST_F(TraceDaemonTest, TracesThroughTheRunningBridgeAndNamesBadWords) {
   ASSERT_EQ(vsctl("fdb/show br0", &out), 0);
   EXPECT_EQ(out.find("02:00:00:00:00:01"), std::string::npos) << out;
 
-  EXPECT_NE(vsctl("trace br0 in_port=nope dl_src=02:00:00:00:00:01 dl_dst=ff:ff:ff:ff:ff:ff", &out), 0);
+  EXPECT_NE(vsctl("trace br0 in_port=nope dl_src=02:00:00:00:00:01 dl_dst=ff:ff:ff:ff:ff:ff", &out),
+            0);
   EXPECT_NE(out.find("trace: bridge br0 does not have a port nope"), std::string::npos) << out;
-  EXPECT_NE(vsctl("trace br9 in_port=br0 dl_src=02:00:00:00:00:01 dl_dst=ff:ff:ff:ff:ff:ff", &out), 0);
+  EXPECT_NE(vsctl("trace br9 in_port=br0 dl_src=02:00:00:00:00:01 dl_dst=ff:ff:ff:ff:ff:ff", &out),
+            0);
   EXPECT_NE(out.find("no bridge named br9"), std::string::npos) << out;
   EXPECT_NE(vsctl("trace br0 in_port=br0 dl_src=02:00:00:00:00:01 dl_dst=ff:ff:ff:ff:ff:ff "
                   "dl_vlan=5000",

@@ -104,13 +104,12 @@ void run_case(const Case& c) {
   for (const auto& p : c.ports) names.push_back(p.name);
   if (c.known) {
     const auto& [mac, vlan, port] = *c.known;
-    ASSERT_TRUE(br.fdb().add_static(*sw::MacAddr::parse(mac), vlan, br.index(port),
-                                    br.clock().now_ms()));
+    ASSERT_TRUE(
+        br.fdb().add_static(*sw::MacAddr::parse(mac), vlan, br.index(port), br.clock().now_ms()));
   }
   const json t = trace_then_send(br, c.in, flow_frame(c.flow), names);
   EXPECT_EQ(ctl::format_trace(t), c.golden) << ctl::format_trace(t);
 }
-
 
 const VlanPolicy kAccess10 = VlanPolicy::access(10);
 const VlanPolicy kAccess20 = VlanPolicy::access(20);
@@ -120,55 +119,59 @@ const VlanPolicy kNativeTagged10 = VlanPolicy::native(VlanMode::kNativeTagged, 1
 const VlanPolicy kNativeUntagged10 = VlanPolicy::native(VlanMode::kNativeUntagged, 10, {20});
 
 TEST(TraceGolden, AccessToAccessSameVlan) {
-  run_case({.ports = {{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kAccess20}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p2\n"
-                "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "unicast: to p2\n"
-                "    one output port\n"
-                "output: p2 (untagged, as it came)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (untagged, as it came)\n",
-            .known = std::make_tuple(kB, 10, "p2")});
+  run_case(
+      {.ports = {{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kAccess20}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: hit p2\n"
+           "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "unicast: to p2\n"
+           "    one output port\n"
+           "output: p2 (untagged, as it came)\n"
+           "    nothing is sent\n"
+           "\n"
+           "Verdict: output to p2 (untagged, as it came)\n",
+       .known = std::make_tuple(kB, 10, "p2")});
 }
 
 TEST(TraceGolden, AccessToTrunkPushesTheTag) {
-  run_case({.ports = {{"p1", kAccess10}, {"p2", kTrunk10_20}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p2\n"
-                "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "unicast: to p2\n"
-                "    one output port\n"
-                "output: p2 (push VLAN 10 PCP 0)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (push VLAN 10 PCP 0)\n",
-            .known = std::make_tuple(kB, 10, "p2")});
+  run_case(
+      {.ports = {{"p1", kAccess10}, {"p2", kTrunk10_20}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: hit p2\n"
+           "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "unicast: to p2\n"
+           "    one output port\n"
+           "output: p2 (push VLAN 10 PCP 0)\n"
+           "    nothing is sent\n"
+           "\n"
+           "Verdict: output to p2 (push VLAN 10 PCP 0)\n",
+       .known = std::make_tuple(kB, 10, "p2")});
 }
 
 TEST(TraceGolden, TrunkToAccessPopsTheTag) {
@@ -177,24 +180,25 @@ TEST(TraceGolden, TrunkToAccessPopsTheTag) {
             .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB,
                      "dl_vlan=10", "dl_pcp=3"},
             .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=10 dl_pcp=3 dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, tagged VID 10 PCP 3, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=trunk trunks=10,20: VID 10 is carried\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p2\n"
-                "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "unicast: to p2\n"
-                "    one output port\n"
-                "output: p2 (pop VLAN 10)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (pop VLAN 10)\n",
+                      "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b "
+                      "dl_vlan=10 dl_pcp=3 dl_type=0x0800\n"
+                      "\n"
+                      "parse: ok\n"
+                      "    60 bytes, tagged VID 10 PCP 3, dl_type 0x0800\n"
+                      "ingress_vlan: VLAN 10\n"
+                      "    p1 vlan_mode=trunk trunks=10,20: VID 10 is carried\n"
+                      "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+                      "    the trace learns nothing\n"
+                      "fdb_lookup: hit p2\n"
+                      "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
+                      "storm_control: no limits\n"
+                      "    p1 has no storm-control rates\n"
+                      "unicast: to p2\n"
+                      "    one output port\n"
+                      "output: p2 (pop VLAN 10)\n"
+                      "    nothing is sent\n"
+                      "\n"
+                      "Verdict: output to p2 (pop VLAN 10)\n",
             .known = std::make_tuple(kB, 10, "p2")});
 }
 
@@ -204,50 +208,53 @@ TEST(TraceGolden, TrunkToTrunkKeepsTheTag) {
             .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB,
                      "dl_vlan=20", "dl_pcp=5"},
             .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=20 dl_pcp=5 dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, tagged VID 20 PCP 5, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 20\n"
-                "    p1 vlan_mode=trunk trunks=10,20: VID 20 is carried\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 20 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p2\n"
-                "    02:00:00:00:00:0b on VLAN 20 at p2 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "unicast: to p2\n"
-                "    one output port\n"
-                "output: p2 (keep tag VLAN 20 PCP 5)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (keep tag VLAN 20 PCP 5)\n",
+                      "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b "
+                      "dl_vlan=20 dl_pcp=5 dl_type=0x0800\n"
+                      "\n"
+                      "parse: ok\n"
+                      "    60 bytes, tagged VID 20 PCP 5, dl_type 0x0800\n"
+                      "ingress_vlan: VLAN 20\n"
+                      "    p1 vlan_mode=trunk trunks=10,20: VID 20 is carried\n"
+                      "learn: would learn 02:00:00:00:00:0a on VLAN 20 at p1\n"
+                      "    the trace learns nothing\n"
+                      "fdb_lookup: hit p2\n"
+                      "    02:00:00:00:00:0b on VLAN 20 at p2 (static)\n"
+                      "storm_control: no limits\n"
+                      "    p1 has no storm-control rates\n"
+                      "unicast: to p2\n"
+                      "    one output port\n"
+                      "output: p2 (keep tag VLAN 20 PCP 5)\n"
+                      "    nothing is sent\n"
+                      "\n"
+                      "Verdict: output to p2 (keep tag VLAN 20 PCP 5)\n",
             .known = std::make_tuple(kB, 20, "p2")});
 }
 
 TEST(TraceGolden, NativeTaggedUntaggedInJoinsTheNativeVlan) {
-  run_case({.ports = {{"p1", kNativeTagged10}, {"p2", kNativeTagged10}, {"p3", kNativeUntagged10}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=native-tagged tag=10 trunks=20: untagged frames join the native VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: not looked up\n"
-                "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "flood: p2, p3\n"
-                "    VLAN 10 flood set; skipped: p1 (input_port)\n"
-                "output: p2 (push VLAN 10 PCP 0), p3 (untagged, as it came)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (push VLAN 10 PCP 0), p3 (untagged, as it came)\n"});
+  run_case(
+      {.ports = {{"p1", kNativeTagged10}, {"p2", kNativeTagged10}, {"p3", kNativeUntagged10}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=native-tagged tag=10 trunks=20: untagged frames join the native VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: not looked up\n"
+           "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "flood: p2, p3\n"
+           "    VLAN 10 flood set; skipped: p1 (input_port)\n"
+           "output: p2 (push VLAN 10 PCP 0), p3 (untagged, as it came)\n"
+           "    nothing is sent\n"
+           "\n"
+           "Verdict: output to p2 (push VLAN 10 PCP 0), p3 (untagged, as it came)\n"});
 }
 
 TEST(TraceGolden, NativeUntaggedTaggedNativeVlanLeavesUntagged) {
@@ -256,24 +263,25 @@ TEST(TraceGolden, NativeUntaggedTaggedNativeVlanLeavesUntagged) {
             .flow = {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff",
                      "dl_vlan=10", "dl_pcp=6"},
             .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_vlan=10 dl_pcp=6 dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, tagged VID 10 PCP 6, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=native-untagged tag=10 trunks=20: VID 10 is carried\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: not looked up\n"
-                "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "flood: p2, p3\n"
-                "    VLAN 10 flood set; skipped: p1 (input_port)\n"
-                "output: p2 (pop VLAN 10), p3 (keep tag VLAN 10 PCP 6)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (pop VLAN 10), p3 (keep tag VLAN 10 PCP 6)\n"});
+                      "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff "
+                      "dl_vlan=10 dl_pcp=6 dl_type=0x0800\n"
+                      "\n"
+                      "parse: ok\n"
+                      "    60 bytes, tagged VID 10 PCP 6, dl_type 0x0800\n"
+                      "ingress_vlan: VLAN 10\n"
+                      "    p1 vlan_mode=native-untagged tag=10 trunks=20: VID 10 is carried\n"
+                      "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+                      "    the trace learns nothing\n"
+                      "fdb_lookup: not looked up\n"
+                      "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
+                      "storm_control: no limits\n"
+                      "    p1 has no storm-control rates\n"
+                      "flood: p2, p3\n"
+                      "    VLAN 10 flood set; skipped: p1 (input_port)\n"
+                      "output: p2 (pop VLAN 10), p3 (keep tag VLAN 10 PCP 6)\n"
+                      "    nothing is sent\n"
+                      "\n"
+                      "Verdict: output to p2 (pop VLAN 10), p3 (keep tag VLAN 10 PCP 6)\n"});
 }
 
 TEST(TraceGolden, PriorityTagIntoTrunkIsRewritten) {
@@ -281,8 +289,10 @@ TEST(TraceGolden, PriorityTagIntoTrunkIsRewritten) {
             .in = "p1",
             .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB,
                      "dl_vlan=0", "dl_pcp=5"},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=0 dl_pcp=5 dl_type=0x0800\n"
+            .golden =
+                "Bridge: br0\n"
+                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=0 "
+                "dl_pcp=5 dl_type=0x0800\n"
                 "\n"
                 "parse: ok\n"
                 "    60 bytes, priority-tagged (VID 0, PCP 5), dl_type 0x0800\n"
@@ -304,118 +314,129 @@ TEST(TraceGolden, PriorityTagIntoTrunkIsRewritten) {
 }
 
 TEST(TraceGolden, VlanNotInTrunksIsDropped) {
-  run_case({.ports = {{"p1", kTrunk10_20}, {"p2", kTrunkAll}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB,
-                     "dl_vlan=30"},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=30 dl_pcp=0 dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, tagged VID 30 PCP 0, dl_type 0x0800\n"
-                "ingress_vlan: drop\n"
-                "    p1 vlan_mode=trunk trunks=10,20: VID 30 is not among the VLANs it carries\n"
-                "\n"
-                "Verdict: drop: vlan_not_admitted (the input port's VLAN policy refuses the frame)\n"});
+  run_case(
+      {.ports = {{"p1", kTrunk10_20}, {"p2", kTrunkAll}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB,
+                "dl_vlan=30"},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=30 dl_pcp=0 "
+           "dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, tagged VID 30 PCP 0, dl_type 0x0800\n"
+           "ingress_vlan: drop\n"
+           "    p1 vlan_mode=trunk trunks=10,20: VID 30 is not among the VLANs it carries\n"
+           "\n"
+           "Verdict: drop: vlan_not_admitted (the input port's VLAN policy refuses the frame)\n"});
 }
 
 TEST(TraceGolden, UnknownDestinationFloodsTheVlan) {
-  run_case({.ports = {{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kTrunkAll}, {"p4", kAccess20}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: miss\n"
-                "    02:00:00:00:00:0b on VLAN 10 is unknown: flood\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "flood: p2, p3\n"
-                "    VLAN 10 flood set; skipped: p1 (input_port)\n"
-                "output: p2 (untagged, as it came), p3 (push VLAN 10 PCP 0)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p2 (untagged, as it came), p3 (push VLAN 10 PCP 0)\n"});
+  run_case(
+      {.ports = {{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kTrunkAll}, {"p4", kAccess20}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: miss\n"
+           "    02:00:00:00:00:0b on VLAN 10 is unknown: flood\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "flood: p2, p3\n"
+           "    VLAN 10 flood set; skipped: p1 (input_port)\n"
+           "output: p2 (untagged, as it came), p3 (push VLAN 10 PCP 0)\n"
+           "    nothing is sent\n"
+           "\n"
+           "Verdict: output to p2 (untagged, as it came), p3 (push VLAN 10 PCP 0)\n"});
 }
 
 TEST(TraceGolden, FrameBackToItsInputPortIsDropped) {
-  run_case({.ports = {{"p1", kAccess10}, {"p2", kAccess10}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p1\n"
-                "    02:00:00:00:00:0b on VLAN 10 at p1 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "\n"
-                "Verdict: drop: hairpin (learnt on the port it came in on)\n",
-            .known = std::make_tuple(kB, 10, "p1")});
+  run_case(
+      {.ports = {{"p1", kAccess10}, {"p2", kAccess10}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: hit p1\n"
+           "    02:00:00:00:00:0b on VLAN 10 at p1 (static)\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "\n"
+           "Verdict: drop: hairpin (learnt on the port it came in on)\n",
+       .known = std::make_tuple(kB, 10, "p1")});
 }
 
 TEST(TraceGolden, ProtectedPortsFloodSkipsTheOthers) {
-  run_case({.ports = {{.name = "p1", .vlan = kAccess10, .protected_port = true},
-                      {.name = "p2", .vlan = kAccess10, .protected_port = true},
-                      {.name = "p3", .vlan = kAccess10}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: not looked up\n"
-                "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "flood: p3\n"
-                "    VLAN 10 flood set; skipped: p1 (input_port), p2 (protected)\n"
-                "output: p3 (untagged, as it came)\n"
-                "    nothing is sent\n"
-                "\n"
-                "Verdict: output to p3 (untagged, as it came)\n"});
+  run_case(
+      {.ports = {{.name = "p1", .vlan = kAccess10, .protected_port = true},
+                 {.name = "p2", .vlan = kAccess10, .protected_port = true},
+                 {.name = "p3", .vlan = kAccess10}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: not looked up\n"
+           "    ff:ff:ff:ff:ff:ff is broadcast: flood\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "flood: p3\n"
+           "    VLAN 10 flood set; skipped: p1 (input_port), p2 (protected)\n"
+           "output: p3 (untagged, as it came)\n"
+           "    nothing is sent\n"
+           "\n"
+           "Verdict: output to p3 (untagged, as it came)\n"});
 }
 
 TEST(TraceGolden, ProtectedPortsUnicastIsDropped) {
-  run_case({.ports = {{.name = "p1", .vlan = kAccess10, .protected_port = true},
-                      {.name = "p2", .vlan = kAccess10, .protected_port = true}},
-            .in = "p1",
-            .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
-            .golden = "Bridge: br0\n"
-                "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
-                "\n"
-                "parse: ok\n"
-                "    60 bytes, untagged, dl_type 0x0800\n"
-                "ingress_vlan: VLAN 10\n"
-                "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
-                "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
-                "    the trace learns nothing\n"
-                "fdb_lookup: hit p2\n"
-                "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
-                "storm_control: no limits\n"
-                "    p1 has no storm-control rates\n"
-                "unicast: to p2\n"
-                "    one output port\n"
-                "\n"
-                "Verdict: drop: protected (unicast from a protected port to another protected port)\n",
-            .known = std::make_tuple(kB, 10, "p2")});
+  run_case(
+      {.ports = {{.name = "p1", .vlan = kAccess10, .protected_port = true},
+                 {.name = "p2", .vlan = kAccess10, .protected_port = true}},
+       .in = "p1",
+       .flow = {"in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB},
+       .golden =
+           "Bridge: br0\n"
+           "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
+           "\n"
+           "parse: ok\n"
+           "    60 bytes, untagged, dl_type 0x0800\n"
+           "ingress_vlan: VLAN 10\n"
+           "    p1 vlan_mode=access tag=10: untagged frames join the access VLAN\n"
+           "learn: would learn 02:00:00:00:00:0a on VLAN 10 at p1\n"
+           "    the trace learns nothing\n"
+           "fdb_lookup: hit p2\n"
+           "    02:00:00:00:00:0b on VLAN 10 at p2 (static)\n"
+           "storm_control: no limits\n"
+           "    p1 has no storm-control rates\n"
+           "unicast: to p2\n"
+           "    one output port\n"
+           "\n"
+           "Verdict: drop: protected (unicast from a protected port to another protected port)\n",
+       .known = std::make_tuple(kB, 10, "p2")});
 }
 
 }  // namespace
@@ -426,7 +447,8 @@ namespace {
 
 TEST(TraceJson, UnknownDestinationFloodGolden) {
   BridgeHarness br({{"p1", kAccess10}, {"p2", kTrunk10_20}, {"p3", kAccess20}});
-  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)});
+  const auto frame =
+      flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)});
   const json t = trace_then_send(br, "p1", frame, {"p1", "p2", "p3"});
   const json golden = json::parse(R"json({
     "bridge": "br0",
@@ -457,10 +479,11 @@ TEST(Trace, SplitHorizonGroupIsSkipped) {
   BridgeHarness br({{.name = "t1", .vlan = kTrunkAll, .split_horizon_group = 1},
                     {.name = "t2", .vlan = kTrunkAll, .split_horizon_group = 1},
                     {.name = "p3", .vlan = kTrunkAll}});
-  const auto frame = flow_frame({"in_port=t1", std::string("dl_src=") + kA,
-                                 "dl_dst=ff:ff:ff:ff:ff:ff", "dl_vlan=7"});
+  const auto frame = flow_frame(
+      {"in_port=t1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff", "dl_vlan=7"});
   const json t = trace_then_send(br, "t1", frame, {"t1", "t2", "p3"});
-  EXPECT_EQ(t["stages"][5]["detail"], "VLAN 7 flood set; skipped: t1 (input_port), t2 (split_horizon)");
+  EXPECT_EQ(t["stages"][5]["detail"],
+            "VLAN 7 flood set; skipped: t1 (input_port), t2 (split_horizon)");
   EXPECT_EQ(outputs_of(t), std::vector<std::string>{"p3:vlan=7,pcp=0"});
 }
 
@@ -471,8 +494,8 @@ TEST(Trace, MalformedAndReservedMulticastAreDropsWithTheirNames) {
   EXPECT_EQ(t["stages"][0]["result"], "malformed");
   EXPECT_EQ(t["drops"], json::array({"malformed"}));
 
-  const auto bpdu = flow_frame({"in_port=p1", std::string("dl_src=") + kA,
-                                "dl_dst=01:80:c2:00:00:00", "dl_type=0x0027"});
+  const auto bpdu = flow_frame(
+      {"in_port=p1", std::string("dl_src=") + kA, "dl_dst=01:80:c2:00:00:00", "dl_type=0x0027"});
   t = trace_then_send(br, "p1", bpdu, {"p1", "p2"});
   EXPECT_EQ(t["drops"], json::array({"reserved_multicast"}));
   EXPECT_EQ(t["verdict"], "drop: reserved_multicast (01:80:c2:00:00:0x without forward-bpdu)");
@@ -483,8 +506,8 @@ TEST(Trace, MalformedAndReservedMulticastAreDropsWithTheirNames) {
 TEST(Trace, StormControlVerdictTakesNoCredit) {
   BridgeHarness br({{.name = "p1", .vlan = kAccess10, .storm = {.broadcast_pps = 1}},
                     {.name = "p2", .vlan = kAccess10}});
-  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kA,
-                                 "dl_dst=ff:ff:ff:ff:ff:ff"});
+  const auto frame =
+      flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"});
   for (int i = 0; i < 100; ++i) {
     const json t = trace(br, "p1", frame);
     ASSERT_EQ(t["stages"][4]["result"], "admitted") << i;
@@ -507,7 +530,8 @@ TEST(Trace, FdbHitShowsTheAgeAndNothingIsRefreshedOrLearnt) {
   br.send("p2", {.dst = "ff:ff:ff:ff:ff:ff", .src = kB});  // learnt for real on p2
   br.received_all();
   br.clock().advance_ms(42'000);
-  const auto frame = flow_frame({"in_port=p1", std::string("dl_src=") + kB, "dl_dst=" + std::string(kB)});
+  const auto frame =
+      flow_frame({"in_port=p1", std::string("dl_src=") + kB, "dl_dst=" + std::string(kB)});
   // kB from p1 would move kB to p1 if learnt; the lookup sees p2.
   json t = trace(br, "p1", frame);
   EXPECT_EQ(t["stages"][3]["result"], "hit p2");
@@ -519,14 +543,17 @@ TEST(Trace, FdbHitShowsTheAgeAndNothingIsRefreshedOrLearnt) {
   EXPECT_EQ(entries[0].age_ms, 42'000u);
   // Aged out: a miss that says so.
   br.clock().advance_ms(300'000);
-  t = trace(br, "p1", flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)}));
+  t = trace(br, "p1",
+            flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)}));
   EXPECT_EQ(t["stages"][3]["result"], "miss");
   EXPECT_EQ(t["stages"][3]["detail"], "02:00:00:00:00:0b on VLAN 10 aged out (342 s): flood");
 }
 
 TEST(Trace, UnknownPortIsAnError) {
   BridgeHarness br({{"p1", kAccess10}});
-  EXPECT_EQ(br.datapath().trace("br0", "nope", flow_frame({"in_port=p1", "ffffffffffff020000000001ffff"})).error,
+  EXPECT_EQ(br.datapath()
+                .trace("br0", "nope", flow_frame({"in_port=p1", "ffffffffffff020000000001ffff"}))
+                .error,
             "bridge br0 has no port nope in the datapath");
   EXPECT_EQ(br.datapath().trace("br9", "p1", {}).error, "no bridge br9 in the datapath");
 }
@@ -565,9 +592,9 @@ TEST(TraceFlow, BadFieldsAreNamed) {
 
 TEST(TraceFlow, FieldsBuildTheFrameTheHarnessBuilds) {
   // The same frame as frame_bytes() for an IPv4 frame (valid header, then padding to 60).
-  auto f = ctl::parse_trace_flow(std::vector<std::string>{
-      "in_port=p1", std::string("dl_src=") + kA, std::string("dl_dst=") + kB, "dl_vlan=0",
-      "dl_pcp=5", "dl_type=2054"});
+  auto f = ctl::parse_trace_flow(std::vector<std::string>{"in_port=p1", std::string("dl_src=") + kA,
+                                                          std::string("dl_dst=") + kB, "dl_vlan=0",
+                                                          "dl_pcp=5", "dl_type=2054"});
   ASSERT_TRUE(f) << f.error().message;
   EXPECT_EQ(f->in_port, "p1");
   ASSERT_EQ(f->frame.size(), 60u);
