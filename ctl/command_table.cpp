@@ -71,6 +71,12 @@ constexpr CommandSpec kCommands[] = {
   {"dpif/pmd-stats-show", 0, 0, "", kReadOnly, kFdbSection, "",
    "PMD threads: rx queues, packets, cycles per packet, busy,\n"
    "idle and sleep shares of their cycles, wake-ups", kPmd, show_pmd_stats},
+  {"trace", 2, kAnyNumber, "", kReadOnly, kFdbSection,
+   "BRIDGE in_port=PORT dl_src=MAC dl_dst=MAC [dl_vlan=V] [dl_pcp=N] [dl_type=T]",
+   "what the switch would do with that frame, stage by stage: parse,\n"
+   "ingress VLAN and why, storm control, FDB lookup, flood set, tag\n"
+   "action per output port or the drop reason; nothing is sent, learnt\n"
+   "or counted. A whole frame instead: trace BRIDGE in_port=PORT HEX", kTrace, trace_packet},
 
   {"ipam/alloc", 2, 4, "", kReadWrite, kIpamSection, "POOL OWNER [ADDRESS|auto [MAC]]",
    "lease an address of POOL to OWNER (the same owner keeps its lease);\n"

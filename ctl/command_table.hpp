@@ -68,6 +68,7 @@ enum class OutputKind : uint8_t {
   kFdbStats,  // MAC table statistics
   kPmd,       // PMD threads' statistics
   kJson,      // the JSON value on one line (ipam/)
+  kTrace,     // a packet trace, stage by stage (trace_format.hpp)
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

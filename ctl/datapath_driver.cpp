@@ -5,6 +5,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "ctl/trace_json.hpp"
 #include "ctl/vlan_mapping.hpp"
 
 namespace lvs::ctl {
@@ -265,6 +266,18 @@ std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {
                                  .busy_cycles = s.busy_cycles, .idle_cycles = s.idle_cycles,
                                  .sleep_cycles = s.sleep_cycles, .rx_queues = s.rx_queues});
   return out;
+}
+
+Result<nlohmann::json> DatapathDriver::trace(const std::string& bridge, const std::string& port,
+                                             const std::vector<uint8_t>& frame) const {
+  const sw::TraceReport report = dp_.trace(bridge, port, frame);
+  if (!report.error.empty()) {
+    std::string why = "trace: " + report.error;
+    if (auto e = errors_.find(port); e != errors_.end() && !e->second.empty())
+      why += ": " + e->second;
+    return make_error(kErrNotFound, why);
+  }
+  return trace_json(bridge, report, [&](sw::PortIndex i) { return dp_.port_name(bridge, i); });
 }
 
 }  // namespace lvs::ctl

@@ -37,6 +37,8 @@ class DatapathDriver final : public Runtime {
   size_t fdb_flush(const std::string& bridge) override;
   bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) override;
   std::vector<PmdThreadStats> pmd_stats() const override;
+  Result<nlohmann::json> trace(const std::string& bridge, const std::string& port,
+                               const std::vector<uint8_t>& frame) const override;
 
  private:
   struct Live {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "ctl/trace_format.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -237,6 +239,8 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
       return format_pmd(out);
     case OutputKind::kJson:
       return dump();
+    case OutputKind::kTrace:
+      return format_trace(out);
   }
   return dump();
 }

@@ -5,8 +5,11 @@
 // DPDK or datapath type, so that the engine (and vsctl) build and run without DPDK.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "ctl/error.hpp"
 
 namespace lvs::ctl {
 
@@ -63,6 +66,13 @@ class Runtime {
   // Removes one learnt entry; false when there was none.
   virtual bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) = 0;
   virtual std::vector<PmdThreadStats> pmd_stats() const = 0;
+  // `vsctl trace`: `frame` arriving on `port` of `bridge`, through the running pipeline without
+  // side effects; the JSON of ctl/trace_json.hpp, or an error naming what is missing.
+  virtual Result<nlohmann::json> trace(const std::string& bridge, const std::string& port,
+                                       const std::vector<uint8_t>& frame) const {
+    (void)bridge, (void)port, (void)frame;
+    return make_error(kErrNotFound, "trace: no running switch to trace through");
+  }
 };
 
 }  // namespace lvs::ctl

@@ -23,6 +23,7 @@
 #include "switch/storm_control.hpp"
 #include "switch/rx_filter.hpp"
 #include "switch/rx_stage.hpp"
+#include "switch/trace.hpp"
 #include "switch/tx_batch.hpp"
 #include "switch/vlan_policy.hpp"
 
@@ -112,6 +113,10 @@ class Datapath {
   std::string port_name(const std::string& bridge, PortIndex index) const;
   size_t expire_all();  // aging pass over every bridge's table
   std::vector<PmdStats> pmd_stats() const;
+  // `frame` arriving on `port` of `bridge`, through the live pipeline without side effects
+  // (trace.hpp; datapath_trace.cpp). An unknown bridge or port sets the report's error.
+  TraceReport trace(const std::string& bridge, const std::string& port,
+                    std::span<const uint8_t> frame) const;
   unsigned pmd_count() const { return static_cast<unsigned>(pmds_.size()); }
   uint64_t now_ms() const { return clock_->now_ms(); }
 

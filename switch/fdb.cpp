@@ -270,6 +270,21 @@ std::vector<FdbEntry> Fdb::dump(uint64_t now_ms) const {
   return out;
 }
 
+std::optional<FdbEntry> Fdb::peek(uint64_t key, uint64_t now_ms) const {
+  const uint32_t slot = find(key);
+  if (slot == kNil) return std::nullopt;
+  const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+  if (key_at(slot).load(std::memory_order_relaxed) != key) return std::nullopt;  // reused
+  FdbEntry e;
+  e.mac = MacAddr::from_u64(key);
+  e.vlan = static_cast<uint16_t>((key >> 48) & 0x0fff);
+  e.port = val_port(v);
+  e.is_static = val_static(v);
+  const uint64_t now = now_ms & kTimeMask;
+  e.age_ms = now > val_time(v) ? now - val_time(v) : 0;
+  return e;
+}
+
 uint32_t Fdb::port_entries(PortIndex port) const {
   std::lock_guard lock(writer_);
   return port < lists_.size() ? lists_[port].count : 0;

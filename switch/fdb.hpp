@@ -127,6 +127,9 @@ class Fdb {
   // Removes dynamic entries not seen for the aging time. Returns how many.
   size_t expire(uint64_t now_ms);
   std::vector<FdbEntry> dump(uint64_t now_ms) const;
+  // The entry of `key` (aged out or not) without refreshing it or taking the writer lock
+  // (vsctl trace); nullopt when there is none.
+  std::optional<FdbEntry> peek(uint64_t key, uint64_t now_ms) const;
   // Dynamic (learnt) entries currently held by a port.
   uint32_t port_entries(PortIndex port) const;
   // Copies entries of `other` (e.g. into a resized table). Evicts as usual when too many.

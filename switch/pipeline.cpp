@@ -4,6 +4,7 @@
 
 #include "switch/frame.hpp"
 #include "switch/tag_rewrite.hpp"
+#include "switch/trace_observer.hpp"
 
 namespace lvs::sw {
 namespace {
@@ -19,17 +20,21 @@ struct DropCounts {
 
 // Sends one frame of VLAN `vid` to every flood member except the input port. Each output
 // form (tagged / untagged) is built at most once and shared by reference count.
+template <typename Obs>
 void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
-           PipelineContext& ctx, DropCounts& drops) {
+           PipelineContext& ctx, DropCounts& drops, Obs& obs) {
+  obs.flooding(vid);
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
   const bool in_protected = br.ports[in_port].protected_port;
   auto excluded = [&](const FloodTable::Member& mb) {
-    return mb.port == in_port || (in_group != 0 && mb.group == in_group) ||
-           (in_protected && mb.protected_port);
+    return flood_skip(mb, in_port, in_group, in_protected) != FloodSkip::kNone;
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
-  for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
+  for (const auto& mb : members) {
+    obs.flood_member(mb, flood_skip(mb, in_port, in_group, in_protected));
+    need[mb.tagged] += !excluded(mb);
+  }
   const uint32_t copies = need[0] + need[1];
   if (copies == 0) {
     rte_pktmbuf_free(m);
@@ -72,12 +77,13 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
     if (need[t] > 1) rte_pktmbuf_refcnt_update(form[t], static_cast<int16_t>(need[t] - 1));
   for (const auto& mb : members) {
     if (excluded(mb) || !form[mb.tagged]) continue;
-    ctx.tx->push(br.ports[mb.port].tx_slot, form[mb.tagged]);
+    obs.output(ctx.tx, mb.port, br.ports[mb.port].tx_slot, form[mb.tagged]);
   }
 }
 
+template <typename Obs>
 void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m,
-             const FrameMeta& f, uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
+             const FrameMeta& f, uint16_t vid, PipelineContext& ctx, DropCounts& drops, Obs& obs) {
   const BridgePortView& op = br.ports[out];
   if (__builtin_expect(!op.admin_up || !op.port, 0)) {
     drops.add(DropReason::kPortDown);
@@ -98,7 +104,7 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
   const EgressTag form = op.vlan.egress(vid);
   if (__builtin_expect(form == EgressTag::kNotMember, 0)) {
     // Learnt on a port that no longer carries the VLAN (policy changed): flood instead.
-    flood(br, in_port, m, f, vid, ctx, drops);
+    flood(br, in_port, m, f, vid, ctx, drops, obs);
     return;
   }
   if (!has_form(f, form, vid)) {
@@ -114,13 +120,14 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
       m = c;
     }
   }
-  ctx.tx->push(op.tx_slot, m);
+  obs.output(ctx.tx, out, op.tx_slot, m);
 }
 
 }  // namespace
 
-void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
-                   PipelineContext& ctx) {
+template <typename Obs>
+void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
+                            PipelineContext& ctx, Obs& obs) {
   const BridgePortView& ip = br.ports[in_port];
   Fdb& fdb = *br.fdb;
   FrameMeta meta[kBurst];
@@ -138,12 +145,14 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
     rte_mbuf* m = pkts[i];
     rx_bytes += rte_pktmbuf_pkt_len(m);
     meta[i] = parse_frame(m);
+    obs.parsed(meta[i]);
     if (__builtin_expect(!meta[i].valid, 0)) {
       vlan[i] = kVlanDrop;
       drops.add(DropReason::kMalformed);
       continue;
     }
     vlan[i] = ip.vlan.ingress_vlan(meta[i]);
+    obs.ingress(vlan[i]);
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
       drops.add(DropReason::kVlanNotAdmitted);
       continue;
@@ -164,7 +173,7 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
       fdb.prefetch(dst_probe[i]);
     }
   }
-  ip.port->stats().add_rx(n, rx_bytes);
+  obs.count_rx(*ip.port, n, rx_bytes);
 
   // Stage 2: learn the source, look up the destination, forward.
   // With storm control on the input port, what would be flooded is policed first and a frame
@@ -186,39 +195,52 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
       learn = nullptr;
       if (__builtin_expect(mac_is_learnable(f.src), 1)) {
         if (__builtin_expect(storm == nullptr, 1))
-          fdb.learn(src_probe[i], in_port, ctx.now_ms);
+          obs.learn(fdb, src_probe[i], in_port, ctx.now_ms);
         else
           learn = &src_probe[i];
       }
       out = mac_is_multicast(f.dst) ? kNoPort : fdb.lookup(dst_probe[i], ctx.now_ms);
       if (__builtin_expect(learn != nullptr && f.src == f.dst, 0)) out = in_port;  // as if learnt
+      obs.destination(!mac_is_multicast(f.dst), out);
     }
     if (__builtin_expect(storm != nullptr, 0)) {
       if (out == kNoPort) {
         const FloodKind kind = !mac_is_multicast(f.dst)  ? FloodKind::kUnknownUnicast
                                : mac_is_broadcast(f.dst) ? FloodKind::kBroadcast
                                                          : FloodKind::kMulticast;
-        if (!storm->admit(kind)) {
+        const bool admitted = storm->admit(kind);
+        obs.storm(kind, admitted);
+        if (!admitted) {
           drops.add(drop_reason_of(kind));
           rte_pktmbuf_free(m);
           continue;  // a later frame of the same run may still teach the source
         }
       }
       if (learn) {
-        fdb.learn(*learn, in_port, ctx.now_ms);
+        obs.learn(fdb, *learn, in_port, ctx.now_ms);
         learn = nullptr;
       }
     }
     if (out == kNoPort) {
-      flood(br, in_port, m, f, vid, ctx, drops);
+      flood(br, in_port, m, f, vid, ctx, drops, obs);
     } else if (__builtin_expect(out == in_port, 0)) {
       drops.add(DropReason::kHairpin);
       rte_pktmbuf_free(m);
     } else {
-      unicast(br, in_port, out, m, f, vid, ctx, drops);
+      unicast(br, in_port, out, m, f, vid, ctx, drops, obs);
     }
   }
-  drops.commit(ip.port->stats());
+  obs.count_drops(*ip.port, drops);
 }
+
+void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
+                   PipelineContext& ctx) {
+  DatapathObserver datapath;
+  process_burst_observed(br, in_port, pkts, n, ctx, datapath);
+}
+
+// The trace's instantiation (trace.cpp): the same stages, side effects diverted.
+template void process_burst_observed<TraceObserver>(const BridgeView&, PortIndex, rte_mbuf**,
+                                                    uint16_t, PipelineContext&, TraceObserver&);
 
 }  // namespace lvs::sw

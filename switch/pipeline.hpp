@@ -33,4 +33,12 @@ struct PipelineContext {
 void process_burst(const BridgeView& bridge, PortIndex in_port, rte_mbuf** pkts, uint16_t n,
                    PipelineContext& ctx);
 
+// The same stages reporting to an observer and doing their side effects through it
+// (pipeline_observer.hpp). process_burst() is the DatapathObserver instantiation; the other one,
+// TraceObserver (trace_observer.hpp), is what `vsctl trace` runs. Both are instantiated in
+// pipeline.cpp.
+template <typename Obs>
+void process_burst_observed(const BridgeView& bridge, PortIndex in_port, rte_mbuf** pkts,
+                            uint16_t n, PipelineContext& ctx, Obs& observer);
+
 }  // namespace lvs::sw

@@ -45,6 +45,8 @@ Status ipam_del_pool_command(CommandContext& context);
 // vlog_commands.cpp (the daemon's log level, ctl/log.hpp)
 Status vlog_set(CommandContext& context);
 Status vlog_list(CommandContext& context);
+// trace_commands.cpp (vsctl trace: switch/trace.hpp)
+Status trace_packet(CommandContext& context);
 
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);

@@ -454,7 +454,7 @@ TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
     }
   }
   EXPECT_EQ(command_names(), names);
-  EXPECT_EQ(names.size(), 27u);
+  EXPECT_EQ(names.size(), 28u);
 }
 
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {

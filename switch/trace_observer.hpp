@@ -1,0 +1,62 @@
+#pragma once
+// The trace's pipeline observer (pipeline_observer.hpp): records every report into a
+// TraceReport and diverts every side effect. Nothing is learnt (learn() only notes that the
+// datapath would learn), nothing is counted (the drops the datapath would commit are listed
+// instead), nothing is sent (output() notes the port and the 802.1Q form of the frame the
+// pipeline built for it, then frees that reference).
+#include <rte_mbuf.h>
+
+#include "switch/pipeline_observer.hpp"
+#include "switch/trace.hpp"
+
+namespace lvs::sw {
+
+struct TraceObserver {
+  TraceReport* report;
+
+  void learn(Fdb& /*fdb*/, const Fdb::Probe& /*p*/, PortIndex /*port*/, uint64_t /*now_ms*/) {
+    report->would_learn = true;
+  }
+  void count_rx(Port& /*in*/, uint16_t /*n*/, uint64_t /*bytes*/) {}
+  template <typename Drops>
+  void count_drops(Port& /*in*/, const Drops& drops) {
+    for (size_t i = 0; i < kDropReasonCount; ++i)
+      if (drops.n[i]) report->drops.push_back(static_cast<DropReason>(i));
+  }
+  void output(TxBatches* /*tx*/, PortIndex port, uint32_t /*slot*/, rte_mbuf* m) {
+    const FrameMeta out = parse_frame(m);
+    const FrameMeta& in = report->frame;
+    TraceOutput o{.port = port, .tagged = out.tagged, .vid = out.tag_vid(), .pcp = out.tag_pcp()};
+    o.action = !in.tagged && !out.tagged ? TagAction::kNone
+               : !in.tagged              ? TagAction::kPush
+               : !out.tagged             ? TagAction::kPop
+               : in.tci == out.tci       ? TagAction::kKeep
+                                         : TagAction::kRewrite;
+    report->outputs.push_back(o);
+    rte_pktmbuf_free(m);
+  }
+  void parsed(const FrameMeta& f) {
+    report->parsed = true;
+    report->frame = f;
+  }
+  void ingress(int vlan) {
+    report->classified = true;
+    report->vlan = vlan;
+  }
+  void destination(bool looked_up, PortIndex out) {
+    report->destination_decided = true;
+    report->looked_up = looked_up;
+    report->out = out;
+  }
+  void storm(FloodKind kind, bool admitted) {
+    report->storm_checked = true;
+    report->storm_kind = kind;
+    report->storm_admitted = admitted;
+  }
+  void flooding(uint16_t /*vid*/) { report->flooded = true; }
+  void flood_member(const FloodTable::Member& mb, FloodSkip skip) {
+    report->flood.push_back({mb.port, mb.tagged, skip});
+  }
+};
+
+}  // namespace lvs::sw
