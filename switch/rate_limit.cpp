@@ -15,7 +15,8 @@ ByteBucket::ByteBucket(const RateLimit& limit, unsigned share, uint64_t hz, uint
   unsigned __int128 per_cycle = (bytes_per_s << kShift) / (static_cast<unsigned __int128>(hz) * share);
   if (per_cycle == 0) per_cycle = 1;
   per_cycle_ = static_cast<uint64_t>(per_cycle);
-  const uint64_t burst_kbit = limit.burst_kbit ? limit.burst_kbit : kDefaultBurstKbit;
+  const uint64_t burst_kbit =
+      limit.burst_kbit ? limit.burst_kbit : default_burst_kbit(limit.rate_kbps);
   const unsigned __int128 burst_bytes = static_cast<unsigned __int128>(burst_kbit) * 1000 / 8;
   const uint64_t bytes = static_cast<uint64_t>(
       std::clamp<unsigned __int128>(burst_bytes / share, kMinDepthBytes, kMaxDepthBytes));

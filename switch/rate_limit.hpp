@@ -5,7 +5,9 @@
 //
 // Both are policers — token buckets that drop what is over the rate, counted as
 // `ingress_policed` / `egress_shaped` — not queues: the switch keeps no frame back for later.
-// A burst of at least rate x RTT keeps TCP near the rate (OVS's default burst: 8000 kbit).
+// TCP through a policer needs a deep bucket: a burst of 0 means max(8000 kbit, 80% of a second
+// of the rate) — OVS's default of 8000 kbit up to 10 Mbit/s, and above it the 80% that OVS's
+// documentation recommends for TCP (at 1 Gbit/s, 8000 kbit gave TCP 16% of the rate here).
 //
 // Bytes counted: the whole frame as the port hands it over or is handed it (rte_pktmbuf_pkt_len:
 // Ethernet header and VLAN tags included, no FCS or preamble), as the kernel's tc police counts
@@ -28,12 +30,15 @@ namespace lvs::sw {
 // kbit/s and kbit (1 kbit = 1000 bits, as OVS's columns); rate 0: no limit.
 struct RateLimit {
   uint64_t rate_kbps = 0;
-  uint64_t burst_kbit = 0;  // 0: kDefaultBurstKbit
+  uint64_t burst_kbit = 0;  // 0: default_burst_kbit(rate_kbps)
   bool any() const { return rate_kbps != 0; }
   bool operator==(const RateLimit&) const = default;
 };
 
 inline constexpr uint64_t kDefaultBurstKbit = 8000;          // OVS's default when 0
+inline constexpr uint64_t default_burst_kbit(uint64_t rate_kbps) {
+  return rate_kbps / 10 * 8 > kDefaultBurstKbit ? rate_kbps / 10 * 8 : kDefaultBurstKbit;
+}
 inline constexpr uint64_t kMaxRateKbps = 4'294'967'295;      // OVS's column bound
 inline constexpr uint64_t kMinDepthBytes = 65'536 + 64;      // a GSO frame and its headers
 inline constexpr uint64_t kMaxDepthBytes = uint64_t{1} << 30;  // 1 GiB: more is clamped

@@ -63,9 +63,16 @@ TEST(ByteBucket, BelowTheRateEverythingPasses) {
   EXPECT_NEAR(static_cast<double>(got), 0.9 * 2 * 10'000 * 1000 / 8, 1500.0);
 }
 
-TEST(ByteBucket, BurstDefaultsToOvsEightThousandKbitAndNeverHoldsLessThanAGsoFrame) {
-  ByteBucket def({.rate_kbps = 10'000, .burst_kbit = 0}, 1, 1'000'000'000, 0);
-  EXPECT_EQ(def.depth_bytes(), 8000u * 1000 / 8);
+TEST(ByteBucket, BurstDefaultsToOvsEightThousandKbitOrEightyPercentOfTheRate) {
+  ByteBucket slow({.rate_kbps = 1'000, .burst_kbit = 0}, 1, 1'000'000'000, 0);
+  EXPECT_EQ(slow.depth_bytes(), 8000u * 1000 / 8);
+  ByteBucket ten({.rate_kbps = 10'000, .burst_kbit = 0}, 1, 1'000'000'000, 0);
+  EXPECT_EQ(ten.depth_bytes(), 8000u * 1000 / 8);
+  ByteBucket gig({.rate_kbps = 1'000'000, .burst_kbit = 0}, 1, 1'000'000'000, 0);
+  EXPECT_EQ(gig.depth_bytes(), 800'000u * 1000 / 8);
+}
+
+TEST(ByteBucket, NeverHoldsLessThanAGsoFrameOrMoreThanAGibibyte) {
   ByteBucket tiny({.rate_kbps = 10'000, .burst_kbit = 8}, 1, 1'000'000'000, 0);
   EXPECT_EQ(tiny.depth_bytes(), sw::kMinDepthBytes);
   EXPECT_TRUE(tiny.admit(65'536 + 18)) << "a full TSO frame must be able to pass";
