@@ -44,11 +44,10 @@ Result<PortRateLimits> from_cni_bandwidth(const CniBandwidth& bw) {
     uint64_t *rate_kbps, *burst_kbit;
   };
   // The container's ingress is the switch's egress and the reverse.
-  const Way ways[] = {
-      {"ingressRate", "ingressBurst", bw.ingress_rate, bw.ingress_burst, &out.egress_rate_kbps,
-       &out.egress_burst_kbit},
-      {"egressRate", "egressBurst", bw.egress_rate, bw.egress_burst, &out.ingress_rate_kbps,
-       &out.ingress_burst_kbit}};
+  const Way ways[] = {{"ingressRate", "ingressBurst", bw.ingress_rate, bw.ingress_burst,
+                       &out.egress_rate_kbps, &out.egress_burst_kbit},
+                      {"egressRate", "egressBurst", bw.egress_rate, bw.egress_burst,
+                       &out.ingress_rate_kbps, &out.ingress_burst_kbit}};
   for (const Way& w : ways) {
     const std::string at;  // the caller names the object
     if (w.rate && !w.burst)
@@ -70,10 +69,9 @@ Result<PortRateLimits> from_cni_bandwidth(const CniBandwidth& bw) {
 std::vector<std::vector<std::string>> rate_limit_commands(const std::string& port,
                                                           const PortRateLimits& l) {
   std::vector<std::vector<std::string>> out;
-  out.push_back({"set", "Interface", port,
-                 "ingress_policing_rate=" + std::to_string(l.ingress_rate_kbps),
-                 "ingress_policing_burst=" +
-                     std::to_string(l.ingress_rate_kbps ? l.ingress_burst_kbit : 0)});
+  out.push_back(
+      {"set", "Interface", port, "ingress_policing_rate=" + std::to_string(l.ingress_rate_kbps),
+       "ingress_policing_burst=" + std::to_string(l.ingress_rate_kbps ? l.ingress_burst_kbit : 0)});
   out.push_back({"remove", "Port", port, "other_config", kEgressRateKbps, kEgressBurstKb});
   if (l.egress_rate_kbps) {
     std::vector<std::string> set = {

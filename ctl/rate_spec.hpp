@@ -25,7 +25,8 @@ struct PortRateLimits {
 // "KBPS[,BURST]" (vsattach --rate, -o lite-vswitch.rate): the same limit both ways. `what`
 // names the option in errors ("--rate").
 Result<PortRateLimits> parse_rate_spec(const std::string& what, const std::string& text);
-std::string format_rate_spec(const PortRateLimits& limits);  // the inverse, for one-way-equal limits
+std::string format_rate_spec(
+    const PortRateLimits& limits);  // the inverse, for one-way-equal limits
 
 // The CNI `bandwidth` capability (runtimeConfig.bandwidth, the bandwidth plugin's keys): bits
 // per second and bits, from the container's side — its ingress is what the switch sends it.

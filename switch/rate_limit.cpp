@@ -12,7 +12,8 @@ ByteBucket::ByteBucket(const RateLimit& limit, unsigned share, uint64_t hz, uint
   // rate << kShift overflows 64 at the top of the range).
   const unsigned __int128 bytes_per_s =
       static_cast<unsigned __int128>(std::min(limit.rate_kbps, kMaxRateKbps)) * 1000 / 8;
-  unsigned __int128 per_cycle = (bytes_per_s << kShift) / (static_cast<unsigned __int128>(hz) * share);
+  unsigned __int128 per_cycle =
+      (bytes_per_s << kShift) / (static_cast<unsigned __int128>(hz) * share);
   if (per_cycle == 0) per_cycle = 1;
   per_cycle_ = static_cast<uint64_t>(per_cycle);
   const uint64_t burst_kbit =

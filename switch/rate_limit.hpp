@@ -35,12 +35,12 @@ struct RateLimit {
   bool operator==(const RateLimit&) const = default;
 };
 
-inline constexpr uint64_t kDefaultBurstKbit = 8000;          // OVS's default when 0
+inline constexpr uint64_t kDefaultBurstKbit = 8000;  // OVS's default when 0
 inline constexpr uint64_t default_burst_kbit(uint64_t rate_kbps) {
   return rate_kbps / 10 * 8 > kDefaultBurstKbit ? rate_kbps / 10 * 8 : kDefaultBurstKbit;
 }
-inline constexpr uint64_t kMaxRateKbps = 4'294'967'295;      // OVS's column bound
-inline constexpr uint64_t kMinDepthBytes = 65'536 + 64;      // a GSO frame and its headers
+inline constexpr uint64_t kMaxRateKbps = 4'294'967'295;        // OVS's column bound
+inline constexpr uint64_t kMinDepthBytes = 65'536 + 64;        // a GSO frame and its headers
 inline constexpr uint64_t kMaxDepthBytes = uint64_t{1} << 30;  // 1 GiB: more is clamped
 
 class alignas(64) ByteBucket {
@@ -65,8 +65,7 @@ class alignas(64) ByteBucket {
   }
   // Refills, then keeps the frames of pkts[0..n) within the rate in order at the front and
   // frees the others, counting them on `stats` as `reason`. Returns how many are kept.
-  uint16_t police(rte_mbuf** pkts, uint16_t n, uint64_t now, PortStats& stats,
-                  DropReason reason) {
+  uint16_t police(rte_mbuf** pkts, uint16_t n, uint64_t now, PortStats& stats, DropReason reason) {
     refill(now);
     uint16_t kept = 0;
     for (uint16_t i = 0; i < n; ++i) {
@@ -84,9 +83,9 @@ class alignas(64) ByteBucket {
 
  private:
   static constexpr unsigned kShift = 32;  // fractional bits of credit (depth <= 2^30 bytes)
-  uint64_t per_cycle_;    // credit one cycle adds (bytes << kShift)
-  uint64_t depth_;        // most credit the bucket holds
-  uint64_t fill_cycles_;  // cycles from empty to full
+  uint64_t per_cycle_;                    // credit one cycle adds (bytes << kShift)
+  uint64_t depth_;                        // most credit the bucket holds
+  uint64_t fill_cycles_;                  // cycles from empty to full
   uint64_t credit_;
   uint64_t last_;
 };

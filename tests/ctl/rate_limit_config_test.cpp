@@ -32,8 +32,8 @@ class RateLimitColumns : public testing::Test {
     }
     auto args = parse_vsctl_args(words);
     if (!args) return "ERROR: " + args.error().message;
-    auto reply =
-        service.handle({{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
+    auto reply = service.handle(
+        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
     if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
     std::string out;
     for (size_t i = 0; i < args->commands.size(); ++i)
@@ -78,8 +78,8 @@ TEST_F(RateLimitColumns, IngressPolicingIsAnInterfaceColumnAsInOpenVswitch) {
 
 TEST_F(RateLimitColumns, BadPolicingValuesAreRefusedNamingTheColumnAndChangeNothing) {
   vsctl("add-port br0 p1 -- set interface p1 ingress_policing_rate=2000");
-  for (const char* bad : {"-1", "abc", "1.5", "10k", "4294967296", "99999999999999999999999", "+5",
-                          "[]"}) {
+  for (const char* bad :
+       {"-1", "abc", "1.5", "10k", "4294967296", "99999999999999999999999", "+5", "[]"}) {
     EXPECT_EQ(vsctl(std::string("set interface p1 ingress_policing_rate=") + bad),
               std::string("ERROR: ingress_policing_rate: \"") + bad +
                   "\" is not in 0..4294967295 (kbit/s)")
@@ -170,8 +170,10 @@ TEST(RateSpec, KbpsAndAnOptionalBurstApplyBothWays) {
 
 TEST(RateSpec, CniBandwidthIsBitsFromTheContainersSide) {
   // The container's ingress is what the switch sends it: the port's egress limit.
-  auto r = from_cni_bandwidth({.ingress_rate = 10'000'000, .ingress_burst = 8'000'000,
-                               .egress_rate = 1'000'000'000, .egress_burst = 1'500});
+  auto r = from_cni_bandwidth({.ingress_rate = 10'000'000,
+                               .ingress_burst = 8'000'000,
+                               .egress_rate = 1'000'000'000,
+                               .egress_burst = 1'500});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, (PortRateLimits{.ingress_rate_kbps = 1'000'000,
                                 .ingress_burst_kbit = 2,  // 1,500 bits, rounded up
@@ -181,24 +183,23 @@ TEST(RateSpec, CniBandwidthIsBitsFromTheContainersSide) {
             "ingressRate is set: ingressBurst must be set too");
   EXPECT_EQ(from_cni_bandwidth({.egress_burst = 10}).error().message,
             "egressBurst is set: egressRate must be set too");
-  EXPECT_EQ(from_cni_bandwidth({.egress_rate = 1, .egress_burst = 8ull * 4'294'967'295})
-                .error()
-                .message,
-            "egressBurst 34359738360 is not under 4 GB (bits)");
+  EXPECT_EQ(
+      from_cni_bandwidth({.egress_rate = 1, .egress_burst = 8ull * 4'294'967'295}).error().message,
+      "egressBurst 34359738360 is not under 4 GB (bits)");
   EXPECT_FALSE(from_cni_bandwidth({})->any());
 }
 
 TEST(RateSpec, CommandsSetExactlyTheLimitsAndLeaveOtherKeys) {
   const auto set = rate_limit_commands("p1", {10000, 0, 20000, 400});
   ASSERT_EQ(set.size(), 3u);
-  EXPECT_EQ(set[0], (std::vector<std::string>{"set", "Interface", "p1",
-                                              "ingress_policing_rate=10000",
-                                              "ingress_policing_burst=0"}));
+  EXPECT_EQ(set[0],
+            (std::vector<std::string>{"set", "Interface", "p1", "ingress_policing_rate=10000",
+                                      "ingress_policing_burst=0"}));
   EXPECT_EQ(set[1], (std::vector<std::string>{"remove", "Port", "p1", "other_config",
                                               "egress-rate-kbps", "egress-burst-kb"}));
-  EXPECT_EQ(set[2], (std::vector<std::string>{"set", "Port", "p1",
-                                              "other_config:egress-rate-kbps=20000",
-                                              "other_config:egress-burst-kb=400"}));
+  EXPECT_EQ(set[2],
+            (std::vector<std::string>{"set", "Port", "p1", "other_config:egress-rate-kbps=20000",
+                                      "other_config:egress-burst-kb=400"}));
   EXPECT_EQ(rate_limit_commands("p1", {}).size(), 2u) << "no limits: cleared, nothing set";
 }
 
@@ -208,8 +209,9 @@ TEST(RateSpec, VsattachTakesRateAndRefusesItWithDetach) {
   ASSERT_TRUE(a->rate);
   EXPECT_EQ(*a->rate, (PortRateLimits{10000, 800, 10000, 800}));
   EXPECT_FALSE(parse_attach_args({"br0", "c1"})->rate);
-  EXPECT_EQ(parse_attach_args({"br0", "c1", "--rate", "fast"}).error().message,
-            "--rate: rate \"fast\" is not in 1..4294967295 (kbit/s; the form is KBPS[,BURST_KBIT])");
+  EXPECT_EQ(
+      parse_attach_args({"br0", "c1", "--rate", "fast"}).error().message,
+      "--rate: rate \"fast\" is not in 1..4294967295 (kbit/s; the form is KBPS[,BURST_KBIT])");
   EXPECT_EQ(parse_attach_args({"br0", "c1", "--rate"}).error().message, "--rate: missing value");
   EXPECT_FALSE(parse_attach_args({"--detach", "br0", "c1", "--rate", "10"}));
 }
