@@ -3,13 +3,15 @@
 //
 //   datapath_fwd [--pmd-core N | --pmd-cores N,M] [--stations N] [--case C] [--vlan]
 //                [--frame-size B] [--seconds S] [--source-only] [--huge on|off|auto]
-//                [--eal "ARGS"] DEVARGS...
+//                [--eal "ARGS"] [--rate-limit KBPS] DEVARGS...
 //
 // Cases (--case): unicast (default; port 2k <-> 2k+1, learned unicast, untagged), push (port 2k
 // an access port of VLAN 10 sends to trunk 2k+1: every frame gets a tag), pop (trunk 2k+1 sends
 // tagged frames to access port 2k: every tag is removed), vlan (push and pop both ways, the old
 // --vlan), trunk (both trunks, tagged both ways), flood (every port sends to destinations nobody
 // has: each frame goes to every other port).
+// --rate-limit KBPS: ingress policing and an egress limit of KBPS on every port (the cost of
+// set limits; 4294967295 never drops at these rates).
 // --stations N: N distinct (src MAC, dst MAC) stations per port (bench/station_source.hpp),
 // all learned before the run (the table holds N x ports entries).
 //
@@ -81,7 +83,7 @@ int usage(const char* why) {
                "datapath_fwd: %s\nusage: datapath_fwd [--pmd-core N | --pmd-cores N,M] "
                "[--stations N] [--case unicast|push|pop|vlan|trunk|flood] [--vlan] "
                "[--frame-size B] [--seconds S] [--source-only] [--huge on|off|auto] "
-               "[--eal ARGS] DEVARGS...\n",
+               "[--eal ARGS] [--rate-limit KBPS] DEVARGS...\n",
                why);
   return 2;
 }
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
   std::vector<int> cores{1};
   Case kase = Case::kUnicast;
   const char* case_name = "unicast";
-  unsigned long stations = 1, frame_size = 64, seconds = 10;
+  unsigned long stations = 1, frame_size = 64, seconds = 10, rate_kbps = 0;
   bool source_only = false;
   std::string eal_extra;
   auto huge = lvs::dpdk::EalOptions::Huge::kAuto;
@@ -129,6 +131,9 @@ int main(int argc, char** argv) {
       for (const auto& ci : kCases)
         if (c == ci.name) kase = ci.c, case_name = ci.name, found = true;
       if (!found) return usage(("--case: unknown case '" + c + "'").c_str());
+    } else if (a == "--rate-limit" && has) {  // both limits on every port (rate_limit.hpp)
+      if (!parse_uint(argv[++i], rate_kbps) || rate_kbps == 0 || rate_kbps > lvs::sw::kMaxRateKbps)
+        return usage("--rate-limit: kbit/s from 1 to 4294967295");
     } else if (a == "--vlan") {
       kase = Case::kVlan, case_name = "vlan";
     } else if (a == "--frame-size" && has) {
@@ -240,6 +245,8 @@ int main(int argc, char** argv) {
     lvs::sw::VlanPolicy policy;  // default: trunk of every VLAN
     if (access_port(kase, i)) policy = lvs::sw::VlanPolicy::access(lvs::bench::kBenchVlan);
     cfg.bridges[0].ports.push_back({"p" + std::to_string(i), port, policy, true});
+    cfg.bridges[0].ports.back().ingress_policing = {.rate_kbps = rate_kbps, .burst_kbit = 0};
+    cfg.bridges[0].ports.back().egress_limit = {.rate_kbps = rate_kbps, .burst_kbit = 0};
   }
 
   if (source_only) {  // the source alone: rx + header rewrite + tx to the partner, one core

@@ -244,6 +244,8 @@ Result<std::string> run_attach(const AttachArgs& given) {
   if (leased) ids.push_back(std::string("external_ids:") + kIpamPoolId + "=" + a.bridge);
   chain.push_back(ids);
   if (a.publish.empty()) chain.push_back({"remove", "Port", host, "external_ids", kPublish});
+  for (auto& command : rate_limit_commands(host, a.rate.value_or(PortRateLimits{})))
+    chain.push_back(std::move(command));
   if (auto out = call(a, chain); !out) return undo(out.error());
   // A port the switch could not open (an MTU an afxdp port cannot carry, say) would leave the
   // container cut off behind a success message: say why, and take back what this run made.
@@ -257,6 +259,7 @@ Result<std::string> run_attach(const AttachArgs& given) {
                        std::to_string(a.ip->prefix) + " to " + a.bridge + " as port " + host;
   if (a.vlan) report += " (VLAN " + std::to_string(*a.vlan) + ")";
   if (a.trunk) report += " (trunk)";
+  if (a.rate) report += " (rate " + format_rate_spec(*a.rate) + ")";
   if (gateway) report += ", default via " + format_ipv4(*gateway);
   report += "\n";
   // Last, once the port forwards: neighbours learn the (possibly new) MAC at once.

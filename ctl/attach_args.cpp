@@ -106,7 +106,8 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
       detach = true;
     } else if (w == "--gc") {
       gc = true;
-    } else if (w == "--socket" || w == "-i" || w == "--mtu" || w == "--port-type" || w == "--publish") {
+    } else if (w == "--socket" || w == "-i" || w == "--mtu" || w == "--port-type" || w == "--publish" ||
+               w == "--rate") {
       auto v = value(w);
       if (!v) return v.error();
       if (w == "--socket") {
@@ -118,6 +119,10 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
         auto n = parse_int(*v, 68, 65535);
         if (!n) return invalid("--mtu: \"" + *v + "\" is not in 68..65535");
         a.mtu = static_cast<int>(*n);
+      } else if (w == "--rate") {
+        auto r = parse_rate_spec("--rate", *v);
+        if (!r) return r.error();
+        a.rate = *r;
       } else if (w == "--port-type") {
         if (*v != "system" && *v != "afxdp") return invalid("--port-type: \"" + *v + "\" is not system or afxdp");
         a.port_type = *v;
@@ -151,7 +156,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
   if (auto e = validate_container_name(pos[1])) return *e;
   a.container = pos[1];
   if (detach) {
-    if (a.mtu || !a.publish.empty() || a.port_type != "system" || a.trunk)
+    if (a.mtu || !a.publish.empty() || a.port_type != "system" || a.trunk || a.rate)
       return syntax("--detach takes only BRIDGE CONTAINER [-i IFNAME]");
     a.mode = AttachArgs::Mode::kDetach;
     return a;
@@ -169,7 +174,7 @@ std::string vsattach_help() {
   return "Usage:\n"
          "  vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]\n"
          "           [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...\n"
-         "           [--trunk[=VLAN,VLAN...]]\n"
+         "           [--trunk[=VLAN,VLAN...]] [--rate KBPS[,BURST_KBIT]]\n"
          "  vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]\n"
          "  vsattach [--socket PATH] --gc\n"
          "\n"
@@ -185,6 +190,9 @@ std::string vsattach_help() {
          "port: of VLAN 0 by default, of VLAN with @VLAN; the container's tagged frames are dropped.\n"
          "--trunk makes it a trunk of every VLAN (or of the VLANs listed) for a container that tags\n"
          "its own frames. --publish installs DNAT for HOSTPORT to the container.\n"
+         "--rate limits the container to KBPS kbit/s each way (what it sends: the interface's\n"
+         "ingress_policing_rate; what it receives: the port's other_config:egress-rate-kbps), with\n"
+         "bursts of BURST_KBIT kbit (default 8000); frames over it are dropped and counted.\n"
          "Running it again is harmless; a failure half-way undoes what it did.\n"
          "--detach removes the container's port(s) on BRIDGE; --gc removes ports whose container is gone.\n";
 }

@@ -2,6 +2,7 @@
 // vsattach's command line (pipework's habits):
 //   vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]
 //            [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...
+//            [--rate KBPS[,BURST_KBIT]]
 //   vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]
 //   vsattach [--socket PATH] --gc
 // Pure parsing: every error names the offending word; nothing touches the system.
@@ -11,6 +12,7 @@
 
 #include "ctl/config.hpp"
 #include "ctl/error.hpp"
+#include "ctl/rate_spec.hpp"
 
 namespace lvs::ctl {
 
@@ -30,6 +32,9 @@ struct AttachArgs {
   std::optional<int> mtu;
   std::string port_type = "system";
   std::vector<PublishedPort> publish;
+  // --rate: both directions of the port (what the container sends and what it receives);
+  // none: no limits (a limit an earlier run set is cleared).
+  std::optional<PortRateLimits> rate;
 };
 
 Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words);

@@ -51,6 +51,30 @@ CniStatus read_string(const json& j, const char* key, std::string& out) {
   out = j[key].get<std::string>();
   return std::nullopt;
 }
+// runtimeConfig.bandwidth: the bandwidth plugin's keys, non-negative integers (bits/s, bits).
+CniStatus read_bandwidth(const json& runtime_config, PortRateLimits& out) {
+  const char* key = "runtimeConfig.bandwidth";
+  if (!runtime_config.contains("bandwidth") || runtime_config["bandwidth"].is_null())
+    return std::nullopt;
+  const json& bw = runtime_config["bandwidth"];
+  if (!bw.is_object()) return bad(key, "must be an object");
+  CniBandwidth in;
+  for (auto [name, field] : {std::pair{"ingressRate", &in.ingress_rate},
+                             std::pair{"ingressBurst", &in.ingress_burst},
+                             std::pair{"egressRate", &in.egress_rate},
+                             std::pair{"egressBurst", &in.egress_burst}}) {
+    if (!bw.contains(name) || bw[name].is_null()) continue;
+    if (!bw[name].is_number_unsigned())
+      return bad(std::string(key) + "." + name,
+                 bw[name].dump() + " is not a non-negative integer (bits per second or bits)");
+    *field = bw[name].get<uint64_t>();
+  }
+  auto limits = from_cni_bandwidth(in);
+  if (!limits) return bad(key, limits.error().message);
+  out = *limits;
+  return std::nullopt;
+}
+
 CniStatus read_int(const json& j, const char* key, int lo, int hi, std::optional<int>& out) {
   if (!j.contains(key) || j[key].is_null()) return std::nullopt;
   if (!j[key].is_number_integer() || j[key].get<long long>() < lo || j[key].get<long long>() > hi)
@@ -227,6 +251,8 @@ CniResult<NetConf> parse_net_conf(const std::string& text, const std::string& co
       return bad("runtimeConfig", e->details);
   if (!n.mac.empty() && !valid_mac(n.mac))
     return bad("runtimeConfig.mac", "\"" + n.mac + "\" is not a MAC address");
+  if (j.contains("runtimeConfig") && j["runtimeConfig"].is_object())
+    if (auto e = read_bandwidth(j["runtimeConfig"], n.bandwidth)) return *e;
 
   if (command == "GC") {
     const char* key = "cni.dev/valid-attachments";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ctl/cni_error.hpp"
+#include "ctl/rate_spec.hpp"
 
 namespace lvs::ctl::cni {
 
@@ -41,6 +42,8 @@ struct NetConf {
   std::string ipam_subnet, ipam_gateway;
   nlohmann::json ipam_routes;  // null when not given
   std::string mac;             // runtimeConfig.mac (or MAC in CNI_ARGS)
+  // runtimeConfig.bandwidth (the "bandwidth" capability), as the switch's port limits.
+  PortRateLimits bandwidth;
   nlohmann::json dns;          // null when not given
   nlohmann::json prev_result;  // null when not given
   std::string socket;

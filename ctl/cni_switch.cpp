@@ -159,6 +159,8 @@ CniStatus add_container_port(const NetConf& n, const Env& env, const std::string
     ids_cmd.push_back(std::string("external_ids:") + kContainerIp + "=" + container_ip);
   chain.push_back(ids_cmd);
   if (container_ip.empty()) chain.push_back({"remove", "Port", port, "external_ids", kContainerIp});
+  // The "bandwidth" capability: the port's limits, exactly (none: cleared).
+  for (auto& command : rate_limit_commands(port, n.bandwidth)) chain.push_back(std::move(command));
   if (auto r = switch_call(n.socket, chain); !r) return r.error();
   // A port the switch could not open would leave the container cut off behind a success.
   auto st = switch_call(n.socket, {{"get", "Interface", port, "error"}});

@@ -43,6 +43,13 @@ std::optional<uint64_t> PortConfig::storm_pps(const char* key) const {
   return static_cast<uint64_t>(*v);
 }
 
+uint64_t PortConfig::egress_kbit(const char* key) const {
+  auto it = other_config.find(key);
+  if (it == other_config.end()) return 0;
+  return static_cast<uint64_t>(
+      parse_int(it->second, 0, static_cast<long long>(kMaxRateKbps)).value_or(0));
+}
+
 uint32_t BridgeConfig::mac_table_size() const {
   auto it = other_config.find(kMacTableSize);
   if (it == other_config.end()) return kDefaultTableSize;
@@ -269,12 +276,20 @@ Status validate_port(const PortConfig& p) {
       if (!parse_int(value, 0, static_cast<long long>(kMaxStormPps)))
         return invalid(at + "other_config:" + key + " \"" + value + "\" is not in 0.." +
                        std::to_string(kMaxStormPps) + " (frames per second)");
+    } else if (key == kEgressRateKbps || key == kEgressBurstKb) {
+      if (!parse_int(value, 0, static_cast<long long>(kMaxRateKbps)))
+        return invalid(at + "other_config:" + key + " \"" + value + "\" is not in 0.." +
+                       std::to_string(kMaxRateKbps) +
+                       (key == kEgressRateKbps ? " (kbit/s)" : " (kbit)"));
     } else {
       return invalid(at + "unknown other_config key \"" + key +
                      "\" (known: storm-broadcast-pps, storm-multicast-pps, "
-                     "storm-unknown-unicast-pps)");
+                     "storm-unknown-unicast-pps, egress-rate-kbps, egress-burst-kb)");
     }
   }
+  if (p.ingress_policing_rate > kMaxRateKbps || p.ingress_policing_burst > kMaxRateKbps)
+    return invalid(at + "ingress_policing_rate and ingress_policing_burst are at most " +
+                   std::to_string(kMaxRateKbps));
   if (p.options.count(kIpOption) && !kind->accepts_option(kIpOption))
     return invalid(at + "options:ip is only for internal ports");
   if (auto it = p.external_ids.find(kContainerIp); it != p.external_ids.end())

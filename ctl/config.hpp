@@ -47,6 +47,12 @@ inline constexpr const char* kStormBroadcastPps = "storm-broadcast-pps";
 inline constexpr const char* kStormMulticastPps = "storm-multicast-pps";
 inline constexpr const char* kStormUnknownUnicastPps = "storm-unknown-unicast-pps";
 inline constexpr uint64_t kMaxStormPps = 100'000'000;
+// Rate limits (switch/rate_limit.hpp). Interface columns, Open vSwitch's: ingress policing of
+// what the interface receives, kbit/s and kbit (0: off / OVS's default burst of 8000 kbit).
+// Port other_config keys: the same on what the switch sends out of the port, kbit/s and kbit.
+inline constexpr const char* kEgressRateKbps = "egress-rate-kbps";
+inline constexpr const char* kEgressBurstKb = "egress-burst-kb";
+inline constexpr uint64_t kMaxRateKbps = 4'294'967'295;  // OVS's bound on both columns
 // Kernel interface names (and so our port and bridge names) fit IFNAMSIZ.
 inline constexpr size_t kMaxNameLength = 15;
 
@@ -66,10 +72,14 @@ struct PortConfig {
   // Open vSwitch's Port `protected`: no frame passes between two protected ports (Docker's
   // icc=false, CNI's portIsolation); unprotected ports reach and are reached by all.
   bool protected_port = false;
+  uint64_t ingress_policing_rate = 0;   // Interface column, kbit/s; 0: off
+  uint64_t ingress_policing_burst = 0;  // Interface column, kbit; 0: 8000
   bool operator==(const PortConfig&) const = default;
 
   // A validated storm-control key's rate, nullopt when unset.
   std::optional<uint64_t> storm_pps(const char* key) const;
+  // A validated other_config:egress-rate-kbps / egress-burst-kb, 0 when unset.
+  uint64_t egress_kbit(const char* key) const;
 };
 
 struct StaticMac {

@@ -110,6 +110,8 @@ json port_json(const PortConfig& p) {
   // Written only when set: a database without it stays readable by older switches.
   if (!p.other_config.empty()) j["other_config"] = to_json(p.other_config);
   if (p.protected_port) j["protected"] = true;
+  if (p.ingress_policing_rate) j["ingress_policing_rate"] = p.ingress_policing_rate;
+  if (p.ingress_policing_burst) j["ingress_policing_burst"] = p.ingress_policing_burst;
   return j;
 }
 
@@ -175,7 +177,8 @@ Result<Config> config_from_json(const json& doc) {
         std::string admin = "up";
         if (!r.check_keys(jp, pp,
                           {"name", "type", "tag", "trunks", "vlan_mode", "admin_state", "options",
-                           "external_ids", "mtu_request", "other_config", "protected"}) ||
+                           "external_ids", "mtu_request", "other_config", "protected",
+                           "ingress_policing_rate", "ingress_policing_burst"}) ||
             !r.str(jp, "name", pp, p.name, true) || !r.str(jp, "type", pp, p.type, false) ||
             !r.opt_int(jp, "tag", pp, p.tag) || !r.str(jp, "vlan_mode", pp, p.vlan_mode, false) ||
             !r.str(jp, "admin_state", pp, admin, false) || !r.map(jp, "options", pp, p.options) ||
@@ -190,6 +193,14 @@ Result<Config> config_from_json(const json& doc) {
           if (!jp["protected"].is_boolean())
             return make_error(kErrInvalid, pp + ".protected: expected true or false");
           p.protected_port = jp["protected"].get<bool>();
+        }
+        for (auto [key, field] : {std::pair{"ingress_policing_rate", &p.ingress_policing_rate},
+                                  std::pair{"ingress_policing_burst", &p.ingress_policing_burst}}) {
+          if (!jp.contains(key)) continue;
+          if (!jp[key].is_number_unsigned() || jp[key].get<uint64_t>() > kMaxRateKbps)
+            return make_error(kErrInvalid, pp + "." + key + ": expected an integer in 0.." +
+                                               std::to_string(kMaxRateKbps));
+          *field = jp[key].get<uint64_t>();
         }
         if (jp.contains("trunks")) {
           if (!jp["trunks"].is_array()) return make_error(kErrInvalid, pp + ".trunks: expected an array");

@@ -96,7 +96,9 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
       auto f = filters.find(p.name);
       bc.ports.push_back(sw::PortConfig{p.name, it->second.port, to_vlan_policy(p), p.admin_up, group,
                                         storm, f == filters.end() ? nullptr : f->second,
-                                        p.protected_port});
+                                        p.protected_port,
+                                        {p.ingress_policing_rate, p.ingress_policing_burst},
+                                        {p.egress_kbit(kEgressRateKbps), p.egress_kbit(kEgressBurstKb)}});
     }
     dc.bridges.push_back(std::move(bc));
   }

@@ -9,6 +9,7 @@
 
 #include "ctl/ipam.hpp"
 #include "ctl/link_ops.hpp"
+#include "ctl/rate_spec.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -146,7 +147,7 @@ DockerReply DockerDriver::create_network(const json& r) {
   const Config& c = service_.config();
   if (find_network(c, *nid).gateway) return ok();  // Docker retried: it is there already
   // -o lite-vswitch.KEY=VALUE
-  std::string bridge = docker_bridge(*nid), vlan = "0", icc = "true", nat = "true", mtu;
+  std::string bridge = docker_bridge(*nid), vlan = "0", icc = "true", nat = "true", mtu, rate;
   if (r.contains("Options") && r["Options"].is_object() && r["Options"].contains(kGenericOptions)) {
     const json& g = r["Options"][kGenericOptions];
     if (!g.is_object()) return bad(std::string(kGenericOptions) + ": expected an object");
@@ -169,9 +170,13 @@ DockerReply DockerDriver::create_network(const json& r) {
         if (!parse_int(val, 68, 65535))
           return bad("-o " + k + ": \"" + val + "\" is not an MTU (68..65535)");
         mtu = val;
+      } else if (key == "rate") {
+        auto limits = parse_rate_spec("-o " + k, val);
+        if (!limits) return bad(limits.error().message);
+        rate = format_rate_spec(*limits);
       } else {
         return bad("-o " + k +
-                   ": unknown option (known: lite-vswitch.bridge, vlan, icc, nat, mtu)");
+                   ": unknown option (known: lite-vswitch.bridge, vlan, icc, nat, mtu, rate)");
       }
     }
   }
@@ -217,6 +222,7 @@ DockerReply DockerDriver::create_network(const json& r) {
     add.push_back("mtu_request=" + mtu);
     add.push_back(std::string("external_ids:") + kDockerMtu + "=" + mtu);
   }
+  if (!rate.empty()) add.push_back(std::string("external_ids:") + kDockerRate + "=" + rate);
   chain.push_back(add);
   if (nat == "true")
     chain.push_back({"set", "Bridge", bridge, std::string("other_config:") + kNat + "=true"});
@@ -276,6 +282,21 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
   const json reply =
       given_mac.empty() ? json{{"Interface", {{"MacAddress", mac}}}} : json::object();
   if (find_endpoint(c, *eid)) return ok(reply);  // a retry
+  // Limits: the network's -o lite-vswitch.rate, or the endpoint's own (--driver-opt).
+  std::string rate_text = ext(*n.gateway, kDockerRate);
+  std::string rate_what = "network option lite-vswitch.rate";
+  if (r.contains("Options") && r["Options"].is_object() &&
+      r["Options"].contains(std::string(kOptPrefix) + "rate")) {
+    const json& v = r["Options"][std::string(kOptPrefix) + "rate"];
+    rate_text = v.is_string() ? v.get<std::string>() : v.dump();
+    rate_what = "--driver-opt lite-vswitch.rate";
+  }
+  PortRateLimits limits;
+  if (!rate_text.empty()) {
+    auto parsed = parse_rate_spec(rate_what, rate_text);
+    if (!parsed) return bad(parsed.error().message);
+    limits = *parsed;
+  }
   const std::string host = docker_host_veth(*eid), peer = docker_container_veth(*eid);
   std::optional<int> mtu;
   if (auto m = parse_int(ext(*n.gateway, kDockerMtu), 68, 65535)) mtu = static_cast<int>(*m);
@@ -300,7 +321,10 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
                                   std::string("external_ids:") + kContainerIp + "=" +
                                       format_ipv4(addr->addr) + "/" + std::to_string(addr->prefix)};
   if (ext(*n.gateway, kDockerIcc) == "false") add.push_back("protected=true");
-  if (auto out = transact({add}); !out) {
+  Chain endpoint = {add};
+  if (limits.any())
+    for (auto& command : rate_limit_commands(host, limits)) endpoint.push_back(std::move(command));
+  if (auto out = transact(endpoint); !out) {
     delete_link(host);
     return fail(500, out.error().message);
   }

@@ -27,6 +27,8 @@ inline constexpr const char* kDockerEndpoint = "docker_endpoint";
 inline constexpr const char* kDockerSandbox = "docker_sandbox";
 inline constexpr const char* kDockerIcc = "docker_icc";
 inline constexpr const char* kDockerMtu = "docker_mtu";
+// -o lite-vswitch.rate=KBPS[,BURST_KBIT] of the network: every endpoint's limits (rate_spec.hpp).
+inline constexpr const char* kDockerRate = "docker_rate";
 inline constexpr const char* kDockerCreatedBridge = "docker_created";  // Bridge external_ids
 
 struct DockerReply {

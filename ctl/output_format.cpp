@@ -72,6 +72,9 @@ std::string format_show(const json& out) {
           o << "                type: " << escape_control_chars(i["type"].get<std::string>()) << "\n";
         if (!i["options"].empty()) o << "                options: " << format_datum(i["options"]) << "\n";
         if (i.contains("mtu_request")) o << "                mtu_request: " << i["mtu_request"].get<int>() << "\n";
+        for (const char* column : {"ingress_policing_rate", "ingress_policing_burst"})
+          if (i.contains(column))
+            o << "                " << column << ": " << i[column].get<uint64_t>() << "\n";
         if (!i["error"].get<std::string>().empty())
           o << "                error: " << format_datum(i["error"]) << "\n";
       }

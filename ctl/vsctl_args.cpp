@@ -19,9 +19,14 @@ constexpr const char* kColumnsHelp = R"(
                   external_ids:KEY, storm control in frames/s (unset: unlimited, 0: none):
                   other_config:storm-broadcast-pps=N, other_config:storm-multicast-pps=N,
                   other_config:storm-unknown-unicast-pps=N (drops: statistics drop_storm_*)
+                  egress limit of what the switch sends out of the port:
+                  other_config:egress-rate-kbps=N (kbit/s), other_config:egress-burst-kb=N
+                  (kbit; default 8000 or 80% of a second's rate) (drops: drop_egress_shaped)
   Interface columns: type=system|internal|dpdk|vxlan|gre|..., options:KEY (dpdk-devargs,
                   remote_ip, local_ip, key, ...), external_ids:KEY, admin_state,
-                  mtu_request=68..65535; read-only: error, link_state, mtu, mac_in_use,
+                  mtu_request=68..65535, ingress policing of what the interface receives:
+                  ingress_policing_rate=N (kbit/s, 0: off), ingress_policing_burst=N (kbit,
+                  0: the default) (drops: drop_ingress_policed); read-only: error, link_state, mtu, mac_in_use,
                   statistics (rx/tx packets and bytes, drops by reason)
   Open_vSwitch (one record, "."): other_config:pmd-sleep=off|adaptive (default adaptive:
                   an idle PMD thread sleeps until traffic comes; off: it polls all the time),
@@ -146,6 +151,7 @@ Examples:
   vsctl add-port br1 gre0 -- set interface gre0 type=gre options:remote_ip=192.0.2.2
   vsctl set port p1 trunks=100,200 vlan_mode=native-untagged
   vsctl set port p1 other_config:storm-broadcast-pps=1000
+  vsctl set interface p1 ingress_policing_rate=10000 -- set port p1 other_config:egress-rate-kbps=10000
   vsctl set Open_vSwitch . other_config:pmd-sleep=off
   vsctl --format json fdb/show br1
 )";

@@ -85,6 +85,8 @@ std::optional<std::string> Datapath::validate(const DatapathConfig& config) cons
       for (auto k : {FloodKind::kBroadcast, FloodKind::kMulticast, FloodKind::kUnknownUnicast})
         if (p.storm.of(k) && *p.storm.of(k) > kMaxStormPps)
           return "port " + p.name + ": storm-control rate above " + std::to_string(kMaxStormPps);
+      if (p.ingress_policing.rate_kbps > kMaxRateKbps || p.egress_limit.rate_kbps > kMaxRateKbps)
+        return "port " + p.name + ": rate limit above " + std::to_string(kMaxRateKbps) + " kbit/s";
     }
   }
   return std::nullopt;
@@ -111,8 +113,15 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     uint16_t queue;
     const StormLimits* storm;
     RxFilter* filter;
+    const RateLimit* policing;  // null: none
   };
   std::vector<PendingRxq> rxqs;
+  struct PendingEgress {
+    uint32_t slot;
+    const BridgeView* bridge;
+    const RateLimit* limit;
+  };
+  std::vector<PendingEgress> egress;
   std::set<std::string> live_bridges;
   const uint64_t now = clock_->now_ms();
 
@@ -182,13 +191,15 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       groups[idx] = pc->split_horizon_group;
       protected_ports[idx] = pc->protected_port;
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
+      if (pc->egress_limit.any()) egress.push_back({pv.tx_slot, view.get(), &pc->egress_limit});
       next->tx_ports.push_back(pc->port.get());
       policies[idx] = pc->vlan;
       eligible[idx] = pc->admin_up;
       if (pc->admin_up)
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
           rxqs.push_back({bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
-                          pc->storm.any() ? &pc->storm : nullptr, pc->rx_filter.get()});
+                          pc->storm.any() ? &pc->storm : nullptr, pc->rx_filter.get(),
+                          pc->ingress_policing.any() ? &pc->ingress_policing : nullptr});
     }
     view->flood.build(policies, eligible, groups, protected_ports);
     // Mark indices in use (including the ones being retired, until they are flushed).
@@ -232,6 +243,10 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
   for (size_t i = 0; i < rxqs.size(); ++i)
     if (rxqs[i].storm) pmds_of[rxqs[i].p].insert(pmd_of[i]);
   std::map<std::pair<Port*, size_t>, StormBuckets*> buckets;
+  std::map<Port*, std::set<size_t>> policed_pmds;  // the same for ingress policing
+  for (size_t i = 0; i < rxqs.size(); ++i)
+    if (rxqs[i].policing) policed_pmds[rxqs[i].p].insert(pmd_of[i]);
+  std::map<std::pair<Port*, size_t>, ByteBucket*> policers;
   const uint64_t hz = clock_->cycles_hz(), cycles = clock_->now_cycles();
   for (size_t i = 0; i < rxqs.size(); ++i) {
     const PendingRxq& r = rxqs[i];
@@ -246,8 +261,38 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       }
       storm = it->second;
     }
-    next->rx_by_pmd[pmd].all.push_back(
-        Rxq{r.bridge, r.port, r.p, r.queue, storm, r.filter, r.p->rx_ready_fd(r.queue)});
+    ByteBucket* policer = nullptr;
+    if (r.policing) {
+      auto [it, fresh] = policers.try_emplace({r.p, pmd}, nullptr);
+      if (fresh) {
+        const auto share = static_cast<unsigned>(policed_pmds[r.p].size());
+        next->rate_buckets.push_back(std::make_unique<ByteBucket>(*r.policing, share, hz, cycles));
+        it->second = next->rate_buckets.back().get();
+      }
+      policer = it->second;
+    }
+    next->rx_by_pmd[pmd].all.push_back(Rxq{r.bridge, r.port, r.p, r.queue, storm, r.filter,
+                                           r.p->rx_ready_fd(r.queue), policer});
+  }
+  if (!egress.empty()) {
+    // Any PMD polling a queue of the port's bridge may send to it, and so may those of the
+    // bridges whose tunnels leave by it: the rate is split between all of them.
+    std::map<const BridgeView*, std::set<size_t>> bridge_pmds;
+    for (size_t i = 0; i < rxqs.size(); ++i) bridge_pmds[rxqs[i].bridge].insert(pmd_of[i]);
+    next->egress_by_pmd.assign(pmds_.size(), std::vector<ByteBucket*>(next->tx_ports.size()));
+    for (const PendingEgress& e : egress) {
+      std::set<size_t> senders = bridge_pmds[e.bridge];
+      Port* const port = next->tx_ports[e.slot];
+      for (const auto& view : next->bridges)
+        for (const BridgePortView& pv : view->ports)
+          if (pv.port && pv.port->egress_port() == port)
+            senders.insert(bridge_pmds[view.get()].begin(), bridge_pmds[view.get()].end());
+      const auto share = static_cast<unsigned>(std::max<size_t>(senders.size(), 1));
+      for (size_t pmd = 0; pmd < pmds_.size(); ++pmd) {
+        next->rate_buckets.push_back(std::make_unique<ByteBucket>(*e.limit, share, hz, cycles));
+        next->egress_by_pmd[pmd][e.slot] = next->rate_buckets.back().get();
+      }
+    }
   }
   for (size_t i = 0; i < pmds_.size(); ++i) {
     PmdQueues& pq = next->rx_by_pmd[i];
@@ -288,6 +333,7 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   const PmdQueues& queues = s.rx_by_pmd[pmd.index];
   if (pmd.generation != s.generation) {
     pmd.tx.reset(s.tx_ports);
+    if (!s.egress_by_pmd.empty()) pmd.tx.set_egress_limits(s.egress_by_pmd[pmd.index]);
     pmd.generation = s.generation;
     if (queues.by_readiness || pmd.epoll_generation != ~uint64_t{0}) rebuild_epoll(pmd, queues);
   }
@@ -296,6 +342,11 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   bool have_cycles = false;
+  if (__builtin_expect(!s.egress_by_pmd.empty(), 0)) {  // read only when a port has a limit
+    ctx.now_cycles = clock_->now_cycles();
+    have_cycles = true;
+    pmd.tx.set_now_cycles(ctx.now_cycles);
+  }
   // Stages first: what they read is in their ports' queues for the polls below. Their packets
   // are counted when those queues hand them over.
   for (const auto& stage : s.stages_by_pmd[pmd.index]) stage->poll(pmd.index);
@@ -305,9 +356,16 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
     moved += n;
     if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) return;
     ctx.storm = q.storm;
-    if (q.storm && !have_cycles) {  // read only when a port has limits
+    if ((q.storm || q.policer) && !have_cycles) {  // read only when a port has limits
       ctx.now_cycles = clock_->now_cycles();
       have_cycles = true;
+    }
+    if (__builtin_expect(q.policer != nullptr, 0)) {
+      // Received, then policed: rx counters include what the policer drops.
+      const uint16_t kept =
+          q.policer->police(pkts, n, ctx.now_cycles, q.p->stats(), DropReason::kIngressPoliced);
+      n = kept;  // rx counters count what passed, as OVS's rx_packets; the rest is a drop
+      if (n == 0) return;
     }
     process_burst(*q.bridge, q.port, pkts, n, ctx);
   };

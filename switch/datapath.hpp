@@ -20,6 +20,7 @@
 #include "switch/clock.hpp"
 #include "switch/fdb.hpp"
 #include "switch/port.hpp"
+#include "switch/rate_limit.hpp"
 #include "switch/storm_control.hpp"
 #include "switch/rx_filter.hpp"
 #include "switch/rx_stage.hpp"
@@ -42,6 +43,8 @@ struct PortConfig {
   // Open vSwitch's Port `protected`: frames never pass from one protected port to another
   // (unicast is dropped as kProtected, floods skip them); learning is unchanged.
   bool protected_port = false;
+  RateLimit ingress_policing;  // on what the port receives (rate_limit.hpp); rate 0: none
+  RateLimit egress_limit;      // on what the switch sends out of it
 };
 
 struct BridgeConfig {
@@ -129,6 +132,7 @@ class Datapath {
     StormBuckets* storm;  // this port's buckets of the polling PMD; null: no limits
     RxFilter* filter;     // kept alive by the bridge view
     int ready_fd;         // Port::rx_ready_fd, -1: none
+    ByteBucket* policer;  // ingress policing of this port on the polling PMD; null: none
   };
   // How one PMD finds work among its rx queues. With a few queues it tries each one every
   // iteration; with more than kDirectPollMax that have a ready fd, those are read only when
@@ -142,6 +146,10 @@ class Datapath {
     uint64_t generation = 0;
     // One set per (port with limits, PMD polling it): see storm_control.hpp for why.
     std::vector<std::unique_ptr<StormBuckets>> storms;
+    // Ingress and egress rate limits, one bucket per (port, direction, PMD) (rate_limit.hpp).
+    std::vector<std::unique_ptr<ByteBucket>> rate_buckets;
+    // By PMD, by tx slot: the egress bucket of that slot's port; empty when no port has one.
+    std::vector<std::vector<ByteBucket*>> egress_by_pmd;
     std::vector<std::unique_ptr<BridgeView>> bridges;
     std::vector<PmdQueues> rx_by_pmd;
     // Polled before the PMD's rx queues: the stages that fill them (rx_stage.hpp).

@@ -33,7 +33,11 @@ namespace lvs::sw {
     "underlay=port tunnel whose next hop's MAC is not resolved (yet)")                           \
   X(kProtected, "protected", "unicast from a protected port to another protected port")         \
   X(kFloodOverload, "flood_overload",                                                            \
-    "multicast flood past the PMD iteration's budget of frame copies (pipeline.hpp)")
+    "multicast flood past the PMD iteration's budget of frame copies (pipeline.hpp)")          \
+  X(kIngressPoliced, "ingress_policed",                                                          \
+    "received over the interface's ingress_policing_rate (rate_limit.hpp)")                      \
+  X(kEgressShaped, "egress_shaped",                                                              \
+    "sent over the port's other_config:egress-rate-kbps (rate_limit.hpp; a policer, no queue)")
 
 enum class DropReason : uint8_t {
 #define LVS_DROP_ENUM(e, name, doc) e,

@@ -19,6 +19,11 @@ void TxBatches::reset(const std::vector<Port*>& ports) {
   dirty_.reserve(ports.size());
 }
 
+void TxBatches::set_egress_limits(const std::vector<ByteBucket*>& limits) {
+  for (size_t i = 0; i < batches_.size(); ++i)
+    batches_[i].limit = i < limits.size() ? limits[i] : nullptr;
+}
+
 void TxBatches::flush() {
   // Encapsulating ports first: their outer frames join their egress port's batch before it
   // leaves. Indices, not iterators: flushing one slot may list another.

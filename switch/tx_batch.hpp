@@ -6,11 +6,14 @@
 // its burst goes to its encapsulate(), which queues the outer frames to the batch of the port
 // they leave by. flush() empties those ports first, so their outer frames and that port's own
 // output leave together, in one send per burst of 32.
+//
+// A slot with an egress limit (rate_limit.hpp) polices its burst just before it leaves.
 #include <rte_mbuf.h>
 
 #include <vector>
 
 #include "switch/port.hpp"
+#include "switch/rate_limit.hpp"
 #include "switch/types.hpp"
 
 namespace lvs::sw {
@@ -35,6 +38,10 @@ class TxBatches {
     if (__builtin_expect(b.n == kBurst, 0)) flush_slot(b);
   }
   void flush();
+  // After reset(): slot i's egress bucket is limits[i] (null: none; empty: no slot has one).
+  void set_egress_limits(const std::vector<ByteBucket*>& limits);
+  // The clock egress limits read, set once per PMD iteration when a slot has a limit.
+  void set_now_cycles(uint64_t now) { now_cycles_ = now; }
   // Frees everything queued without sending (port removal, shutdown).
   void discard();
   // The slot a port encapsulates into, or kNoSlot (tests).
@@ -45,12 +52,14 @@ class TxBatches {
   struct Batch {
     Port* port = nullptr;
     uint32_t via = kNoSlot;  // the slot of port->egress_port()
+    ByteBucket* limit = nullptr;  // egress limit of the port; null: none
     uint16_t n = 0;
     bool queued = false;  // listed in dirty_
     rte_mbuf* pkts[kBurst];
   };
   void flush_slot(Batch& b);
   unsigned pmd_;
+  uint64_t now_cycles_ = 0;
   std::vector<Batch> batches_;
   std::vector<uint32_t> dirty_;
 };
@@ -67,8 +76,12 @@ class TxOutput {
 };
 
 inline void TxBatches::flush_slot(Batch& b) {
-  const uint16_t n = b.n;
+  uint16_t n = b.n;
   b.n = 0;  // what encapsulate() queues goes to another slot
+  if (__builtin_expect(b.limit != nullptr, 0)) {
+    n = b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
+    if (n == 0) return;
+  }
   if (b.via == kNoSlot) {
     b.port->send(pmd_, b.pkts, n);
   } else {

@@ -90,7 +90,8 @@ const std::set<std::string> kPortColumns = {"name",         "tag",         "trun
                                             "other_config", "interfaces",  "protected"};
 const std::set<std::string> kInterfaceColumns = {
     "name", "type",  "options",    "external_ids", "admin_state", "mtu_request",
-    "mtu",  "error", "link_state", "mac_in_use",   "statistics"};
+    "mtu",  "error", "link_state", "mac_in_use",   "statistics",
+    "ingress_policing_rate", "ingress_policing_burst"};
 const std::set<std::string> kOpenVswitchColumns = {"bridges", "other_config"};
 const std::set<std::string> kReadOnly = {"name",  "ports",      "interfaces", "bridges",   "mtu",
                                          "error", "link_state", "mac_in_use", "statistics"};
@@ -131,6 +132,13 @@ Status set_optional_int(std::optional<int>& column, const std::string& value, in
   if (!n) return invalid_error(error);
   column = static_cast<int>(*n);
   return std::nullopt;
+}
+
+// ingress_policing_rate / ingress_policing_burst (OVS: integers, at least 0).
+uint64_t* policing_column(PortConfig& p, const std::string& col) {
+  if (col == "ingress_policing_rate") return &p.ingress_policing_rate;
+  if (col == "ingress_policing_burst") return &p.ingress_policing_burst;
+  return nullptr;
 }
 
 // The names of bridges or ports, as a JSON array.
@@ -235,6 +243,12 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
   } else if (col == "mtu_request") {
     return set_optional_int(p.mtu_request, v, 68, 65535,
                             "mtu_request: \"" + v + "\" is not in 68..65535");
+  } else if (uint64_t* field = policing_column(p, col)) {
+    auto n = parse_int(v, 0, static_cast<long long>(kMaxRateKbps));
+    if (!n)
+      return invalid_error(col + ": \"" + v + "\" is not in 0.." + std::to_string(kMaxRateKbps) +
+                           (col == "ingress_policing_rate" ? " (kbit/s)" : " (kbit)"));
+    *field = static_cast<uint64_t>(*n);
   }
   return std::nullopt;
 }
@@ -262,6 +276,8 @@ Status clear_column(Table t, Record r, const std::string& col) {
     p.admin_up = true;
   else if (col == "protected")
     p.protected_port = false;
+  else if (uint64_t* field = policing_column(p, col))
+    *field = 0;
   return std::nullopt;
 }
 
@@ -299,7 +315,8 @@ Status remove_values(Table t, Record r, const std::string& col, const Words& val
       p.mtu_request.reset();
     else if (col == "vlan_mode" && p.vlan_mode == v)
       p.vlan_mode.clear();
-    else if (col == "type" || col == "admin_state" || col == "protected")
+    else if (col == "type" || col == "admin_state" || col == "protected" ||
+             policing_column(p, col))
       return invalid_error("column " + col + " cannot be removed from; use set or clear");
   }
   return std::nullopt;
@@ -327,6 +344,8 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
   if (col == "type") return p->type;
   if (col == "options") return to_json(p->options);
   if (col == "mtu_request") return p->mtu_request ? json(*p->mtu_request) : json::array();
+  if (col == "ingress_policing_rate") return p->ingress_policing_rate;
+  if (col == "ingress_policing_burst") return p->ingress_policing_burst;
   InterfaceState st;
   if (rt) st = rt->interface_state(b.name, p->name);
   if (col == "error") return st.error.empty() ? json::array() : json(st.error);

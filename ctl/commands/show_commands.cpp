@@ -23,7 +23,10 @@ json show_json(const Config& config, const Runtime* runtime) {
       if (runtime) state = runtime->interface_state(b.name, name);
       interface["error"] = state.error;
       if (!port["mtu_request"].is_null()) interface["mtu_request"] = port["mtu_request"];
-      for (const char* column : {"type", "options", "mtu_request", "external_ids"})
+      for (const char* column : {"ingress_policing_rate", "ingress_policing_burst"})
+        if (port.contains(column)) interface[column] = port[column];  // written when set
+      for (const char* column : {"type", "options", "mtu_request", "external_ids",
+                                 "ingress_policing_rate", "ingress_policing_burst"})
         port.erase(column);
       port["interfaces"] = json::array({std::move(interface)});
     }

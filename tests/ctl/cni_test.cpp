@@ -307,6 +307,32 @@ TEST_F(CniTest, PortIsolationKeepsContainersApartButNotFromTheGateway) {
   EXPECT_FALSE(DaemonFixture::ping(c1, "10.81.0.3", 1));  // the other isolated one
 }
 
+// The "bandwidth" capability: runtimeConfig.bandwidth (bits/s and bits, the container's view)
+// becomes the port's limits; a bad one is code 7 and makes no port.
+TEST_F(CniTest, RuntimeConfigBandwidthLimitsTheContainersPort) {
+  const std::string c1 = container("a");
+  json bw = net();
+  bw["runtimeConfig"]["bandwidth"] = {{"ingressRate", 10'000'000}, {"ingressBurst", 8'000'000},
+                                      {"egressRate", 20'000'000}, {"egressBurst", 4'000'000}};
+  Call add = cni("ADD", bw, tag + "b1", netns_path(c1));
+  ASSERT_EQ(add.rc, 0) << add.out;
+  std::string out;
+  const std::string port = port_of(tag + "b1");
+  ASSERT_EQ(vsctl("get interface " + port + " ingress_policing_rate ingress_policing_burst", &out), 0);
+  EXPECT_EQ(out, "20000\n4000\n") << "the container's egress is what the port receives";
+  ASSERT_EQ(vsctl("get port " + port + " other_config", &out), 0);
+  EXPECT_EQ(out, "{egress-burst-kb=\"8000\", egress-rate-kbps=\"10000\"}\n");
+  EXPECT_TRUE(ping(c1, "10.81.0.1"));
+  json bad = net();
+  bad["runtimeConfig"]["bandwidth"] = {{"egressRate", -1}, {"egressBurst", 100}};
+  const std::string c2 = container("b");
+  expect_error(cni("ADD", bad, tag + "b2", netns_path(c2)), 7);
+  EXPECT_EQ(ports().find(port_of(tag + "b2")), std::string::npos);
+  bad["runtimeConfig"]["bandwidth"] = {{"ingressRate", 1000}};
+  expect_error(cni("ADD", bad, tag + "b2", netns_path(c2)), 7);
+  EXPECT_EQ(ports().find(port_of(tag + "b2")), std::string::npos);
+}
+
 // A conflist as a runtime runs it (SPEC.md section 3): ADD in order, each plugin given the one
 // before's result as prevResult; CHECK in order and DEL in reverse with the final result.
 TEST_F(CniTest, FirstPluginOfAConflistChainedWithPortmapBandwidthAndTuning) {

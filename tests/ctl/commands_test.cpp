@@ -206,7 +206,8 @@ TEST_F(CommandsTest, PortStormControlIsSetValidatedShownAndRemoved) {
             "(frames per second)");
   EXPECT_EQ(vsctl("set port p1 other_config:storm-broadcast=10"),
             "ERROR: port p1: unknown other_config key \"storm-broadcast\" (known: "
-            "storm-broadcast-pps, storm-multicast-pps, storm-unknown-unicast-pps)");
+            "storm-broadcast-pps, storm-multicast-pps, storm-unknown-unicast-pps, "
+            "egress-rate-kbps, egress-burst-kb)");
   EXPECT_EQ(vsctl("get port p1 other_config:storm-broadcast-pps"), "\"1000\"\n");
   EXPECT_EQ(vsctl("add-port br0 p2 other_config:storm-broadcast-pps=200"), "");
   EXPECT_EQ(service.config().bridges[0].find_port("p2")->storm_pps(kStormBroadcastPps), 200u);
@@ -321,22 +322,25 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
   EXPECT_EQ(vsctl("get interface p1 statistics:rx_packets statistics:drop_vlan_not_admitted"), "5\n2\n");
   EXPECT_EQ(
       vsctl("list interface p1"),
-      "admin_state  : up\n"
-      "error        : []\n"
-      "external_ids : {}\n"
-      "link_state   : up\n"
-      "mac_in_use   : \"02:00:00:00:00:01\"\n"
-      "mtu          : 1500\n"
-      "mtu_request  : []\n"
-      "name         : p1\n"
-      "options      : {dpdk-devargs=net_null0}\n"
-      "statistics   : {drop_flood_overload=0, drop_hairpin=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
+      "admin_state            : up\n"
+      "error                  : []\n"
+      "external_ids           : {}\n"
+      "ingress_policing_burst : 0\n"
+      "ingress_policing_rate  : 0\n"
+      "link_state             : up\n"
+      "mac_in_use             : \"02:00:00:00:00:01\"\n"
+      "mtu                    : 1500\n"
+      "mtu_request            : []\n"
+      "name                   : p1\n"
+      "options                : {dpdk-devargs=net_null0}\n"
+      "statistics             : {drop_egress_shaped=0, drop_flood_overload=0, drop_hairpin=0, "
+      "drop_ingress_policed=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
       "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
       "drop_too_big=0, drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
       "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
-      "type         : dpdk\n");
+      "type                   : dpdk\n");
   EXPECT_EQ(vsctl("dpif/pmd-stats-show"),
             "pmd thread 0 core_id any:\n"
             "  packets received: 100\n"

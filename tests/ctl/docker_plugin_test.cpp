@@ -337,6 +337,33 @@ TEST_F(DockerPluginTest, IccFalseIsolatesContainersButNotTheGateway) {
     EXPECT_NE(b["name"].get<std::string>().substr(0, 3), "lvb") << out;
 }
 
+TEST_F(DockerPluginTest, RateOptionLimitsEveryEndpointBothWaysAndBadRatesAreRefused) {
+  std::string out;
+  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
+                       " --subnet 10.92.0.0/24 -o lite-vswitch.rate=10M badrate",
+                   &out),
+            0);
+  EXPECT_NE(out.find("lite-vswitch.rate: rate \"10M\" is not in 1..4294967295"), std::string::npos)
+      << out;
+  net_create("rl", "--subnet 10.92.0.0/24 -o lite-vswitch.rate=10000,800");
+  run_ctr("r1", "--network rl");
+  EXPECT_TRUE(ping_from("r1", "10.92.0.1"));
+  ASSERT_EQ(vsctl("--format json show", &out), 0);
+  std::string port;
+  const json shown = json::parse(out);  // alive through the loop (a temporary would not be)
+  for (const auto& b : shown["bridges"])
+    for (const auto& p : b["ports"])
+      if (p["name"].get<std::string>().starts_with("lvh")) port = p["name"].get<std::string>();
+  ASSERT_FALSE(port.empty()) << out;
+  ASSERT_EQ(vsctl("get interface " + port + " ingress_policing_rate ingress_policing_burst", &out),
+            0);
+  EXPECT_EQ(out, "10000\n800\n");
+  ASSERT_EQ(vsctl("get port " + port + " other_config", &out), 0);
+  EXPECT_EQ(out, "{egress-burst-kb=\"800\", egress-rate-kbps=\"10000\"}\n");
+  ASSERT_EQ(docker("rm -f r1"), 0);
+  ASSERT_EQ(docker("network rm rl"), 0);
+}
+
 TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopback) {
   net_create("web", "--subnet 10.95.0.0/24");
   net_create("other", "--subnet 10.96.0.0/24");
