@@ -33,7 +33,11 @@ namespace lvs::sw {
     "underlay=port tunnel whose next hop's MAC is not resolved (yet)")                           \
   X(kProtected, "protected", "unicast from a protected port to another protected port")         \
   X(kFloodOverload, "flood_overload",                                                            \
-    "multicast flood past the PMD iteration's budget of frame copies (pipeline.hpp)")
+    "multicast flood past the PMD iteration's budget of frame copies (pipeline.hpp)")                                                                       \
+  X(kStpDiscarding, "stp_discarding",                                                            \
+    "received on, or to leave by, a port the spanning tree keeps discarding")                   \
+  X(kStpLearning, "stp_learning", "received on a port the spanning tree keeps learning")         \
+  X(kBpduOverflow, "bpdu_overflow", "BPDU for the spanning tree while its queue was full")
 
 enum class DropReason : uint8_t {
 #define LVS_DROP_ENUM(e, name, doc) e,

@@ -24,9 +24,11 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
   const bool in_protected = br.ports[in_port].protected_port;
+  const StpHooks* const stp = br.stp.get();
   auto excluded = [&](const FloodTable::Member& mb) {
     return mb.port == in_port || (in_group != 0 && mb.group == in_group) ||
-           (in_protected && mb.protected_port);
+           (in_protected && mb.protected_port) ||
+           (stp != nullptr && stp->state(mb.port) != kStpForwarding);
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
   for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
@@ -95,6 +97,11 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
     rte_pktmbuf_free(m);
     return;
   }
+  if (__builtin_expect(br.stp != nullptr, 0) && br.stp->state(out) != kStpForwarding) {
+    drops.add(DropReason::kStpDiscarding);
+    rte_pktmbuf_free(m);
+    return;
+  }
   const EgressTag form = op.vlan.egress(vid);
   if (__builtin_expect(form == EgressTag::kNotMember, 0)) {
     // Learnt on a port that no longer carries the VLAN (policy changed): flood instead.
@@ -131,6 +138,9 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
   bool same_as_prev[kBurst];
   uint64_t rx_bytes = 0;
   DropCounts drops;
+  // Spanning tree: BPDUs go to the control plane; the input port's state decides the rest.
+  StpHooks* const stp = br.stp.get();
+  const uint8_t in_state = stp ? stp->state(in_port) : kStpForwarding;
 
   // Stage 1: parse + classify the whole burst; prefetch the table buckets for stage 2.
   for (uint16_t i = 0; i < n; ++i) {
@@ -142,6 +152,19 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
       vlan[i] = kVlanDrop;
       drops.add(DropReason::kMalformed);
       continue;
+    }
+    if (__builtin_expect(stp != nullptr, 0)) {
+      if (__builtin_expect(mac_is_reserved(meta[i].dst), 0) && is_bpdu_frame(m, meta[i].dst)) {
+        vlan[i] = kVlanDrop;
+        if (stp->offer(m, in_port)) pkts[i] = nullptr;  // the control plane frees it
+        else drops.add(DropReason::kBpduOverflow);
+        continue;
+      }
+      if (in_state == kStpDiscarding) {
+        vlan[i] = kVlanDrop;
+        drops.add(DropReason::kStpDiscarding);
+        continue;
+      }
     }
     vlan[i] = ip.vlan.ingress_vlan(meta[i]);
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
@@ -208,6 +231,11 @@ void process_burst(const BridgeView& br, PortIndex in_port, rte_mbuf** pkts, uin
         fdb.learn(*learn, in_port, ctx.now_ms);
         learn = nullptr;
       }
+    }
+    if (__builtin_expect(in_state != kStpForwarding, 0)) {
+      drops.add(DropReason::kStpLearning);  // learnt above, not forwarded
+      rte_pktmbuf_free(m);
+      continue;
     }
     if (out == kNoPort) {
       flood(br, in_port, m, f, vid, ctx, drops);
