@@ -17,6 +17,7 @@ constexpr std::string_view kDatabaseSection =
 constexpr std::string_view kShowSection = "Show commands";
 constexpr std::string_view kFdbSection = "FDB and datapath commands";
 constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
+constexpr std::string_view kRstpSection = "Spanning tree (Bridge rstp_enable=true)";
 
 using enum OutputKind;
 
@@ -82,6 +83,12 @@ constexpr CommandSpec kCommands[] = {
    "create an address pool (--may-exist)", kNone, ipam_add_pool_command},
   {"ipam/del-pool", 1, 1, "--if-exists", kReadWrite, kIpamSection, "POOL",
    "delete POOL (refused while it holds leases) (--if-exists)", kNone, ipam_del_pool_command},
+
+  {"rstp/show", 0, 1, "", kReadOnly, kRstpSection, "[BRIDGE]",
+   "bridge id, root, root path cost and port; each port's role,\n"
+   "state, path cost, edge and BPDU counters", kRstp, rstp_show},
+  {"rstp/clear-bpdu-guard", 1, 1, "", kReadOnly, kRstpSection, "PORT",
+   "re-enable PORT after BPDU guard disabled it", kNone, rstp_clear_bpdu_guard},
 };
 // clang-format on
 

@@ -68,6 +68,7 @@ enum class OutputKind : uint8_t {
   kFdbStats,  // MAC table statistics
   kPmd,       // PMD threads' statistics
   kJson,      // the JSON value on one line (ipam/)
+  kRstp,      // rstp/show: each bridge's tree and its ports
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

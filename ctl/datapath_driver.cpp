@@ -59,6 +59,7 @@ std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& c) {
 DatapathDriver::~DatapathDriver() { shutdown(); }
 
 void DatapathDriver::shutdown() {
+  rstp_.stop();
   if (live_.empty()) return;
   dp_.apply(sw::DatapathConfig{});
   std::vector<std::shared_ptr<sw::Port>> closing;
@@ -84,6 +85,7 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
     bc.fdb.aging_s = b.mac_aging_time();
     bc.fdb.max_entries = b.mac_table_size();
     bc.forward_bpdu = b.forward_bpdu();
+    bc.rstp = b.rstp_enable;
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
       if (it == live_.end() || skip.count(p.name)) continue;
@@ -168,6 +170,11 @@ Status DatapathDriver::commit(const Config& config) {
     }
   }
   for (const auto& b : config.bridges) install_static(b);
+  {
+    std::map<std::string, std::shared_ptr<sw::Port>> open;
+    for (const auto& [name, live] : live_) open[name] = live.port;
+    rstp_.commit(config, open);
+  }
   // Open_vSwitch other_config: adaptive PMD sleep (cheap, applied on every commit).
   dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());
   config_ = config;
@@ -211,6 +218,7 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   st.status = LinkStatus{status.link_up, status.mtu, status.mac};
   for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   st.error = status.error.empty() ? it->second.mtu_error : status.error;
+  if (st.error.empty()) st.error = rstp_.port_error(port);
   st.statistics = port_statistics(it->second.port->stats().read());
   return st;
 }
@@ -265,6 +273,18 @@ std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {
                                  .busy_cycles = s.busy_cycles, .idle_cycles = s.idle_cycles,
                                  .sleep_cycles = s.sleep_cycles, .rx_queues = s.rx_queues});
   return out;
+}
+
+}  // namespace lvs::ctl
+
+namespace lvs::ctl {
+
+std::optional<RstpBridgeRow> DatapathDriver::rstp_show(const std::string& bridge) const {
+  return rstp_.show(bridge);
+}
+
+bool DatapathDriver::rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) {
+  return rstp_.clear_bpdu_guard(bridge, port);
 }
 
 }  // namespace lvs::ctl

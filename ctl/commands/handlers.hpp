@@ -42,6 +42,11 @@ Status ipam_show_pools(CommandContext& context);
 Status ipam_add_pool_command(CommandContext& context);
 Status ipam_del_pool_command(CommandContext& context);
 
+// rstp_commands.cpp (the spanning tree: rstp/show, rstp/clear-bpdu-guard)
+Status rstp_show(CommandContext& context);
+Status rstp_clear_bpdu_guard(CommandContext& context);
+nlohmann::json rstp_json(const std::string& bridge, const RstpBridgeRow& row);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 
