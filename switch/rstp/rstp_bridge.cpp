@@ -1,5 +1,6 @@
 #include "switch/rstp/rstp_bridge.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 namespace lvs::sw::rstp {
@@ -305,7 +306,13 @@ void Bridge::sync_and_agree(Port& root) {
 
 void Bridge::start_tc(Port& p) {
   if (p.oper_edge || (p.role != PortRole::kRoot && p.role != PortRole::kDesignated)) return;
-  // 17.21.7 newTcWhile: only when not already running, so that TCs die out instead of bouncing.
+  // 17.21.7 newTcWhile: an RSTP port starts it only when not running, so that TCs die out
+  // instead of bouncing; towards an 802.1D bridge each notification keeps the root's TC flag
+  // up for max age + forward delay (802.1D-1998 8.5.3.12), which only hellos carry.
+  if (!p.send_rstp) {
+    p.tc_until = std::max(p.tc_until, now_ + tc_time_ms(p));
+    return;
+  }
   if (p.tc_until > now_) return;
   p.tc_until = now_ + tc_time_ms(p);
   p.new_info = true;
@@ -349,9 +356,12 @@ void Bridge::receive(uint16_t number, const Bpdu& b, uint64_t now_ms) {
   if (b.type == BpduType::kTcn) {
     ++p.rx_tcn;
     if (p.role == PortRole::kDesignated) {
+      // 17.29 NOTIFIED_TCN: acknowledge, and send TC back to the 802.1D bridge too (it shortens
+      // its aging while our Configuration BPDUs carry the flag).
       p.tc_ack = true;
       p.new_info = true;
       topology_change(&p, false);
+      start_tc(p);
     }
     transmit_pending();
     return;

@@ -218,6 +218,7 @@ TEST(RstpBridge, FallsBackTo8021DTowardsAnStpPeer) {
   ASSERT_FALSE(back.empty());
   EXPECT_EQ(back.back().type, BpduType::kConfig);
   EXPECT_TRUE(back.back().flags & kFlagTcAck);
+  EXPECT_TRUE(back.back().flags & kFlagTc) << "the TC flag goes back towards the 802.1D bridge";
 }
 
 TEST(RstpBridge, EdgePortLosesEdgeOnBpduAndBpduGuardDisables) {

@@ -271,14 +271,22 @@ TEST_F(RstpRingTest, RingWithAKernelStpBridgeBlocksOnePortAndRecoversWithinStpTi
   const uint64_t before = rx(0, "ab1") + rx(0, "ak1") + rx(1, "bk2");
   std::this_thread::sleep_for(2s);
   EXPECT_LT(rx(0, "ab1") + rx(0, "ak1") + rx(1, "bk2") - before, 40u) << "no storm";
-  // Cut sa - sb: h1 reaches h2 again through the kernel bridge once its blocked port has gone
-  // through listening and learning (2 x forward delay).
-  ASSERT_EQ(in(sw[0].ns, "ip link set ab1 down"), 0);
-  const double t = recovery_s(h1, "10.83.0.2", 30s);
+  // Cut kbr - sa: the kernel bridge's blocked port becomes its root port and goes through
+  // listening and learning (2 x forward delay) before h1 reaches hk again (by sa - sb - kbr).
+  // (Cutting sa - sb instead leaves h2's MAC on the kernel's port towards sa, refreshed by
+  // nothing yet not aged out while the root signals a topology change: the kernel bridge
+  // recovers only when h1's ARP entry expires.)
+  ASSERT_EQ(in(k, "ip link set ka down"), 0);
+  const double t = recovery_s(h1, "10.83.0.3", 30s);
   std::printf("802.1D through the kernel bridge: link cut, traffic back after %.1f s\n", t);
-  EXPECT_GT(t, 0);
+  std::string kfdb;
+  in(k, "bridge fdb show br kbr", &kfdb);
+  EXPECT_GT(t, 1.0) << vsctl_json(0, "rstp/show").dump(1) << vsctl_json(1, "rstp/show").dump(1)
+                  << "kb " << kernel_state(k, "kbr", "kb") << " ka " << kernel_state(k, "kbr", "ka")
+                  << "\n" << kfdb;
   EXPECT_LT(t, 15);
   EXPECT_EQ(kernel_state(k, "kbr", "kb"), 3);
+  EXPECT_TRUE(ping(h1, "10.83.0.2"));
   EXPECT_TRUE(ping(h2, "10.83.0.3"));
 }
 
