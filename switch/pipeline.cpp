@@ -18,9 +18,12 @@ struct DropCounts {
 };
 
 // Sends one frame of VLAN `vid` to every flood member except the input port. Each output
-// form (tagged / untagged) is built at most once and shared by reference count.
-void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
-           PipelineContext& ctx, DropCounts& drops) {
+// form (tagged / untagged) is built at most once and shared by reference count. kStp: the
+// bridge runs a spanning tree (members that are not forwarding are skipped); a separate
+// instance so that bridges without one pay nothing per member.
+template <bool kStp>
+void flood_members(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f,
+                   uint16_t vid, PipelineContext& ctx, DropCounts& drops) {
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
   const bool in_protected = br.ports[in_port].protected_port;
@@ -28,7 +31,7 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
   auto excluded = [&](const FloodTable::Member& mb) {
     return mb.port == in_port || (in_group != 0 && mb.group == in_group) ||
            (in_protected && mb.protected_port) ||
-           (stp != nullptr && stp->state(mb.port) != kStpForwarding);
+           (kStp && stp->state(mb.port) != kStpForwarding);
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
   for (const auto& mb : members) need[mb.tagged] += !excluded(mb);
@@ -76,6 +79,14 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
     if (excluded(mb) || !form[mb.tagged]) continue;
     ctx.tx->push(br.ports[mb.port].tx_slot, form[mb.tagged]);
   }
+}
+
+void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
+           PipelineContext& ctx, DropCounts& drops) {
+  if (__builtin_expect(br.stp != nullptr, 0))
+    flood_members<true>(br, in_port, m, f, vid, ctx, drops);
+  else
+    flood_members<false>(br, in_port, m, f, vid, ctx, drops);
 }
 
 void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m,
