@@ -215,6 +215,22 @@ TEST_F(RstpRingTest, TwoOfOursOnTwoLinksBlockOneAndRecoverWithinASecond) {
               sent - got, sent, outage_s);
   EXPECT_LT(outage_s, 1.0);
   EXPECT_EQ(rstp_port(1, "l2b"), (std::pair<std::string, std::string>{"root", "forwarding"}));
+
+  // BPDU guard: made an admin edge port (guard on by default there), sb's root port l2b hears
+  // sa's hellos and is disabled, shown as its error; rstp/clear-bpdu-guard brings it back once
+  // it is no edge port.
+  ASSERT_EQ(vsctl(1, "set port l2b other_config:rstp-admin-edge=true"), 0);
+  ASSERT_TRUE(wait_until([&] { return rstp_port(1, "l2b").first == "disabled"; }, 5s, 50ms));
+  std::string err;
+  vsctl(1, "get interface l2b error", &err);
+  EXPECT_NE(err.find("BPDU guard"), std::string::npos) << err;
+  EXPECT_FALSE(ping(h1, "10.82.0.2", 1));
+  ASSERT_EQ(vsctl(1, "remove port l2b other_config rstp-admin-edge -- rstp/clear-bpdu-guard l2b"),
+            0);
+  EXPECT_TRUE(wait_until([&] { return rstp_port(1, "l2b").second == "forwarding"; }, 5s, 50ms));
+  vsctl(1, "get interface l2b error", &err);
+  EXPECT_EQ(err, "[]\n");
+  EXPECT_TRUE(ping(h1, "10.82.0.2"));
 }
 
 TEST_F(RstpRingTest, RingWithAKernelStpBridgeBlocksOnePortAndRecoversWithinStpTimers) {
