@@ -98,6 +98,26 @@ void BM_FloodTo8PortsStormControlled(benchmark::State& state) {
 }
 BENCHMARK(BM_FloodTo8PortsStormControlled);
 
+// With RSTP on and every port forwarding: the cost of reading the ports' state bytes.
+void BM_LearnedUnicastRstpForwarding(benchmark::State& state) {
+  pool();  // the EAL first: the BPDU queue is an rte_ring
+  Bench b(std::vector<sw::VlanPolicy>(2));
+  b.view.stp = std::make_shared<sw::StpHooks>();
+  for (sw::PortIndex i = 0; i < 2; ++i) b.view.stp->set_state(i, sw::kStpForwarding);
+  b.view.fdb->learn(sw::Fdb::make_key(kMacB, 0), 1, kNow);
+  b.run(state, frame64(kMacB, kMacA));
+}
+BENCHMARK(BM_LearnedUnicastRstpForwarding);
+
+void BM_FloodTo8PortsRstpForwarding(benchmark::State& state) {
+  pool();
+  Bench b(std::vector<sw::VlanPolicy>(9));
+  b.view.stp = std::make_shared<sw::StpHooks>();
+  for (sw::PortIndex i = 0; i < 9; ++i) b.view.stp->set_state(i, sw::kStpForwarding);
+  b.run(state, frame64(0xffffffffffffULL, kMacA));
+}
+BENCHMARK(BM_FloodTo8PortsRstpForwarding);
+
 // Broadcasts over a storm-control rate: nearly all dropped and counted (the cost of a storm).
 void BM_BroadcastStormDropped(benchmark::State& state) {
   pool();

@@ -18,6 +18,7 @@ constexpr std::string_view kShowSection = "Show commands";
 constexpr std::string_view kFdbSection = "FDB and datapath commands";
 constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
 constexpr std::string_view kLogSection = "Logging";
+constexpr std::string_view kRstpSection = "Spanning tree (Bridge rstp_enable=true)";
 
 using enum OutputKind;
 
@@ -95,6 +96,11 @@ constexpr CommandSpec kCommands[] = {
    "(until it restarts; --log-level sets it at start)", kNone, vlog_set},
   {"vlog/list", 0, 0, "", kReadOnly, kLogSection, "", "print the daemon's log level", kString,
    vlog_list},
+  {"rstp/show", 0, 1, "", kReadOnly, kRstpSection, "[BRIDGE]",
+   "bridge id, root, root path cost and port; each port's role,\n"
+   "state, path cost, edge and BPDU counters", kRstp, rstp_show},
+  {"rstp/clear-bpdu-guard", 1, 1, "", kReadOnly, kRstpSection, "PORT",
+   "re-enable PORT after BPDU guard disabled it", kNone, rstp_clear_bpdu_guard},
 };
 // clang-format on
 

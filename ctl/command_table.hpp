@@ -69,6 +69,7 @@ enum class OutputKind : uint8_t {
   kPmd,       // PMD threads' statistics
   kJson,      // the JSON value on one line (ipam/)
   kTrace,     // a packet trace, stage by stage (trace_format.hpp)
+  kRstp,      // rstp/show: each bridge's tree and its ports
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

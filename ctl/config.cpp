@@ -1,5 +1,7 @@
 #include "ctl/config.hpp"
 
+#include "ctl/rstp_config.hpp"
+
 #include "ctl/ipam.hpp"
 
 #include <arpa/inet.h>
@@ -281,15 +283,16 @@ Status validate_port(const PortConfig& p) {
         return invalid(at + "other_config:" + key + " \"" + value + "\" is not in 0.." +
                        std::to_string(kMaxRateKbps) +
                        (key == kEgressRateKbps ? " (kbit/s)" : " (kbit)"));
-    } else {
+    } else if (!is_rstp_port_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
                      "\" (known: storm-broadcast-pps, storm-multicast-pps, "
-                     "storm-unknown-unicast-pps, egress-rate-kbps, egress-burst-kb)");
+                     "storm-unknown-unicast-pps, egress-rate-kbps, egress-burst-kb, rstp-*)");
     }
   }
   if (p.ingress_policing_rate > kMaxRateKbps || p.ingress_policing_burst > kMaxRateKbps)
     return invalid(at + "ingress_policing_rate and ingress_policing_burst are at most " +
                    std::to_string(kMaxRateKbps));
+  if (auto rstp = rstp_port_options(p); !rstp) return rstp.error();
   if (p.options.count(kIpOption) && !kind->accepts_option(kIpOption))
     return invalid(at + "options:ip is only for internal ports");
   if (auto it = p.external_ids.find(kContainerIp); it != p.external_ids.end())
@@ -320,11 +323,12 @@ Status validate_bridge(const BridgeConfig& b) {
     } else if (key == kForwardBpdu || key == kNat) {
       if (value != "true" && value != "false")
         return invalid(at + "other_config:" + key + " \"" + value + "\" is not true or false");
-    } else {
+    } else if (!is_rstp_bridge_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu, nat)");
+                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu, nat, rstp-*)");
     }
   }
+  if (auto rstp = rstp_bridge_options(b); !rstp) return rstp.error();
   std::set<std::string> names;
   for (const auto& p : b.ports) {
     if (auto e = validate_port(p)) return e;

@@ -95,6 +95,7 @@ struct BridgeConfig {
   StringMap external_ids;
   std::vector<PortConfig> ports;
   std::vector<StaticMac> static_macs;
+  bool rstp_enable = false;  // Open vSwitch's Bridge rstp_enable (rstp_config.hpp)
   bool operator==(const BridgeConfig&) const = default;
 
   PortConfig* find_port(const std::string& port);

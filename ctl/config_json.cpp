@@ -126,6 +126,7 @@ json bridge_json(const BridgeConfig& b) {
   json macs = json::array();
   for (const auto& m : b.static_macs) macs.push_back({{"port", m.port}, {"vlan", m.vlan}, {"mac", m.mac}});
   jb["static_macs"] = std::move(macs);
+  if (b.rstp_enable) jb["rstp_enable"] = true;  // only when set: older databases stay as they are
   return jb;
 }
 
@@ -164,7 +165,8 @@ Result<Config> config_from_json(const json& doc) {
   for (const auto& jb : doc["bridges"]) {
     const std::string bp = "bridges[" + std::to_string(bi++) + "]";
     BridgeConfig b;
-    if (!r.check_keys(jb, bp, {"name", "other_config", "external_ids", "ports", "static_macs"}) ||
+    if (!r.check_keys(jb, bp, {"name", "other_config", "external_ids", "ports", "static_macs",
+                                 "rstp_enable"}) ||
         !r.str(jb, "name", bp, b.name, true) || !r.map(jb, "other_config", bp, b.other_config) ||
         !r.map(jb, "external_ids", bp, b.external_ids))
       return *r.error;
@@ -212,6 +214,11 @@ Result<Config> config_from_json(const json& doc) {
         }
         b.ports.push_back(std::move(p));
       }
+    }
+    if (jb.contains("rstp_enable")) {
+      if (!jb["rstp_enable"].is_boolean())
+        return make_error(kErrInvalid, bp + ".rstp_enable: expected true or false");
+      b.rstp_enable = jb["rstp_enable"].get<bool>();
     }
     if (jb.contains("static_macs")) {
       if (!jb["static_macs"].is_array())

@@ -60,6 +60,7 @@ std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& c) {
 DatapathDriver::~DatapathDriver() { shutdown(); }
 
 void DatapathDriver::shutdown() {
+  rstp_.stop();
   if (live_.empty()) return;
   dp_.apply(sw::DatapathConfig{});
   std::vector<std::shared_ptr<sw::Port>> closing;
@@ -85,6 +86,7 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
     bc.fdb.aging_s = b.mac_aging_time();
     bc.fdb.max_entries = b.mac_table_size();
     bc.forward_bpdu = b.forward_bpdu();
+    bc.rstp = b.rstp_enable;
     for (const auto& p : b.ports) {
       auto it = live_.find(p.name);
       if (it == live_.end() || skip.count(p.name)) continue;
@@ -171,6 +173,11 @@ Status DatapathDriver::commit(const Config& config) {
     }
   }
   for (const auto& b : config.bridges) install_static(b);
+  {
+    std::map<std::string, std::shared_ptr<sw::Port>> open;
+    for (const auto& [name, live] : live_) open[name] = live.port;
+    rstp_.commit(config, open);
+  }
   // Open_vSwitch other_config: adaptive PMD sleep (cheap, applied on every commit).
   dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());
   config_ = config;
@@ -214,6 +221,7 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   st.status = LinkStatus{status.link_up, status.mtu, status.mac};
   for (auto& ch : st.status.mac) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   st.error = status.error.empty() ? it->second.mtu_error : status.error;
+  if (st.error.empty()) st.error = rstp_.port_error(port);
   st.statistics = port_statistics(it->second.port->stats().read());
   return st;
 }
@@ -280,6 +288,18 @@ Result<nlohmann::json> DatapathDriver::trace(const std::string& bridge, const st
     return make_error(kErrNotFound, why);
   }
   return trace_json(bridge, report, [&](sw::PortIndex i) { return dp_.port_name(bridge, i); });
+}
+
+}  // namespace lvs::ctl
+
+namespace lvs::ctl {
+
+std::optional<RstpBridgeRow> DatapathDriver::rstp_show(const std::string& bridge) const {
+  return rstp_.show(bridge);
+}
+
+bool DatapathDriver::rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) {
+  return rstp_.clear_bpdu_guard(bridge, port);
 }
 
 }  // namespace lvs::ctl

@@ -11,6 +11,7 @@
 
 #include "ctl/config.hpp"
 #include "ctl/port_factory.hpp"
+#include "ctl/rstp_driver.hpp"
 #include "ctl/runtime.hpp"
 #include "switch/datapath.hpp"
 
@@ -23,7 +24,7 @@ std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& counters
 class DatapathDriver final : public Runtime {
  public:
   DatapathDriver(sw::Datapath& datapath, PortFactory factory, PortContext context)
-      : dp_(datapath), factory_(std::move(factory)), ctx_(context) {}
+      : dp_(datapath), factory_(std::move(factory)), ctx_(context), rstp_(datapath, context.pool) {}
   ~DatapathDriver() override;
 
   // Brings the switch to `config`. Errors only when the datapath refuses the snapshot.
@@ -39,6 +40,8 @@ class DatapathDriver final : public Runtime {
   std::vector<PmdThreadStats> pmd_stats() const override;
   Result<nlohmann::json> trace(const std::string& bridge, const std::string& port,
                                const std::vector<uint8_t>& frame) const override;
+  std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const override;
+  bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) override;
 
  private:
   struct Live {
@@ -58,6 +61,7 @@ class DatapathDriver final : public Runtime {
   std::map<std::string, Live> live_;
   std::map<std::string, std::string> errors_;
   Config config_;
+  RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
 };
 
 }  // namespace lvs::ctl

@@ -56,6 +56,7 @@ std::string format_show(const json& out) {
     o << "    Bridge " << format_string(b["name"].get<std::string>()) << "\n";
     if (!b["other_config"].empty()) o << "        other_config: " << format_datum(b["other_config"]) << "\n";
     if (!b["external_ids"].empty()) o << "        external_ids: " << format_datum(b["external_ids"]) << "\n";
+    if (b.value("rstp_enable", false)) o << "        rstp_enable: true\n";
     for (const auto& p : b["ports"]) {
       o << "        Port " << format_string(p["name"].get<std::string>()) << "\n";
       if (!p["tag"].is_null()) o << "            tag: " << p["tag"].get<int>() << "\n";
@@ -131,6 +132,39 @@ std::string format_pmd(const json& out) {
     if (p["rx_queues"].empty()) o << " (none)";
     for (const auto& q : p["rx_queues"]) o << " " << escape_control_chars(q.get<std::string>());
     o << "\n";
+  }
+  return o.str();
+}
+
+// Like Open vSwitch's `ovs-appctl rstp/show`.
+std::string format_rstp(const json& out) {
+  std::ostringstream o;
+  for (const auto& b : out) {
+    const std::string root_port = b["root_port"].get<std::string>();
+    o << "---- " << escape_control_chars(b["bridge"].get<std::string>()) << " ----\n"
+      << "Bridge ID:        " << b["bridge_id"].get<std::string>() << "\n"
+      << "Designated root:  " << b["root_id"].get<std::string>()
+      << (root_port.empty() ? "  (this bridge is the root)" : "") << "\n"
+      << "Root path cost:   " << b["root_path_cost"].get<uint32_t>() << "\n"
+      << "Root port:        " << (root_port.empty() ? "none" : escape_control_chars(root_port)) << "\n"
+      << "Times:            max age " << b["max_age"].get<unsigned>() << " s, hello "
+      << b["hello_time"].get<unsigned>() << " s, forward delay "
+      << b["forward_delay"].get<unsigned>() << " s\n"
+      << "Topology changes: " << b["topology_changes"].get<uint64_t>() << "\n"
+      << "  Interface        Role       State       Port  Cost       Edge Peer  Rx BPDU  Tx BPDU\n";
+    for (const auto& p : b["ports"]) {
+      std::string state = p["state"].get<std::string>();
+      if (p["bpdu_guard_tripped"].get<bool>()) state = "bpdu-guard";
+      if (p["root_inconsistent"].get<bool>()) state = "root-inc";
+      o << "  " << pad(escape_control_chars(p["name"].get<std::string>()), 16, false) << " "
+        << pad(p["role"].get<std::string>(), 10, false) << " " << pad(state, 11, false) << " "
+        << pad(p["port_id"].get<std::string>(), 5, false) << " "
+        << pad(std::to_string(p["path_cost"].get<uint32_t>()), 10, false) << " "
+        << pad(p["edge"].get<bool>() ? "yes" : "no", 4, false) << " "
+        << pad(p["stp_peer"].get<bool>() ? "stp" : "rstp", 5, false)
+        << pad(std::to_string(p["rx_bpdus"].get<uint64_t>()), 8, true) << " "
+        << pad(std::to_string(p["tx_bpdus"].get<uint64_t>()), 8, true) << "\n";
+    }
   }
   return o.str();
 }
@@ -244,6 +278,8 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
       return dump();
     case OutputKind::kTrace:
       return format_trace(out);
+    case OutputKind::kRstp:
+      return format_rstp(out);
   }
   return dump();
 }

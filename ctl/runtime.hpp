@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,25 @@ struct PmdThreadStats {
   std::vector<std::string> rx_queues;                           // "bridge/port:queue"
 };
 
+// A bridge's spanning tree as the protocol machine sees it (rstp/show, Bridge rstp_status).
+struct RstpPortRow {
+  std::string name;
+  std::string role, state;  // "root", "designated", ...; "discarding", "learning", "forwarding"
+  std::string port_id;      // "8001": priority and number
+  uint32_t path_cost = 0;
+  bool edge = false, stp_peer = false, bpdu_guard_tripped = false, root_inconsistent = false;
+  std::string designated_bridge;
+  uint64_t rx_bpdus = 0, tx_bpdus = 0, rx_tcn = 0, tx_tcn = 0, forward_transitions = 0;
+};
+struct RstpBridgeRow {
+  std::string bridge_id, root_id;  // "8000.0242ac110001"
+  uint32_t root_path_cost = 0;
+  std::string root_port;  // empty: this bridge is the root
+  uint16_t max_age = 0, hello_time = 0, forward_delay = 0;
+  uint64_t topology_changes = 0;
+  std::vector<RstpPortRow> ports;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -72,6 +92,17 @@ class Runtime {
                                        const std::vector<uint8_t>& frame) const {
     (void)bridge, (void)port, (void)frame;
     return make_error(kErrNotFound, "trace: no running switch to trace through");
+  }
+  // The bridge's spanning tree; nullopt when RSTP is off on it (rstp_config.hpp).
+  virtual std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const {
+    (void)bridge;
+    return std::nullopt;
+  }
+  // Re-enables a port that BPDU guard disabled; false when it was not.
+  virtual bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) {
+    (void)bridge;
+    (void)port;
+    return false;
   }
 };
 

@@ -214,8 +214,9 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
     drop_words += (drop_words.empty() ? "" : "; ") + std::string(sw::to_string(d)) + " (" +
                   std::string(sw::kDropReasonHelp[static_cast<size_t>(d)]) + ")";
   }
-  std::string verdict = !r.outputs.empty() ? "output to " + out_words
-                        : !r.drops.empty() ? "drop: " + drop_words
+  std::string verdict = !r.outputs.empty()  ? "output to " + out_words
+                        : r.to_spanning_tree ? std::string("to the spanning tree (a BPDU)")
+                        : !r.drops.empty()   ? "drop: " + drop_words
                                            : "no output: no port carries the frame";
   if (!r.outputs.empty() && !r.drops.empty()) verdict += "; drop: " + drop_words;
   return {{"bridge", bridge},

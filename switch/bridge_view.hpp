@@ -8,6 +8,7 @@
 #include "switch/flood_table.hpp"
 #include "switch/port.hpp"
 #include "switch/rx_filter.hpp"
+#include "switch/stp_hooks.hpp"
 #include "switch/vlan_policy.hpp"
 
 namespace lvs::sw {
@@ -30,6 +31,8 @@ struct BridgeView {
   FloodTable flood;
   std::shared_ptr<Fdb> fdb;
   bool forward_bpdu = false;
+  // Spanning tree (stp_hooks.hpp): port states and the BPDU queue; null when RSTP is off.
+  std::shared_ptr<StpHooks> stp;
 };
 
 }  // namespace lvs::sw

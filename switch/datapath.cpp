@@ -140,6 +140,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       st.fdb->set_aging(bc.fdb.aging_s);
     }
     Pending pend{st.fdb, {}, &st};
+    if (bc.rstp && !st.stp) st.stp = std::make_shared<StpHooks>();
+    if (!bc.rstp) st.stp.reset();
 
     // Stable indices: existing ports keep theirs, removed ones are recycled only after the
     // grace period (their MACs are flushed first), new ones take the lowest free index.
@@ -159,6 +161,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     view->name = bc.name;
     view->fdb = st.fdb;
     view->forward_bpdu = bc.forward_bpdu;
+    view->stp = st.stp;
     PortIndex max_index = 0;
     std::vector<std::pair<PortIndex, const PortConfig*>> placed;
     for (const auto& pc : bc.ports) {
@@ -170,6 +173,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
         idx = static_cast<PortIndex>(std::find(taken.begin(), taken.end(), false) - taken.begin());
         taken[idx] = true;
         st.index_of[pc.name] = idx;
+        if (st.stp) st.stp->set_state(idx, kStpDiscarding);  // until its spanning tree says
       }
       st.vlan_of[pc.name] = pc.vlan;
       max_index = std::max<PortIndex>(max_index, idx);
@@ -536,6 +540,12 @@ std::shared_ptr<Fdb> Datapath::fdb(const std::string& bridge) const {
   std::lock_guard lock(control_);
   auto it = states_.find(bridge);
   return it == states_.end() ? nullptr : it->second.fdb;
+}
+
+std::shared_ptr<StpHooks> Datapath::stp(const std::string& bridge) const {
+  std::lock_guard lock(control_);
+  auto it = states_.find(bridge);
+  return it == states_.end() ? nullptr : it->second.stp;
 }
 
 std::optional<PortIndex> Datapath::port_index(const std::string& bridge,

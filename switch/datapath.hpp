@@ -23,6 +23,7 @@
 #include "switch/rate_limit.hpp"
 #include "switch/storm_control.hpp"
 #include "switch/rx_filter.hpp"
+#include "switch/stp_hooks.hpp"
 #include "switch/rx_stage.hpp"
 #include "switch/trace.hpp"
 #include "switch/tx_batch.hpp"
@@ -51,6 +52,7 @@ struct BridgeConfig {
   std::string name;
   FdbSettings fdb;
   bool forward_bpdu = false;
+  bool rstp = false;  // spanning tree: port states and BPDU queue (stp_hooks.hpp)
   std::vector<PortConfig> ports;
 };
 
@@ -112,6 +114,8 @@ class Datapath {
 
   // Control-plane views.
   std::shared_ptr<Fdb> fdb(const std::string& bridge) const;
+  // The bridge's spanning tree hooks, null when RSTP is off on it (or no such bridge).
+  std::shared_ptr<StpHooks> stp(const std::string& bridge) const;
   std::optional<PortIndex> port_index(const std::string& bridge, const std::string& port) const;
   std::string port_name(const std::string& bridge, PortIndex index) const;
   size_t expire_all();  // aging pass over every bridge's table
@@ -163,6 +167,7 @@ class Datapath {
     std::map<std::string, PortIndex> index_of;
     std::vector<bool> used;
     std::map<std::string, VlanPolicy> vlan_of;
+    std::shared_ptr<StpHooks> stp;
   };
   struct Pmd {
     unsigned index = 0;

@@ -37,7 +37,11 @@ namespace lvs::sw {
   X(kIngressPoliced, "ingress_policed",                                                          \
     "received over the interface's ingress_policing_rate (rate_limit.hpp)")                      \
   X(kEgressShaped, "egress_shaped",                                                              \
-    "sent over the port's other_config:egress-rate-kbps (rate_limit.hpp; a policer, no queue)")
+    "sent over the port's other_config:egress-rate-kbps (rate_limit.hpp; a policer, no queue)") \
+  X(kStpDiscarding, "stp_discarding",                                                            \
+    "received on, or to leave by, a port the spanning tree keeps discarding")                   \
+  X(kStpLearning, "stp_learning", "received on a port the spanning tree keeps learning")         \
+  X(kBpduOverflow, "bpdu_overflow", "BPDU for the spanning tree while its queue was full")
 
 enum class DropReason : uint8_t {
 #define LVS_DROP_ENUM(e, name, doc) e,

@@ -19,20 +19,29 @@ struct DropCounts {
 };
 
 // Sends one frame of VLAN `vid` to every flood member except the input port. Each output
-// form (tagged / untagged) is built at most once and shared by reference count.
-template <typename Obs>
-void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
-           PipelineContext& ctx, DropCounts& drops, Obs& obs) {
+// form (tagged / untagged) is built at most once and shared by reference count. kStp: the
+// bridge runs a spanning tree (members that are not forwarding are skipped); a separate
+// instance so that bridges without one pay nothing per member.
+template <bool kStp, typename Obs>
+void flood_members(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f,
+                   uint16_t vid, PipelineContext& ctx, DropCounts& drops, Obs& obs) {
   obs.flooding(vid);
   const auto members = br.flood.for_vlan(vid);
   const uint8_t in_group = br.ports[in_port].split_horizon_group;
   const bool in_protected = br.ports[in_port].protected_port;
+  const StpHooks* const stp = br.stp.get();
+  auto member_skip = [&](const FloodTable::Member& mb) {
+    const FloodSkip skip = flood_skip(mb, in_port, in_group, in_protected);
+    if (kStp && skip == FloodSkip::kNone && stp->state(mb.port) != kStpForwarding)
+      return FloodSkip::kStpNotForwarding;
+    return skip;
+  };
   auto excluded = [&](const FloodTable::Member& mb) {
-    return flood_skip(mb, in_port, in_group, in_protected) != FloodSkip::kNone;
+    return member_skip(mb) != FloodSkip::kNone;
   };
   uint32_t need[2] = {0, 0};  // [untagged, tagged]
   for (const auto& mb : members) {
-    obs.flood_member(mb, flood_skip(mb, in_port, in_group, in_protected));
+    obs.flood_member(mb, member_skip(mb));
     need[mb.tagged] += !excluded(mb);
   }
   const uint32_t copies = need[0] + need[1];
@@ -82,6 +91,15 @@ void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta
 }
 
 template <typename Obs>
+void flood(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const FrameMeta& f, uint16_t vid,
+           PipelineContext& ctx, DropCounts& drops, Obs& obs) {
+  if (__builtin_expect(br.stp != nullptr, 0))
+    flood_members<true>(br, in_port, m, f, vid, ctx, drops, obs);
+  else
+    flood_members<false>(br, in_port, m, f, vid, ctx, drops, obs);
+}
+
+template <typename Obs>
 void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m,
              const FrameMeta& f, uint16_t vid, PipelineContext& ctx, DropCounts& drops, Obs& obs) {
   const BridgePortView& op = br.ports[out];
@@ -98,6 +116,11 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
   }
   if (__builtin_expect(op.protected_port && br.ports[in_port].protected_port, 0)) {
     drops.add(DropReason::kProtected);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  if (__builtin_expect(br.stp != nullptr, 0) && br.stp->state(out) != kStpForwarding) {
+    drops.add(DropReason::kStpDiscarding);
     rte_pktmbuf_free(m);
     return;
   }
@@ -138,6 +161,9 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   bool same_as_prev[kBurst];
   uint64_t rx_bytes = 0;
   DropCounts drops;
+  // Spanning tree: BPDUs go to the control plane; the input port's state decides the rest.
+  StpHooks* const stp = br.stp.get();
+  const uint8_t in_state = stp ? stp->state(in_port) : kStpForwarding;
 
   // Stage 1: parse + classify the whole burst; prefetch the table buckets for stage 2.
   for (uint16_t i = 0; i < n; ++i) {
@@ -150,6 +176,19 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
       vlan[i] = kVlanDrop;
       drops.add(DropReason::kMalformed);
       continue;
+    }
+    if (__builtin_expect(stp != nullptr, 0)) {
+      if (__builtin_expect(mac_is_reserved(meta[i].dst), 0) && is_bpdu_frame(m, meta[i].dst)) {
+        vlan[i] = kVlanDrop;
+        if (obs.offer_bpdu(*stp, m, in_port)) pkts[i] = nullptr;  // the control plane frees it
+        else drops.add(DropReason::kBpduOverflow);
+        continue;
+      }
+      if (in_state == kStpDiscarding) {
+        vlan[i] = kVlanDrop;
+        drops.add(DropReason::kStpDiscarding);
+        continue;
+      }
     }
     vlan[i] = ip.vlan.ingress_vlan(meta[i]);
     obs.ingress(vlan[i]);
@@ -220,6 +259,11 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
         obs.learn(fdb, *learn, in_port, ctx.now_ms);
         learn = nullptr;
       }
+    }
+    if (__builtin_expect(in_state != kStpForwarding, 0)) {
+      drops.add(DropReason::kStpLearning);  // learnt above, not forwarded
+      rte_pktmbuf_free(m);
+      continue;
     }
     if (out == kNoPort) {
       flood(br, in_port, m, f, vid, ctx, drops, obs);

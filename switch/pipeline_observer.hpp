@@ -16,15 +16,17 @@
 #include "switch/flood_table.hpp"
 #include "switch/frame.hpp"
 #include "switch/port.hpp"
+#include "switch/stp_hooks.hpp"
 #include "switch/storm_control.hpp"
 #include "switch/tx_batch.hpp"
 
 namespace lvs::sw {
 
 // Why a flood member does not get a copy (kNone: it does).
-enum class FloodSkip : uint8_t { kNone, kInputPort, kSplitHorizon, kProtected };
+enum class FloodSkip : uint8_t { kNone, kInputPort, kSplitHorizon, kProtected, kStpNotForwarding };
 
-// The one rule for who a flood skips (pipeline.cpp's flood() and the trace's report of it).
+// The one rule for who a flood skips (pipeline.cpp's flood() and the trace's report of it);
+// flood() adds kStpNotForwarding for members the spanning tree keeps out.
 inline FloodSkip flood_skip(const FloodTable::Member& mb, PortIndex in_port, uint8_t in_group,
                             bool in_protected) {
   if (mb.port == in_port) return FloodSkip::kInputPort;
@@ -47,6 +49,8 @@ struct DatapathObserver {
   static void output(TxBatches* tx, PortIndex /*port*/, uint32_t slot, rte_mbuf* m) {
     tx->push(slot, m);
   }
+  // A BPDU for the spanning tree's queue; false when it is full (the caller counts the drop).
+  static bool offer_bpdu(StpHooks& stp, rte_mbuf* m, PortIndex in) { return stp.offer(m, in); }
   // Reports.
   static void parsed(const FrameMeta& /*f*/) {}
   static void ingress(int /*vlan*/) {}

@@ -33,6 +33,8 @@ std::string_view to_string(FloodSkip skip) {
       return "split_horizon";
     case FloodSkip::kProtected:
       return "protected";
+    case FloodSkip::kStpNotForwarding:
+      return "stp_not_forwarding";
   }
   return "?";
 }

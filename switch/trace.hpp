@@ -61,7 +61,8 @@ struct TraceReport {
   // ingress VLAN
   bool classified = false;
   int vlan = kVlanDrop;
-  // (RSTP: port STP state goes here)
+  // spanning tree: a BPDU the datapath would hand to the protocol machine (stp_hooks.hpp)
+  bool to_spanning_tree = false;
   // (issue 18: policing verdict goes here)
   // learn
   bool would_learn = false;

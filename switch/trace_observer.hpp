@@ -35,6 +35,11 @@ struct TraceObserver {
     report->outputs.push_back(o);
     rte_pktmbuf_free(m);
   }
+  bool offer_bpdu(StpHooks& /*stp*/, rte_mbuf* m, PortIndex /*in*/) {
+    report->to_spanning_tree = true;  // queued for the protocol machine, not here
+    rte_pktmbuf_free(m);
+    return true;
+  }
   void parsed(const FrameMeta& f) {
     report->parsed = true;
     report->frame = f;

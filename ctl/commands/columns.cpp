@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ctl/commands/handlers.hpp"
 #include "ctl/config_json.hpp"
 
 namespace lvs::ctl {
@@ -84,7 +85,8 @@ Result<StringMap> parse_map_literal(const std::string& column, const std::string
   return out;
 }
 
-const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports"};
+const std::set<std::string> kBridgeColumns = {"name", "other_config", "external_ids", "ports",
+                                              "rstp_enable", "rstp_status"};
 const std::set<std::string> kPortColumns = {"name",         "tag",         "trunks",
                                             "vlan_mode",    "admin_state", "external_ids",
                                             "other_config", "interfaces",  "protected"};
@@ -94,7 +96,8 @@ const std::set<std::string> kInterfaceColumns = {
     "ingress_policing_rate", "ingress_policing_burst"};
 const std::set<std::string> kOpenVswitchColumns = {"bridges", "other_config"};
 const std::set<std::string> kReadOnly = {"name",  "ports",      "interfaces", "bridges",   "mtu",
-                                         "error", "link_state", "mac_in_use", "statistics"};
+                                         "error", "link_state", "mac_in_use", "statistics",
+                                         "rstp_status"};
 const std::set<std::string> kMapColumns = {"other_config", "external_ids", "options", "statistics"};
 
 const std::set<std::string>& columns_of(Table t) {
@@ -213,6 +216,12 @@ Status set_column(Table t, Record r, const ColumnArg& a) {
   }
   if (a.key)
     return invalid_error("column " + col + " is not a map: \"" + col + ":" + *a.key + "\"");
+  if (t == Table::kBridge && col == "rstp_enable") {
+    if (v != "true" && v != "false")
+      return invalid_error("rstp_enable: \"" + v + "\" is not true or false");
+    r.bridge->rstp_enable = v == "true";
+    return std::nullopt;
+  }
   PortConfig& p = *r.port;
   if (col == "tag") {
     return set_optional_int(p.tag, v, 0, 4095, "tag: \"" + v + "\" is not a VLAN id (0..4095)");
@@ -261,6 +270,10 @@ Status clear_column(Table t, Record r, const std::string& col) {
     map_of(t, r, col)->clear();
     return std::nullopt;
   }
+  if (t == Table::kBridge) {
+    if (col == "rstp_enable") r.bridge->rstp_enable = false;
+    return std::nullopt;
+  }
   PortConfig& p = *r.port;
   if (col == "tag")
     p.tag.reset();
@@ -296,6 +309,8 @@ Status remove_values(Table t, Record r, const std::string& col, const Words& val
     }
     return std::nullopt;
   }
+  if (t == Table::kBridge)
+    return invalid_error("column " + col + " cannot be removed from; use set or clear");
   PortConfig& p = *r.port;
   if (col == "trunks") {
     for (const auto& raw : values) {
@@ -330,6 +345,11 @@ json column_value(Table t, const BridgeConfig& b, const PortConfig* p, const std
     if (col == "other_config") return to_json(b.other_config);
     if (col == "external_ids") return to_json(b.external_ids);
     if (col == "ports") return names_of(b.ports);
+    if (col == "rstp_enable") return b.rstp_enable;
+    if (col == "rstp_status") {
+      auto row = rt && b.rstp_enable ? rt->rstp_show(b.name) : std::nullopt;
+      return row ? rstp_json(b.name, *row) : json::object();
+    }
     return nullptr;
   }
   if (col == "name") return p->name;
@@ -376,7 +396,7 @@ bool is_map_column(const std::string& col) { return kMapColumns.count(col) > 0; 
 
 bool is_runtime_column(const std::string& col) {
   return col == "error" || col == "link_state" || col == "mtu" || col == "mac_in_use" ||
-         col == "statistics";
+         col == "statistics" || col == "rstp_status";
 }
 
 json record_json(Table t, const BridgeConfig& b, const PortConfig* p, const Runtime* rt) {

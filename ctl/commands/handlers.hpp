@@ -47,6 +47,10 @@ Status vlog_set(CommandContext& context);
 Status vlog_list(CommandContext& context);
 // trace_commands.cpp (vsctl trace: switch/trace.hpp)
 Status trace_packet(CommandContext& context);
+// rstp_commands.cpp (the spanning tree: rstp/show, rstp/clear-bpdu-guard)
+Status rstp_show(CommandContext& context);
+Status rstp_clear_bpdu_guard(CommandContext& context);
+nlohmann::json rstp_json(const std::string& bridge, const RstpBridgeRow& row);
 
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);

@@ -175,7 +175,7 @@ TEST_F(CommandsTest, BridgeOtherConfig) {
             "ERROR: bridge br0: other_config:forward-bpdu \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set bridge br0 other_config:mac-agin-time=60"),
             "ERROR: bridge br0: unknown other_config key \"mac-agin-time\" (known: mac-aging-time, "
-            "mac-table-size, forward-bpdu, nat)");
+            "mac-table-size, forward-bpdu, nat, rstp-*)");
   EXPECT_EQ(vsctl("get bridge br0 other_config:mac-aging-time"), "\"60\"\n");
 }
 
@@ -207,7 +207,7 @@ TEST_F(CommandsTest, PortStormControlIsSetValidatedShownAndRemoved) {
   EXPECT_EQ(vsctl("set port p1 other_config:storm-broadcast=10"),
             "ERROR: port p1: unknown other_config key \"storm-broadcast\" (known: "
             "storm-broadcast-pps, storm-multicast-pps, storm-unknown-unicast-pps, "
-            "egress-rate-kbps, egress-burst-kb)");
+            "egress-rate-kbps, egress-burst-kb, rstp-*)");
   EXPECT_EQ(vsctl("get port p1 other_config:storm-broadcast-pps"), "\"1000\"\n");
   EXPECT_EQ(vsctl("add-port br0 p2 other_config:storm-broadcast-pps=200"), "");
   EXPECT_EQ(service.config().bridges[0].find_port("p2")->storm_pps(kStormBroadcastPps), 200u);
@@ -333,12 +333,12 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
       "mtu_request            : []\n"
       "name                   : p1\n"
       "options                : {dpdk-devargs=net_null0}\n"
-      "statistics             : {drop_egress_shaped=0, drop_flood_overload=0, drop_hairpin=0, "
+      "statistics             : {drop_bpdu_overflow=0, drop_egress_shaped=0, drop_flood_overload=0, drop_hairpin=0, "
       "drop_ingress_policed=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
       "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "
-      "drop_too_big=0, drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
+      "drop_stp_discarding=0, drop_stp_learning=0, drop_too_big=0, drop_tunnel_malformed=0, drop_tx_full=0, drop_vlan_not_admitted=2, drops=2, "
       "rx_bytes=320, rx_packets=5, tx_bytes=0, tx_packets=0}\n"
       "type                   : dpdk\n");
   EXPECT_EQ(vsctl("dpif/pmd-stats-show"),
@@ -458,7 +458,7 @@ TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
     }
   }
   EXPECT_EQ(command_names(), names);
-  EXPECT_EQ(names.size(), 28u);
+  EXPECT_EQ(names.size(), 30u);
 }
 
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {

@@ -13,6 +13,8 @@ class FakeRuntime final : public Runtime {
   std::map<std::string, InterfaceState> states;
   std::map<std::string, std::vector<FdbRow>> fdb;
   std::vector<std::string> flushed;
+  std::map<std::string, RstpBridgeRow> rstp;  // rstp_show by bridge
+  std::vector<std::string> bpdu_guard_cleared;
 
   InterfaceState interface_state(const std::string&, const std::string& port) const override {
     auto it = states.find(port);
@@ -43,6 +45,14 @@ class FakeRuntime final : public Runtime {
     s.wakeups = 7;
     s.rx_queues = {"br0/p1:0"};
     return {s};
+  }
+  std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const override {
+    auto it = rstp.find(bridge);
+    return it == rstp.end() ? std::nullopt : std::optional<RstpBridgeRow>(it->second);
+  }
+  bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) override {
+    bpdu_guard_cleared.push_back(bridge + "/" + port);
+    return true;
   }
 };
 
