@@ -118,7 +118,7 @@ TEST_F(RateLimitColumns, EgressLimitIsPortOtherConfigValidatedBesideStormControl
   EXPECT_EQ(vsctl("set port p1 other_config:egress-rate=5"),
             "ERROR: port p1: unknown other_config key \"egress-rate\" (known: "
             "storm-broadcast-pps, storm-multicast-pps, storm-unknown-unicast-pps, "
-            "egress-rate-kbps, egress-burst-kb)");
+            "egress-rate-kbps, egress-burst-kb, rstp-*)");
   EXPECT_EQ(vsctl("remove port p1 other_config egress-rate-kbps egress-burst-kb"), "");
   EXPECT_EQ(vsctl("get port p1 other_config"), "{storm-broadcast-pps=\"100\"}\n");
 }
