@@ -288,7 +288,7 @@ int run_daemon(const DaemonOptions& o) {
         return fail(e->message);
       }
     }
-    if (metrics_on) metrics.start();
+    if (metrics_on) metrics.start(o.pmd_cores);
     if (o.docker_plugin || metrics_on) {
       wait_fd = ::epoll_create1(EPOLL_CLOEXEC);
       for (int fd : {sig_fd, o.docker_plugin ? plugin.event_fd() : -1, metrics.event_fd()}) {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -117,8 +119,16 @@ Status MetricsServer::bind(const ListenAddress& a) {
   return std::nullopt;
 }
 
-void MetricsServer::start() {
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+void MetricsServer::start(const std::vector<int>& pmd_cores) {
+  thread_ = std::thread([this, pmd_cores] {
+    // httplib's worker threads are made by this one and inherit its affinity.
+    cpu_set_t set;
+    if (!pmd_cores.empty() && ::sched_getaffinity(0, sizeof set, &set) == 0) {
+      for (int core : pmd_cores) CPU_CLR(core, &set);
+      if (CPU_COUNT(&set) > 0) ::pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    server_->listen_after_bind();
+  });
   // stop() can only interrupt a server that is running: wait until it is.
   for (int i = 0; i < 1000 && !server_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

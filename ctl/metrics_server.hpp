@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ctl/error.hpp"
 #include "ctl/metrics_snapshot.hpp"
@@ -47,8 +48,9 @@ class MetricsServer {
   // Binds and listens (before the daemon drops capabilities: a port below 1024 needs
   // CAP_NET_BIND_SERVICE); connections wait in the backlog until start().
   Status bind(const ListenAddress& address);
-  // Serves on its own threads.
-  void start();
+  // Serves on its own threads, kept off `pmd_cores` (the cores PMD threads are pinned to) when
+  // any other core is allowed: formatting a scrape never preempts a PMD.
+  void start(const std::vector<int>& pmd_cores = {});
   // Readable while a scrape waits for a snapshot: the control thread polls it.
   int event_fd() const { return event_fd_; }
   // On the control thread: when scrapes wait, collects one snapshot for all of them.
