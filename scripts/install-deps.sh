@@ -18,6 +18,8 @@ PACKAGES=(
   # plugins (host-local, portmap, bandwidth, tuning) and Podman (CNI backend); a busybox image made
   # locally for both; iptables for portmap and the FORWARD rules
   docker.io containernetworking-plugins podman busybox-static iptables
+  # the metrics test and bench: a real Prometheus and promtool; curl
+  prometheus curl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

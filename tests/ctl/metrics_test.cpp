@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -230,6 +231,22 @@ TEST_F(MetricsTest, PrometheusScrapesThePacketsPingSent) {
   EXPECT_EQ(query(api, R"(count(lvs_interface_drops_total{bridge="brm",interface="vma"}))"),
             query(api, R"(count(lvs_interface_drops_total{interface="br0"}))"));
   EXPECT_EQ(query(api, R"(lvs_bridge_ports{bridge="brm"})"), 3);
+
+  // Every query of the Grafana dashboard is PromQL this Prometheus evaluates, and finds series.
+  const auto dashboard = nlohmann::json::parse(std::ifstream(LVS_GRAFANA_DASHBOARD));
+  size_t queries = 0;
+  for (const auto& panel : dashboard["panels"])
+    for (const auto& target : panel["targets"]) {
+      std::string q = target["expr"];
+      for (const auto& [var, value] : {std::pair{"$__rate_interval", "5s"}, {"$instance", ".*"},
+                                       {"$bridge", ".*"}, {"$interface", ".*"}})
+        for (size_t at; (at = q.find(var)) != std::string::npos;) q.replace(at, std::strlen(var), value);
+      auto r = api.Get("/api/v1/query", httplib::Params{{"query", q}}, httplib::Headers{});
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200) << q << ": " << r->body;
+      ++queries;
+    }
+  EXPECT_GT(queries, 15u);
 
   // promtool lints the exposition: no error and no warning.
   httplib::Client scraper("127.0.0.1", metrics_port);
