@@ -33,7 +33,7 @@ python3 "$BENCH_DIR/station_pcap.py" --port 0 --stations 1 "$W/p0.pcap" >/dev/nu
 python3 "$BENCH_DIR/station_pcap.py" --port 1 --stations 1 "$W/p1.pcap" >/dev/null
 ip netns add "$NS"
 in_ns ip link set lo up
-VS=("$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" --log-file "$W/log"
+VS=("$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" --log-file "$W/log" --pidfile "$W/pid"
     --pmd-cores "$PMD_CORE" --metrics-address "127.0.0.1:$PORT")
 in_ns "${VS[@]}" >"$W/out" 2>&1 &
 VSPID=$!
@@ -43,6 +43,10 @@ vsctl add-br brb -- add-port brb p0 -- set interface p0 type=dpdk \
   "options:dpdk-devargs=net_pcap0,rx_pcap=$W/p0.pcap,infinite_rx=1" \
   -- add-port brb p1 -- set interface p1 type=dpdk "options:dpdk-devargs=net_pcap1,rx_pcap=$W/p1.pcap,infinite_rx=1"
 sleep 2  # learn, warm up
+VS_REAL=$(cat "$W/pid")  # ip netns exec runs vswitchd as its child
+PMD_TID=$(grep -l '^pmd0$' /proc/"$VS_REAL"/task/*/comm | head -1 | cut -d/ -f5)
+# Times the PMD thread was preempted (a scrape landing on its core would show here).
+preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' /proc/"$VS_REAL"/task/"$PMD_TID"/status; }
 
 # Frames sent by p0 and p1, from one scrape.
 sent() {
@@ -66,20 +70,26 @@ while True:
     sleep 0.5
     : > "$W/scrapes"
   fi
-  a=$(sent); t0=$(date +%s.%N)
+  a=$(sent); t0=$(date +%s.%N); p0=$(preempted)
   sleep "$DUR"
-  b=$(sent); t1=$(date +%s.%N)
+  b=$(sent); t1=$(date +%s.%N); p1=$(preempted)
   if [ "$mode" = scrape ]; then
     n=$(wc -l < "$W/scrapes")
     kill "$SCRAPER"; wait "$SCRAPER" 2>/dev/null || true; SCRAPER=
   fi
-  awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v n="$n" -v m="$mode" \
-    'BEGIN {printf "%s mpps=%.3f scrapes_per_s=%.1f\n", m, (b - a) / (t1 - t0) / 1e6, n / (t1 - t0)}'
+  awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v n="$n" -v m="$mode" -v p=$((p1 - p0)) \
+    'BEGIN {printf "%s mpps=%.3f scrapes_per_s=%.1f pmd_preempted_per_s=%.1f\n", m, (b - a) / (t1 - t0) / 1e6, n / (t1 - t0), p / (t1 - t0)}'
 }
 for r in $(seq "$ROUNDS"); do
   run none
   run scrape
 done | tee "$W/runs"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each round's scrape run over its none run: the pairs share the machine's load of the moment.
+paste -d' ' <(grep '^none ' "$W/runs") <(grep '^scrape ' "$W/runs") |
+  sed 's/.*none mpps=\([0-9.]*\).*scrape mpps=\([0-9.]*\).*/\1 \2/' |
+  awk '{print $2 / $1}' | sort -n |
+  awk '{v[NR] = $1} END {printf "median ratio scrape/none=%.3f (min %.3f, max %.3f)\n", v[int((NR + 1) / 2)], v[1], v[NR]}'
 for m in none scrape; do
   grep "^$m " "$W/runs" | sed 's/.*mpps=\([0-9.]*\).*/\1/' | sort -n |
     awk -v m="$m" '{v[NR] = $1} END {printf "median %s mpps=%.3f (%d runs)\n", m, v[int((NR + 1) / 2)], NR}'

@@ -15,7 +15,8 @@ uint64_t published_ports(const PortConfig& port) {
 
 }  // namespace
 
-MetricsSnapshot collect_metrics(const Config& config, const Runtime& runtime, MetricsDaemon daemon) {
+MetricsSnapshot collect_metrics(const Config& config, const Runtime& runtime,
+                                MetricsDaemon daemon) {
   MetricsSnapshot s;
   s.daemon = std::move(daemon);
   for (const auto& b : config.bridges) {

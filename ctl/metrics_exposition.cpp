@@ -9,9 +9,12 @@ namespace {
 
 const char* type_name(MetricType t) {
   switch (t) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -24,10 +27,14 @@ size_t utf8_length(std::string_view s, size_t i) {
   if (c < 0x80) return 1;
   size_t n;
   uint32_t cp;
-  if ((c & 0xe0) == 0xc0) n = 2, cp = c & 0x1f;
-  else if ((c & 0xf0) == 0xe0) n = 3, cp = c & 0x0f;
-  else if ((c & 0xf8) == 0xf0) n = 4, cp = c & 0x07;
-  else return 0;
+  if ((c & 0xe0) == 0xc0)
+    n = 2, cp = c & 0x1f;
+  else if ((c & 0xf0) == 0xe0)
+    n = 3, cp = c & 0x0f;
+  else if ((c & 0xf8) == 0xf0)
+    n = 4, cp = c & 0x07;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xc0) != 0x80) return 0;
@@ -63,10 +70,14 @@ std::string escape_label_value(std::string_view v) {
       ++i;
       continue;
     }
-    if (n == 1 && v[i] == '\\') out += "\\\\";
-    else if (n == 1 && v[i] == '"') out += "\\\"";
-    else if (n == 1 && v[i] == '\n') out += "\\n";
-    else out.append(v.substr(i, n));
+    if (n == 1 && v[i] == '\\')
+      out += "\\\\";
+    else if (n == 1 && v[i] == '"')
+      out += "\\\"";
+    else if (n == 1 && v[i] == '\n')
+      out += "\\n";
+    else
+      out.append(v.substr(i, n));
     i += n;
   }
   return out;
@@ -75,9 +86,12 @@ std::string escape_label_value(std::string_view v) {
 std::string escape_help(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -128,7 +142,8 @@ void Exposition::Family::line(std::string_view suffix, const MetricLabels& label
     text_ += '{';
     bool first = true;
     const auto put = [&](const std::pair<std::string, std::string>& l) {
-      if (!valid_label_name(l.first) || (type_ == MetricType::kHistogram && &l != extra && l.first == "le"))
+      if (!valid_label_name(l.first) ||
+          (type_ == MetricType::kHistogram && &l != extra && l.first == "le"))
         throw std::logic_error("metric " + name_ + ": \"" + l.first + "\" is not a label name");
       if (!first) text_ += ',';
       first = false;

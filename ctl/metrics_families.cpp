@@ -37,7 +37,9 @@ void interface_families(Exposition& x, const MetricsSnapshot& s) {
                          "output reasons, the output port.");
   for (const auto& p : s.ports) {
     const MetricLabels l{{"bridge", p.bridge}, {"interface", p.name}};
-    info.add({{"bridge", p.bridge}, {"interface", p.name}, {"type", p.type},
+    info.add({{"bridge", p.bridge},
+              {"interface", p.name},
+              {"type", p.type},
               {"mac", p.state.status.mac}},
              uint64_t{1});
     attached.add(l, uint64_t{p.state.attached});
@@ -69,8 +71,8 @@ void tunnel_families(Exposition& x, const MetricsSnapshot& s) {
                         "(options:underlay=port; drop reason no_neighbour).");
   for (const auto& p : s.ports) {
     if (!p.tunnel || !p.state.attached) continue;
-    const MetricLabels l{{"bridge", p.bridge}, {"tunnel", p.name}, {"type", p.type},
-                         {"remote_ip", p.remote_ip}};
+    const MetricLabels l{
+        {"bridge", p.bridge}, {"tunnel", p.name}, {"type", p.type}, {"remote_ip", p.remote_ip}};
     encp.add(l, stat(p.state, "tx_packets"));
     encb.add(l, stat(p.state, "tx_bytes"));
     decp.add(l, stat(p.state, "rx_packets"));
@@ -88,8 +90,8 @@ void bridge_families(Exposition& x, const MetricsSnapshot& s) {
   auto& moved = x.family("lvs_fdb_moved_total", C::kCounter,
                          "MACs re-learned on another port (station moves).");
   auto& aged = x.family("lvs_fdb_aged_total", C::kCounter, "Entries removed by aging.");
-  auto& evicted = x.family("lvs_fdb_evicted_total", C::kCounter,
-                           "Entries evicted because the table was full.");
+  auto& evicted =
+      x.family("lvs_fdb_evicted_total", C::kCounter, "Entries evicted because the table was full.");
   auto& deferred = x.family("lvs_fdb_learn_deferred_total", C::kCounter,
                             "Learning deferred to a later frame because another PMD was writing "
                             "the table.");
@@ -115,20 +117,20 @@ void bridge_families(Exposition& x, const MetricsSnapshot& s) {
 
 void pmd_families(Exposition& x, const MetricsSnapshot& s) {
   auto& packets = x.family("lvs_pmd_packets_total", C::kCounter, "Frames the PMD thread received.");
-  auto& iterations = x.family("lvs_pmd_iterations_total", C::kCounter,
-                              "Polling iterations of the PMD thread.");
+  auto& iterations =
+      x.family("lvs_pmd_iterations_total", C::kCounter, "Polling iterations of the PMD thread.");
   auto& busy = x.family("lvs_pmd_busy_cycles_total", C::kCounter,
                         "TSC cycles in iterations that moved frames (lvs_tsc_hertz per second).");
   auto& idle = x.family("lvs_pmd_idle_cycles_total", C::kCounter,
                         "TSC cycles polling without finding a frame.");
   auto& sleep = x.family("lvs_pmd_sleep_cycles_total", C::kCounter,
                          "TSC cycles asleep (other_config:pmd-sleep=adaptive).");
-  auto& wakeups = x.family("lvs_pmd_wakeups_total", C::kCounter,
-                           "Times the PMD thread woke from sleep.");
+  auto& wakeups =
+      x.family("lvs_pmd_wakeups_total", C::kCounter, "Times the PMD thread woke from sleep.");
   auto& cpp = x.family("lvs_pmd_cycles_per_packet", C::kGauge,
                        "Busy cycles per received frame since the start (0 before the first).");
-  auto& queues = x.family("lvs_pmd_rx_queues", C::kGauge,
-                          "Rx queues (and rx stages) the PMD thread polls.");
+  auto& queues =
+      x.family("lvs_pmd_rx_queues", C::kGauge, "Rx queues (and rx stages) the PMD thread polls.");
   auto& queue = x.family("lvs_pmd_rx_queue_info", C::kGauge,
                          "Each rx queue (bridge/port:queue) or rx stage of a PMD thread (1).");
   for (const auto& p : s.pmds) {
@@ -140,9 +142,11 @@ void pmd_families(Exposition& x, const MetricsSnapshot& s) {
     idle.add(l, p.idle_cycles);
     sleep.add(l, p.sleep_cycles);
     wakeups.add(l, p.wakeups);
-    cpp.add(l, p.packets ? static_cast<double>(p.busy_cycles) / static_cast<double>(p.packets) : 0.0);
+    cpp.add(l,
+            p.packets ? static_cast<double>(p.busy_cycles) / static_cast<double>(p.packets) : 0.0);
     queues.add(l, uint64_t{p.rx_queues.size()});
-    for (const auto& q : p.rx_queues) queue.add({{"pmd", std::to_string(p.index)}, {"queue", q}}, uint64_t{1});
+    for (const auto& q : p.rx_queues)
+      queue.add({{"pmd", std::to_string(p.index)}, {"queue", q}}, uint64_t{1});
   }
 }
 

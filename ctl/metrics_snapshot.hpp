@@ -23,8 +23,8 @@ struct MetricsBridge {
   std::string name;
   FdbTableStats fdb;
   uint64_t ports = 0;
-  bool nat = false;                // other_config:nat=true
-  uint64_t published_ports = 0;    // external_ids:publish entries of its ports (DNAT rules)
+  bool nat = false;              // other_config:nat=true
+  uint64_t published_ports = 0;  // external_ids:publish entries of its ports (DNAT rules)
 };
 
 // The daemon's own numbers.
@@ -32,7 +32,7 @@ struct MetricsDaemon {
   std::string version;
   double start_time_seconds = 0;  // Unix time
   double uptime_seconds = 0;
-  uint64_t config_generation = 0;  // transactions that changed the configuration
+  uint64_t config_generation = 0;   // transactions that changed the configuration
   LatencyHistogram commit_latency;  // database writes (temp file + fsync + rename)
   uint64_t tsc_hz = 0;              // PMD cycle counters tick at this rate
 };

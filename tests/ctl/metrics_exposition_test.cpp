@@ -12,15 +12,22 @@ namespace lvs::ctl {
 namespace {
 
 TEST(MetricsExposition, EscapesBackslashQuoteAndNewlineInLabelValues) {
-  EXPECT_EQ(escape_label_value(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                               "\n"
+                               "d"),
+            R"(a\\b\"c\nd)");
   EXPECT_EQ(escape_label_value("plain-1.2_x"), "plain-1.2_x");
 }
 
 TEST(MetricsExposition, KeepsUtf8AndReplacesBytesThatAreNot) {
   EXPECT_EQ(escape_label_value("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(escape_label_value("a\xff" "b"), "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(escape_label_value("a\xff"
+                               "b"),
+            "a\xef\xbf\xbd"
+            "b");
   EXPECT_EQ(escape_label_value("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");  // overlong '/'
-  EXPECT_EQ(escape_label_value("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
+  EXPECT_EQ(escape_label_value("\xed\xa0\x80"),
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");                        // surrogate
   EXPECT_EQ(escape_label_value("x\xe2\x82"), "x\xef\xbf\xbd\xef\xbf\xbd");  // cut short
 }
 

@@ -1,12 +1,13 @@
 // The /metrics families of a snapshot (ctl/metrics_families.hpp) and how the snapshot is taken
 // from a Config and the Runtime (ctl/metrics_collect.hpp); the listen address parser.
+#include "ctl/metrics_families.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <sstream>
 
 #include "ctl/metrics_collect.hpp"
-#include "ctl/metrics_families.hpp"
 #include "ctl/metrics_server.hpp"
 #include "fake_runtime.hpp"
 #include "switch/drop_reason.hpp"
@@ -39,7 +40,10 @@ test::FakeRuntime runtime_with_counters() {
   InterfaceState p1;
   p1.attached = true;
   p1.status = LinkStatus{true, 1450, "02:42:0a:00:00:02"};
-  p1.statistics = {{"rx_packets", 11}, {"rx_bytes", 1100}, {"tx_packets", 12}, {"tx_bytes", 1200},
+  p1.statistics = {{"rx_packets", 11},
+                   {"rx_bytes", 1100},
+                   {"tx_packets", 12},
+                   {"tx_bytes", 1200},
                    {"drop_vlan_not_admitted", 3}};
   rt.states["p1"] = p1;
   InterfaceState vx;
@@ -68,12 +72,14 @@ bool has_line(const std::string& text, const std::string& line) {
 TEST(MetricsFamilies, InterfaceCountersAreLabelledByBridgeAndInterface) {
   const auto rt = runtime_with_counters();
   const std::string t = render(two_port_config(), rt);
-  EXPECT_TRUE(has_line(t, R"(lvs_interface_rx_packets_total{bridge="br1",interface="p1"} 11)")) << t;
+  EXPECT_TRUE(has_line(t, R"(lvs_interface_rx_packets_total{bridge="br1",interface="p1"} 11)"))
+      << t;
   EXPECT_TRUE(has_line(t, R"(lvs_interface_tx_bytes_total{bridge="br1",interface="p1"} 1200)"));
   EXPECT_TRUE(has_line(t, R"(lvs_interface_mtu_bytes{bridge="br1",interface="p1"} 1450)"));
   EXPECT_TRUE(has_line(t, R"(lvs_interface_link_up{bridge="br1",interface="p1"} 1)"));
   EXPECT_TRUE(has_line(
-      t, R"(lvs_interface_info{bridge="br1",interface="p1",type="system",mac="02:42:0a:00:00:02"} 1)"));
+      t,
+      R"(lvs_interface_info{bridge="br1",interface="p1",type="system",mac="02:42:0a:00:00:02"} 1)"));
   // Label values are escaped.
   EXPECT_TRUE(has_line(t, R"(lvs_interface_rx_packets_total{bridge="br1",interface="vx\"0"} 21)"));
   // A port that could not be opened: attached 0 and error 1, no counters.
@@ -143,9 +149,9 @@ TEST(MetricsFamilies, EveryFamilyHasHelpAndTypeOnceAndCountersEndInTotal) {
       continue;
     }
     const std::string name = line.substr(0, line.find_first_of("{ "));
-    const bool ok = name == family || (type == "histogram" && (name == family + "_bucket" ||
-                                                               name == family + "_sum" ||
-                                                               name == family + "_count"));
+    const bool ok = name == family ||
+                    (type == "histogram" && (name == family + "_bucket" ||
+                                             name == family + "_sum" || name == family + "_count"));
     EXPECT_TRUE(ok) << line << " outside its family " << family;
     ++samples;
   }

@@ -120,7 +120,8 @@ class MetricsTest : public testing::Test {
     // every port it makes stay in it, and go with it. No IPv6: counts must be exact.
     ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << "needs root (label integration)";
     ASSERT_EQ(sh("ip link set lo up"), 0);
-    ASSERT_EQ(sh("sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"), 0);
+    ASSERT_EQ(sh("sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"),
+              0);
     tag = "lvm" + std::to_string(::getpid());
     dir = "/tmp/lvs-m-" + std::to_string(::getpid());
     fs::remove_all(dir);
@@ -137,8 +138,8 @@ class MetricsTest : public testing::Test {
   }
 
   std::vector<std::string> vswitchd_args(const std::string& metrics_address) const {
-    return {LVS_VSWITCHD,   "--db",        dir + "/conf.json", "--socket", sock,
-            "--log-level", "info",        "--metrics-address", metrics_address};
+    return {LVS_VSWITCHD,  "--db", dir + "/conf.json",  "--socket",     sock,
+            "--log-level", "info", "--metrics-address", metrics_address};
   }
   void start_vswitchd(const std::string& metrics_address) {
     vswitchd = spawn(vswitchd_args(metrics_address), dir + "/vswitchd.log");
@@ -152,12 +153,15 @@ class MetricsTest : public testing::Test {
     return out;
   }
   // A namespace with IPv6 off and one veth pair: `host_end` here, eth0 (with `cidr`) inside.
-  void add_container(const std::string& name, const std::string& host_end, const std::string& cidr) {
+  void add_container(const std::string& name, const std::string& host_end,
+                     const std::string& cidr) {
     const std::string ns = tag + name;
     ASSERT_EQ(sh("ip netns add " + ns), 0);
     namespaces.push_back(ns);
     const std::string in = "ip netns exec " + ns + " ";
-    ASSERT_EQ(sh(in + "sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"), 0);
+    ASSERT_EQ(
+        sh(in + "sysctl -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"),
+        0);
     ASSERT_EQ(sh("ip link add " + host_end + " type veth peer name eth0 netns " + ns), 0);
     ASSERT_EQ(sh("ip -n " + ns + " addr add " + cidr + " dev eth0"), 0);
     ASSERT_EQ(sh("ip -n " + ns + " link set lo up"), 0);
@@ -201,9 +205,9 @@ TEST_F(MetricsTest, PrometheusScrapesThePacketsPingSent) {
                      dir + "/prometheus.log");
 
   int rc = 0;
-  const std::string ping = capture("ip netns exec " + tag + "a ping -c " + std::to_string(kPings) +
-                                       " -i 0.1 -W 2 10.91.0.2",
-                                   &rc);
+  const std::string ping = capture(
+      "ip netns exec " + tag + "a ping -c " + std::to_string(kPings) + " -i 0.1 -W 2 10.91.0.2",
+      &rc);
   ASSERT_EQ(rc, 0) << ping;
   ASSERT_NE(ping.find(std::to_string(kPings) + " received"), std::string::npos) << ping;
 
@@ -212,8 +216,10 @@ TEST_F(MetricsTest, PrometheusScrapesThePacketsPingSent) {
   httplib::Client api("127.0.0.1", api_port);
   api.set_connection_timeout(1);
   api.set_read_timeout(2);
-  const std::string rx = R"(lvs_interface_rx_packets_total{job="lvs",bridge="brm",interface="vma"})";
-  const std::string tx = R"(lvs_interface_tx_packets_total{job="lvs",bridge="brm",interface="vmb"})";
+  const std::string rx =
+      R"(lvs_interface_rx_packets_total{job="lvs",bridge="brm",interface="vma"})";
+  const std::string tx =
+      R"(lvs_interface_tx_packets_total{job="lvs",bridge="brm",interface="vmb"})";
   double got_rx = -1, got_tx = -1;
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < deadline) {
@@ -238,9 +244,12 @@ TEST_F(MetricsTest, PrometheusScrapesThePacketsPingSent) {
   for (const auto& panel : dashboard["panels"])
     for (const auto& target : panel["targets"]) {
       std::string q = target["expr"];
-      for (const auto& [var, value] : {std::pair{"$__rate_interval", "5s"}, {"$instance", ".*"},
-                                       {"$bridge", ".*"}, {"$interface", ".*"}})
-        for (size_t at; (at = q.find(var)) != std::string::npos;) q.replace(at, std::strlen(var), value);
+      for (const auto& [var, value] : {std::pair{"$__rate_interval", "5s"},
+                                       {"$instance", ".*"},
+                                       {"$bridge", ".*"},
+                                       {"$interface", ".*"}})
+        for (size_t at; (at = q.find(var)) != std::string::npos;)
+          q.replace(at, std::strlen(var), value);
       auto r = api.Get("/api/v1/query", httplib::Params{{"query", q}}, httplib::Headers{});
       ASSERT_TRUE(r);
       EXPECT_EQ(r->status, 200) << q << ": " << r->body;
@@ -288,7 +297,8 @@ TEST_F(MetricsTest, ServesIpv6AndRefusesAnAddressThatCannotBeBound) {
   const std::string taken = "[::1]:" + std::to_string(ntohs(a.sin6_port));
   pid_t p = spawn(vswitchd_args(taken), dir + "/taken.log");
   EXPECT_EQ(wait_exit(p, std::chrono::seconds(20)), 1);
-  EXPECT_NE(slurp(dir + "/taken.log").find("--metrics-address " + taken + ": cannot listen: Address already in use"),
+  EXPECT_NE(slurp(dir + "/taken.log")
+                .find("--metrics-address " + taken + ": cannot listen: Address already in use"),
             std::string::npos)
       << slurp(dir + "/taken.log");
   if (p > 0) stop(p);
@@ -306,8 +316,10 @@ TEST_F(MetricsTest, ServesIpv6AndRefusesAnAddressThatCannotBeBound) {
   // Not a local address.
   p = spawn(vswitchd_args("192.0.2.1:9477"), dir + "/nonlocal.log");
   EXPECT_EQ(wait_exit(p, std::chrono::seconds(20)), 1);
-  EXPECT_NE(slurp(dir + "/nonlocal.log").find("--metrics-address 192.0.2.1:9477: cannot listen: Cannot assign requested address"),
-            std::string::npos)
+  EXPECT_NE(
+      slurp(dir + "/nonlocal.log")
+          .find("--metrics-address 192.0.2.1:9477: cannot listen: Cannot assign requested address"),
+      std::string::npos)
       << slurp(dir + "/nonlocal.log");
   if (p > 0) stop(p);
 }
