@@ -3,8 +3,12 @@
 # a core, pmd-sleep=off) forwards learned unicast between two net_pcap ports replaying
 # bench/station_pcap.py's 64-byte frames (infinite_rx, as the datapath scenario's "same frames"
 # case); its rate is read from its own /metrics (lvs_interface_tx_packets_total of both ports)
-# over DUR seconds, alternately with nobody scraping and with curl fetching /metrics 10 times a
-# second (on the other core), ROUNDS rounds interleaved. Prints one line per run and the medians.
+# over DUR seconds in three modes, ROUNDS rounds interleaved: none (nobody scrapes), scrape (a
+# client on SCRAPE_CORE fetches /metrics 10 times a second) and http (the same client fetches
+# `/` instead: the same HTTP round trips without a snapshot, the control for the client's own
+# load). Per run: Mpps, scrapes/s, the PMD thread's involuntary context switches per second and
+# the CPU of vswitchd's other threads (control + HTTP) in % of a core; then per-round ratios and
+# the medians.
 #   sudo bench/metrics_scrape.sh [BUILD_DIR] [ROUNDS] [DUR] [PMD_CORE] [SCRAPE_CORE]
 set -euo pipefail
 BUILD=${1:-build}
@@ -47,6 +51,17 @@ VS_REAL=$(cat "$W/pid")  # ip netns exec runs vswitchd as its child
 PMD_TID=$(grep -l '^pmd0$' /proc/"$VS_REAL"/task/*/comm | head -1 | cut -d/ -f5)
 # Times the PMD thread was preempted (a scrape landing on its core would show here).
 preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' /proc/"$VS_REAL"/task/"$PMD_TID"/status; }
+# CPU ticks (utime + stime) of vswitchd's threads other than the PMD: the control thread's
+# snapshots and the HTTP threads' formatting.
+other_ticks() {
+  local t s=0
+  for t in /proc/"$VS_REAL"/task/*; do
+    [ "${t##*/}" = "$PMD_TID" ] && continue
+    s=$((s + $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$s"
+}
+HZ=$(getconf CLK_TCK)
 
 # Frames sent by p0 and p1, from one scrape.
 sent() {
@@ -54,7 +69,9 @@ sent() {
 }
 run() {  # MODE: prints Mpps and the scrapes made
   local mode=$1 a b t0 t1 n=0
-  if [ "$mode" = scrape ]; then
+  if [ "$mode" != none ]; then
+    local url=$URL
+    [ "$mode" = http ] && url=${URL%/metrics}/  # the same HTTP round trips, no snapshot
     : > "$W/scrapes"
     # 10 scrapes a second on a fixed clock (a slow one is not made up for), one line each.
     taskset -c "$SCRAPE_CORE" ip netns exec "$NS" python3 -c '
@@ -65,32 +82,37 @@ while True:
     print(flush=True)
     next_t += 0.1
     time.sleep(max(0.0, next_t - time.monotonic()))
-' "$URL" >> "$W/scrapes" &
+' "$url" >> "$W/scrapes" &
     SCRAPER=$!
     sleep 0.5
     : > "$W/scrapes"
   fi
-  a=$(sent); t0=$(date +%s.%N); p0=$(preempted)
+  a=$(sent); t0=$(date +%s.%N); p0=$(preempted); c0=$(other_ticks)
   sleep "$DUR"
-  b=$(sent); t1=$(date +%s.%N); p1=$(preempted)
-  if [ "$mode" = scrape ]; then
+  b=$(sent); t1=$(date +%s.%N); p1=$(preempted); c1=$(other_ticks)
+  if [ "$mode" != none ]; then
     n=$(wc -l < "$W/scrapes")
     kill "$SCRAPER"; wait "$SCRAPER" 2>/dev/null || true; SCRAPER=
   fi
   awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v n="$n" -v m="$mode" -v p=$((p1 - p0)) \
-    'BEGIN {printf "%s mpps=%.3f scrapes_per_s=%.1f pmd_preempted_per_s=%.1f\n", m, (b - a) / (t1 - t0) / 1e6, n / (t1 - t0), p / (t1 - t0)}'
+    -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN {d = t1 - t0
+      printf "%s mpps=%.3f scrapes_per_s=%.1f pmd_preempted_per_s=%.1f non_pmd_cpu_pct=%.2f\n",
+        m, (b - a) / d / 1e6, n / d, p / d, 100 * c / hz / d}'
 }
 for r in $(seq "$ROUNDS"); do
   run none
   run scrape
+  run http
 done | tee "$W/runs"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Each round's scrape run over its none run: the pairs share the machine's load of the moment.
-paste -d' ' <(grep '^none ' "$W/runs") <(grep '^scrape ' "$W/runs") |
-  sed 's/.*none mpps=\([0-9.]*\).*scrape mpps=\([0-9.]*\).*/\1 \2/' |
-  awk '{print $2 / $1}' | sort -n |
-  awk '{v[NR] = $1} END {printf "median ratio scrape/none=%.3f (min %.3f, max %.3f)\n", v[int((NR + 1) / 2)], v[1], v[NR]}'
-for m in none scrape; do
+for m in scrape http; do
+  paste -d' ' <(grep '^none ' "$W/runs") <(grep "^$m " "$W/runs") |
+    sed "s/.*none mpps=\([0-9.]*\).*$m mpps=\([0-9.]*\).*/\1 \2/" |
+    awk '{print $2 / $1}' | sort -n | awk -v m="$m" '{v[NR] = $1} END {
+      printf "median ratio %s/none=%.3f (min %.3f, max %.3f)\n", m, v[int((NR + 1) / 2)], v[1], v[NR]}'
+done
+for m in none scrape http; do
   grep "^$m " "$W/runs" | sed 's/.*mpps=\([0-9.]*\).*/\1/' | sort -n |
     awk -v m="$m" '{v[NR] = $1} END {printf "median %s mpps=%.3f (%d runs)\n", m, v[int((NR + 1) / 2)], NR}'
 done
