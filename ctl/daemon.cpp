@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mempool.h>
 
@@ -21,6 +22,8 @@
 #include "ctl/database.hpp"
 #include "ctl/datapath_driver.hpp"
 #include "ctl/log.hpp"
+#include "ctl/metrics_collect.hpp"
+#include "ctl/metrics_server.hpp"
 #include "ctl/docker_plugin.hpp"
 #include "ctl/forward_rules.hpp"
 #include "ctl/iptables.hpp"
@@ -123,6 +126,9 @@ Result<std::vector<int>> parse_core_list(const std::string& text) {
 }
 
 int run_daemon(const DaemonOptions& o) {
+  const auto started = SteadyClock::now();
+  const double started_unix =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto level = parse_log_level(o.log_level);
   if (!level) {
     std::fprintf(stderr, "vswitchd: --log-level: \"%s\" is not error, warn, info or debug\n", o.log_level.c_str());
@@ -183,6 +189,14 @@ int run_daemon(const DaemonOptions& o) {
   Service* service_ptr = nullptr;
   ControlServer server([&](const nlohmann::json& req) { return service_ptr->handle(req); });
   if (auto e = server.bind(o.socket_path, socket_gid)) return fail(e->message);
+  // /metrics (metrics_server.hpp): bound now, while a port below 1024 may still be bound.
+  MetricsServer metrics;
+  const bool metrics_on = !o.metrics_address.empty();
+  if (metrics_on) {
+    auto address = parse_listen_address(o.metrics_address);
+    if (!address) return fail(address.error().message);
+    if (auto e = metrics.bind(*address)) return fail(e->message);
+  }
   if (!o.keep_capabilities) {
     auto kept = drop_unneeded_capabilities();
     if (!kept) return fail("cannot drop capabilities: " + kept.error().message);
@@ -274,14 +288,29 @@ int run_daemon(const DaemonOptions& o) {
         driver.shutdown();
         return fail(e->message);
       }
+    }
+    if (metrics_on) metrics.start(o.pmd_cores);
+    if (o.docker_plugin || metrics_on) {
       wait_fd = ::epoll_create1(EPOLL_CLOEXEC);
-      for (int fd : {sig_fd, plugin.event_fd()}) {
+      for (int fd : {sig_fd, o.docker_plugin ? plugin.event_fd() : -1, metrics.event_fd()}) {
+        if (fd < 0) continue;
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.fd = fd;
         ::epoll_ctl(wait_fd, EPOLL_CTL_ADD, fd, &ev);
       }
     }
+    // A scrape's snapshot: copies of the counters, taken here between requests.
+    auto collect = [&] {
+      MetricsDaemon d;
+      d.version = kVersion;
+      d.start_time_seconds = started_unix;
+      d.uptime_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+      d.config_generation = service.transactions();
+      d.commit_latency = service.commit_latency();
+      d.tsc_hz = rte_get_tsc_hz();
+      return collect_metrics(service.config(), driver, std::move(d));
+    };
     size_t ports = 0;
     for (const auto& b : config.bridges) ports += b.ports.size();
     const std::string serving = "serving on " + o.socket_path + " (" + std::to_string(config.bridges.size()) +
@@ -305,6 +334,7 @@ int run_daemon(const DaemonOptions& o) {
       if (server.poll_once(wait, wait_fd)) {
         if (o.docker_plugin)
           plugin.run_pending([&](const std::string& m, const nlohmann::json& b) { return docker.handle(m, b); });
+        if (metrics_on) metrics.serve_pending(collect);
         signalfd_siginfo si{};
         if (::read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
           log_info(std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)));
@@ -314,6 +344,7 @@ int run_daemon(const DaemonOptions& o) {
       }
     }
     plugin.stop();
+    metrics.stop();
     if (wait_fd != sig_fd) ::close(wait_fd);
     server.close();
     datapath.stop();

@@ -21,6 +21,7 @@ struct DaemonOptions {
   bool keep_capabilities = false;  // true: skip dropping capabilities (debugging)
   bool docker_plugin = false;      // serve Docker's NetworkDriver + IpamDriver (docker_plugin.hpp)
   std::string docker_plugin_socket;  // empty: /run/docker/plugins/lite-vswitch.sock
+  std::string metrics_address;       // ADDR:PORT serving /metrics (metrics_server.hpp); empty: off
 };
 
 // "1,3-5" -> {1,3,4,5}; the error names the bad word.

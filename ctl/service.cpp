@@ -1,5 +1,7 @@
 #include "ctl/service.hpp"
 
+#include <chrono>
+
 #include "ctl/commands.hpp"
 #include "ctl/database.hpp"
 #include "ctl/log.hpp"
@@ -75,8 +77,12 @@ json Service::transact(const json& id, const json& params) {
   }
   if (next != config_) {
     if (auto e = validate(next)) return error_reply(id, *e);
-    if (!db_path_.empty())
-      if (auto e = save_database(db_path_, next)) return error_reply(id, *e);
+    if (!db_path_.empty()) {
+      const auto started = std::chrono::steady_clock::now();
+      auto e = save_database(db_path_, next);
+      commit_latency_.record(std::chrono::steady_clock::now() - started);
+      if (e) return error_reply(id, *e);
+    }
     if (commit_) {
       if (auto e = commit_(next)) {
         // The datapath refused: put the previous document back so file and switch agree.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/config.hpp"
+#include "ctl/latency_histogram.hpp"
 #include "ctl/runtime.hpp"
 
 namespace lvs::ctl {
@@ -33,6 +34,8 @@ class Service {
 
   const Config& config() const { return config_; }
   uint64_t transactions() const { return transactions_; }
+  // How long writing the database file took, per transaction that wrote it (/metrics).
+  const LatencyHistogram& commit_latency() const { return commit_latency_; }
 
  private:
   nlohmann::json transact(const nlohmann::json& id, const nlohmann::json& params);
@@ -42,6 +45,7 @@ class Service {
   Committer commit_;
   Runtime* runtime_;
   uint64_t transactions_ = 0;
+  LatencyHistogram commit_latency_;
 };
 
 }  // namespace lvs::ctl

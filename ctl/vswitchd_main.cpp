@@ -5,6 +5,7 @@
 
 #include "ctl/control_client.hpp"
 #include "ctl/daemon.hpp"
+#include "ctl/metrics_server.hpp"
 #include "ctl/service.hpp"
 
 namespace po = boost::program_options;
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
       ("log-level", po::value(&o.log_level)->default_value("info"), "error, warn, info or debug")
       ("docker-plugin", po::bool_switch(&o.docker_plugin), "serve Docker's network and IPAM plugin lite-vswitch (driver and --ipam-driver)")
       ("docker-plugin-socket", po::value(&o.docker_plugin_socket), "the plugin's socket (default /run/docker/plugins/lite-vswitch.sock; the plugin is named after the file; elsewhere a spec file goes to /etc/docker/plugins)")
+      ("metrics-address", po::value(&o.metrics_address), "serve Prometheus metrics on http://ADDR:PORT/metrics, e.g. 127.0.0.1:9477 or [::1]:9477 (default: off)")
       ("eal", po::value(&o.eal_args), "extra DPDK EAL arguments, e.g. \"--vdev net_null0\"");
   po::variables_map vm;
   try {
@@ -54,5 +56,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   o.pmd_cores = *cores;
+  if (!o.metrics_address.empty())
+    if (auto a = lvs::ctl::parse_listen_address(o.metrics_address); !a) {
+      std::fprintf(stderr, "vswitchd: %s\n", a.error().message.c_str());
+      return 2;
+    }
   return lvs::ctl::run_daemon(o);
 }

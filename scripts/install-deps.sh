@@ -21,6 +21,8 @@ PACKAGES=(
   # packaging (ctl/packaging/): sd_notify, man pages from --help, cpack's dpkg-shlibdeps, the
   # package test's man -l and systemd-analyze verify
   libsystemd-dev help2man dpkg-dev man-db systemd
+  # the metrics test and bench: a real Prometheus and promtool; curl
+  prometheus curl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
