@@ -6,6 +6,7 @@
 
 #include "switch/fdb.hpp"
 #include "switch/flood_table.hpp"
+#include "switch/mirror.hpp"
 #include "switch/port.hpp"
 #include "switch/rx_filter.hpp"
 #include "switch/vlan_policy.hpp"
@@ -22,6 +23,7 @@ struct BridgePortView {
   uint8_t split_horizon_group = 0;
   bool protected_port = false;  // never to or from another protected port (datapath.hpp)
   std::shared_ptr<RxFilter> rx_filter;  // see rx_filter.hpp; null for most ports
+  uint32_t rx_mirrors = 0;  // the bridge's mirrors (MirrorTable bits) of what this port receives
 };
 
 struct BridgeView {
@@ -30,6 +32,7 @@ struct BridgeView {
   FloodTable flood;
   std::shared_ptr<Fdb> fdb;
   bool forward_bpdu = false;
+  std::shared_ptr<const MirrorTable> mirrors;  // null without mirrors
 };
 
 }  // namespace lvs::sw
