@@ -17,6 +17,7 @@ constexpr std::string_view kDatabaseSection =
 constexpr std::string_view kShowSection = "Show commands";
 constexpr std::string_view kFdbSection = "FDB and datapath commands";
 constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
+constexpr std::string_view kMirrorSection = "Port mirroring and capture";
 
 using enum OutputKind;
 
@@ -82,6 +83,18 @@ constexpr CommandSpec kCommands[] = {
    "create an address pool (--may-exist)", kNone, ipam_add_pool_command},
   {"ipam/del-pool", 1, 1, "--if-exists", kReadWrite, kIpamSection, "POOL",
    "delete POOL (refused while it holds leases) (--if-exists)", kNone, ipam_del_pool_command},
+
+  {"add-mirror", 2, kAnyNumber, "", kReadWrite, kMirrorSection,
+   "BR NAME [--src P,..] [--dst P,..] [--vlan V,..] --output PORT|--output-pcap FILE [--pcap-max-size MB]",
+   "copy what ports receive (--src) and send (--dst), of some VLANs (--vlan),\n"
+   "to a port reserved for it or a pcap file rotated past MB (default 100);\n"
+   "neither --src nor --dst: every port, both ways", kNone, add_mirror},
+  {"del-mirror", 2, 2, "--if-exists", kReadWrite, kMirrorSection, "BR NAME",
+   "delete a mirror (--if-exists)", kNone, delete_mirror},
+  {"capture", 1, kAnyNumber, "", kReadOnly, kMirrorSection,
+   "PORT [--direction rx|tx|both] [-c N] -w FILE|-",
+   "write pcap of what PORT receives and sends until interrupted or N frames\n"
+   "(no mirror is configured; -w - streams to stdout)", kNone, capture_in_transaction},
 };
 // clang-format on
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ctl/error.hpp"
+#include "ctl/mirror_config.hpp"
 
 namespace lvs::ctl {
 
@@ -85,6 +86,7 @@ struct BridgeConfig {
   StringMap external_ids;
   std::vector<PortConfig> ports;
   std::vector<StaticMac> static_macs;
+  std::vector<MirrorSpec> mirrors;  // mirror_config.hpp
   bool operator==(const BridgeConfig&) const = default;
 
   PortConfig* find_port(const std::string& port);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ctl/config.hpp"
+#include "ctl/mirror_outputs.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/runtime.hpp"
 #include "switch/datapath.hpp"
@@ -23,7 +24,7 @@ std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& counters
 class DatapathDriver final : public Runtime {
  public:
   DatapathDriver(sw::Datapath& datapath, PortFactory factory, PortContext context)
-      : dp_(datapath), factory_(std::move(factory)), ctx_(context) {}
+      : dp_(datapath), factory_(std::move(factory)), ctx_(context), mirrors_(datapath.pmd_count()) {}
   ~DatapathDriver() override;
 
   // Brings the switch to `config`. Errors only when the datapath refuses the snapshot.
@@ -37,6 +38,15 @@ class DatapathDriver final : public Runtime {
   size_t fdb_flush(const std::string& bridge) override;
   bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) override;
   std::vector<PmdThreadStats> pmd_stats() const override;
+  std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const override;
+
+  // vsctl capture: copies what `port` receives and/or sends to `fd` as pcap, `count` frames
+  // (0: until the reader goes away), after `preamble` (the reply line). Takes `fd` (closed on
+  // an error, which names what is wrong).
+  Status start_capture(const std::string& port, CaptureDirection dir, uint64_t count, int fd,
+                       const std::string& preamble);
+  // Takes the captures that ended out of the datapath (called by the daemon's loop).
+  void reap_captures();
 
  private:
   struct Live {
@@ -56,6 +66,7 @@ class DatapathDriver final : public Runtime {
   std::map<std::string, Live> live_;
   std::map<std::string, std::string> errors_;
   Config config_;
+  MirrorOutputs mirrors_;
 };
 
 }  // namespace lvs::ctl

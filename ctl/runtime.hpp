@@ -50,6 +50,12 @@ struct PmdThreadStats {
   std::vector<std::string> rx_queues;                           // "bridge/port:queue"
 };
 
+// One mirror's counters (sw::MirrorStats): copies handed to its output, copies it dropped.
+struct MirrorCounts {
+  std::string name;
+  uint64_t packets = 0, drops = 0;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -63,6 +69,11 @@ class Runtime {
   // Removes one learnt entry; false when there was none.
   virtual bool fdb_del(const std::string& bridge, int vlan, const std::string& mac) = 0;
   virtual std::vector<PmdThreadStats> pmd_stats() const = 0;
+  // The bridge's mirrors and captures running now.
+  virtual std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const {
+    (void)bridge;
+    return {};
+  }
 };
 
 }  // namespace lvs::ctl

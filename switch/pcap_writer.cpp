@@ -28,6 +28,8 @@ static_assert(sizeof(GlobalHeader) == 24 && sizeof(RecordHeader) == 16);
 
 }  // namespace
 
+static void shift_files(const std::string& path, uint32_t keep);
+
 std::string pcap_rotated_name(const std::string& path, uint32_t k) {
   return k == 0 ? path : path + "." + std::to_string(k);
 }
@@ -37,17 +39,27 @@ PcapWriter::~PcapWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::unique_ptr<PcapWriter> PcapWriter::to_fd(int fd, const std::atomic<bool>* cancel) {
+std::unique_ptr<PcapWriter> PcapWriter::to_fd(int fd, const std::string& preamble) {
   std::unique_ptr<PcapWriter> w(new PcapWriter);
   w->fd_ = fd;
-  w->cancel_ = cancel;
   w->buf_.reserve(kBufferBytes);
+  w->put(preamble.data(), preamble.size());
   w->begin_file();
   return w;
 }
 
+// FILE.(keep-1) goes; FILE.k -> FILE.(k+1); FILE -> FILE.1.
+static void shift_files(const std::string& path, uint32_t keep) {
+  ::unlink(pcap_rotated_name(path, keep - 1).c_str());
+  for (uint32_t k = keep - 1; k >= 1; --k)
+    ::rename(pcap_rotated_name(path, k - 1).c_str(), pcap_rotated_name(path, k).c_str());
+}
+
 std::unique_ptr<PcapWriter> PcapWriter::to_file(const std::string& path, uint64_t max_bytes,
                                                 uint32_t keep_files, std::string* error) {
+  keep_files = keep_files < 1 ? 1 : keep_files;
+  // A file left by an earlier run (a restart) is kept as FILE.1, not overwritten.
+  if (keep_files > 1 && ::access(path.c_str(), F_OK) == 0) shift_files(path, keep_files);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd < 0) {
     if (error) *error = "cannot create " + path + ": " + std::strerror(errno);
@@ -57,7 +69,7 @@ std::unique_ptr<PcapWriter> PcapWriter::to_file(const std::string& path, uint64_
   w->fd_ = fd;
   w->path_ = path;
   w->max_bytes_ = max_bytes;
-  w->keep_files_ = keep_files < 1 ? 1 : keep_files;
+  w->keep_files_ = keep_files;
   w->buf_.reserve(kBufferBytes);
   w->begin_file();
   return w;
@@ -73,10 +85,7 @@ bool PcapWriter::rotate() {
   if (!flush()) return false;
   ::close(fd_);
   fd_ = -1;
-  // FILE.(keep-1) goes; FILE.k -> FILE.(k+1); FILE -> FILE.1.
-  ::unlink(pcap_rotated_name(path_, keep_files_ - 1).c_str());
-  for (uint32_t k = keep_files_ - 1; k >= 1; --k)
-    ::rename(pcap_rotated_name(path_, k - 1).c_str(), pcap_rotated_name(path_, k).c_str());
+  shift_files(path_, keep_files_);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd_ < 0) {
     failed_ = true;

@@ -31,7 +31,8 @@ class PcapWriter {
 
   // Streams to `fd` (taken over, closed by the writer). `cancel`, when set, ends a write that
   // waits on a peer not reading.
-  static std::unique_ptr<PcapWriter> to_fd(int fd, const std::atomic<bool>* cancel = nullptr);
+  // `preamble` goes out before the pcap header (the control reply that precedes the stream).
+  static std::unique_ptr<PcapWriter> to_fd(int fd, const std::string& preamble = {});
   // Creates (truncates) `path`; rotates past `max_bytes` (0: never). Null and `error` set when
   // the file cannot be created.
   static std::unique_ptr<PcapWriter> to_file(const std::string& path, uint64_t max_bytes,

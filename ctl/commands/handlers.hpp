@@ -42,6 +42,11 @@ Status ipam_show_pools(CommandContext& context);
 Status ipam_add_pool_command(CommandContext& context);
 Status ipam_del_pool_command(CommandContext& context);
 
+// mirror_commands.cpp (the bridge's mirrors, mirror_config.hpp; capture runs in vsctl)
+Status add_mirror(CommandContext& context);
+Status delete_mirror(CommandContext& context);
+Status capture_in_transaction(CommandContext& context);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 
