@@ -34,7 +34,7 @@ PcapSink::PcapSink(std::unique_ptr<PcapWriter> writer, Options o)
         RTE_CACHE_LINE_SIZE, (static_cast<size_t>(bytes) + RTE_CACHE_LINE_SIZE - 1) &
                                  ~size_t{RTE_CACHE_LINE_SIZE - 1}));
     // Not registered by name (rte_ring_init, not rte_ring_create): sinks come and go.
-    rte_ring_init(r, "mirror", size, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+    rte_ring_init(r, "mirror", size, RING_F_SP_ENQ | RING_F_SC_DEQ);  // holds size - 1
     rings_.push_back(r);
   }
   tsc0_ = rte_rdtsc();

@@ -27,7 +27,9 @@ class PcapSink {
  public:
   struct Options {
     unsigned pmds = 1;
-    uint32_t ring_size = 4096;  // per PMD, a power of two
+    // Per PMD, a power of two (holds one less). Each entry pins a packet buffer of the pool the
+    // ports share, so this bounds what a stalled sink can take from them.
+    uint32_t ring_size = 1024;
     uint64_t max_frames = 0;    // 0: no limit
     // Watch the writer's fd for its peer hanging up even while no frame comes (streams).
     bool watch_peer = false;
