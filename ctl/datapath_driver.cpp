@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "ctl/log.hpp"
 #include "ctl/vlan_mapping.hpp"
 
 namespace lvs::ctl {
@@ -108,7 +109,12 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
 }
 
 Status DatapathDriver::commit(const Config& config) {
-  if (auto e = mirrors_.prepare(config)) return e;
+  {
+    std::vector<std::string> warnings;
+    if (auto e = mirrors_.prepare(config, committed_, &warnings)) return e;
+    for (const auto& w : warnings) log_warn(w);
+    committed_ = true;
+  }
   // Ports that go away or change kind/options close first, so a device can be reopened under
   // the same devargs in the same transaction.
   std::map<std::string, std::string> wanted;

@@ -67,6 +67,7 @@ class DatapathDriver final : public Runtime {
   std::map<std::string, std::string> errors_;
   Config config_;
   MirrorOutputs mirrors_;
+  bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };
 
 }  // namespace lvs::ctl

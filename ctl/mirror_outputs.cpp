@@ -15,7 +15,7 @@ std::string capture_name(const std::string& port, uint64_t id) {
   return "capture " + port + " #" + std::to_string(id);  // ' ' is in no mirror's name
 }
 
-Status MirrorOutputs::prepare(const Config& config) {
+Status MirrorOutputs::prepare(const Config& config, bool strict, std::vector<std::string>* warnings) {
   std::map<std::string, File> next;
   for (const auto& b : config.bridges)
     for (const auto& m : b.mirrors) {
@@ -29,7 +29,11 @@ Status MirrorOutputs::prepare(const Config& config) {
       std::string error;
       auto writer = sw::PcapWriter::to_file(m.output_pcap, m.pcap_max_size_mb << 20,
                                             sw::kPcapDefaultKeepFiles, &error);
-      if (!writer) return make_error(kErrInvalid, "mirror " + m.name + ": " + error);
+      if (!writer && strict) return make_error(kErrInvalid, "mirror " + m.name + ": " + error);
+      if (!writer) {
+        if (warnings) warnings->push_back("mirror " + m.name + " left out: " + error);
+        continue;
+      }
       next[key] = File{sig, std::make_shared<sw::PcapSink>(
                                 std::move(writer), sw::PcapSink::Options{.pmds = pmds_})};
     }

@@ -27,8 +27,10 @@ class MirrorOutputs {
   explicit MirrorOutputs(unsigned pmds) : pmds_(pmds) {}
 
   // Opens the pcap files of the mirrors new or changed in `config`, closes those of mirrors
-  // gone. An error names the mirror and the file; then nothing changed.
-  Status prepare(const Config& config);
+  // gone. An error names the mirror and the file. Not `strict` (the daemon's start: the
+  // database is what it is), a file that cannot be created leaves its mirror out and is said
+  // in `warnings` instead.
+  Status prepare(const Config& config, bool strict, std::vector<std::string>* warnings);
   // The datapath's mirrors of bridge `b`: its mirrors (ports not attached left out; a mirror
   // whose output is not attached, or with nothing left to select, is left out) and its captures.
   std::vector<sw::MirrorConfig> for_bridge(const BridgeConfig& b,
