@@ -18,15 +18,18 @@ std::optional<json> start_capture_request(DatapathDriver& driver, const json& re
     return std::optional<json>(Service::error_reply(id, make_error(code, message)));
   };
   const auto p = request.find("params");
-  if (p == request.end() || !p->is_object()) return refuse(kErrBadRequest, "capture: missing params");
+  if (p == request.end() || !p->is_object())
+    return refuse(kErrBadRequest, "capture: missing params");
   const auto port = p->find("port");
   if (port == p->end() || !port->is_string())
     return refuse(kErrBadRequest, "capture: params.port: expected a port name");
   CaptureDirection dir = CaptureDirection::kBoth;
   if (const auto d = p->find("direction"); d != p->end()) {
     const std::string text = d->is_string() ? d->get<std::string>() : d->dump();
-    if (text == "rx") dir = CaptureDirection::kRx;
-    else if (text == "tx") dir = CaptureDirection::kTx;
+    if (text == "rx")
+      dir = CaptureDirection::kRx;
+    else if (text == "tx")
+      dir = CaptureDirection::kTx;
     else if (text != "both")
       return refuse(kErrInvalid, "capture: --direction \"" + text + "\" is not rx, tx or both");
   }

@@ -21,8 +21,9 @@ Status validate_mirrors(const BridgeConfig& b) {
     if (!names.insert(m.name).second)
       return invalid("bridge " + b.name + " already has a mirror named " + m.name);
     if (m.output_port.empty() == m.output_pcap.empty())
-      return invalid(at + (m.output_port.empty() ? "needs an output (--output PORT or --output-pcap FILE)"
-                                                 : "--output and --output-pcap are exclusive"));
+      return invalid(at + (m.output_port.empty()
+                               ? "needs an output (--output PORT or --output-pcap FILE)"
+                               : "--output and --output-pcap are exclusive"));
     if (!m.output_port.empty()) {
       if (!b.find_port(m.output_port))
         return invalid(at + "output port " + m.output_port + " is not on bridge " + b.name);
@@ -44,7 +45,8 @@ Status validate_mirrors(const BridgeConfig& b) {
           return invalid(at + "output port " + p + " cannot also be a source (--src/--dst)");
       }
     for (int v : m.select_vlan)
-      if (v < 0 || v > 4095) return invalid(at + "VLAN " + std::to_string(v) + " is not in 0..4095");
+      if (v < 0 || v > 4095)
+        return invalid(at + "VLAN " + std::to_string(v) + " is not in 0..4095");
   }
   // An output port is the mirror's alone: no other mirror may select it.
   for (const auto& m : b.mirrors)
@@ -80,9 +82,9 @@ nlohmann::json mirror_json(const MirrorSpec& m) {
 
 Result<MirrorSpec> mirror_from_json(const nlohmann::json& j, const std::string& at) {
   if (!j.is_object()) return invalid(at + ": expected an object");
-  static const std::set<std::string> kKeys{"name",        "select_src_port", "select_dst_port",
-                                           "select_vlan", "output_port",     "output_pcap",
-                                           "pcap_max_size_mb"};
+  static const std::set<std::string> kKeys{
+      "name",        "select_src_port", "select_dst_port", "select_vlan",
+      "output_port", "output_pcap",     "pcap_max_size_mb"};
   for (const auto& [k, v] : j.items())
     if (!kKeys.count(k)) return invalid(at + ": unknown key \"" + k + "\"");
   MirrorSpec m;

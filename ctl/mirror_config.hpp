@@ -19,11 +19,11 @@ inline constexpr size_t kMaxMirrors = 16;  // per bridge; the rest of 32 is left
 
 struct MirrorSpec {
   std::string name;
-  std::vector<std::string> select_src;  // frames these ports receive
-  std::vector<std::string> select_dst;  // frames these ports send
-  std::vector<int> select_vlan;         // only these VLANs; empty: all
-  std::string output_port;              // a port of the bridge, or
-  std::string output_pcap;              // an absolute file path
+  std::vector<std::string> select_src;                // frames these ports receive
+  std::vector<std::string> select_dst;                // frames these ports send
+  std::vector<int> select_vlan;                       // only these VLANs; empty: all
+  std::string output_port;                            // a port of the bridge, or
+  std::string output_pcap;                            // an absolute file path
   uint64_t pcap_max_size_mb = kDefaultPcapMaxSizeMb;  // FILE rotates to FILE.1 past it
   bool operator==(const MirrorSpec&) const = default;
 

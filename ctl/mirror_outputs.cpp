@@ -15,7 +15,8 @@ std::string capture_name(const std::string& port, uint64_t id) {
   return "capture " + port + " #" + std::to_string(id);  // ' ' is in no mirror's name
 }
 
-Status MirrorOutputs::prepare(const Config& config, bool strict, std::vector<std::string>* warnings) {
+Status MirrorOutputs::prepare(const Config& config, bool strict,
+                              std::vector<std::string>* warnings) {
   std::map<std::string, File> next;
   for (const auto& b : config.bridges)
     for (const auto& m : b.mirrors) {
@@ -34,8 +35,8 @@ Status MirrorOutputs::prepare(const Config& config, bool strict, std::vector<std
         if (warnings) warnings->push_back("mirror " + m.name + " left out: " + error);
         continue;
       }
-      next[key] = File{sig, std::make_shared<sw::PcapSink>(
-                                std::move(writer), sw::PcapSink::Options{.pmds = pmds_})};
+      next[key] = File{sig, std::make_shared<sw::PcapSink>(std::move(writer),
+                                                           sw::PcapSink::Options{.pmds = pmds_})};
     }
   // Files of mirrors gone close once the datapath lets go of them (the sink's last reference).
   files_ = std::move(next);

@@ -33,8 +33,8 @@ class MirrorOutputs {
   Status prepare(const Config& config, bool strict, std::vector<std::string>* warnings);
   // The datapath's mirrors of bridge `b`: its mirrors (ports not attached left out; a mirror
   // whose output is not attached, or with nothing left to select, is left out) and its captures.
-  std::vector<sw::MirrorConfig> for_bridge(const BridgeConfig& b,
-                                           const std::function<bool(const std::string&)>& live) const;
+  std::vector<sw::MirrorConfig> for_bridge(
+      const BridgeConfig& b, const std::function<bool(const std::string&)>& live) const;
 
   // A capture of `port` on bridge `bridge` streaming pcap to `fd` (taken over): `count` frames
   // (0: until the reader goes away).

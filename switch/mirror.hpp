@@ -34,11 +34,11 @@ inline constexpr size_t kMaxMirrorsPerBridge = 32;  // one bit each in a port's 
 
 struct MirrorConfig {
   std::string name;
-  bool select_all = false;               // every port, both directions
-  std::vector<std::string> select_src;   // frames received on these ports
-  std::vector<std::string> select_dst;   // frames sent on these ports
-  std::vector<uint16_t> select_vlan;     // only these VLANs; empty: all
-  std::string output_port;               // a port of the bridge, or
+  bool select_all = false;                // every port, both directions
+  std::vector<std::string> select_src;    // frames received on these ports
+  std::vector<std::string> select_dst;    // frames sent on these ports
+  std::vector<uint16_t> select_vlan;      // only these VLANs; empty: all
+  std::string output_port;                // a port of the bridge, or
   std::shared_ptr<PcapSink> output_sink;  // a pcap file or stream
 };
 
@@ -55,15 +55,15 @@ struct MirrorStats {
 
 // One mirror as a PMD uses it.
 struct MirrorOutput {
-  uint32_t tx_slot = ~uint32_t{0};  // port output: its slot in the PMD's TX batches
-  PcapSink* sink = nullptr;         // or the sink
+  uint32_t tx_slot = ~uint32_t{0};           // port output: its slot in the PMD's TX batches
+  PcapSink* sink = nullptr;                  // or the sink
   const std::bitset<4096>* vlans = nullptr;  // null: every VLAN
   MirrorCounters* counters = nullptr;
 };
 
 // A bridge's mirrors, immutable, owned by its view (and kept alive with it).
 struct MirrorTable {
-  std::vector<MirrorOutput> outputs;  // bit i of a port's masks is outputs[i]
+  std::vector<MirrorOutput> outputs;        // bit i of a port's masks is outputs[i]
   std::vector<std::shared_ptr<void>> keep;  // sinks, VLAN sets and counters outputs point to
 };
 

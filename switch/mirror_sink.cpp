@@ -31,8 +31,8 @@ PcapSink::PcapSink(std::unique_ptr<PcapWriter> writer, Options o)
   const ssize_t bytes = rte_ring_get_memsize_elem(sizeof(Item), size);
   for (unsigned i = 0; i < (o.pmds ? o.pmds : 1); ++i) {
     auto* r = static_cast<rte_ring*>(std::aligned_alloc(
-        RTE_CACHE_LINE_SIZE, (static_cast<size_t>(bytes) + RTE_CACHE_LINE_SIZE - 1) &
-                                 ~size_t{RTE_CACHE_LINE_SIZE - 1}));
+        RTE_CACHE_LINE_SIZE,
+        (static_cast<size_t>(bytes) + RTE_CACHE_LINE_SIZE - 1) & ~size_t{RTE_CACHE_LINE_SIZE - 1}));
     // Not registered by name (rte_ring_init, not rte_ring_create): sinks come and go.
     rte_ring_init(r, "mirror", size, RING_F_SP_ENQ | RING_F_SC_DEQ);  // holds size - 1
     rings_.push_back(r);
@@ -90,8 +90,7 @@ void PcapSink::run() {
     unsigned got = 0;
     for (rte_ring* r : rings_) {
       Item items[kDrainBurst];
-      const unsigned n =
-          rte_ring_dequeue_burst_elem(r, items, sizeof(Item), kDrainBurst, nullptr);
+      const unsigned n = rte_ring_dequeue_burst_elem(r, items, sizeof(Item), kDrainBurst, nullptr);
       got += n;
       for (unsigned i = 0; i < n; ++i) {
         if (writer_ && !done_.load(std::memory_order_relaxed)) {

@@ -30,7 +30,7 @@ class PcapSink {
     // Per PMD, a power of two (holds one less). Each entry pins a packet buffer of the pool the
     // ports share, so this bounds what a stalled sink can take from them.
     uint32_t ring_size = 1024;
-    uint64_t max_frames = 0;    // 0: no limit
+    uint64_t max_frames = 0;  // 0: no limit
     // Watch the writer's fd for its peer hanging up even while no frame comes (streams).
     bool watch_peer = false;
   };

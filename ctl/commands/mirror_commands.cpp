@@ -39,13 +39,14 @@ Status add_mirror(CommandContext& ctx) {
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
-      return syntax_error("add-mirror: " + opt + (opt.rfind("--", 0) == 0 ? ": missing value"
-                                                                          : ": unexpected word"));
+      return syntax_error("add-mirror: " + opt +
+                          (opt.rfind("--", 0) == 0 ? ": missing value" : ": unexpected word"));
     }
     if (opt == "--src" || opt == "--dst") {
       auto& list = opt == "--src" ? m.select_src : m.select_dst;
       for (const auto& p : split_commas(value)) {
-        if (p.empty()) return syntax_error("add-mirror: " + opt + " \"" + value + "\": empty port name");
+        if (p.empty())
+          return syntax_error("add-mirror: " + opt + " \"" + value + "\": empty port name");
         if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
       }
     } else if (opt == "--vlan") {
@@ -93,8 +94,9 @@ Status delete_mirror(CommandContext& ctx) {
 }
 
 Status capture_in_transaction(CommandContext&) {
-  return syntax_error("capture streams frames: run it alone (vsctl capture PORT -w FILE|-), not "
-                      "in a chain of commands");
+  return syntax_error(
+      "capture streams frames: run it alone (vsctl capture PORT -w FILE|-), not "
+      "in a chain of commands");
 }
 
 }  // namespace lvs::ctl

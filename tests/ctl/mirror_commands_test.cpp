@@ -30,8 +30,8 @@ class MirrorCommandsTest : public testing::Test {
     }
     auto args = parse_vsctl_args(words);
     if (!args) return "ERROR: " + args.error().message;
-    auto reply =
-        service.handle({{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
+    auto reply = service.handle(
+        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
     if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
     std::string out;
     for (size_t i = 0; i < args->commands.size(); ++i)
@@ -77,7 +77,8 @@ TEST_F(MirrorCommandsTest, BadMirrorsAreRefusedNamingTheWordAndChangeNothing) {
   ASSERT_EQ(vsctl("add-mirror br1 m1 --src p1 --output p3"), "");
   const Config before = service.config();
   EXPECT_EQ(vsctl("add-mirror brx m2 --output p3"), "ERROR: no bridge named brx");
-  EXPECT_EQ(vsctl("add-mirror br1 m1 --output p2"), "ERROR: bridge br1 already has a mirror named m1");
+  EXPECT_EQ(vsctl("add-mirror br1 m1 --output p2"),
+            "ERROR: bridge br1 already has a mirror named m1");
   EXPECT_EQ(vsctl("add-mirror br1 m2 --src nosuch --output p2"),
             "ERROR: mirror m2: port nosuch is not on bridge br1");
   EXPECT_EQ(vsctl("add-mirror br1 m2 --src p2 --output p2"),

@@ -77,14 +77,18 @@ class MirrorTest : public test::DaemonFixture {
 TEST_F(MirrorTest, PcapMirrorHoldsExactlyTheSelectedFramesWithTheirWireTags) {
   const std::string f = dir + "/m1.pcap", f10 = dir + "/m10.pcap", f20 = dir + "/m20.pcap";
   std::string out;
-  ASSERT_EQ(vsctl("add-mirror brm m1 --src " + port(1) + " --dst " + port(3) + " --output-pcap " + f,
-                  &out), 0) << out;
+  ASSERT_EQ(
+      vsctl("add-mirror brm m1 --src " + port(1) + " --dst " + port(3) + " --output-pcap " + f,
+            &out),
+      0)
+      << out;
   ASSERT_EQ(vsctl("add-mirror brm m10 --src " + port(1) + " --vlan 10 --output-pcap " + f10), 0);
   ASSERT_EQ(vsctl("add-mirror brm m20 --src " + port(1) + " --vlan 20,30 --output-pcap " + f20), 0);
   ASSERT_EQ(in(ns(1), "ping -c 3 -i 0.2 -W 1 " + ip(2), &out), 0) << out;
   std::this_thread::sleep_for(300ms);
   // Deleting the mirrors closes their files (what was buffered is written).
-  for (const char* m : {"m1", "m10", "m20"}) ASSERT_EQ(vsctl(std::string("del-mirror brm ") + m), 0);
+  for (const char* m : {"m1", "m10", "m20"})
+    ASSERT_EQ(vsctl(std::string("del-mirror brm ") + m), 0);
   // Received on the access port: 3 echo requests, untagged as they came from c1. Sent on the
   // trunk: the first request only (c2 unknown yet: flooded), tagged 10 as it left.
   const std::string all = decode(f);
@@ -108,8 +112,11 @@ TEST_F(MirrorTest, PcapMirrorHoldsExactlyTheSelectedFramesWithTheirWireTags) {
 TEST_F(MirrorTest, TapOutputShowsAContainersTrafficToTcpdumpOnTheHost) {
   std::string out;
   ASSERT_EQ(vsctl("add-port brm " + tag + "mo -- set interface " + tag + "mo type=internal"), 0);
-  ASSERT_EQ(vsctl("add-mirror brm mt --src " + port(2) + " --dst " + port(2) + " --output " + tag +
-                  "mo", &out), 0) << out;
+  ASSERT_EQ(
+      vsctl("add-mirror brm mt --src " + port(2) + " --dst " + port(2) + " --output " + tag + "mo",
+            &out),
+      0)
+      << out;
   const std::string f = dir + "/tap.pcap";
   const pid_t dump = in_background(host, "tcpdump -i " + tag + "mo -U -w " + f + " icmp");
   std::this_thread::sleep_for(2s);  // tcpdump is listening
@@ -149,8 +156,8 @@ TEST_F(MirrorTest, TapOutputShowsAContainersTrafficToTcpdumpOnTheHost) {
 TEST_F(MirrorTest, CaptureWritesNFramesThatTcpdumpReadsAndStreamsToStdout) {
   const std::string f = dir + "/cap.pcap";
   std::string out;
-  const pid_t cap = in_background(host, std::string(LVS_VSCTL) + " --socket " + sock +
-                                            " capture " + port(1) + " --direction rx -c 3 -w " + f);
+  const pid_t cap = in_background(host, std::string(LVS_VSCTL) + " --socket " + sock + " capture " +
+                                            port(1) + " --direction rx -c 3 -w " + f);
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(in(ns(1), "ping -c 5 -i 0.2 -W 1 " + ip(2), &out), 0) << out;
   EXPECT_EQ(wait_for(cap, 5s), 0);  // it ends by itself after 3 frames
@@ -160,8 +167,10 @@ TEST_F(MirrorTest, CaptureWritesNFramesThatTcpdumpReadsAndStreamsToStdout) {
   // -w -: the stream goes to stdout, tcpdump reads it from a pipe.
   const std::string txt = dir + "/stream.txt";
   const pid_t pipe = in_background(host, "sh -c '" + std::string(LVS_VSCTL) + " --socket " + sock +
-                                             " capture " + port(2) + " --direction tx -c 2 -w - | "
-                                             "tcpdump -n -r - > " + txt + " 2>/dev/null'");
+                                             " capture " + port(2) +
+                                             " --direction tx -c 2 -w - | "
+                                             "tcpdump -n -r - > " +
+                                             txt + " 2>/dev/null'");
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(in(ns(1), "ping -c 3 -i 0.2 -W 1 " + ip(2), &out), 0) << out;
   EXPECT_EQ(wait_for(pipe, 5s), 0);

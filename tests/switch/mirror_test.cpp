@@ -55,8 +55,11 @@ TEST(Mirror, VlanSelectionUsesTheVlanTheFrameIsIn) {
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].vid, 20);
   // Received on an access port: its VLAN; sent on a trunk: the tag's VLAN.
-  h.config().bridges[0].mirrors = {{.name = "v10", .select_src = {"a"}, .select_dst = {"t"},
-                                    .select_vlan = {10}, .output_port = "m"}};
+  h.config().bridges[0].mirrors = {{.name = "v10",
+                                    .select_src = {"a"},
+                                    .select_dst = {"t"},
+                                    .select_vlan = {10},
+                                    .output_port = "m"}};
   h.apply();
   h.received_all();
   h.send("a", FrameSpec{.dst = "ff:ff:ff:ff:ff:ff", .src = kA});
@@ -113,7 +116,8 @@ TEST(Mirror, AFullOutputDropsCopiesCountedAsMirrorDropsNotTheTraffic) {
   auto h = make_bridge();
   add_mirror(h, {.name = "m1", .select_src = {"a"}, .output_port = "m"});
   // The output ring (1024) is never read: past it copies are dropped.
-  std::vector<std::vector<uint8_t>> burst(kBurst, test::frame_bytes(FrameSpec{.dst = kB, .src = kA}));
+  std::vector<std::vector<uint8_t>> burst(kBurst,
+                                          test::frame_bytes(FrameSpec{.dst = kB, .src = kA}));
   for (int i = 0; i < 40; ++i) {
     h.send_burst("a", burst);
     h.received("b");
