@@ -19,6 +19,7 @@ constexpr std::string_view kFdbSection = "FDB and datapath commands";
 constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)";
 constexpr std::string_view kLogSection = "Logging";
 constexpr std::string_view kRstpSection = "Spanning tree (Bridge rstp_enable=true)";
+constexpr std::string_view kMirrorSection = "Port mirroring and capture";
 
 using enum OutputKind;
 
@@ -101,6 +102,17 @@ constexpr CommandSpec kCommands[] = {
    "state, path cost, edge and BPDU counters", kRstp, rstp_show},
   {"rstp/clear-bpdu-guard", 1, 1, "", kReadOnly, kRstpSection, "PORT",
    "re-enable PORT after BPDU guard disabled it", kNone, rstp_clear_bpdu_guard},
+  {"add-mirror", 2, kAnyNumber, "", kReadWrite, kMirrorSection,
+   "BR NAME [--src P,..] [--dst P,..] [--vlan V,..] --output PORT|--output-pcap FILE [--pcap-max-size MB]",
+   "copy what ports receive (--src) and send (--dst), of some VLANs (--vlan),\n"
+   "to a port reserved for it or a pcap file rotated past MB (default 100);\n"
+   "neither --src nor --dst: every port, both ways", kNone, add_mirror},
+  {"del-mirror", 2, 2, "--if-exists", kReadWrite, kMirrorSection, "BR NAME",
+   "delete a mirror (--if-exists)", kNone, delete_mirror},
+  {"capture", 1, kAnyNumber, "", kReadOnly, kMirrorSection,
+   "PORT [--direction rx|tx|both] [-c N] -w FILE|-",
+   "write pcap of what PORT receives and sends until interrupted or N frames\n"
+   "(no mirror is configured; -w - streams to stdout)", kNone, capture_in_transaction},
 };
 // clang-format on
 

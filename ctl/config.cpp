@@ -347,6 +347,7 @@ Status validate_bridge(const BridgeConfig& b) {
     if (!macs.emplace(m.vlan, *mac).second)
       return invalid(at + "static MAC " + *mac + " on VLAN " + std::to_string(m.vlan) + " given twice");
   }
+  if (auto e = validate_mirrors(b)) return e;
   return std::nullopt;
 }
 

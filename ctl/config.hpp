@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ctl/error.hpp"
+#include "ctl/mirror_config.hpp"
 
 namespace lvs::ctl {
 
@@ -96,6 +97,7 @@ struct BridgeConfig {
   std::vector<PortConfig> ports;
   std::vector<StaticMac> static_macs;
   bool rstp_enable = false;  // Open vSwitch's Bridge rstp_enable (rstp_config.hpp)
+  std::vector<MirrorSpec> mirrors;  // mirror_config.hpp
   bool operator==(const BridgeConfig&) const = default;
 
   PortConfig* find_port(const std::string& port);

@@ -127,6 +127,12 @@ json bridge_json(const BridgeConfig& b) {
   for (const auto& m : b.static_macs) macs.push_back({{"port", m.port}, {"vlan", m.vlan}, {"mac", m.mac}});
   jb["static_macs"] = std::move(macs);
   if (b.rstp_enable) jb["rstp_enable"] = true;  // only when set: older databases stay as they are
+  // Written only when set: a database without mirrors stays readable by older switches.
+  if (!b.mirrors.empty()) {
+    json mirrors = json::array();
+    for (const auto& m : b.mirrors) mirrors.push_back(mirror_json(m));
+    jb["mirrors"] = std::move(mirrors);
+  }
   return jb;
 }
 
@@ -166,7 +172,7 @@ Result<Config> config_from_json(const json& doc) {
     const std::string bp = "bridges[" + std::to_string(bi++) + "]";
     BridgeConfig b;
     if (!r.check_keys(jb, bp, {"name", "other_config", "external_ids", "ports", "static_macs",
-                                 "rstp_enable"}) ||
+                                 "rstp_enable", "mirrors"}) ||
         !r.str(jb, "name", bp, b.name, true) || !r.map(jb, "other_config", bp, b.other_config) ||
         !r.map(jb, "external_ids", bp, b.external_ids))
       return *r.error;
@@ -233,6 +239,15 @@ Result<Config> config_from_json(const json& doc) {
           return *r.error;
         m.vlan = vlan.value_or(0);
         b.static_macs.push_back(std::move(m));
+      }
+    }
+    if (jb.contains("mirrors")) {
+      if (!jb["mirrors"].is_array()) return make_error(kErrInvalid, bp + ".mirrors: expected an array");
+      size_t mi = 0;
+      for (const auto& jm : jb["mirrors"]) {
+        auto m = mirror_from_json(jm, bp + ".mirrors[" + std::to_string(mi++) + "]");
+        if (!m) return m.error();
+        b.mirrors.push_back(std::move(*m));
       }
     }
     c.bridges.push_back(std::move(b));

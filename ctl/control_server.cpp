@@ -229,7 +229,7 @@ void ControlServer::read_client(Client& c, Clock::time_point now) {
   }
 }
 
-std::string ControlServer::reply_to(std::string_view line) {
+std::string ControlServer::reply_to(std::string_view line, Client& c) {
   nlohmann::json reply;
   if (line.size() > limits_.max_request_bytes) {
     reply = Service::error_reply(
@@ -239,6 +239,17 @@ std::string ControlServer::reply_to(std::string_view line) {
   } else if (auto req = parse_bounded_json(line); !req) {
     reply = Service::error_reply(
         nullptr, make_error(kErrBadRequest, "request is not valid JSON: " + req.error().message));
+  } else if (const auto m = req->is_object() ? req->find("method") : req->end();
+             takeover_ && m != req->end() && m->is_string() && *m == takeover_method_) {
+    const int fd = ::dup(c.fd);
+    auto refused = fd < 0 ? std::optional<nlohmann::json>(Service::error_reply(
+                                nullptr, make_error(kErrBadRequest, "cannot take the connection")))
+                          : takeover_(*req, fd);
+    if (!refused) {
+      c.dead = true;  // the taker has it now
+      return {};
+    }
+    reply = std::move(*refused);
   } else {
     try {
       reply = handler_(*req);
@@ -260,8 +271,9 @@ void ControlServer::run_requests(Client& c, Clock::time_point now) {
     c.in_off = nl + 1;
     --c.lines;
     if (line.empty() || line == "\r") continue;
-    c.out += reply_to(line);
+    c.out += reply_to(line, c);
     ++done;
+    if (c.dead) break;
   }
   if (c.in_off == c.in.size()) {
     c.in.clear();

@@ -62,6 +62,17 @@ class ControlServer {
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
+  // A request of method `method` takes its connection over (vsctl capture streams pcap on it):
+  // `take` gets the request and a duplicate of the connection's fd (its own to close) and
+  // returns null when it took it (it answers on the fd itself, the server forgets the
+  // connection), or the error reply to send.
+  using Takeover =
+      std::function<std::optional<nlohmann::json>(const nlohmann::json& request, int fd)>;
+  void set_takeover(std::string method, Takeover take) {
+    takeover_method_ = std::move(method);
+    takeover_ = std::move(take);
+  }
+
   // Fails when another daemon answers on `path`; removes a stale socket file otherwise.
   static Status check_free(const std::string& path);
   // bind() then listen(): vswitchd binds early, while it may still change the file's group, and
@@ -113,12 +124,14 @@ class ControlServer {
   void read_client(Client& c, Clock::time_point now);
   void run_requests(Client& c, Clock::time_point now);
   void finish_input(Client& c);
-  std::string reply_to(std::string_view line);
+  std::string reply_to(std::string_view line, Client& c);
   void write_client(Client& c, Clock::time_point now);
   void expire(Client& c, Clock::time_point now);
   int next_deadline_ms(Clock::time_point now, int timeout_ms) const;
 
   Handler handler_;
+  std::string takeover_method_;
+  Takeover takeover_;
   ServerLimits limits_;
   std::string path_;
   int listen_fd_ = -1;

@@ -20,6 +20,7 @@
 #include "ctl/control_server.hpp"
 #include "ctl/capabilities.hpp"
 #include "ctl/database.hpp"
+#include "ctl/capture_request.hpp"
 #include "ctl/datapath_driver.hpp"
 #include "ctl/log.hpp"
 #include "ctl/metrics_collect.hpp"
@@ -225,6 +226,10 @@ int run_daemon(const DaemonOptions& o) {
     ctx.run_dir = run_dir_of(o.socket_path);
     DatapathDriver driver(datapath, std::move(factory), ctx);
     if (auto e = driver.commit(config)) return fail(e->message);
+    // vsctl capture takes its connection over and gets pcap on it (capture_request.hpp).
+    server.set_takeover(kCaptureMethod, [&driver](const nlohmann::json& req, int fd) {
+      return start_capture_request(driver, req, fd);
+    });
     datapath.start();
 
     // NAT follows the configuration (nat_rules.hpp); the script last applied spares a netfilter
@@ -329,6 +334,7 @@ int run_daemon(const DaemonOptions& o) {
         if (watchdog) notify_watchdog();
         next_aging = now + std::chrono::seconds(1);
       }
+      driver.reap_captures();  // captures whose reader went away or that got their N frames
       const int wait = static_cast<int>(
           std::chrono::duration_cast<std::chrono::milliseconds>(next_aging - now).count()) + 1;
       if (server.poll_once(wait, wait_fd)) {

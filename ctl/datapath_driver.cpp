@@ -5,6 +5,9 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include "ctl/log.hpp"
 #include "ctl/trace_json.hpp"
 #include "ctl/vlan_mapping.hpp"
 
@@ -102,12 +105,21 @@ sw::DatapathConfig DatapathDriver::build(const Config& config,
                                         {p.ingress_policing_rate, p.ingress_policing_burst},
                                         {p.egress_kbit(kEgressRateKbps), p.egress_kbit(kEgressBurstKb)}});
     }
+    bc.mirrors = mirrors_.for_bridge(b, [&](const std::string& port) {
+      return live_.count(port) > 0 && !skip.count(port);
+    });
     dc.bridges.push_back(std::move(bc));
   }
   return dc;
 }
 
 Status DatapathDriver::commit(const Config& config) {
+  {
+    std::vector<std::string> warnings;
+    if (auto e = mirrors_.prepare(config, committed_, &warnings)) return e;
+    for (const auto& w : warnings) log_warn(w);
+    committed_ = true;
+  }
   // Ports that go away or change kind/options close first, so a device can be reopened under
   // the same devargs in the same transaction.
   std::map<std::string, std::string> wanted;
@@ -266,6 +278,41 @@ bool DatapathDriver::fdb_del(const std::string& bridge, int vlan, const std::str
   auto fdb = dp_.fdb(bridge);
   auto m = sw::MacAddr::parse(mac);
   return fdb && m && fdb->remove(*m, static_cast<uint16_t>(vlan));
+}
+
+std::vector<MirrorCounts> DatapathDriver::mirror_stats(const std::string& bridge) const {
+  std::vector<MirrorCounts> out;
+  for (const auto& s : dp_.mirror_stats(bridge)) out.push_back({s.name, s.packets, s.drops});
+  return out;
+}
+
+Status DatapathDriver::start_capture(const std::string& port, CaptureDirection dir, uint64_t count,
+                                     int fd, const std::string& preamble) {
+  auto refuse = [fd](Error e) -> Status {
+    ::close(fd);
+    return e;
+  };
+  const BridgeConfig* b = config_.bridge_of_port(port);
+  if (!b) return refuse(make_error(kErrNotFound, "no port named " + port));
+  if (!live_.count(port)) {
+    auto e = errors_.find(port);
+    return refuse(make_error(kErrInvalid, "port " + port + " is not attached" +
+                                              (e == errors_.end() ? std::string() : ": " + e->second)));
+  }
+  if (b->mirrors.size() + mirrors_.captures() >= sw::kMaxMirrorsPerBridge)
+    return refuse(make_error(kErrInvalid, "bridge " + b->name + " has " +
+                                              std::to_string(sw::kMaxMirrorsPerBridge) +
+                                              " mirrors and captures already"));
+  mirrors_.add_capture(b->name, port, dir, count, fd, preamble);
+  if (auto err = dp_.apply(build(config_, {}))) {
+    mirrors_.remove_last_capture();
+    return make_error(kErrDatapath, *err);
+  }
+  return std::nullopt;
+}
+
+void DatapathDriver::reap_captures() {
+  if (mirrors_.reap()) dp_.apply(build(config_, {}));
 }
 
 std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ctl/config.hpp"
+#include "ctl/mirror_outputs.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/rstp_driver.hpp"
 #include "ctl/runtime.hpp"
@@ -24,7 +25,11 @@ std::map<std::string, uint64_t> port_statistics(const sw::PortCounters& counters
 class DatapathDriver final : public Runtime {
  public:
   DatapathDriver(sw::Datapath& datapath, PortFactory factory, PortContext context)
-      : dp_(datapath), factory_(std::move(factory)), ctx_(context), rstp_(datapath, context.pool) {}
+      : dp_(datapath),
+        factory_(std::move(factory)),
+        ctx_(context),
+        rstp_(datapath, context.pool),
+        mirrors_(datapath.pmd_count()) {}
   ~DatapathDriver() override;
 
   // Brings the switch to `config`. Errors only when the datapath refuses the snapshot.
@@ -42,6 +47,15 @@ class DatapathDriver final : public Runtime {
                                const std::vector<uint8_t>& frame) const override;
   std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const override;
   bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) override;
+  std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const override;
+
+  // vsctl capture: copies what `port` receives and/or sends to `fd` as pcap, `count` frames
+  // (0: until the reader goes away), after `preamble` (the reply line). Takes `fd` (closed on
+  // an error, which names what is wrong).
+  Status start_capture(const std::string& port, CaptureDirection dir, uint64_t count, int fd,
+                       const std::string& preamble);
+  // Takes the captures that ended out of the datapath (called by the daemon's loop).
+  void reap_captures();
 
  private:
   struct Live {
@@ -62,6 +76,8 @@ class DatapathDriver final : public Runtime {
   std::map<std::string, std::string> errors_;
   Config config_;
   RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
+  MirrorOutputs mirrors_;
+  bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };
 
 }  // namespace lvs::ctl

@@ -50,6 +50,26 @@ std::string fmt_double(double v, const char* f) {
   return buf;
 }
 
+// A bridge's mirrors in show: Open vSwitch's column names, then the counters.
+std::string format_show_mirrors(const json& mirrors) {
+  std::ostringstream o;
+  for (const auto& m : mirrors) {
+    o << "        Mirror " << format_string(m["name"].get<std::string>()) << "\n";
+    if (m["select_src_port"].empty() && m["select_dst_port"].empty())
+      o << "            select_all: true\n";
+    for (const char* c : {"select_src_port", "select_dst_port", "select_vlan"})
+      if (!m[c].empty()) o << "            " << c << ": " << format_datum(m[c]) << "\n";
+    if (m.contains("output_port"))
+      o << "            output_port: " << format_string(m["output_port"].get<std::string>()) << "\n";
+    if (m.contains("output_pcap"))
+      o << "            output_pcap: " << format_string(m["output_pcap"].get<std::string>())
+        << " (rotated past " << m["pcap_max_size_mb"].get<uint64_t>() << " MB)\n";
+    if (m.contains("statistics"))
+      o << "            statistics: " << format_datum(m["statistics"]) << "\n";
+  }
+  return o.str();
+}
+
 std::string format_show(const json& out) {
   std::ostringstream o;
   for (const auto& b : out["bridges"]) {
@@ -80,6 +100,11 @@ std::string format_show(const json& out) {
           o << "                error: " << format_datum(i["error"]) << "\n";
       }
     }
+    if (b.contains("mirrors")) o << format_show_mirrors(b["mirrors"]);
+    if (b.contains("captures"))
+      for (const auto& c : b["captures"])
+        o << "        Capture " << format_string(c["name"].get<std::string>())
+          << "\n            statistics: " << format_datum(c["statistics"]) << "\n";
   }
   return o.str();
 }

@@ -72,6 +72,11 @@ struct RstpBridgeRow {
   uint64_t topology_changes = 0;
   std::vector<RstpPortRow> ports;
 };
+// One mirror's counters (sw::MirrorStats): copies handed to its output, copies it dropped.
+struct MirrorCounts {
+  std::string name;
+  uint64_t packets = 0, drops = 0;
+};
 
 class Runtime {
  public:
@@ -103,6 +108,11 @@ class Runtime {
     (void)bridge;
     (void)port;
     return false;
+  }
+  // The bridge's mirrors and captures running now.
+  virtual std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const {
+    (void)bridge;
+    return {};
   }
 };
 

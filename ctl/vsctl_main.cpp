@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "ctl/capture_client.hpp"
 #include "ctl/control_client.hpp"
 #include "ctl/output_format.hpp"
 #include "ctl/service.hpp"
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
     std::cout << "vsctl (Lite vSwitch) " << kVersion << "\n";
     return 0;
   }
+  // capture streams on its own connection (capture_client.hpp), alone, not as a transaction.
+  if (args->commands.size() == 1 && args->commands[0].name == "capture")
+    return run_capture(args->socket, args->commands[0].args);
   const int timeout_ms = args->timeout_s * 1000;
   auto reply = transact(args->socket, args->chain, timeout_ms);
   if (!reply) {

@@ -6,6 +6,7 @@
 
 #include "switch/fdb.hpp"
 #include "switch/flood_table.hpp"
+#include "switch/mirror.hpp"
 #include "switch/port.hpp"
 #include "switch/rx_filter.hpp"
 #include "switch/stp_hooks.hpp"
@@ -23,6 +24,7 @@ struct BridgePortView {
   uint8_t split_horizon_group = 0;
   bool protected_port = false;  // never to or from another protected port (datapath.hpp)
   std::shared_ptr<RxFilter> rx_filter;  // see rx_filter.hpp; null for most ports
+  uint32_t rx_mirrors = 0;  // the bridge's mirrors (MirrorTable bits) of what this port receives
 };
 
 struct BridgeView {
@@ -33,6 +35,7 @@ struct BridgeView {
   bool forward_bpdu = false;
   // Spanning tree (stp_hooks.hpp): port states and the BPDU queue; null when RSTP is off.
   std::shared_ptr<StpHooks> stp;
+  std::shared_ptr<const MirrorTable> mirrors;  // null without mirrors
 };
 
 }  // namespace lvs::sw

@@ -69,6 +69,29 @@ Datapath::~Datapath() {
   std::free(qsbr_);
 }
 
+static std::optional<std::string> validate_mirrors(const BridgeConfig& b) {
+  if (b.mirrors.size() > kMaxMirrorsPerBridge)
+    return "bridge " + b.name + " has more than " + std::to_string(kMaxMirrorsPerBridge) +
+           " mirrors and captures";
+  std::set<std::string> names, ports;
+  for (const auto& p : b.ports) ports.insert(p.name);
+  for (const auto& m : b.mirrors) {
+    const std::string what = "mirror " + m.name + " of bridge " + b.name;
+    if (!names.insert(m.name).second) return what + " given twice";
+    if (m.output_port.empty() == !m.output_sink) return what + ": needs exactly one output";
+    if (!m.output_port.empty() && !ports.count(m.output_port))
+      return what + ": output port " + m.output_port + " is not on the bridge";
+    for (const auto* list : {&m.select_src, &m.select_dst})
+      for (const auto& p : *list) {
+        if (!ports.count(p)) return what + ": port " + p + " is not on the bridge";
+        if (p == m.output_port) return what + ": output port " + p + " is also selected";
+      }
+    for (uint16_t v : m.select_vlan)
+      if (v > 4095) return what + ": VLAN " + std::to_string(v) + " out of range";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> Datapath::validate(const DatapathConfig& config) const {
   std::set<std::string> bridges, ports;
   for (const auto& b : config.bridges) {
@@ -88,6 +111,7 @@ std::optional<std::string> Datapath::validate(const DatapathConfig& config) cons
       if (p.ingress_policing.rate_kbps > kMaxRateKbps || p.egress_limit.rate_kbps > kMaxRateKbps)
         return "port " + p.name + ": rate limit above " + std::to_string(kMaxRateKbps) + " kbit/s";
     }
+    if (auto err = validate_mirrors(b)) return err;
   }
   return std::nullopt;
 }
@@ -122,6 +146,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     const RateLimit* limit;
   };
   std::vector<PendingEgress> egress;
+  std::vector<std::pair<uint32_t, SlotMirror>> slot_mirrors;
   std::set<std::string> live_bridges;
   const uint64_t now = clock_->now_ms();
 
@@ -184,11 +209,17 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     std::vector<bool> eligible(view->ports.size(), false);
     std::vector<uint8_t> groups(view->ports.size(), 0);
     std::vector<bool> protected_ports(view->ports.size(), false);
+    // A mirror's output port is the mirror's alone (Open vSwitch's output_port): it receives
+    // nothing, is in no flood set and no unicast goes to it.
+    std::set<std::string> mirror_outputs;
+    for (const auto& mc : bc.mirrors)
+      if (!mc.output_port.empty()) mirror_outputs.insert(mc.output_port);
     for (auto [idx, pc] : placed) {
       BridgePortView& pv = view->ports[idx];
+      const bool reserved = mirror_outputs.count(pc->name) > 0;
       pv.port = pc->port;
       pv.vlan = pc->vlan;
-      pv.admin_up = pc->admin_up;
+      pv.admin_up = pc->admin_up && !reserved;
       pv.split_horizon_group = pc->split_horizon_group;
       pv.rx_filter = pc->rx_filter;
       pv.protected_port = pc->protected_port;
@@ -198,14 +229,15 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       if (pc->egress_limit.any()) egress.push_back({pv.tx_slot, view.get(), &pc->egress_limit});
       next->tx_ports.push_back(pc->port.get());
       policies[idx] = pc->vlan;
-      eligible[idx] = pc->admin_up;
-      if (pc->admin_up)
+      eligible[idx] = pv.admin_up;
+      if (pv.admin_up)
         for (uint16_t q = 0; q < pc->port->rx_queue_count(); ++q)
           rxqs.push_back({bc.name + "/" + pc->name, view.get(), idx, pc->port.get(), q,
                           pc->storm.any() ? &pc->storm : nullptr, pc->rx_filter.get(),
                           pc->ingress_policing.any() ? &pc->ingress_policing : nullptr});
     }
     view->flood.build(policies, eligible, groups, protected_ports);
+    build_mirrors(bc, st, *view, placed, slot_mirrors);
     // Mark indices in use (including the ones being retired, until they are flushed).
     for (auto [idx, pc] : placed) st.used[idx] = true;
     next->bridges.push_back(std::move(view));
@@ -219,6 +251,11 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     for (size_t i = 0; i < bridged; ++i)
       if (Port* via = next->tx_ports[i]->egress_port(); via && slotted.insert(via).second)
         next->tx_ports.push_back(via);
+  }
+
+  if (!slot_mirrors.empty()) {
+    next->slot_mirrors.resize(next->tx_ports.size());
+    for (const auto& [slot, sm] : slot_mirrors) next->slot_mirrors[slot] = sm;
   }
 
   // Spread rx queues round-robin over PMDs, in name order so the assignment is predictable.
@@ -333,10 +370,85 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
   return std::nullopt;
 }
 
+void Datapath::build_mirrors(const BridgeConfig& bc, BridgeState& st, BridgeView& view,
+                             const std::vector<std::pair<PortIndex, const PortConfig*>>& placed,
+                             std::vector<std::pair<uint32_t, SlotMirror>>& slot_mirrors) {
+  std::vector<std::pair<std::string, BridgeState::Mirror>> kept;
+  if (bc.mirrors.empty()) {
+    st.mirrors.clear();
+    return;
+  }
+  auto table = std::make_shared<MirrorTable>();
+  std::map<std::string, PortIndex> index_of;
+  for (auto [idx, pc] : placed) index_of[pc->name] = idx;
+  std::vector<uint32_t> tx_mask(view.ports.size(), 0);
+  std::vector<MirrorCounters*> output_of(view.ports.size(), nullptr);
+  for (size_t m = 0; m < bc.mirrors.size(); ++m) {
+    const MirrorConfig& mc = bc.mirrors[m];
+    std::shared_ptr<MirrorCounters> counters;
+    for (auto& [name, live] : st.mirrors)
+      if (name == mc.name && live.sink == mc.output_sink) counters = live.counters;
+    if (!counters) counters = std::make_shared<MirrorCounters>();
+    kept.push_back({mc.name, {counters, mc.output_sink}});
+    MirrorOutput out;
+    out.counters = counters.get();
+    table->keep.push_back(counters);
+    std::optional<PortIndex> output;
+    if (mc.output_sink) {
+      out.sink = mc.output_sink.get();
+      table->keep.push_back(mc.output_sink);
+    } else {
+      output = index_of.at(mc.output_port);
+      out.tx_slot = view.ports[*output].tx_slot;
+      output_of[*output] = counters.get();
+    }
+    if (!mc.select_vlan.empty()) {
+      auto set = std::make_shared<std::bitset<4096>>();
+      for (uint16_t v : mc.select_vlan) set->set(v);
+      out.vlans = set.get();
+      table->keep.push_back(set);
+    }
+    table->outputs.push_back(out);
+    const std::set<std::string> src(mc.select_src.begin(), mc.select_src.end());
+    const std::set<std::string> dst(mc.select_dst.begin(), mc.select_dst.end());
+    const uint32_t bit = 1u << m;
+    for (auto [idx, pc] : placed) {
+      if (output == idx) continue;
+      if (mc.select_all || src.count(pc->name)) view.ports[idx].rx_mirrors |= bit;
+      if (mc.select_all || dst.count(pc->name)) tx_mask[idx] |= bit;
+    }
+  }
+  for (auto [idx, pc] : placed) {
+    if (!tx_mask[idx] && !output_of[idx]) continue;
+    const VlanPolicy& v = pc->vlan;
+    const bool untagged_tag = v.mode() == VlanMode::kAccess || v.mode() == VlanMode::kNativeUntagged;
+    slot_mirrors.push_back({view.ports[idx].tx_slot,
+                            SlotMirror{table.get(), tx_mask[idx],
+                                       static_cast<uint16_t>(untagged_tag ? v.tag() : 0),
+                                       output_of[idx]}});
+  }
+  view.mirrors = std::move(table);
+  st.mirrors = std::move(kept);
+}
+
+std::vector<MirrorStats> Datapath::mirror_stats(const std::string& bridge) const {
+  std::vector<MirrorStats> out;
+  std::lock_guard lock(control_);
+  auto it = states_.find(bridge);
+  if (it == states_.end()) return out;
+  for (const auto& [name, live] : it->second.mirrors) {
+    MirrorStats s{name, live.counters->packets.load(std::memory_order_relaxed),
+                  live.counters->drops.load(std::memory_order_relaxed)};
+    if (live.sink) s.drops += live.sink->dropped();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
   const PmdQueues& queues = s.rx_by_pmd[pmd.index];
   if (pmd.generation != s.generation) {
-    pmd.tx.reset(s.tx_ports);
+    pmd.tx.reset(s.tx_ports, s.slot_mirrors.empty() ? nullptr : &s.slot_mirrors);
     if (!s.egress_by_pmd.empty()) pmd.tx.set_egress_limits(s.egress_by_pmd[pmd.index]);
     pmd.generation = s.generation;
     if (queues.by_readiness || pmd.epoll_generation != ~uint64_t{0}) rebuild_epoll(pmd, queues);

@@ -19,6 +19,7 @@
 #include "switch/bridge_view.hpp"
 #include "switch/clock.hpp"
 #include "switch/fdb.hpp"
+#include "switch/mirror.hpp"
 #include "switch/port.hpp"
 #include "switch/rate_limit.hpp"
 #include "switch/storm_control.hpp"
@@ -54,6 +55,7 @@ struct BridgeConfig {
   bool forward_bpdu = false;
   bool rstp = false;  // spanning tree: port states and BPDU queue (stp_hooks.hpp)
   std::vector<PortConfig> ports;
+  std::vector<MirrorConfig> mirrors;  // mirror.hpp; their output ports forward nothing else
 };
 
 struct DatapathConfig {
@@ -124,6 +126,8 @@ class Datapath {
   // (trace.hpp; datapath_trace.cpp). An unknown bridge or port sets the report's error.
   TraceReport trace(const std::string& bridge, const std::string& port,
                     std::span<const uint8_t> frame) const;
+  // The bridge's mirrors' counters (a sink's ring drops included), in configuration order.
+  std::vector<MirrorStats> mirror_stats(const std::string& bridge) const;
   unsigned pmd_count() const { return static_cast<unsigned>(pmds_.size()); }
   uint64_t now_ms() const { return clock_->now_ms(); }
 
@@ -161,6 +165,8 @@ class Datapath {
     // By tx slot: the bridges' ports, then the egress ports of their encapsulating ports that
     // are on no bridge (tx_batch.hpp).
     std::vector<Port*> tx_ports;
+    // By tx slot, what its sent frames are mirrored to; empty when no bridge has mirrors.
+    std::vector<SlotMirror> slot_mirrors;
   };
   struct BridgeState {
     std::shared_ptr<Fdb> fdb;
@@ -168,6 +174,11 @@ class Datapath {
     std::vector<bool> used;
     std::map<std::string, VlanPolicy> vlan_of;
     std::shared_ptr<StpHooks> stp;
+    struct Mirror {
+      std::shared_ptr<MirrorCounters> counters;
+      std::shared_ptr<PcapSink> sink;
+    };
+    std::vector<std::pair<std::string, Mirror>> mirrors;  // in configuration order
   };
   struct Pmd {
     unsigned index = 0;
@@ -182,6 +193,10 @@ class Datapath {
   };
 
   uint32_t iterate(Pmd& pmd, const Snapshot& s);
+  // The bridge's mirrors into its view, and the tx slots they mirror or output to.
+  static void build_mirrors(const BridgeConfig& bc, BridgeState& st, BridgeView& view,
+                            const std::vector<std::pair<PortIndex, const PortConfig*>>& placed,
+                            std::vector<std::pair<uint32_t, SlotMirror>>& slot_mirrors);
   // Re-registers the snapshot's ready fds in the PMD's epoll set (on a configuration change).
   void rebuild_epoll(Pmd& pmd, const PmdQueues& queues);
   void pmd_main(Pmd& pmd);

@@ -15,6 +15,7 @@
 #include "switch/fdb.hpp"
 #include "switch/flood_table.hpp"
 #include "switch/frame.hpp"
+#include "switch/mirror.hpp"
 #include "switch/port.hpp"
 #include "switch/stp_hooks.hpp"
 #include "switch/storm_control.hpp"
@@ -48,6 +49,11 @@ struct DatapathObserver {
   }
   static void output(TxBatches* tx, PortIndex /*port*/, uint32_t slot, rte_mbuf* m) {
     tx->push(slot, m);
+  }
+  // Copies of the received burst for the port's mirrors (mirror.hpp).
+  static void mirror_received(const MirrorTable& t, uint32_t mask, rte_mbuf* const* pkts,
+                              const int* vlan, uint16_t n, TxBatches& tx) {
+    sw::mirror_received(t, mask, pkts, vlan, n, tx);
   }
   // A BPDU for the spanning tree's queue; false when it is full (the caller counts the drop).
   static bool offer_bpdu(StpHooks& stp, rte_mbuf* m, PortIndex in) { return stp.offer(m, in); }

@@ -63,6 +63,8 @@ struct TraceReport {
   int vlan = kVlanDrop;
   // spanning tree: a BPDU the datapath would hand to the protocol machine (stp_hooks.hpp)
   bool to_spanning_tree = false;
+  // mirrors: the input port's mirrors would get a copy of the frame as it came
+  bool mirrored = false;
   // (issue 18: policing verdict goes here)
   // learn
   bool would_learn = false;

@@ -35,6 +35,10 @@ struct TraceObserver {
     report->outputs.push_back(o);
     rte_pktmbuf_free(m);
   }
+  void mirror_received(const MirrorTable& /*t*/, uint32_t /*mask*/, rte_mbuf* const* /*pkts*/,
+                       const int* /*vlan*/, uint16_t /*n*/, TxBatches& /*tx*/) {
+    report->mirrored = true;  // the datapath would copy it to the port's mirrors; nothing sent
+  }
   bool offer_bpdu(StpHooks& /*stp*/, rte_mbuf* m, PortIndex /*in*/) {
     report->to_spanning_tree = true;  // queued for the protocol machine, not here
     rte_pktmbuf_free(m);

@@ -1,11 +1,16 @@
 #include "switch/tx_batch.hpp"
 
+#include "switch/mirror.hpp"
+
 namespace lvs::sw {
 
-void TxBatches::reset(const std::vector<Port*>& ports) {
+void TxBatches::reset(const std::vector<Port*>& ports, const std::vector<SlotMirror>* mirrors) {
   flush();
   batches_.assign(ports.size(), Batch{});
   for (size_t i = 0; i < ports.size(); ++i) batches_[i].port = ports[i];
+  if (mirrors)
+    for (size_t i = 0; i < ports.size() && i < mirrors->size(); ++i)
+      if ((*mirrors)[i].tx_mask || (*mirrors)[i].output_of) batches_[i].mirror = &(*mirrors)[i];
   for (size_t i = 0; i < ports.size(); ++i) {
     Port* via = ports[i]->egress_port();
     if (via == nullptr || via->egress_port() != nullptr) continue;  // no chains of tunnels
@@ -37,6 +42,26 @@ void TxBatches::flush() {
     b.queued = false;
   }
   dirty_.clear();
+}
+
+void TxBatches::flush_mirrored(Batch& b) {
+  uint16_t n = b.n;
+  b.n = 0;
+  if (__builtin_expect(b.limit != nullptr, 0)) {  // policed first: mirrors show what is sent
+    n = b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
+    if (n == 0) return;
+  }
+  const SlotMirror& sm = *b.mirror;
+  // Before sending: the port owns the frames once it has them.
+  if (sm.tx_mask) mirror_sent(sm, b.pkts, n, *this);
+  if (b.via == kNoSlot) {
+    const uint16_t sent = b.port->send(pmd_, b.pkts, n);
+    if (sm.output_of && sent < n)
+      sm.output_of->drops.fetch_add(n - sent, std::memory_order_relaxed);
+  } else {
+    TxOutput out(*this, b.via);
+    b.port->encapsulate(pmd_, b.pkts, n, out);
+  }
 }
 
 void TxBatches::discard() {

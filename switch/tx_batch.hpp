@@ -18,6 +18,8 @@
 
 namespace lvs::sw {
 
+struct SlotMirror;  // mirror.hpp
+
 class TxBatches {
  public:
   explicit TxBatches(unsigned pmd = 0) : pmd_(pmd) {}
@@ -26,7 +28,8 @@ class TxBatches {
   // Sizes for `slots` output ports; slot i sends through ports[i]. Flushes what was queued.
   // A port whose egress_port() is in `ports` (and leaves by no other port itself) encapsulates
   // into that slot; otherwise it is sent to as any port.
-  void reset(const std::vector<Port*>& ports);
+  // `mirrors`, when given, is by slot: what each slot's sent frames are mirrored to (mirror.hpp).
+  void reset(const std::vector<Port*>& ports, const std::vector<SlotMirror>* mirrors = nullptr);
 
   void push(uint32_t slot, rte_mbuf* m) {
     Batch& b = batches_[slot];
@@ -55,9 +58,11 @@ class TxBatches {
     ByteBucket* limit = nullptr;  // egress limit of the port; null: none
     uint16_t n = 0;
     bool queued = false;  // listed in dirty_
+    const SlotMirror* mirror = nullptr;  // null unless the slot is mirrored or a mirror output
     rte_mbuf* pkts[kBurst];
   };
   void flush_slot(Batch& b);
+  void flush_mirrored(Batch& b);  // tx_batch.cpp: mirrors, sends, counts a mirror output's drops
   unsigned pmd_;
   uint64_t now_cycles_ = 0;
   std::vector<Batch> batches_;
@@ -76,6 +81,7 @@ class TxOutput {
 };
 
 inline void TxBatches::flush_slot(Batch& b) {
+  if (__builtin_expect(b.mirror != nullptr, 0)) return flush_mirrored(b);
   uint16_t n = b.n;
   b.n = 0;  // what encapsulate() queues goes to another slot
   if (__builtin_expect(b.limit != nullptr, 0)) {

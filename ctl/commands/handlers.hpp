@@ -51,6 +51,10 @@ Status trace_packet(CommandContext& context);
 Status rstp_show(CommandContext& context);
 Status rstp_clear_bpdu_guard(CommandContext& context);
 nlohmann::json rstp_json(const std::string& bridge, const RstpBridgeRow& row);
+// mirror_commands.cpp (the bridge's mirrors, mirror_config.hpp; capture runs in vsctl)
+Status add_mirror(CommandContext& context);
+Status delete_mirror(CommandContext& context);
+Status capture_in_transaction(CommandContext& context);
 
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);

@@ -59,6 +59,7 @@ Status delete_port(CommandContext& ctx) {
   macs.erase(
       std::remove_if(macs.begin(), macs.end(), [&](const StaticMac& m) { return m.port == name; }),
       macs.end());
+  forget_port_in_mirrors(*bridge, name);
   return std::nullopt;
 }
 

@@ -30,6 +30,20 @@ json show_json(const Config& config, const Runtime* runtime) {
         port.erase(column);
       port["interfaces"] = json::array({std::move(interface)});
     }
+    const auto counts = runtime ? runtime->mirror_stats(b.name) : std::vector<MirrorCounts>{};
+    for (const auto& c : counts)  // running captures (vsctl capture), named "capture PORT #N"
+      if (c.name.rfind("capture ", 0) == 0)
+        bridge["captures"].push_back(
+            {{"name", c.name.substr(8)},
+             {"statistics", {{"tx_packets", c.packets}, {"mirror_drops", c.drops}}}});
+    if (bridge.contains("mirrors")) {
+      for (auto& m : bridge["mirrors"]) {
+        json stats{{"tx_packets", 0}, {"mirror_drops", 0}};
+        for (const auto& c : counts)
+          if (c.name == m["name"]) stats = {{"tx_packets", c.packets}, {"mirror_drops", c.drops}};
+        m["statistics"] = std::move(stats);
+      }
+    }
     bridges.push_back(std::move(bridge));
   }
   return json{{"bridges", bridges}};
