@@ -215,7 +215,7 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   obs.count_rx(*ip.port, n, rx_bytes);
   // Mirrors of what this port receives (mirror.hpp): the frames as they came, before any retag.
   if (__builtin_expect(ip.rx_mirrors != 0, 0))
-    obs.mirror_received(*br.mirrors, ip.rx_mirrors, pkts, vlan, n, *ctx.tx);
+    obs.mirror_received(*br.mirrors, ip.rx_mirrors, pkts, vlan, n, ctx.tx);
 
   // Stage 2: learn the source, look up the destination, forward.
   // With storm control on the input port, what would be flooded is policed first and a frame

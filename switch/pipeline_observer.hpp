@@ -52,8 +52,8 @@ struct DatapathObserver {
   }
   // Copies of the received burst for the port's mirrors (mirror.hpp).
   static void mirror_received(const MirrorTable& t, uint32_t mask, rte_mbuf* const* pkts,
-                              const int* vlan, uint16_t n, TxBatches& tx) {
-    sw::mirror_received(t, mask, pkts, vlan, n, tx);
+                              const int* vlan, uint16_t n, TxBatches* tx) {
+    sw::mirror_received(t, mask, pkts, vlan, n, *tx);
   }
   // A BPDU for the spanning tree's queue; false when it is full (the caller counts the drop).
   static bool offer_bpdu(StpHooks& stp, rte_mbuf* m, PortIndex in) { return stp.offer(m, in); }

@@ -36,7 +36,7 @@ struct TraceObserver {
     rte_pktmbuf_free(m);
   }
   void mirror_received(const MirrorTable& /*t*/, uint32_t /*mask*/, rte_mbuf* const* /*pkts*/,
-                       const int* /*vlan*/, uint16_t /*n*/, TxBatches& /*tx*/) {
+                       const int* /*vlan*/, uint16_t /*n*/, TxBatches* /*tx*/) {
     report->mirrored = true;  // the datapath would copy it to the port's mirrors; nothing sent
   }
   bool offer_bpdu(StpHooks& /*stp*/, rte_mbuf* m, PortIndex /*in*/) {
