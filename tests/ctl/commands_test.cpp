@@ -8,6 +8,7 @@
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
 #include "tests/ctl/fake_runtime.hpp"
+#include "tests/ctl/vsctl_in_process.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -16,29 +17,7 @@ class CommandsTest : public testing::Test {
  protected:
   // Runs a vsctl command line through a Service (one transaction) and returns stdout, or
   // "ERROR: <message>" when it fails.
-  std::string vsctl(const std::string& line) {
-    std::vector<std::string> words;
-    std::string w;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '\'') quoted = !quoted;
-      else if (c == ' ' && !quoted) {
-        if (!w.empty()) words.push_back(w);
-        w.clear();
-      } else {
-        w += c;
-      }
-    }
-    if (!w.empty()) words.push_back(w);
-    auto args = parse_vsctl_args(words);
-    if (!args) return "ERROR: " + args.error().message;
-    auto reply = service.handle({{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
-    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
-    std::string out;
-    for (size_t i = 0; i < args->commands.size(); ++i)
-      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
-    return out;
-  }
+  std::string vsctl(const std::string& line) { return test::run_vsctl(service, line); }
 
   test::FakeRuntime runtime;
   Service service{default_config(), "", nullptr, &runtime};

@@ -9,6 +9,7 @@
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
 #include "tests/ctl/fake_runtime.hpp"
+#include "tests/ctl/vsctl_in_process.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -19,25 +20,7 @@ class MirrorCommandsTest : public testing::Test {
     ASSERT_EQ(vsctl("add-br br1 -- add-port br1 p1 tag=10 -- add-port br1 p2 -- add-port br1 p3"),
               "");
   }
-  std::string vsctl(const std::string& line) {
-    std::vector<std::string> words;
-    size_t start = 0;
-    while (start < line.size()) {
-      const size_t sp = line.find(' ', start);
-      words.push_back(line.substr(start, sp - start));
-      if (sp == std::string::npos) break;
-      start = sp + 1;
-    }
-    auto args = parse_vsctl_args(words);
-    if (!args) return "ERROR: " + args.error().message;
-    auto reply = service.handle(
-        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
-    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
-    std::string out;
-    for (size_t i = 0; i < args->commands.size(); ++i)
-      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
-    return out;
-  }
+  std::string vsctl(const std::string& line) { return test::run_vsctl(service, line); }
   const std::vector<MirrorSpec>& mirrors() { return service.config().find_bridge("br1")->mirrors; }
 
   test::FakeRuntime runtime;

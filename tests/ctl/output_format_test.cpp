@@ -5,23 +5,14 @@
 
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
+#include "tests/ctl/vsctl_in_process.hpp"
 
 namespace lvs::ctl {
 namespace {
 
 class OutputFormatTest : public testing::Test {
  protected:
-  std::string vsctl(const std::vector<std::string>& words) {
-    auto args = parse_vsctl_args(words);
-    if (!args) return "ERROR: " + args.error().message;
-    auto reply = service.handle(
-        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
-    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
-    std::string out;
-    for (size_t i = 0; i < args->commands.size(); ++i)
-      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
-    return out;
-  }
+  std::string vsctl(const std::vector<std::string>& words) { return test::run_vsctl(service, words); }
   static bool has_raw_controls(const std::string& s) {
     for (size_t i = 0; i < s.size(); ++i) {
       const auto c = static_cast<unsigned char>(s[i]);

@@ -10,6 +10,7 @@
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
 #include "tests/ctl/fake_runtime.hpp"
+#include "tests/ctl/vsctl_in_process.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -19,27 +20,7 @@ using nlohmann::json;
 class RateLimitColumns : public testing::Test {
  protected:
   // One vsctl command line (words split at spaces) as one transaction: stdout or "ERROR: ...".
-  std::string vsctl(const std::string& line) {
-    std::vector<std::string> words;
-    std::string w;
-    for (char c : line + " ") {
-      if (c != ' ') {
-        w += c;
-      } else if (!w.empty()) {
-        words.push_back(w);
-        w.clear();
-      }
-    }
-    auto args = parse_vsctl_args(words);
-    if (!args) return "ERROR: " + args.error().message;
-    auto reply = service.handle(
-        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
-    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
-    std::string out;
-    for (size_t i = 0; i < args->commands.size(); ++i)
-      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
-    return out;
-  }
+  std::string vsctl(const std::string& line) { return test::run_vsctl(service, line); }
   const PortConfig& p1() { return *service.config().bridges[0].find_port("p1"); }
 
   test::FakeRuntime runtime;

@@ -10,34 +10,14 @@
 #include "ctl/service.hpp"
 #include "ctl/vsctl_args.hpp"
 #include "tests/ctl/fake_runtime.hpp"
+#include "tests/ctl/vsctl_in_process.hpp"
 
 namespace lvs::ctl {
 namespace {
 
 class RstpCommandsTest : public testing::Test {
  protected:
-  std::string vsctl(const std::string& line) {
-    std::vector<std::string> words;
-    std::string w;
-    for (char c : line) {
-      if (c == ' ') {
-        if (!w.empty()) words.push_back(w);
-        w.clear();
-      } else {
-        w += c;
-      }
-    }
-    if (!w.empty()) words.push_back(w);
-    auto args = parse_vsctl_args(words);
-    if (!args) return "ERROR: " + args.error().message;
-    auto reply = service.handle(
-        {{"id", 1}, {"method", "transact"}, {"params", {{"commands", args->chain}}}});
-    if (reply.contains("error")) return "ERROR: " + reply["error"]["message"].get<std::string>();
-    std::string out;
-    for (size_t i = 0; i < args->commands.size(); ++i)
-      out += format_output(args->commands[i], reply["result"]["outputs"][i], args->format);
-    return out;
-  }
+  std::string vsctl(const std::string& line) { return test::run_vsctl(service, line); }
   test::FakeRuntime runtime;
   Service service{default_config(), "", nullptr, &runtime};
 };
