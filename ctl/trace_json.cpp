@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "switch/stp_hooks.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -81,6 +83,40 @@ json stage(const char* name, std::string result, std::string detail) {
   return {{"stage", name}, {"result", std::move(result)}, {"detail", std::move(detail)}};
 }
 
+// "rate 8 kbit/s burst 8000 kbit (default), this PMD's 1/2" and the bucket's verdict words.
+std::string describe_limit(const sw::RateLimit& l, unsigned share) {
+  std::string s =
+      "rate " + std::to_string(l.rate_kbps) + " kbit/s burst " +
+      std::to_string(l.burst_kbit ? l.burst_kbit : sw::default_burst_kbit(l.rate_kbps)) + " kbit" +
+      (l.burst_kbit ? "" : " (default)");
+  if (share > 1) s += ", this PMD's 1/" + std::to_string(share);
+  return s;
+}
+std::string describe_credit(uint64_t bytes, bool admitted, uint64_t credit, uint64_t depth) {
+  return std::to_string(bytes) + (admitted ? " bytes within" : " bytes over") + " its credit of " +
+         std::to_string(credit) + " of " + std::to_string(depth) +
+         " bytes (now; the trace takes none)";
+}
+json limit_fields(const sw::RateLimit& l, unsigned share, uint64_t credit, uint64_t depth) {
+  return {{"rate_kbps", l.rate_kbps},
+          {"burst_kbit", l.burst_kbit ? l.burst_kbit : sw::default_burst_kbit(l.rate_kbps)},
+          {"pmd_share", share},
+          {"credit_bytes", credit},
+          {"depth_bytes", depth}};
+}
+
+// The input port's ingress policing (before the pipeline, as the datapath).
+json policing_stage(const sw::TraceReport& r, const std::string& in_name) {
+  if (!r.policing.any())
+    return stage("policing", "not configured", in_name + " has no ingress_policing_rate");
+  json s = stage(
+      "policing", r.policing_admitted ? "admitted" : "drop",
+      in_name + " ingress policing " + describe_limit(r.policing, r.policing_share) + ": " +
+          describe_credit(r.length, r.policing_admitted, r.policing_credit, r.policing_depth));
+  s.update(limit_fields(r.policing, r.policing_share, r.policing_credit, r.policing_depth));
+  return s;
+}
+
 }  // namespace
 
 json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortNamer& name_of) {
@@ -95,6 +131,7 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
                {"dl_type", hex16(r.ethertype)},
                {"length", r.length}};
 
+  stages.push_back(policing_stage(r, in_name));
   if (r.parsed) {
     stages.push_back(f.valid ? stage("parse", "ok",
                                      std::to_string(r.length) + " bytes, " + frame_kind(f) +
@@ -112,7 +149,16 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
     s["vlan_mode"] = sw::to_string(r.in_policy.mode());
     stages.push_back(std::move(s));
   }
-  // (RSTP: the "stp_state" stage goes here; issue 18: the "policing" stage goes here.)
+  if (r.stp_state >= 0) {
+    const bool fwd = r.stp_state == sw::kStpForwarding, lrn = r.stp_state == sw::kStpLearning;
+    stages.push_back(stage(
+        "stp_state", fwd ? "forwarding" : lrn ? "learning" : "discarding",
+        in_name + (fwd   ? " forwards (spanning tree)"
+                   : lrn ? ": the spanning tree lets it learn, not forward, yet"
+                         : ": the spanning tree keeps it discarding (only BPDUs are taken)")));
+  }
+  if (r.to_spanning_tree)
+    stages.push_back(stage("spanning_tree", "BPDU to the protocol machine", "rstp/show"));
   if (r.destination_decided) {
     const std::string vlan = std::to_string(r.vlan);
     if (r.would_learn)
@@ -196,16 +242,34 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
   }
 
   json outputs = json::array();
-  std::string out_words;
+  std::string out_words, sent_words, shaped_words, limit_words;
   for (const auto& o : r.outputs) {
     const std::string port = name_of(o.port);
+    json limit = nullptr;
+    if (o.egress_limit.any()) {
+      limit = limit_fields(o.egress_limit, o.egress_share, o.egress_credit, o.egress_depth);
+      limit["bytes"] = o.bytes;
+      limit["verdict"] =
+          o.egress_admitted ? "admitted" : sw::to_string(sw::DropReason::kEgressShaped);
+      limit_words += "; " + port + " egress limit " +
+                     describe_limit(o.egress_limit, o.egress_share) + ": " +
+                     describe_credit(o.bytes, o.egress_admitted, o.egress_credit, o.egress_depth) +
+                     (o.egress_admitted ? "" : ": egress_shaped");
+    }
     outputs.push_back({{"port", port},
                        {"action", sw::to_string(o.action)},
                        {"vlan", o.tagged ? json(o.vid) : json(nullptr)},
-                       {"pcp", o.tagged ? json(o.pcp) : json(nullptr)}});
-    out_words += (out_words.empty() ? "" : ", ") + port + " (" + output_words(o, f) + ")";
+                       {"pcp", o.tagged ? json(o.pcp) : json(nullptr)},
+                       {"egress_limit", std::move(limit)}});
+    const std::string words = port + " (" + output_words(o, f) + ")";
+    out_words += (out_words.empty() ? "" : ", ") + words;
+    if (o.egress_admitted)
+      sent_words += (sent_words.empty() ? "" : ", ") + words;
+    else
+      shaped_words += (shaped_words.empty() ? "" : ", ") + port;
   }
-  if (!r.outputs.empty()) stages.push_back(stage("output", out_words, "nothing is sent"));
+  if (!r.outputs.empty())
+    stages.push_back(stage("output", out_words, "nothing is sent" + limit_words));
 
   json drops = json::array();
   std::string drop_words;
@@ -214,11 +278,16 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
     drop_words += (drop_words.empty() ? "" : "; ") + std::string(sw::to_string(d)) + " (" +
                   std::string(sw::kDropReasonHelp[static_cast<size_t>(d)]) + ")";
   }
-  std::string verdict = !r.outputs.empty()  ? "output to " + out_words
-                        : r.to_spanning_tree ? std::string("to the spanning tree (a BPDU)")
-                        : !r.drops.empty()   ? "drop: " + drop_words
-                                           : "no output: no port carries the frame";
-  if (!r.outputs.empty() && !r.drops.empty()) verdict += "; drop: " + drop_words;
+  // Copies over an output port's egress limit are dropped there, counted on that port.
+  if (!shaped_words.empty())
+    drop_words +=
+        (drop_words.empty() ? "" : "; ") + std::string("egress_shaped at ") + shaped_words + " (" +
+        std::string(sw::kDropReasonHelp[static_cast<size_t>(sw::DropReason::kEgressShaped)]) + ")";
+  std::string verdict = !sent_words.empty()   ? "output to " + sent_words
+                        : r.to_spanning_tree  ? std::string("to the spanning tree (a BPDU)")
+                        : !drop_words.empty() ? "drop: " + drop_words
+                                              : "no output: no port carries the frame";
+  if (!sent_words.empty() && !drop_words.empty()) verdict += "; drop: " + drop_words;
   return {{"bridge", bridge},
           {"flow", std::move(flow)},
           {"stages", std::move(stages)},

@@ -30,12 +30,19 @@ TraceReport Datapath::trace(const std::string& bridge, const std::string& port,
   env.multicast_budget = multicast_budget_;
   // The buckets of the first PMD polling the port, copied: the trace takes no credit. The PMD
   // may be updating them meanwhile (plain 64-bit words): the verdict is that of this instant.
-  for (const auto& pq : s->rx_by_pmd) {
-    for (const Rxq& q : pq.all) {
-      if (q.bridge == view && q.port == in && q.storm != nullptr && !env.storm) {
-        env.storm.emplace(*q.storm);
-        env.now_cycles = clock_->now_cycles();
-      }
+  // Its egress buckets too: that PMD is the one that would send the frame's copies.
+  env.now_cycles = clock_->now_cycles();
+  bool found = false;
+  for (size_t pmd = 0; pmd < s->rx_by_pmd.size() && !found; ++pmd) {
+    for (const Rxq& q : s->rx_by_pmd[pmd].all) {
+      if (q.bridge != view || q.port != in) continue;
+      found = true;
+      if (q.storm != nullptr) env.storm.emplace(*q.storm);
+      if (q.policer != nullptr) env.policer.emplace(*q.policer);
+      if (pmd < s->egress_by_pmd.size())
+        for (const ByteBucket* b : s->egress_by_pmd[pmd])
+          env.egress.push_back(b ? std::optional<ByteBucket>(*b) : std::nullopt);
+      break;
     }
   }
   return trace_frame(*view, in, frame, std::move(env));

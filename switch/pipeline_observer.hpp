@@ -60,7 +60,8 @@ struct DatapathObserver {
   // Reports.
   static void parsed(const FrameMeta& /*f*/) {}
   static void ingress(int /*vlan*/) {}
-  // (RSTP: port STP state report goes here; issue 18: policing verdict report goes here.)
+  // (The input port's spanning-tree state and the rate limits, which run outside the pipeline,
+  // before it and at TX, are read by the trace itself, trace.cpp.)
   static void destination(bool /*looked_up*/, PortIndex /*out*/) {}
   static void storm(FloodKind /*kind*/, bool /*admitted*/) {}
   static void flooding(uint16_t /*vid*/) {}

@@ -5,8 +5,8 @@
 namespace lvs::sw {
 
 ByteBucket::ByteBucket(const RateLimit& limit, unsigned share, uint64_t hz, uint64_t now)
-    : last_(now) {
-  if (share == 0) share = 1;
+    : last_(now), limit_(limit), share_(share == 0 ? 1 : share) {
+  share = share_;
   if (hz == 0) hz = 1;
   // This PMD's share of the rate in bytes per second, then per cycle in fixed point (128 bits:
   // rate << kShift overflows 64 at the top of the range).

@@ -80,6 +80,9 @@ class alignas(64) ByteBucket {
 
   uint64_t depth_bytes() const { return depth_ >> kShift; }
   uint64_t credit_bytes() const { return credit_ >> kShift; }
+  // What it was made from (for `vsctl trace`; not read per frame).
+  const RateLimit& limit() const { return limit_; }
+  unsigned share() const { return share_; }
 
  private:
   static constexpr unsigned kShift = 32;  // fractional bits of credit (depth <= 2^30 bytes)
@@ -88,6 +91,9 @@ class alignas(64) ByteBucket {
   uint64_t fill_cycles_;                  // cycles from empty to full
   uint64_t credit_;
   uint64_t last_;
+  RateLimit limit_;  // cold: the rest of the cache line
+  unsigned share_;
 };
+static_assert(sizeof(ByteBucket) == 64, "one cache line per bucket");
 
 }  // namespace lvs::sw

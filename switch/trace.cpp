@@ -53,6 +53,13 @@ std::string_view to_string(FloodKind kind) {
   return "?";
 }
 
+// The drops police() counted on the trace's scratch stats (never the port's).
+void append_drops(const PortStats& stats, std::vector<DropReason>& drops) {
+  const PortCounters c = stats.read();
+  for (size_t i = 0; i < kDropReasonCount; ++i)
+    if (c.drops[i]) drops.push_back(static_cast<DropReason>(i));
+}
+
 TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<const uint8_t> frame,
                         TraceEnv env) {
   TraceReport r;
@@ -61,6 +68,7 @@ TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<c
   r.in_policy = ip.vlan;
   r.in_protected = ip.protected_port;
   r.in_group = ip.split_horizon_group;
+  if (bridge.stp) r.stp_state = bridge.stp->state(in_port);  // what the pipeline reads
   r.length = frame.size();
   if (frame.size() >= kEthHeaderLen) {
     const bool tagged =
@@ -83,6 +91,23 @@ TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<c
   }
   if (!frame.empty()) std::memcpy(p, frame.data(), frame.size());
 
+  // Ingress policing, as Datapath::iterate does on the received burst before the pipeline.
+  PortStats scratch;  // what police() counts; the port's own counters are not touched
+  if (env.policer) {
+    ByteBucket& b = *env.policer;  // a copy: the PMD's tokens are not taken
+    r.policing = b.limit();
+    r.policing_share = b.share();
+    b.refill(env.now_cycles);  // police() refills again at the same instant: adds nothing
+    r.policing_credit = b.credit_bytes();
+    r.policing_depth = b.depth_bytes();
+    r.frame = parse_frame(m);  // for the flow line only: the pipeline parses it again
+    if (b.police(&m, 1, env.now_cycles, scratch, DropReason::kIngressPoliced) == 0) {
+      r.policing_admitted = false;  // freed by police(); the pipeline never sees it
+      append_drops(scratch, r.drops);
+      return r;
+    }
+  }
+
   PipelineContext ctx;
   ctx.tx = nullptr;  // TraceObserver::output() sends nothing
   ctx.pool = env.pool;
@@ -91,7 +116,7 @@ TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<c
   ctx.now_cycles = env.now_cycles;
   ctx.multicast_budget = env.multicast_budget;
   r.storm_limited = ctx.storm != nullptr;
-  TraceObserver observer{&r};
+  TraceObserver observer{&r, &env.egress, env.now_cycles, &scratch};
   process_burst_observed(bridge, in_port, &m, 1, ctx, observer);
 
   if (r.destination_decided && r.looked_up && r.classified && r.vlan >= 0)

@@ -6,9 +6,13 @@
 // (read-only: lookups do not refresh ages).
 //
 // Stages, in pipeline order (TraceReport keeps one field group per stage):
-//   parse -> ingress VLAN -> [port STP state (RSTP)] -> [policing verdict (issue 18)]
+//   ingress policing (as the datapath, on the received frame before the pipeline) -> parse
+//   -> ingress VLAN -> [port STP state (RSTP)]
 //   -> learn (what would be learnt) -> FDB lookup -> storm control -> flood set / unicast
-//   (split horizon, protected ports) -> per output port the tag action | the drop reason.
+//   (split horizon, protected ports) -> per output port the tag action and its egress limit
+//   | the drop reason.
+// The policing verdicts are ByteBucket::police() itself (rate_limit.hpp) run on copies of the
+// buckets of the first PMD polling the input port: the trace takes no tokens.
 #include <rte_mempool.h>
 
 #include <cstdint>
@@ -22,6 +26,7 @@
 #include "switch/fdb.hpp"
 #include "switch/frame.hpp"
 #include "switch/pipeline_observer.hpp"
+#include "switch/rate_limit.hpp"
 #include "switch/storm_control.hpp"
 
 namespace lvs::sw {
@@ -38,6 +43,13 @@ struct TraceOutput {
   bool tagged = false;  // how it leaves
   uint16_t vid = 0;
   uint8_t pcp = 0;
+  // The port's egress limit (rate_limit.hpp): rate 0, not configured.
+  RateLimit egress_limit;
+  unsigned egress_share = 1;   // PMDs splitting it
+  uint32_t bytes = 0;          // what the copy costs
+  uint64_t egress_credit = 0;  // bytes of credit before this copy
+  uint64_t egress_depth = 0;
+  bool egress_admitted = true;  // false: dropped as egress_shaped, not sent
 };
 
 struct TraceFloodMember {
@@ -55,17 +67,24 @@ struct TraceReport {
   size_t length = 0;
   uint16_t ethertype = 0;  // after the tag, when tagged
 
+  // ingress policing (before parse: the datapath polices the rx burst); rate 0: none
+  RateLimit policing;
+  unsigned policing_share = 1;   // PMDs splitting it
+  uint64_t policing_credit = 0;  // bytes of credit before this frame
+  uint64_t policing_depth = 0;
+  bool policing_admitted = true;  // false: ingress_policed, nothing further
   // parse
   bool parsed = false;
   FrameMeta frame{0, 0, 0, false, false};
   // ingress VLAN
   bool classified = false;
   int vlan = kVlanDrop;
-  // spanning tree: a BPDU the datapath would hand to the protocol machine (stp_hooks.hpp)
+  // spanning tree (stp_hooks.hpp): the input port's state, -1 when the bridge runs none; a BPDU
+  // the datapath would hand to the protocol machine
+  int stp_state = -1;
   bool to_spanning_tree = false;
   // mirrors: the input port's mirrors would get a copy of the frame as it came
   bool mirrored = false;
-  // (issue 18: policing verdict goes here)
   // learn
   bool would_learn = false;
   // FDB lookup
@@ -93,6 +112,10 @@ struct TraceEnv {
   std::optional<StormBuckets> storm;
   uint64_t now_cycles = 0;
   uint32_t multicast_budget = UINT32_MAX;
+  // Copies of the same PMD's rate-limit buckets: the input port's ingress policer (none: not
+  // configured) and, by tx slot, the output ports' egress limits (empty or none: no limit).
+  std::optional<ByteBucket> policer;
+  std::vector<std::optional<ByteBucket>> egress;
 };
 
 TraceReport trace_frame(const BridgeView& bridge, PortIndex in_port, std::span<const uint8_t> frame,

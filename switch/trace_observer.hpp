@@ -3,7 +3,8 @@
 // TraceReport and diverts every side effect. Nothing is learnt (learn() only notes that the
 // datapath would learn), nothing is counted (the drops the datapath would commit are listed
 // instead), nothing is sent (output() notes the port and the 802.1Q form of the frame the
-// pipeline built for it, then frees that reference).
+// pipeline built for it, runs the port's egress limit on a copy of its bucket as
+// TxBatches::flush_slot would, then frees that reference).
 #include <rte_mbuf.h>
 
 #include "switch/pipeline_observer.hpp"
@@ -13,6 +14,9 @@ namespace lvs::sw {
 
 struct TraceObserver {
   TraceReport* report;
+  std::vector<std::optional<ByteBucket>>* egress;  // copies, by tx slot (TraceEnv::egress)
+  uint64_t now_cycles;
+  PortStats* scratch;  // what police() counts instead of the output port
 
   void learn(Fdb& /*fdb*/, const Fdb::Probe& /*p*/, PortIndex /*port*/, uint64_t /*now_ms*/) {
     report->would_learn = true;
@@ -23,7 +27,7 @@ struct TraceObserver {
     for (size_t i = 0; i < kDropReasonCount; ++i)
       if (drops.n[i]) report->drops.push_back(static_cast<DropReason>(i));
   }
-  void output(TxBatches* /*tx*/, PortIndex port, uint32_t /*slot*/, rte_mbuf* m) {
+  void output(TxBatches* /*tx*/, PortIndex port, uint32_t slot, rte_mbuf* m) {
     const FrameMeta out = parse_frame(m);
     const FrameMeta& in = report->frame;
     TraceOutput o{.port = port, .tagged = out.tagged, .vid = out.tag_vid(), .pcp = out.tag_pcp()};
@@ -32,8 +36,18 @@ struct TraceObserver {
                : !out.tagged             ? TagAction::kPop
                : in.tci == out.tci       ? TagAction::kKeep
                                          : TagAction::kRewrite;
+    o.bytes = rte_pktmbuf_pkt_len(m);
+    if (slot < egress->size() && (*egress)[slot]) {
+      ByteBucket& b = *(*egress)[slot];
+      o.egress_limit = b.limit();
+      o.egress_share = b.share();
+      b.refill(now_cycles);  // police() refills again at the same instant: adds nothing
+      o.egress_credit = b.credit_bytes();
+      o.egress_depth = b.depth_bytes();
+      o.egress_admitted = b.police(&m, 1, now_cycles, *scratch, DropReason::kEgressShaped) == 1;
+    }
     report->outputs.push_back(o);
-    rte_pktmbuf_free(m);
+    if (o.egress_admitted) rte_pktmbuf_free(m);  // else police() freed it
   }
   void mirror_received(const MirrorTable& /*t*/, uint32_t /*mask*/, rte_mbuf* const* /*pkts*/,
                        const int* /*vlan*/, uint16_t /*n*/, TxBatches* /*tx*/) {

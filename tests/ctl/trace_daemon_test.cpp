@@ -39,7 +39,8 @@ TEST_F(TraceDaemonTest, TracesThroughTheRunningBridgeAndNamesBadWords) {
       << out;
   const auto t = nlohmann::json::parse(out);
   EXPECT_EQ(t["outputs"], nlohmann::json::parse(
-                              R"([{"port": "tr2", "action": "none", "vlan": null, "pcp": null}])"))
+                              R"([{"port": "tr2", "action": "none", "vlan": null, "pcp": null,
+                                   "egress_limit": null}])"))
       << out;
   EXPECT_EQ(t["flow"]["dl_type"], "0x0806");
 

@@ -34,13 +34,21 @@ json trace(BridgeHarness& br, const std::string& in, const std::vector<uint8_t>&
                          [&](sw::PortIndex i) { return br.datapath().port_name("br0", i); });
 }
 
-// "port:untagged" or "port:vlan=V,pcp=P", sorted by port.
+// The stage named `name` of a trace (null when the frame did not reach it).
+json stage_of(const json& t, const std::string& name) {
+  for (const auto& s : t["stages"])
+    if (s["stage"] == name) return s;
+  return nullptr;
+}
+
+// "port:untagged" or "port:vlan=V,pcp=P", sorted by port; not those over their egress limit.
 std::vector<std::string> outputs_of(const json& t) {
   std::vector<std::string> out;
   for (const auto& o : t["outputs"])
-    out.push_back(o["port"].get<std::string>() + ":" +
-                  (o["vlan"].is_null() ? std::string("untagged")
-                                       : "vlan=" + o["vlan"].dump() + ",pcp=" + o["pcp"].dump()));
+    if (o["egress_limit"].is_null() || o["egress_limit"]["verdict"] == "admitted")
+      out.push_back(o["port"].get<std::string>() + ":" +
+                    (o["vlan"].is_null() ? std::string("untagged")
+                                         : "vlan=" + o["vlan"].dump() + ",pcp=" + o["pcp"].dump()));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -127,6 +135,8 @@ TEST(TraceGolden, AccessToAccessSameVlan) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -155,6 +165,8 @@ TEST(TraceGolden, AccessToTrunkPushesTheTag) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -183,6 +195,8 @@ TEST(TraceGolden, TrunkToAccessPopsTheTag) {
                       "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b "
                       "dl_vlan=10 dl_pcp=3 dl_type=0x0800\n"
                       "\n"
+                      "policing: not configured\n"
+                      "    p1 has no ingress_policing_rate\n"
                       "parse: ok\n"
                       "    60 bytes, tagged VID 10 PCP 3, dl_type 0x0800\n"
                       "ingress_vlan: VLAN 10\n"
@@ -211,6 +225,8 @@ TEST(TraceGolden, TrunkToTrunkKeepsTheTag) {
                       "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b "
                       "dl_vlan=20 dl_pcp=5 dl_type=0x0800\n"
                       "\n"
+                      "policing: not configured\n"
+                      "    p1 has no ingress_policing_rate\n"
                       "parse: ok\n"
                       "    60 bytes, tagged VID 20 PCP 5, dl_type 0x0800\n"
                       "ingress_vlan: VLAN 20\n"
@@ -239,6 +255,8 @@ TEST(TraceGolden, NativeTaggedUntaggedInJoinsTheNativeVlan) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -266,6 +284,8 @@ TEST(TraceGolden, NativeUntaggedTaggedNativeVlanLeavesUntagged) {
                       "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff "
                       "dl_vlan=10 dl_pcp=6 dl_type=0x0800\n"
                       "\n"
+                      "policing: not configured\n"
+                      "    p1 has no ingress_policing_rate\n"
                       "parse: ok\n"
                       "    60 bytes, tagged VID 10 PCP 6, dl_type 0x0800\n"
                       "ingress_vlan: VLAN 10\n"
@@ -294,6 +314,8 @@ TEST(TraceGolden, PriorityTagIntoTrunkIsRewritten) {
                 "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=0 "
                 "dl_pcp=5 dl_type=0x0800\n"
                 "\n"
+                "policing: not configured\n"
+                "    p1 has no ingress_policing_rate\n"
                 "parse: ok\n"
                 "    60 bytes, priority-tagged (VID 0, PCP 5), dl_type 0x0800\n"
                 "ingress_vlan: VLAN 10\n"
@@ -324,6 +346,8 @@ TEST(TraceGolden, VlanNotInTrunksIsDropped) {
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_vlan=30 dl_pcp=0 "
            "dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, tagged VID 30 PCP 0, dl_type 0x0800\n"
            "ingress_vlan: drop\n"
@@ -341,6 +365,8 @@ TEST(TraceGolden, UnknownDestinationFloodsTheVlan) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -368,6 +394,8 @@ TEST(TraceGolden, FrameBackToItsInputPortIsDropped) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -394,6 +422,8 @@ TEST(TraceGolden, ProtectedPortsFloodSkipsTheOthers) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=ff:ff:ff:ff:ff:ff dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -422,6 +452,8 @@ TEST(TraceGolden, ProtectedPortsUnicastIsDropped) {
            "Bridge: br0\n"
            "Flow: in_port=p1 dl_src=02:00:00:00:00:0a dl_dst=02:00:00:00:00:0b dl_type=0x0800\n"
            "\n"
+           "policing: not configured\n"
+           "    p1 has no ingress_policing_rate\n"
            "parse: ok\n"
            "    60 bytes, untagged, dl_type 0x0800\n"
            "ingress_vlan: VLAN 10\n"
@@ -455,6 +487,7 @@ TEST(TraceJson, UnknownDestinationFloodGolden) {
     "flow": {"in_port": "p1", "dl_src": "02:00:00:00:00:0a", "dl_dst": "02:00:00:00:00:0b",
              "dl_vlan": null, "dl_pcp": null, "dl_type": "0x0800", "length": 60},
     "stages": [
+      {"stage": "policing", "result": "not configured", "detail": "p1 has no ingress_policing_rate"},
       {"stage": "parse", "result": "ok", "detail": "60 bytes, untagged, dl_type 0x0800"},
       {"stage": "ingress_vlan", "result": "VLAN 10", "vlan": 10, "vlan_mode": "access",
        "detail": "p1 vlan_mode=access tag=10: untagged frames join the access VLAN"},
@@ -468,7 +501,7 @@ TEST(TraceJson, UnknownDestinationFloodGolden) {
                    {"port": "p2", "tagged": true, "skip": null}]},
       {"stage": "output", "result": "p2 (push VLAN 10 PCP 0)", "detail": "nothing is sent"}
     ],
-    "outputs": [{"port": "p2", "action": "push", "vlan": 10, "pcp": 0}],
+    "outputs": [{"port": "p2", "action": "push", "vlan": 10, "pcp": 0, "egress_limit": null}],
     "drops": [],
     "verdict": "output to p2 (push VLAN 10 PCP 0)"
   })json");
@@ -482,7 +515,7 @@ TEST(Trace, SplitHorizonGroupIsSkipped) {
   const auto frame = flow_frame(
       {"in_port=t1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff", "dl_vlan=7"});
   const json t = trace_then_send(br, "t1", frame, {"t1", "t2", "p3"});
-  EXPECT_EQ(t["stages"][5]["detail"],
+  EXPECT_EQ(stage_of(t, "flood")["detail"],
             "VLAN 7 flood set; skipped: t1 (input_port), t2 (split_horizon)");
   EXPECT_EQ(outputs_of(t), std::vector<std::string>{"p3:vlan=7,pcp=0"});
 }
@@ -491,7 +524,7 @@ TEST(Trace, MalformedAndReservedMulticastAreDropsWithTheirNames) {
   BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}});
   const auto runt = flow_frame({"in_port=p1", "ffffffffffff0200"});
   json t = trace_then_send(br, "p1", runt, {"p1", "p2"});
-  EXPECT_EQ(t["stages"][0]["result"], "malformed");
+  EXPECT_EQ(stage_of(t, "parse")["result"], "malformed");
   EXPECT_EQ(t["drops"], json::array({"malformed"}));
 
   const auto bpdu = flow_frame(
@@ -499,6 +532,26 @@ TEST(Trace, MalformedAndReservedMulticastAreDropsWithTheirNames) {
   t = trace_then_send(br, "p1", bpdu, {"p1", "p2"});
   EXPECT_EQ(t["drops"], json::array({"reserved_multicast"}));
   EXPECT_EQ(t["verdict"], "drop: reserved_multicast (01:80:c2:00:00:0x without forward-bpdu)");
+}
+
+// A bridge with a spanning tree: the input port's state is its own stage, and a discarding port's
+// frame is dropped as stp_discarding, as the datapath then really does.
+TEST(Trace, SpanningTreeStateOfTheInputPortIsAStage) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}});
+  br.config().bridges[0].rstp = true;
+  br.apply();
+  const auto stp = br.datapath().stp("br0");
+  ASSERT_TRUE(stp);
+  const auto frame =
+      flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"});
+  json t = trace_then_send(br, "p1", frame, {"p1", "p2"});  // new ports start discarding
+  EXPECT_EQ(stage_of(t, "stp_state")["result"], "discarding");
+  EXPECT_EQ(t["drops"], json::array({"stp_discarding"}));
+  stp->set_state(br.index("p1"), sw::kStpForwarding);
+  stp->set_state(br.index("p2"), sw::kStpForwarding);
+  t = trace_then_send(br, "p1", frame, {"p1", "p2"});
+  EXPECT_EQ(stage_of(t, "stp_state")["result"], "forwarding");
+  EXPECT_EQ(outputs_of(t), std::vector<std::string>{"p2:untagged"});
 }
 
 // The trace reads the storm buckets but takes no credit: after many traces the bucket still
@@ -510,16 +563,16 @@ TEST(Trace, StormControlVerdictTakesNoCredit) {
       flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=ff:ff:ff:ff:ff:ff"});
   for (int i = 0; i < 100; ++i) {
     const json t = trace(br, "p1", frame);
-    ASSERT_EQ(t["stages"][4]["result"], "admitted") << i;
-    ASSERT_EQ(t["stages"][4]["kind"], "broadcast");
+    ASSERT_EQ(stage_of(t, "storm_control")["result"], "admitted") << i;
+    ASSERT_EQ(stage_of(t, "storm_control")["kind"], "broadcast");
   }
   for (uint64_t i = 0; i < sw::kStormMinDepth; ++i) br.send_raw("p1", frame);
   EXPECT_EQ(br.received_bytes("p2").size(), sw::kStormMinDepth);
   EXPECT_EQ(br.drops("p1", sw::DropReason::kStormBroadcast), 0u);
   // The bucket is empty now: the trace says so, and the datapath agrees.
   const json t = trace_then_send(br, "p1", frame, {"p1", "p2"});
-  EXPECT_EQ(t["stages"][4]["result"], "drop");
-  EXPECT_EQ(t["stages"][2]["result"], "not learnt");
+  EXPECT_EQ(stage_of(t, "storm_control")["result"], "drop");
+  EXPECT_EQ(stage_of(t, "learn")["result"], "not learnt");
   EXPECT_EQ(t["drops"], json::array({"storm_broadcast"}));
 }
 
@@ -534,9 +587,9 @@ TEST(Trace, FdbHitShowsTheAgeAndNothingIsRefreshedOrLearnt) {
       flow_frame({"in_port=p1", std::string("dl_src=") + kB, "dl_dst=" + std::string(kB)});
   // kB from p1 would move kB to p1 if learnt; the lookup sees p2.
   json t = trace(br, "p1", frame);
-  EXPECT_EQ(t["stages"][3]["result"], "hit p2");
-  EXPECT_EQ(t["stages"][3]["age"], 42);
-  EXPECT_EQ(t["stages"][3]["detail"], "02:00:00:00:00:0b on VLAN 10 at p2, age 42 s");
+  EXPECT_EQ(stage_of(t, "fdb_lookup")["result"], "hit p2");
+  EXPECT_EQ(stage_of(t, "fdb_lookup")["age"], 42);
+  EXPECT_EQ(stage_of(t, "fdb_lookup")["detail"], "02:00:00:00:00:0b on VLAN 10 at p2, age 42 s");
   const auto entries = br.fdb().dump(br.clock().now_ms());
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].port, br.index("p2"));
@@ -545,8 +598,9 @@ TEST(Trace, FdbHitShowsTheAgeAndNothingIsRefreshedOrLearnt) {
   br.clock().advance_ms(300'000);
   t = trace(br, "p1",
             flow_frame({"in_port=p1", std::string("dl_src=") + kA, "dl_dst=" + std::string(kB)}));
-  EXPECT_EQ(t["stages"][3]["result"], "miss");
-  EXPECT_EQ(t["stages"][3]["detail"], "02:00:00:00:00:0b on VLAN 10 aged out (342 s): flood");
+  EXPECT_EQ(stage_of(t, "fdb_lookup")["result"], "miss");
+  EXPECT_EQ(stage_of(t, "fdb_lookup")["detail"],
+            "02:00:00:00:00:0b on VLAN 10 aged out (342 s): flood");
 }
 
 TEST(Trace, UnknownPortIsAnError) {
@@ -603,6 +657,115 @@ TEST(TraceFlow, FieldsBuildTheFrameTheHarnessBuilds) {
   auto hex = ctl::parse_trace_flow(std::vector<std::string>{"in_port=p1", "0A0b0c"});
   ASSERT_TRUE(hex);
   EXPECT_EQ(hex->frame, (std::vector<uint8_t>{0x0a, 0x0b, 0x0c}));
+}
+
+// Rate limits (switch/rate_limit.hpp): 1 kbit/s refills 125 bytes a second, so the bucket's
+// depth (kMinDepthBytes, 65,600 bytes: 43 frames of 1,500) is all there is.
+const sw::RateLimit kTiny{.rate_kbps = 1, .burst_kbit = 8};
+constexpr uint64_t kBig = 1500;
+constexpr uint64_t kBigFit = sw::kMinDepthBytes / kBig;  // 43
+
+std::vector<uint8_t> big_frame() {
+  return frame_bytes({.dst = kB, .src = kA, .payload = static_cast<uint16_t>(kBig - 14)});
+}
+
+// The trace runs the input port's policer on a copy of its bucket: it takes no tokens, and once
+// real frames have drained the bucket it says ingress_policed, as the datapath then does.
+TEST(TracePolicing, IngressPolicedWhenTheBucketIsDrainedAndTheDatapathAgrees) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}});
+  ASSERT_TRUE(
+      br.fdb().add_static(*sw::MacAddr::parse(kB), 10, br.index("p2"), br.clock().now_ms()));
+  br.config().bridges[0].ports[0].ingress_policing = kTiny;
+  br.apply();
+  const auto frame = big_frame();
+  for (int i = 0; i < 100; ++i) {
+    const json t = trace(br, "p1", frame);
+    const json pol = stage_of(t, "policing");
+    ASSERT_EQ(pol["result"], "admitted") << t.dump(2);
+    ASSERT_EQ(pol["rate_kbps"], 1);
+    ASSERT_EQ(pol["burst_kbit"], 8);
+    ASSERT_EQ(pol["depth_bytes"], sw::kMinDepthBytes);
+    ASSERT_EQ(pol["credit_bytes"], sw::kMinDepthBytes) << "the trace took tokens";
+    ASSERT_EQ(t["verdict"], "output to p2 (untagged, as it came)");
+  }
+  for (uint64_t i = 0; i < kBigFit; ++i) br.send_raw("p1", frame);
+  EXPECT_EQ(br.received_bytes("p2").size(), kBigFit);
+  EXPECT_EQ(br.drops("p1", sw::DropReason::kIngressPoliced), 0u);
+
+  const json t = trace_then_send(br, "p1", frame, {"p1", "p2"});
+  const json pol = stage_of(t, "policing");
+  EXPECT_EQ(pol["result"], "drop") << t.dump(2);
+  EXPECT_LT(pol["credit_bytes"].get<uint64_t>(), kBig);
+  EXPECT_EQ(t["drops"], json::array({"ingress_policed"}));
+  EXPECT_TRUE(stage_of(t, "parse").is_null()) << "nothing further: " << t.dump(2);
+  EXPECT_TRUE(t["outputs"].empty());
+  EXPECT_EQ(t["flow"]["dl_src"], kA) << "the flow is still described";
+  EXPECT_EQ(br.drops("p1", sw::DropReason::kIngressPoliced), 1u) << "the datapath dropped it";
+  const std::string text = ctl::format_trace(t);
+  EXPECT_NE(text.find("policing: drop\n    p1 ingress policing rate 1 kbit/s burst 8 kbit: 1500 "
+                      "bytes over its credit of "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nVerdict: drop: ingress_policed ("), std::string::npos) << text;
+}
+
+TEST(TracePolicing, APortWithoutLimitsSaysNotConfigured) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kAccess10}});
+  br.config().bridges[0].ports[0].ingress_policing = kTiny;  // another port's limit
+  br.apply();
+  const json t = trace_then_send(br, "p3", big_frame(), {"p1", "p2", "p3"});
+  const json pol = stage_of(t, "policing");
+  EXPECT_EQ(pol["result"], "not configured");
+  EXPECT_EQ(pol["detail"], "p3 has no ingress_policing_rate");
+  EXPECT_FALSE(pol.contains("rate_kbps"));
+  for (const auto& o : t["outputs"]) EXPECT_TRUE(o["egress_limit"].is_null()) << o;
+  EXPECT_TRUE(stage_of(t, "parse").is_object());
+}
+
+// Each output copy goes through a copy of the output port's egress bucket (of the PMD that
+// would send it): egress_shaped once real frames have drained it, as the datapath then does.
+TEST(TracePolicing, EgressShapedWhenTheOutputBucketIsDrainedAndTheDatapathAgrees) {
+  BridgeHarness br({{"p1", kAccess10}, {"p2", kAccess10}, {"p3", kAccess10}});
+  br.config().bridges[0].ports[1].egress_limit = kTiny;
+  br.apply();
+  const auto frame = big_frame();  // unknown destination: flooded to p2 and p3
+  for (int i = 0; i < 100; ++i) {
+    const json t = trace(br, "p1", frame);
+    ASSERT_EQ(t["outputs"].size(), 2u) << t.dump(2);
+    for (const auto& o : t["outputs"]) {
+      if (o["port"] == "p3") {
+        ASSERT_TRUE(o["egress_limit"].is_null()) << o;
+        continue;
+      }
+      ASSERT_EQ(o["egress_limit"]["verdict"], "admitted") << o;
+      ASSERT_EQ(o["egress_limit"]["rate_kbps"], 1);
+      ASSERT_EQ(o["egress_limit"]["bytes"], kBig);
+      ASSERT_EQ(o["egress_limit"]["credit_bytes"], sw::kMinDepthBytes) << "the trace took tokens";
+    }
+    ASSERT_EQ(stage_of(t, "policing")["result"], "not configured");
+  }
+  for (uint64_t i = 0; i < kBigFit; ++i) br.send_raw("p1", frame);
+  EXPECT_EQ(br.received_bytes("p2").size(), kBigFit);
+  EXPECT_EQ(br.received_bytes("p3").size(), kBigFit);
+  EXPECT_EQ(br.drops("p2", sw::DropReason::kEgressShaped), 0u);
+
+  const json t = trace_then_send(br, "p1", frame, {"p1", "p2", "p3"});
+  EXPECT_EQ(outputs_of(t), std::vector<std::string>{"p3:untagged"}) << t.dump(2);
+  json p2;
+  for (const auto& o : t["outputs"])
+    if (o["port"] == "p2") p2 = o;
+  ASSERT_TRUE(p2.is_object()) << t.dump(2);
+  EXPECT_EQ(p2["egress_limit"]["verdict"], "egress_shaped");
+  EXPECT_EQ(br.drops("p2", sw::DropReason::kEgressShaped), 1u) << "the datapath dropped it";
+  EXPECT_EQ(t["verdict"].get<std::string>().rfind(
+                "output to p3 (untagged, as it came); drop: egress_shaped at p2 (", 0),
+            0u)
+      << t["verdict"];
+  const std::string text = ctl::format_trace(t);
+  EXPECT_NE(text.find("; p2 egress limit rate 1 kbit/s burst 8 kbit: 1500 bytes over its credit "
+                      "of "),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace
