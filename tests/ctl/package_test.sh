@@ -46,7 +46,7 @@ done
 step "files (dpkg -x)"
 root=$tmp/root
 dpkg -x "$deb" "$root"
-expected=(/etc/default/lite-vswitchd /usr/bin/vsattach /usr/bin/vsctl /usr/lib/cni/lite-vswitch
+expected=(/etc/default/lite-vswitchd /opt/cni/bin/lite-vswitch /usr/bin/vsattach /usr/bin/vsctl /usr/lib/cni/lite-vswitch
           /usr/lib/systemd/system/lite-vswitchd.service /usr/sbin/vswitchd
           /usr/share/bash-completion/completions/vsctl)
 if [ "$man_pages" = ON ]; then
@@ -59,6 +59,9 @@ got=$(cd "$root" && find . -type f -o -type l | sed 's|^\.||' | sort)
 $got
 and should hold:
 $want"
+
+[ "$(readlink "$root/opt/cni/bin/lite-vswitch")" = /usr/lib/cni/lite-vswitch ] ||
+  fail "/opt/cni/bin/lite-vswitch is not a link to /usr/lib/cni/lite-vswitch"
 
 step "no RUNPATH, no library from the build tree"
 for exe in usr/sbin/vswitchd usr/bin/vsctl usr/bin/vsattach usr/lib/cni/lite-vswitch; do
