@@ -44,13 +44,7 @@ void TxBatches::flush() {
   dirty_.clear();
 }
 
-void TxBatches::flush_mirrored(Batch& b) {
-  uint16_t n = b.n;
-  b.n = 0;
-  if (__builtin_expect(b.limit != nullptr, 0)) {  // policed first: mirrors show what is sent
-    n = b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
-    if (n == 0) return;
-  }
+void TxBatches::flush_mirrored(Batch& b, uint16_t n) {
   const SlotMirror& sm = *b.mirror;
   // Before sending: the port owns the frames once it has them.
   if (sm.tx_mask) mirror_sent(sm, b.pkts, n, *this);

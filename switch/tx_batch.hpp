@@ -62,7 +62,7 @@ class TxBatches {
     rte_mbuf* pkts[kBurst];
   };
   void flush_slot(Batch& b);
-  void flush_mirrored(Batch& b);  // tx_batch.cpp: mirrors, sends, counts a mirror output's drops
+  void flush_mirrored(Batch& b, uint16_t n);  // tx_batch.cpp: mirrors, sends, counts a mirror output's drops
   unsigned pmd_;
   uint64_t now_cycles_ = 0;
   std::vector<Batch> batches_;
@@ -81,13 +81,13 @@ class TxOutput {
 };
 
 inline void TxBatches::flush_slot(Batch& b) {
-  if (__builtin_expect(b.mirror != nullptr, 0)) return flush_mirrored(b);
   uint16_t n = b.n;
   b.n = 0;  // what encapsulate() queues goes to another slot
-  if (__builtin_expect(b.limit != nullptr, 0)) {
+  if (__builtin_expect(b.limit != nullptr, 0)) {  // before mirrors: they show what is sent
     n = b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
     if (n == 0) return;
   }
+  if (__builtin_expect(b.mirror != nullptr, 0)) return flush_mirrored(b, n);
   if (b.via == kNoSlot) {
     b.port->send(pmd_, b.pkts, n);
   } else {
