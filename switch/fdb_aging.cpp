@@ -1,0 +1,167 @@
+// Aging through the per-port lists, in small steps.
+//
+// Each port's list is ordered by when entries were queued (learnt, moved, or put back by
+// eviction's second chance or by aging). A queue stamp is a "last seen" time, so it is never
+// later than the entry's last seen (refreshes are lock-free and only move the value's time).
+// A pass walks every port's list from its head:
+//   - expired (not seen for the aging time): removed;
+//   - queued longer ago than the aging time but seen since: put back at the tail, stamped with
+//     when it was last seen;
+//   - otherwise the head is young and, the list being in stamp order, so is the rest: the port
+//     is done. Work per pass is what expires or comes due, not the size of the table.
+// Order is not perfect: an entry put back at the tail may have been seen last before entries
+// queued ahead of it (a station that went quiet), and PMDs' clocks differ by a little. Each
+// list keeps the highest stamp pushed; a push more than kAgingSlackMs below it is out of order
+// and its stamp is remembered (the lowest: `ooo_min`). Everything in order is at most
+// kAgingSlackMs older than its predecessors, so stopping at a young head removes it at most that
+// late. Once an out-of-order stamp could have expired, that port gets one full walk (itself in
+// steps) that removes what expired, puts back what came due and finds the out-of-order stamps
+// that remain. Entries therefore age within one aging period plus kAgingSlackMs plus one pass.
+//
+// A step examines at most `budget` entries under the writer mutex; between steps the mutex is
+// released, PMDs learn, insert, move and evict, so the walk's cursor is kept valid by
+// list_unlink / list_replace (aging_note_unlink / aging_note_replace).
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "switch/fdb.hpp"
+
+namespace lvs::sw {
+
+namespace {
+// Between two steps of a pass the writer is left free for about as long as a step holds it
+// (a sleep: a yield would hand it straight back to the aging thread).
+constexpr auto kAgingPause = std::chrono::microseconds(20);
+
+bool before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+}  // namespace
+
+void Fdb::aging_note_push(PortList& l, uint32_t stamp) {
+  if (l.count == 0) {  // an empty list is in order whatever came before
+    l.max_q = stamp;
+    l.has_ooo = false;
+    return;
+  }
+  const int32_t d = static_cast<int32_t>(stamp - l.max_q);
+  if (d >= 0) {
+    l.max_q = stamp;
+    return;
+  }
+  if (-d <= kAgingSlackMs) return;
+  if (!l.has_ooo || before(stamp, l.ooo_min)) l.ooo_min = stamp;
+  l.has_ooo = true;
+}
+
+// Queued longer ago than the aging time (32-bit stamps, compared as differences).
+bool Fdb::queued_before(uint32_t slot, uint64_t now_ms) const {
+  const int32_t d = static_cast<int32_t>(static_cast<uint32_t>(now_ms) - queued_at_[slot]);
+  return d > 0 && static_cast<uint64_t>(d) > aging_ms_.load(std::memory_order_relaxed);
+}
+
+// Ages one port's list within the step's budget; true when the port is finished.
+bool Fdb::age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint32_t& work,
+                          size_t& removed) {
+  PortList& l = lists_[port];
+  if (!walk_.active) {
+    while (l.head != kNil) {
+      if (work >= budget) return false;
+      ++work;
+      const uint32_t slot = l.head;
+      const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+      if (expired(v, now_ms)) {
+        remove_locked(slot);
+        ++removed;
+        continue;
+      }
+      if (!queued_before(slot, now_ms)) break;  // a young head: the rest is younger
+      list_unlink(port, slot);
+      list_push_tail(port, slot, val_time(v));
+    }
+    const uint32_t due = static_cast<uint32_t>(now_ms - aging_ms_.load(std::memory_order_relaxed));
+    if (!l.has_ooo || before(due, l.ooo_min)) return true;
+    walk_ = {.active = true, .slot = l.head, .left = l.count};
+    l.has_ooo = false;  // pushes during the walk note their own; the walk finds the rest
+  }
+  while (walk_.slot != kNil && walk_.left > 0) {
+    if (work >= budget) return false;
+    ++work;
+    --walk_.left;
+    const uint32_t slot = walk_.slot;
+    walk_.slot = next_[slot];
+    const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+    if (expired(v, now_ms)) {
+      remove_locked(slot);
+      ++removed;
+      continue;
+    }
+    if (queued_before(slot, now_ms)) {
+      list_unlink(port, slot);
+      list_push_tail(port, slot, val_time(v));
+      continue;
+    }
+    const uint32_t q = queued_at_[slot];  // stays where it is: in order, or remembered
+    if (!walk_.max_set || before(walk_.max_q, q)) {
+      walk_.max_q = q;
+      walk_.max_set = true;
+    } else if (static_cast<int32_t>(walk_.max_q - q) > kAgingSlackMs &&
+               (!walk_.found_set || before(q, walk_.found))) {
+      walk_.found = q;
+      walk_.found_set = true;
+    }
+  }
+  if (walk_.found_set && l.count > 0) {
+    if (!l.has_ooo || before(walk_.found, l.ooo_min)) l.ooo_min = walk_.found;
+    l.has_ooo = true;
+  }
+  walk_ = {};
+  return true;
+}
+
+size_t Fdb::expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done) {
+  budget = std::max<uint32_t>(budget, 2);  // a port and at least one of its entries
+  std::lock_guard lock(writer_);
+  size_t removed = 0;
+  uint32_t work = 0;
+  bool done = false;
+  while (work < budget) {
+    if (age_port_ >= port_limit_) {
+      age_port_ = 0;
+      done = true;
+      break;
+    }
+    ++work;  // a port costs a little even when its list is empty
+    if (!age_port_locked(static_cast<PortIndex>(age_port_), now_ms, budget, work, removed))
+      break;
+    ++age_port_;
+  }
+  if (!done && age_port_ >= port_limit_ && !walk_.active) {  // the last port just finished
+    age_port_ = 0;
+    done = true;
+  }
+  aged_.fetch_add(removed, std::memory_order_relaxed);
+  if (pass_done) *pass_done = done;
+  return removed;
+}
+
+size_t Fdb::expire(uint64_t now_ms) {
+  // A pass already under way began before now_ms: finish it, then run a whole one, so that
+  // everything expired at now_ms is gone on return.
+  bool fresh;
+  {
+    std::lock_guard lock(writer_);
+    fresh = age_port_ == 0 && !walk_.active;
+  }
+  size_t n = 0;
+  for (int passes = fresh ? 1 : 2; passes > 0;) {
+    bool done = false;
+    n += expire_step(now_ms, kAgingStep, &done);
+    if (done)
+      --passes;
+    else
+      std::this_thread::sleep_for(kAgingPause);
+  }
+  return n;
+}
+
+}  // namespace lvs::sw
