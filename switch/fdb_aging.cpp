@@ -21,18 +21,27 @@
 // A step examines at most `budget` entries under the writer mutex; between steps the mutex is
 // released, PMDs learn, insert, move and evict, so the walk's cursor is kept valid by
 // list_unlink / list_replace (aging_note_unlink / aging_note_replace).
+#include <rte_pause.h>
+
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "switch/fdb.hpp"
 
 namespace lvs::sw {
 
 namespace {
-// Between two steps of a pass the writer is left free for about as long as a step holds it
-// (a sleep: a yield would hand it straight back to the aging thread).
-constexpr auto kAgingPause = std::chrono::microseconds(20);
+// When a PMD found the writer mutex taken during a step (learn_deferred moved), the mutex is
+// left free for as long as the step held it before the next one, so that learning gets half of
+// the time while it competes with aging; otherwise the next step follows at once. Spinning, not
+// sleeping or yielding: on a busy machine either lasts a scheduler slice (milliseconds).
+void pause_for(std::chrono::steady_clock::duration held) {
+  const auto until = std::chrono::steady_clock::now() + held;
+  do rte_pause();
+  while (std::chrono::steady_clock::now() < until);
+}
+
+constexpr int kAgingLookahead = 8;
 
 bool before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
 }  // namespace
@@ -63,10 +72,23 @@ bool Fdb::queued_before(uint32_t slot, uint64_t now_ms) const {
 bool Fdb::age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint32_t& work,
                           size_t& removed) {
   PortList& l = lists_[port];
+  // Walking a list is pointer chasing: fetch what entries a few links ahead will need while
+  // the head is being handled (without it a mass expiry costs 5x the old full scan).
+  uint32_t ahead = l.head;
+  auto prefetch_ahead = [&] {
+    if (ahead == kNil) return;
+    rte_prefetch0(&buckets_[ahead / kWays]);
+    rte_prefetch0(&queued_at_[ahead]);
+    rte_prefetch0(&prev_[ahead]);
+    ahead = next_[ahead];
+    if (ahead != kNil) rte_prefetch0(&next_[ahead]);
+  };
   if (!walk_.active) {
+    for (int i = 0; i < kAgingLookahead; ++i) prefetch_ahead();
     while (l.head != kNil) {
       if (work >= budget) return false;
       ++work;
+      prefetch_ahead();
       const uint32_t slot = l.head;
       const uint64_t v = val_at(slot).load(std::memory_order_acquire);
       if (expired(v, now_ms)) {
@@ -83,9 +105,12 @@ bool Fdb::age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint
     walk_ = {.active = true, .slot = l.head, .left = l.count};
     l.has_ooo = false;  // pushes during the walk note their own; the walk finds the rest
   }
+  ahead = walk_.slot;
+  for (int i = 0; i < kAgingLookahead; ++i) prefetch_ahead();
   while (walk_.slot != kNil && walk_.left > 0) {
     if (work >= budget) return false;
     ++work;
+    prefetch_ahead();
     --walk_.left;
     const uint32_t slot = walk_.slot;
     walk_.slot = next_[slot];
@@ -120,7 +145,18 @@ bool Fdb::age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint
 
 size_t Fdb::expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done) {
   budget = std::max<uint32_t>(budget, 2);  // a port and at least one of its entries
-  std::lock_guard lock(writer_);
+  // PMDs hold the mutex for one insert: spin for it a little rather than sleep in the kernel,
+  // whose wake-up on a busy machine costs a scheduler slice per step; block if it lasts (the
+  // holder was preempted).
+  std::unique_lock lock(writer_, std::try_to_lock);
+  for (int spins = 0; !lock.owns_lock(); ++spins) {
+    if (spins == 4096) {
+      lock.lock();
+      break;
+    }
+    rte_pause();
+    lock.try_lock();
+  }
   size_t removed = 0;
   uint32_t work = 0;
   bool done = false;
@@ -155,11 +191,13 @@ size_t Fdb::expire(uint64_t now_ms) {
   size_t n = 0;
   for (int passes = fresh ? 1 : 2; passes > 0;) {
     bool done = false;
+    const auto t = std::chrono::steady_clock::now();
+    const uint64_t deferred = deferred_.load(std::memory_order_relaxed);
     n += expire_step(now_ms, kAgingStep, &done);
     if (done)
       --passes;
-    else
-      std::this_thread::sleep_for(kAgingPause);
+    else if (deferred_.load(std::memory_order_relaxed) != deferred)
+      pause_for(std::chrono::steady_clock::now() - t);
   }
   return n;
 }
