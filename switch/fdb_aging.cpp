@@ -80,7 +80,8 @@ bool Fdb::age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint
     rte_prefetch0(&buckets_[ahead / kWays]);
     rte_prefetch0(&queued_at_[ahead]);
     rte_prefetch0(&prev_[ahead]);
-    ahead = next_[ahead];
+    ahead = next_[ahead];  // a stale link of an entry removed meanwhile is still a slot index
+    if (ahead >= n_buckets_ * kWays) ahead = kNil;
     if (ahead != kNil) rte_prefetch0(&next_[ahead]);
   };
   if (!walk_.active) {
