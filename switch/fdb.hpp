@@ -18,6 +18,7 @@
 #include <rte_prefetch.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -132,6 +133,9 @@ class Fdb {
   // writer mutex, removes those expired at `now_ms`; `*pass_done` tells whether the pass that
   // step belongs to has covered every port (the next step starts a new pass). Returns how many.
   size_t expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done);
+  // The daemon's once-a-second aging: carries the current pass on at `now_ms` for about
+  // `budget` (at least one step); what is left continues at the next call. Returns how many.
+  size_t age(uint64_t now_ms, std::chrono::steady_clock::duration budget);
   static constexpr uint32_t kAgingStep = 128;
   std::vector<FdbEntry> dump(uint64_t now_ms) const;
   // The entry of `key` (aged out or not) without refreshing it or taking the writer lock
@@ -221,6 +225,7 @@ class Fdb {
   bool age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint32_t& work,
                        size_t& removed);
   bool queued_before(uint32_t slot, uint64_t now_ms) const;
+  size_t run_aging(uint64_t now_ms, int passes, std::chrono::steady_clock::time_point until);
   static void aging_note_push(PortList& l, uint32_t stamp);
   void aging_note_unlink(uint32_t slot) {
     if (walk_.slot == slot) walk_.slot = next_[slot];

@@ -24,7 +24,6 @@
 #include <rte_pause.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "switch/fdb.hpp"
 
@@ -181,6 +180,24 @@ size_t Fdb::expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done) {
   return removed;
 }
 
+size_t Fdb::run_aging(uint64_t now_ms, int passes, std::chrono::steady_clock::time_point until) {
+  size_t n = 0;
+  while (passes > 0) {
+    bool done = false;
+    const auto t = std::chrono::steady_clock::now();
+    const uint64_t deferred = deferred_.load(std::memory_order_relaxed);
+    n += expire_step(now_ms, kAgingStep, &done);
+    if (done) {
+      --passes;
+      continue;
+    }
+    const auto end = std::chrono::steady_clock::now();
+    if (end >= until) break;
+    if (deferred_.load(std::memory_order_relaxed) != deferred) pause_for(end - t);
+  }
+  return n;
+}
+
 size_t Fdb::expire(uint64_t now_ms) {
   // A pass already under way began before now_ms: finish it, then run a whole one, so that
   // everything expired at now_ms is gone on return.
@@ -189,18 +206,11 @@ size_t Fdb::expire(uint64_t now_ms) {
     std::lock_guard lock(writer_);
     fresh = age_port_ == 0 && !walk_.active;
   }
-  size_t n = 0;
-  for (int passes = fresh ? 1 : 2; passes > 0;) {
-    bool done = false;
-    const auto t = std::chrono::steady_clock::now();
-    const uint64_t deferred = deferred_.load(std::memory_order_relaxed);
-    n += expire_step(now_ms, kAgingStep, &done);
-    if (done)
-      --passes;
-    else if (deferred_.load(std::memory_order_relaxed) != deferred)
-      pause_for(std::chrono::steady_clock::now() - t);
-  }
-  return n;
+  return run_aging(now_ms, fresh ? 1 : 2, std::chrono::steady_clock::time_point::max());
+}
+
+size_t Fdb::age(uint64_t now_ms, std::chrono::steady_clock::duration budget) {
+  return run_aging(now_ms, 1, std::chrono::steady_clock::now() + budget);
 }
 
 }  // namespace lvs::sw

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "switch/fdb.hpp"
@@ -142,6 +143,24 @@ TEST(FdbAging, CopiedTablesAgeEachEntryOnItsOwnTime) {
   }
   EXPECT_EQ(b.stats().entries, 0u);
   EXPECT_EQ(b.stats().aged, 2'000u);
+}
+
+// Datapath::expire_all's slice: a mass expiry goes on over several calls, none much longer
+// than its budget, and each call does at least one step.
+TEST(FdbAging, ABoundedSliceCarriesThePassOnAtTheNextCall) {
+  Fdb fdb({.max_entries = 200'000, .aging_s = 300});
+  for (uint64_t m = 0; m < 50'000; ++m) fdb.learn(key(mac(m)), m % 4, kT0);
+  size_t total = 0;
+  unsigned calls = 0;
+  while (fdb.stats().entries > 0 && calls < 100'000) {
+    const size_t n = fdb.age(kT0 + kAging + 1 + calls, std::chrono::microseconds(200));
+    EXPECT_GT(n, 0u) << "call " << calls;
+    total += n;
+    ++calls;
+  }
+  EXPECT_EQ(total, 50'000u);
+  EXPECT_GT(calls, 1u);  // 50 K entries take more than 200 us
+  EXPECT_EQ(fdb.age(kT0 + kAging + 1 + calls, std::chrono::nanoseconds(0)), 0u);
 }
 
 TEST(FdbAging, LearningProceedsWhileAgingRunsOnAnotherThread) {
