@@ -52,11 +52,11 @@ struct Learner {
   Fdb& fdb;
   std::atomic<uint64_t> now_ms{kT0};
   std::atomic<int> phase{0};  // 0 wait, 1 measure, 2 pause, 3 stop
-  std::atomic<uint64_t> learned{0}, max_gap_ns{0}, total{0};
+  std::atomic<uint64_t> learned{0}, max_gap_ns{0}, total{0}, last_ok_ns{0};
+  const Clock::time_point t0 = Clock::now();
   uint64_t next = 0x0a0000000000ULL;
 
   void run() {
-    const auto t0 = Clock::now();
     int seen_phase = 0;
     uint64_t last_ok = 0;
     for (;;) {
@@ -68,6 +68,7 @@ struct Learner {
       }
       const uint64_t t = ns_since(t0);
       if (seen_phase != 1) last_ok = t, seen_phase = 1;  // a new measurement
+      last_ok_ns.store(last_ok, std::memory_order_relaxed);
       const uint64_t key = Fdb::make_key(next, 1), now = now_ms.load(std::memory_order_relaxed);
       fdb.learn(key, 200, now);
       if (fdb.lookup(key, now) == 200) {  // learnt (else deferred: the writer was busy)
@@ -77,6 +78,7 @@ struct Learner {
         if (t - last_ok > max_gap_ns.load(std::memory_order_relaxed))
           max_gap_ns.store(t - last_ok, std::memory_order_relaxed);
         last_ok = t;
+        last_ok_ns.store(last_ok, std::memory_order_relaxed);
       }
     }
   }
@@ -133,8 +135,11 @@ Run run_once(uint64_t entries, unsigned ports, bool spread, unsigned passes, boo
     l.phase = 1;
     body();
     l.phase = 2;
+    const uint64_t end = ns_since(l.t0);
     const double s = ns_since(t) / 1e9;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the learner sees phase 2
+    const uint64_t last = l.last_ok_ns.load();  // no learning up to the end is a stall too
+    if (end > last && end - last > l.max_gap_ns.load()) l.max_gap_ns = end - last;
     return std::pair{l.learned.load() / s, s};
   };
   // Reference: learning with nothing else going on (adds a few hundred thousand entries).
