@@ -14,6 +14,8 @@
 // steps=... held_ms=... step_hold_p50_us=... step_hold_p99_us=... step_hold_max_us=... (wall
 // clock, preemption included) step_cpu_max_us=... (the step's own CPU time). aging_cpu_ms: the
 // aging thread's CPU time over the passes (the rest of aging_ms it was waiting for a core).
+#include <rte_pause.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,8 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <rte_pause.h>
 
 #include "switch/fdb.hpp"
 
@@ -85,7 +85,9 @@ struct Learner {
 };
 
 template <typename F>
-constexpr bool kHasSteps = requires(F& f) { f.expire_step(0, 0, nullptr); };
+constexpr bool kHasSteps = requires(F& f) {
+  f.expire_step(0, 0, nullptr);
+};
 
 // Drives one pass as Fdb::expire does, timing each step (only where the Fdb has expire_step).
 template <typename F>
@@ -123,8 +125,8 @@ Run run_once(uint64_t entries, unsigned ports, bool spread, unsigned passes, boo
   Fdb fdb({.max_entries = static_cast<uint32_t>(entries + kLearnCap), .aging_s = kAgingS});
   const uint64_t span = uint64_t{kAgingS} * 1000;
   for (uint64_t i = 0; i < entries; ++i)
-    fdb.learn(Fdb::make_key(0x020000000000ULL + i * 7919, 1), static_cast<lvs::sw::PortIndex>(i % ports),
-              spread ? kT0 + i * span / entries : kT0);
+    fdb.learn(Fdb::make_key(0x020000000000ULL + i * 7919, 1),
+              static_cast<lvs::sw::PortIndex>(i % ports), spread ? kT0 + i * span / entries : kT0);
   Learner l{fdb};
   std::thread th([&] { l.run(); });
   Run r;
@@ -211,18 +213,18 @@ int main(int argc, char** argv) {
     for (bool stepped : {false, true}) {
       if (stepped && !kStepwise) continue;
       const Run r = run_once(entries, ports, scenario == "spread", passes, stepped);
-      std::printf("scenario=%s driver=%s entries=%llu ports=%u aged=%llu aging_ms=%.1f "
-                  "aging_cpu_ms=%.1f learned_per_s_idle=%.0f learned_per_s_aging=%.0f "
-                  "longest_stall_us=%.0f",
-                  scenario.c_str(), stepped ? "steps" : "expire",
-                  static_cast<unsigned long long>(entries), ports,
-                  static_cast<unsigned long long>(r.aged), r.aging_ms, r.aging_cpu_ms,
-                  r.idle_per_s, r.aging_per_s, r.stall_us);
+      std::printf(
+          "scenario=%s driver=%s entries=%llu ports=%u aged=%llu aging_ms=%.1f "
+          "aging_cpu_ms=%.1f learned_per_s_idle=%.0f learned_per_s_aging=%.0f "
+          "longest_stall_us=%.0f",
+          scenario.c_str(), stepped ? "steps" : "expire", static_cast<unsigned long long>(entries),
+          ports, static_cast<unsigned long long>(r.aged), r.aging_ms, r.aging_cpu_ms, r.idle_per_s,
+          r.aging_per_s, r.stall_us);
       if (stepped)
-        std::printf(" steps=%zu held_ms=%.1f step_hold_p50_us=%.1f step_hold_p99_us=%.1f "
-                    "step_hold_max_us=%.1f step_cpu_max_us=%.1f",
-                    r.steps, r.held_ms, r.hold_p50_us, r.hold_p99_us, r.hold_max_us,
-                    r.hold_cpu_max_us);
+        std::printf(
+            " steps=%zu held_ms=%.1f step_hold_p50_us=%.1f step_hold_p99_us=%.1f "
+            "step_hold_max_us=%.1f step_cpu_max_us=%.1f",
+            r.steps, r.held_ms, r.hold_p50_us, r.hold_p99_us, r.hold_max_us, r.hold_cpu_max_us);
       std::printf("\n");
       std::fflush(stdout);
     }

@@ -167,8 +167,7 @@ size_t Fdb::expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done) {
       break;
     }
     ++work;  // a port costs a little even when its list is empty
-    if (!age_port_locked(static_cast<PortIndex>(age_port_), now_ms, budget, work, removed))
-      break;
+    if (!age_port_locked(static_cast<PortIndex>(age_port_), now_ms, budget, work, removed)) break;
     ++age_port_;
   }
   if (!done && age_port_ >= port_limit_ && !walk_.active) {  // the last port just finished

@@ -16,9 +16,7 @@ constexpr uint64_t kAging = 300'000;
 uint64_t key(uint64_t mac, uint16_t vlan = 1) { return Fdb::make_key(mac, vlan); }
 uint64_t mac(uint64_t n) { return 0x020000000000ULL + n; }
 
-bool present(const Fdb& fdb, uint64_t m, uint64_t now) {
-  return fdb.peek(key(m), now).has_value();
-}
+bool present(const Fdb& fdb, uint64_t m, uint64_t now) { return fdb.peek(key(m), now).has_value(); }
 
 // Runs one pass in steps of `budget`; returns the number of steps it took.
 unsigned pass(Fdb& fdb, uint64_t now, uint32_t budget, size_t* removed = nullptr) {
@@ -60,7 +58,8 @@ TEST(FdbAging, EntriesAgeWithinOneAgingPeriodInBoundedSteps) {
 
 TEST(FdbAging, StaticEntriesNeverAge) {
   Fdb fdb({.max_entries = 64, .aging_s = 15});
-  for (uint64_t m = 0; m < 8; ++m) ASSERT_TRUE(fdb.add_static(MacAddr::from_u64(mac(m)), 1, 2, kT0));
+  for (uint64_t m = 0; m < 8; ++m)
+    ASSERT_TRUE(fdb.add_static(MacAddr::from_u64(mac(m)), 1, 2, kT0));
   fdb.learn(key(mac(100)), 2, kT0);
   for (uint64_t t = kT0; t <= kT0 + 7'200'000; t += 600'000) pass(fdb, t, 2);
   EXPECT_FALSE(present(fdb, mac(100), kT0));
