@@ -120,7 +120,7 @@ class Datapath {
   std::shared_ptr<StpHooks> stp(const std::string& bridge) const;
   std::optional<PortIndex> port_index(const std::string& bridge, const std::string& port) const;
   std::string port_name(const std::string& bridge, PortIndex index) const;
-  size_t expire_all();  // aging pass over every bridge's table
+  size_t expire_all();  // ages every bridge's table, ~100 ms at most (a pass goes on next call)
   std::vector<PmdStats> pmd_stats() const;
   // `frame` arriving on `port` of `bridge`, through the live pipeline without side effects
   // (trace.hpp; datapath_trace.cpp). An unknown bridge or port sets the report's error.

@@ -40,6 +40,7 @@ void Fdb::learn_slow(const Probe& p, PortIndex port, uint64_t now_ms) {
 void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {
   PortList& l = lists_[port];
   port_limit_ = std::max<uint32_t>(port_limit_, uint32_t{port} + 1);
+  aging_note_push(l, static_cast<uint32_t>(now_ms));
   next_[slot] = kNil;
   prev_[slot] = l.tail;
   queued_at_[slot] = static_cast<uint32_t>(now_ms);
@@ -53,6 +54,7 @@ void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {
 
 void Fdb::list_unlink(PortIndex port, uint32_t slot) {
   PortList& l = lists_[port];
+  aging_note_unlink(slot);
   if (prev_[slot] != kNil)
     next_[prev_[slot]] = next_[slot];
   else
@@ -151,6 +153,7 @@ uint32_t Fdb::displace_locked(uint32_t b1, uint32_t b2) {
 
 void Fdb::list_replace(PortIndex port, uint32_t old_slot, uint32_t new_slot) {
   PortList& l = lists_[port];
+  aging_note_replace(old_slot, new_slot);
   prev_[new_slot] = prev_[old_slot];
   next_[new_slot] = next_[old_slot];
   queued_at_[new_slot] = queued_at_[old_slot];
@@ -240,13 +243,6 @@ size_t Fdb::flush_vlan(uint16_t vlan) {
   std::lock_guard lock(writer_);
   return remove_if_locked(
       [vlan](uint64_t k, uint64_t v) { return !val_static(v) && ((k >> 48) & 0x0fff) == vlan; });
-}
-
-size_t Fdb::expire(uint64_t now_ms) {
-  std::lock_guard lock(writer_);
-  const size_t n = remove_if_locked([&](uint64_t, uint64_t v) { return expired(v, now_ms); });
-  aged_.fetch_add(n, std::memory_order_relaxed);
-  return n;
 }
 
 std::vector<FdbEntry> Fdb::dump(uint64_t now_ms) const {

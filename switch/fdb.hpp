@@ -15,9 +15,13 @@
 // one. Each port keeps its entries in a list ordered by when they were queued; the head is
 // taken unless it was seen since it was queued, in which case it goes back to the tail with a
 // fresh stamp (second chance, amortised O(1)): a MAC flood evicts the flooder's own entries.
+//
+// Aging (fdb_aging.cpp) walks the same lists from their heads in bounded steps, releasing the
+// writer mutex between steps, so a 1 M-entry table ages without stalling learning.
 #include <rte_prefetch.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -124,8 +128,18 @@ class Fdb {
   size_t flush();
   size_t flush_port(PortIndex port);
   size_t flush_vlan(uint16_t vlan);
-  // Removes dynamic entries not seen for the aging time. Returns how many.
+  // Removes dynamic entries not seen for the aging time. Returns how many. Runs whole aging
+  // passes (fdb_aging.cpp) in steps of at most kAgingStep entries, pausing with the writer
+  // mutex released between steps, so that PMDs keep learning while a large table ages.
   size_t expire(uint64_t now_ms);
+  // One step of the current aging pass: examines at most `budget` list entries under the
+  // writer mutex, removes those expired at `now_ms`; `*pass_done` tells whether the pass that
+  // step belongs to has covered every port (the next step starts a new pass). Returns how many.
+  size_t expire_step(uint64_t now_ms, uint32_t budget, bool* pass_done);
+  // The daemon's once-a-second aging: carries the current pass on at `now_ms` for about
+  // `budget` (at least one step); what is left continues at the next call. Returns how many.
+  size_t age(uint64_t now_ms, std::chrono::steady_clock::duration budget);
+  static constexpr uint32_t kAgingStep = 128;
   std::vector<FdbEntry> dump(uint64_t now_ms) const;
   // The entry of `key` (aged out or not) without refreshing it or taking the writer lock
   // (vsctl trace); nullopt when there is none.
@@ -146,6 +160,9 @@ class Fdb {
   static constexpr uint64_t kStaticBit = uint64_t{1} << 56;
   // A refresh is written at most this often per entry: keeps PMDs from bouncing cache lines.
   static constexpr uint64_t kRefreshMs = 1000;
+  // Aging trusts a list's order up to this much (PMDs' clocks, refresh granularity): an entry
+  // queued later than another but stamped more than this earlier is out of order.
+  static constexpr int32_t kAgingSlackMs = 1000;
 
   struct alignas(64) Bucket {
     std::atomic<uint64_t> key[kWays];
@@ -206,6 +223,19 @@ class Fdb {
   uint32_t displace_locked(uint32_t b1, uint32_t b2);
   template <typename Pred>
   size_t remove_if_locked(Pred pred);
+  // Aging through the per-port lists (fdb_aging.cpp).
+  struct PortList;
+  bool age_port_locked(PortIndex port, uint64_t now_ms, uint32_t budget, uint32_t& work,
+                       size_t& removed);
+  bool queued_before(uint32_t slot, uint64_t now_ms) const;
+  size_t run_aging(uint64_t now_ms, int passes, std::chrono::steady_clock::time_point until);
+  static void aging_note_push(PortList& l, uint32_t stamp);
+  void aging_note_unlink(uint32_t slot) {
+    if (walk_.slot == slot) walk_.slot = next_[slot];
+  }
+  void aging_note_replace(uint32_t old_slot, uint32_t new_slot) {
+    if (walk_.slot == old_slot) walk_.slot = new_slot;
+  }
 
   FdbSettings settings_;
   std::atomic<uint64_t> aging_ms_;
@@ -219,7 +249,18 @@ class Fdb {
   std::unique_ptr<uint32_t[]> queued_at_;  // low 32 bits of ms
   struct PortList {
     uint32_t head = kNil, tail = kNil, count = 0;
+    // Aging: the highest queue stamp pushed, and the lowest one pushed out of order (more than
+    // kAgingSlackMs below max_q) since the port's last full walk, if any (fdb_aging.cpp).
+    uint32_t max_q = 0, ooo_min = 0;
+    bool has_ooo = false;
   };
+  // The aging pass: the port it is at and, when that port needs one, its full walk.
+  struct AgingWalk {
+    bool active = false, max_set = false, found_set = false;
+    uint32_t slot = kNil, left = 0, max_q = 0, found = 0;
+  };
+  uint32_t age_port_ = 0;
+  AgingWalk walk_;
   std::vector<PortList> lists_;  // indexed by PortIndex
   uint32_t port_limit_ = 0;      // 1 + the highest port index ever listed: bounds eviction scans
   uint32_t entries_ = 0;

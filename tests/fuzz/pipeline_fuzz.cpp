@@ -2,8 +2,11 @@
 // gets one frame per PMD pass, the other the same frames in bursts (consecutive frames for the
 // same port, up to 32, in one pass). Invariants: no crash or sanitizer report, every mbuf comes
 // back to its pool, and both bridges send the same bytes out of every port in the same order
-// (the pipeline's semantics are per frame, whatever the burst).
-// Input: [port byte][len byte][len bytes of frame]...
+// (the pipeline's semantics are per frame, whatever the burst). Time passes too: a port byte of
+// 0xf8 or more is an aging op instead, [op][n]: both clocks move n * 500 ms and both tables
+// take one aging step of 4 entries (Fdb::expire_step), so entries age out, and come due in the
+// middle of a pass, between bursts (the pending burst is sent first).
+// Input: ([port byte][len byte][len bytes of frame] | [0xf8..0xff][n])...
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -67,20 +70,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t i = 0;
   std::vector<std::vector<uint8_t>> burst;
   const char* burst_port = nullptr;
+  auto flush = [&] {
+    if (!burst.empty()) many->send_burst(burst_port, burst);
+    burst.clear();
+  };
   while (i + 2 <= size) {
+    if (data[i] >= 0xf8) {
+      flush();
+      for (auto* br : {one, many}) {
+        br->clock().advance_ms(uint64_t{data[i + 1]} * 500);
+        bool done = false;
+        br->fdb().expire_step(br->datapath().now_ms(), 4, &done);
+      }
+      i += 2;
+      continue;
+    }
     const char* port = kPorts[data[i] % std::size(kPorts)];
     const size_t len = std::min<size_t>(data[i + 1], size - i - 2);
     std::vector<uint8_t> frame(data + i + 2, data + i + 2 + len);
     one->send_raw(port, frame);
     if (port != burst_port || burst.size() == lvs::sw::kBurst) {
-      if (!burst.empty()) many->send_burst(burst_port, burst);
-      burst.clear();
+      flush();
       burst_port = port;
     }
     burst.push_back(std::move(frame));
     i += 2 + len;
   }
-  if (!burst.empty()) many->send_burst(burst_port, burst);
+  flush();
   for (const char* p : kPorts)
     if (one->received_bytes(p) != many->received_bytes(p)) std::abort();  // burst != one by one
   if (one->leaked() != 0 || many->leaked() != 0) std::abort();            // an mbuf went missing
