@@ -94,7 +94,7 @@ TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
             "ERROR: port p1: options:vhost-server-path: socket path \"/" + std::string(120, 'a') +
                 "\" is longer than 107 characters");
   EXPECT_EQ(vsctl("add-port br0 v1 type=vxlan options:remote_ip=1.2.3"),
-            "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 address");
+            "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 or IPv6 address");
   EXPECT_EQ(vsctl("add-port br0"), "ERROR: add-port: expects at least 2 argument(s), got 1");
   EXPECT_EQ(vsctl("frobnicate br0"), "ERROR: unknown command \"frobnicate\"; try vsctl --help");
   EXPECT_EQ(vsctl("--if-exists add-port br0 p1"), "ERROR: add-port: unknown option \"--if-exists\"");
