@@ -294,7 +294,7 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
         std::string(sw::kDropReasonHelp[static_cast<size_t>(sw::DropReason::kEgressShaped)]) + ")";
   std::string verdict = r.neighbour != sw::NeighbourKind::kNone && !sent_words.empty()
                             ? "answered by the switch: output to " + sent_words
-                        : !sent_words.empty()   ? "output to " + sent_words
+                        : !sent_words.empty() ? "output to " + sent_words
                         : r.to_spanning_tree  ? std::string("to the spanning tree (a BPDU)")
                         : !drop_words.empty() ? "drop: " + drop_words
                                               : "no output: no port carries the frame";

@@ -15,9 +15,8 @@ namespace lvs::tunnels {
 std::unique_ptr<KernelUnderlay> KernelUnderlay::open(const TunnelConfig& config, rte_ring* ring,
                                                      sw::PortStats& stats, rte_mempool* pool,
                                                      std::string& error) {
-  UnderlayEndpoint::Key key{
-      config.kind, config.local_ip,
-      config.kind == TunnelKind::kVxlan ? config.dst_port : uint16_t{0}};
+  UnderlayEndpoint::Key key{config.kind, config.local_ip,
+                            config.kind == TunnelKind::kVxlan ? config.dst_port : uint16_t{0}};
   key.v6 = config.ipv6;
   key.local_ip6 = config.local_ip6;
   auto ep = UnderlayEndpoint::acquire(key, pool, error);

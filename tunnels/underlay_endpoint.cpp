@@ -218,7 +218,8 @@ void UnderlayEndpoint::open_gso_sockets() {
 std::string UnderlayEndpoint::describe() const {
   std::string s = key_.kind == TunnelKind::kVxlan ? "vxlan " : "gre ";
   if (key_.v6)
-    s += key_.local_ip6 == std::array<uint8_t, 16>{} ? "[::]" : "[" + ipv6_to_string(key_.local_ip6) + "]";
+    s += key_.local_ip6 == std::array<uint8_t, 16>{} ? "[::]"
+                                                     : "[" + ipv6_to_string(key_.local_ip6) + "]";
   else
     s += key_.local_ip ? ipv4_to_string(key_.local_ip) : "*";
   if (key_.kind == TunnelKind::kVxlan) s += ":" + std::to_string(key_.port);
@@ -317,9 +318,12 @@ void UnderlayEndpoint::note_unknown(const Remote& remote, uint32_t key) {
   const uint64_t now = rte_rdtsc();
   if (last_log_tsc_ != 0 && now - last_log_tsc_ < 10 * rte_get_tsc_hz()) return;
   last_log_tsc_ = now;
-  std::fprintf(stderr, "tunnel endpoint %s: dropped packets for no tunnel port (last: remote %s key %u; %llu so far)\n",
-               describe().c_str(), remote_string(remote).c_str(), key,
-               static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
+  std::fprintf(
+      stderr,
+      "tunnel endpoint %s: dropped packets for no tunnel port (last: remote %s key %u; %llu so "
+      "far)\n",
+      describe().c_str(), remote_string(remote).c_str(), key,
+      static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
 }
 
 unsigned UnderlayEndpoint::poll(unsigned) {

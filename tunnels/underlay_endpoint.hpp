@@ -33,8 +33,8 @@
 #include <array>
 #include <atomic>
 #include <compare>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -121,7 +121,7 @@ class UnderlayEndpoint final : public sw::RxStage {
   struct RxSlot {
     std::array<rte_mbuf*, ports::kMaxFrameSegs> segs{};
     std::array<iovec, ports::kMaxFrameSegs> iov{};
-    sockaddr_storage from{};  // sockaddr_in or sockaddr_in6
+    sockaddr_storage from{};                                 // sockaddr_in or sockaddr_in6
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];  // UDP_GRO's segment size
   };
 

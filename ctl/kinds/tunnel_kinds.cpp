@@ -22,8 +22,7 @@ bool is_ipv6(const std::string& s) {
 
 // `max_key`: the largest key the header carries (VXLAN's 24-bit VNI, GRE's 32-bit key).
 // `ipv6_ok`: the kind carries an IPv6 underlay too (VXLAN on the kernel underlay).
-Status check_tunnel(const PortConfig& p, const std::string& at, long long max_key,
-                    bool ipv6_ok) {
+Status check_tunnel(const PortConfig& p, const std::string& at, long long max_key, bool ipv6_ok) {
   auto it = p.options.find("remote_ip");
   if (it == p.options.end()) return invalid(at + "type " + p.type + " needs options:remote_ip");
   const bool remote6 = is_ipv6(it->second);

@@ -21,8 +21,8 @@ TEST(NeighbourDriver, SetNeighboursReplacesTheBridgesTableOrNamesWhatIsWrong) {
   config.bridges.push_back({.name = "br0"});
   ASSERT_FALSE(driver.commit(config));
 
-  ASSERT_FALSE(driver.set_neighbours(
-      "br0", {entry(100, "10.200.3.5", "02:00:00:00:03:05"), entry(100, "fd00::5", "02:00:00:00:03:05")}));
+  ASSERT_FALSE(driver.set_neighbours("br0", {entry(100, "10.200.3.5", "02:00:00:00:03:05"),
+                                             entry(100, "fd00::5", "02:00:00:00:03:05")}));
   EXPECT_EQ(dp.neighbours("br0").size(), 2u);
 
   auto e = driver.set_neighbours("br9", {});
@@ -44,13 +44,13 @@ TEST(NeighbourDriver, SetNeighboursReplacesTheBridgesTableOrNamesWhatIsWrong) {
 TEST(NeighbourDriver, TraceShowsTheSuppressionStage) {
   BridgeHarness br({{"p1", {}}, {"p2", {}}});
   ASSERT_FALSE(br.datapath().set_neighbours("br0", {entry(0, "10.0.0.9", "02:00:00:00:09:09")}));
-  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 0xa, 0x08, 0x06,
-                              0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0xa, 10, 0, 0, 1,
-                              0, 0, 0, 0, 0, 0, 10, 0, 0, 9};
+  std::vector<uint8_t> arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0,  0xa, 0x08, 0x06,
+                              0,    1,    8,    0,    6,    4,    0, 1, 2, 0, 0,  0,   0,    0xa,
+                              10,   0,    0,    1,    0,    0,    0, 0, 0, 0, 10, 0,   0,    9};
   const sw::TraceReport r = br.datapath().trace("br0", "p1", arp);
   ASSERT_EQ(r.error, "");
-  const auto t = ctl::trace_json(
-      "br0", r, [&](sw::PortIndex i) { return br.datapath().port_name("br0", i); });
+  const auto t =
+      ctl::trace_json("br0", r, [&](sw::PortIndex i) { return br.datapath().port_name("br0", i); });
   bool found = false;
   for (const auto& s : t["stages"])
     if (s["stage"] == "neighbour_suppression") {

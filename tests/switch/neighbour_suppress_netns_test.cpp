@@ -43,14 +43,13 @@ TEST(NeighbourSuppressNetns, ContainerLearnsTheTablesMacAndNoRequestIsFlooded) {
   ASSERT_EQ(bridge.datapath().set_neighbours("br", {entry("10.253.0.99"), entry("fd53::99")}),
             std::nullopt);
   // ARP requests and neighbour solicitations reaching b.
-  auto dump = test::start_tcpdump(b.exec(""), "-i " + b.inner_if() +
-                                                  " -n 'arp or (icmp6 and ip6[40] == 135)'");
+  auto dump = test::start_tcpdump(b.exec(""),
+                                  "-i " + b.inner_if() + " -n 'arp or (icmp6 and ip6[40] == 135)'");
   ASSERT_TRUE(dump) << "tcpdump did not start";
 
   {
     test::BackgroundProcess ping(a.exec("ping -c 1 -W 1 10.253.0.99"));
-    EXPECT_TRUE(neighbour_has_table_mac(a, "10.253.0.99"))
-        << capture(a.exec("ip neigh show"));
+    EXPECT_TRUE(neighbour_has_table_mac(a, "10.253.0.99")) << capture(a.exec("ip neigh show"));
   }
   {
     test::BackgroundProcess ping(a.exec("ping -6 -c 1 -W 1 fd53::99"));

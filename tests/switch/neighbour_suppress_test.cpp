@@ -262,8 +262,7 @@ TEST(NeighbourSuppress, InvalidOrDadSolicitationsFloodAsBefore) {
 
 TEST(NeighbourSuppress, MirroredRequestIsAnsweredFromACopy) {
   BridgeHarness br(ports());
-  br.config().bridges[0].mirrors.push_back(
-      {.name = "m", .select_all = true, .output_port = "t2"});
+  br.config().bridges[0].mirrors.push_back({.name = "m", .select_all = true, .output_port = "t2"});
   br.apply();
   ASSERT_FALSE(br.datapath().set_neighbours("br0", {entry(10, "10.0.0.9", kRemote)}));
   br.send_raw("a10", arp({}));
@@ -348,12 +347,13 @@ TEST(NeighbourSuppress, TableReplaceWhileForwarding) {
     }
   };
   auto enough = [&] { return sent >= kFrames && answered > 0 && flooded > 0; };
-  while ((!enough() || answered + flooded < sent) &&
-         std::chrono::steady_clock::now() < deadline) {
+  while ((!enough() || answered + flooded < sent) && std::chrono::steady_clock::now() < deadline) {
     if (!enough()) {
       rte_mbuf* m = make_raw(test_pool(), arp({}));
-      if (br.port("p1").inject(&m, 1) == 1) ++sent;
-      else rte_pktmbuf_free(m);
+      if (br.port("p1").inject(&m, 1) == 1)
+        ++sent;
+      else
+        rte_pktmbuf_free(m);
     }
     drain();
   }

@@ -65,7 +65,9 @@ TEST(TunnelConfig, VxlanTakesAnIpv6Underlay) {
            {{"remote_ip", "192.0.2.2"}, {"local_ip", "fd00::1"}},
            {{"remote_ip", "ff02::1"}},
            {{"remote_ip", "::"}},
-           {{"remote_ip", "fd00::2"}, {"local_ip", "fd00::1"}, {"underlay", "port"},
+           {{"remote_ip", "fd00::2"},
+            {"local_ip", "fd00::1"},
+            {"underlay", "port"},
             {"underlay_port", "up0"}}}) {
     auto e = parse_tunnel_options(TunnelKind::kVxlan, bad, c);
     EXPECT_TRUE(e) << bad.begin()->second;

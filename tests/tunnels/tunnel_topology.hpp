@@ -171,8 +171,8 @@ class SwitchHost {
 class KernelVxlanHost {
  public:
   // `ipv6`: vx0 runs over the IPv6 underlay (local underlay_ip6(index), `remote` IPv6).
-  KernelVxlanHost(Wire& wire, int index, int vni, const std::string& remote,
-                  const ContainerSpec& c, bool ipv6 = false)
+  KernelVxlanHost(Wire& wire, int index, int vni, const std::string& remote, const ContainerSpec& c,
+                  bool ipv6 = false)
       : ns_("k" + std::to_string(index)) {
     ok_ = ns_.ok() && wire.plug(ns_.ns(), index) && (!ipv6 || add_underlay_ip6(ns_.ns(), index));
     if (!ok_) return;
