@@ -59,7 +59,7 @@ struct ClusterStore::Impl {
   StoreOptions opts;
   const std::string id;
   const milliseconds timeout;
-  const milliseconds keepalive_every;
+  milliseconds keepalive_every;  // TTL/3 of the lease etcd granted
   mutable std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
@@ -79,7 +79,13 @@ struct ClusterStore::Impl {
   int64_t lease = 0;
   ClusterView view;
   std::unordered_map<std::string, size_t> endpoint_at;  // key -> index in view.endpoints
-  std::unordered_map<std::string, std::string> ours;    // our keys known in etcd -> value
+  // Our keys as we know them in etcd: value and the revision that wrote it (a watch event older
+  // than our own last put of a key says nothing new).
+  struct Written {
+    std::string value;
+    int64_t revision = 0;
+  };
+  std::unordered_map<std::string, Written> ours;
   std::unique_ptr<EtcdWatch> watch;
   std::thread watch_thread;
   Clock::time_point next_keepalive, next_subnet_keepalive;
@@ -89,7 +95,9 @@ struct ClusterStore::Impl {
   Status full_resync();
   void apply(const WatchReply& r, bool& touched_ours);
   void put_view_key(const KeyValue& kv);
-  void delete_view_key(const std::string& key);
+  void delete_view_key(const std::string& key, int64_t revision);
+  void note_ours(const std::string& key, const std::string& value, int64_t revision);
+  Status grant_lease();
   std::unordered_map<std::string, std::string> desired_keys();
   Status publish_diff(bool force_all);
   Status keep_subnet(bool reassert);
@@ -125,18 +133,18 @@ void ClusterStore::Impl::put_view_key(const KeyValue& kv) {
     m->lease_id = kv.lease;
     m->mod_revision = kv.mod_revision;
     view.members[k.id] = std::move(*m);
-    if (k.id == id) ours[kv.key] = kv.value;
+    if (k.id == id) note_ours(kv.key, kv.value, kv.mod_revision);
   } else if (k.kind == KeyName::Kind::kEndpoint) {
     auto e = parse_endpoint(k.vni, k.mac, kv.value);
     if (!e) {
       view.error = e.error().message;
-      delete_view_key(kv.key);
+      delete_view_key(kv.key, kv.mod_revision);
       return;
     }
     if (e->host == id)
-      ours[kv.key] = kv.value;
-    else
-      ours.erase(kv.key);  // another host took this station over
+      note_ours(kv.key, kv.value, kv.mod_revision);
+    else if (const auto it = ours.find(kv.key); it != ours.end() && it->second.revision <= kv.mod_revision)
+      ours.erase(it);  // another host took this station over
     if (const auto it = endpoint_at.find(kv.key); it != endpoint_at.end()) {
       view.endpoints[it->second] = std::move(*e);
     } else {
@@ -146,8 +154,17 @@ void ClusterStore::Impl::put_view_key(const KeyValue& kv) {
   }
 }
 
-void ClusterStore::Impl::delete_view_key(const std::string& key) {
-  ours.erase(key);
+void ClusterStore::Impl::note_ours(const std::string& key, const std::string& value,
+                                   int64_t revision) {
+  Written& w = ours[key];
+  if (w.revision > revision) return;
+  w.value = value;
+  w.revision = revision;
+}
+
+void ClusterStore::Impl::delete_view_key(const std::string& key, int64_t revision) {
+  if (const auto it = ours.find(key); it != ours.end() && it->second.revision <= revision)
+    ours.erase(it);
   const KeyName k = parse_key(opts.prefix, key);
   if (k.kind == KeyName::Kind::kHost) {
     view.members.erase(k.id);
@@ -182,7 +199,7 @@ void ClusterStore::Impl::apply(const WatchReply& r, bool& touched_ours) {
   for (const auto& ev : r.events) {
     const bool was_ours = ours.count(ev.kv.key) > 0;
     if (ev.deleted)
-      delete_view_key(ev.kv.key);
+      delete_view_key(ev.kv.key, ev.kv.mod_revision);
     else
       put_view_key(ev.kv);
     touched_ours |= was_ours || ours.count(ev.kv.key) > 0;
@@ -211,17 +228,17 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
   const auto want = desired_keys();
   for (const auto& [key, value] : want) {
     const auto it = ours.find(key);
-    if (!force_all && it != ours.end() && it->second == value) continue;
+    if (!force_all && it != ours.end() && it->second.value == value) continue;
     auto r = etcd->put(key, value, lease);
     if (!r) return r.error();
-    ours[key] = value;
+    ours[key] = Written{value, *r};
   }
   std::vector<std::string> gone;
-  for (const auto& [key, value] : ours)
+  for (const auto& [key, w] : ours)
     if (!want.count(key)) gone.push_back(key);
   for (const auto& key : gone) {
     // Only while it is still our value: a station that moved belongs to its new host.
-    auto t = etcd->txn({txn_compare_value(key, ours[key])}, {txn_delete(key)});
+    auto t = etcd->txn({txn_compare_value(key, ours[key].value)}, {txn_delete(key)});
     if (!t) return t.error();
     ours.erase(key);
   }
@@ -298,6 +315,16 @@ void ClusterStore::Impl::end_watch() {
   watch.reset();
 }
 
+Status ClusterStore::Impl::grant_lease() {
+  auto g = etcd->lease_grant(opts.lease_ttl_s);
+  if (!g) return g.error();
+  lease = g->id;
+  // etcd may grant more than asked (its minimum TTL): keep alive at a third of what it gave.
+  keepalive_every = milliseconds(std::max<int64_t>(1, g->ttl_s) * 1000 / 3);
+  next_keepalive = Clock::now() + keepalive_every;
+  return std::nullopt;
+}
+
 Status ClusterStore::Impl::session(bool& full_sync) {
   // The lease: ours still if etcd knows it (it came back before the TTL ran out).
   if (lease != 0) {
@@ -305,11 +332,9 @@ Status ClusterStore::Impl::session(bool& full_sync) {
     if (!k) return k.error();
     if (*k <= 0) lease = 0;
   }
-  if (lease == 0) {
-    auto g = etcd->lease_grant(opts.lease_ttl_s);
-    if (!g) return g.error();
-    lease = g->id;
-  }
+  if (lease == 0)
+    if (auto e = grant_lease()) return e;
+  view.error.clear();  // etcd answers again
   next_keepalive = Clock::now() + keepalive_every;
   if (!full_sync) {
     // Resume only into the same history: a store whose revision went back is another one.
@@ -370,9 +395,7 @@ Status ClusterStore::Impl::session(bool& full_sync) {
       if (!k) return k.error();
       next_keepalive = Clock::now() + keepalive_every;
       if (*k <= 0) {  // expired under us (etcd was stalled longer than the TTL): start again
-        auto g = etcd->lease_grant(opts.lease_ttl_s);
-        if (!g) return g.error();
-        lease = g->id;
+        if (auto e = grant_lease()) return e;
         if (auto e = publish_diff(true)) return e;
       }
     }

@@ -143,8 +143,10 @@ TEST_F(ClusterStoreTest, ViewSurvivesEtcdRestartAndReconciles) {
   b.start({});
   a.publish(host_state("10.0.0.1", {ep("aa:00:00:00:00:01", "10.200.0.5")}));
   b.publish(host_state("10.0.0.2", {ep("bb:00:00:00:00:01", "10.200.1.5")}));
-  ASSERT_TRUE(wait_until([&] { return has_endpoint(a.view(), "bb:00:00:00:00:01", "10.0.0.2"); },
-                         seconds(2)));
+  ASSERT_TRUE(wait_until([&] {
+    const ClusterView v = a.view();
+    return v.members.size() == 2 && has_endpoint(v, "bb:00:00:00:00:01", "10.0.0.2");
+  }, seconds(2)));
   etcd_.kill();
   ASSERT_TRUE(wait_until([&] { return !a.view().connected && !b.view().connected; }, seconds(5)));
   const ClusterView kept = a.view();
