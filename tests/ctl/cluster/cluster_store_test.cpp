@@ -137,7 +137,7 @@ TEST_F(ClusterStoreTest, KilledHostDisappearsWhenItsLeaseExpires) {
   EXPECT_GT(std::chrono::steady_clock::now() - killed, milliseconds(ttl * 1000 / 3));
 }
 
-TEST_F(ClusterStoreTest, ViewSurvivesEtcdRestartAndReconciles) {
+TEST_F(ClusterStoreTest, ViewSurvivesEtcdStallAndRestartThenReconciles) {
   ClusterStore a(options(etcd_.endpoint(), "10.0.0.1")), b(options(etcd_.endpoint(), "10.0.0.2"));
   a.start({});
   b.start({});
@@ -147,8 +147,10 @@ TEST_F(ClusterStoreTest, ViewSurvivesEtcdRestartAndReconciles) {
     const ClusterView v = a.view();
     return v.members.size() == 2 && has_endpoint(v, "bb:00:00:00:00:01", "10.0.0.2");
   }, seconds(2)));
-  etcd_.kill();
+  // Stalled first (SIGSTOP: connections hang, only the timeouts tell), then gone.
+  etcd_.pause();
   ASSERT_TRUE(wait_until([&] { return !a.view().connected && !b.view().connected; }, seconds(5)));
+  etcd_.kill();
   const ClusterView kept = a.view();
   EXPECT_EQ(kept.members.size(), 2u);
   EXPECT_TRUE(has_endpoint(kept, "bb:00:00:00:00:01", "10.0.0.2"));
