@@ -22,4 +22,4 @@ until curl -sf -m 1 -X POST "http://127.0.0.1:$PORT/v3/kv/range" -d '{"key":"AA=
   i=$((i + 1)); [ $i -lt 200 ] || { cat "$DIR/etcd.log" >&2; exit 1; }; sleep 0.05
 done
 echo "etcd $(etcd --version | head -1 | cut -d' ' -f3) on 127.0.0.1:$PORT, data in $DIR"
-"$BUILD/bench/cluster_store_bench" "127.0.0.1:$PORT" "$HOSTS" "$ENDPOINTS" "$ROUNDS"
+"$BUILD/bench/cluster_store_bench" "127.0.0.1:$PORT" "$HOSTS" "$ENDPOINTS" "$ROUNDS" "$ETCD"

@@ -9,15 +9,21 @@
 //      loopback forwarder (tests/ctl/cluster/tcp_proxy.hpp) the store reaches etcd through in
 //      one extra round (its converge time is not counted: one more hop),
 //   4. one more endpoint put by a fake host -> in the view (median of 50),
-//   5. stop (lease revoke) time.
-// Usage: cluster_store_bench HOST:PORT [HOSTS] [ENDPOINTS] [ROUNDS]   (bench/cluster_store.sh
-// starts the etcd-server).
+//   5. stop (lease revoke) time;
+// and, for comparison, the full range alone (EtcdClient::range_prefix, no view) per page size.
+// CPU: this process's (the store's thread, mostly) and etcd's (ETCD_PID's utime+stime) during 1.
+// Usage: cluster_store_bench HOST:PORT [HOSTS] [ENDPOINTS] [ROUNDS] [ETCD_PID]
+// (bench/cluster_store.sh starts the etcd-server).
 #include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +46,26 @@ double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double self_cpu_ms() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return (double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3);
+}
+
+double process_cpu_ms(int pid) {  // utime + stime of /proc/PID/stat
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  return ticks * 1e3 / double(::sysconf(_SC_CLK_TCK));
 }
 
 size_t heap_in_use() {
@@ -118,6 +144,7 @@ int main(int argc, char** argv) {
   const int hosts = argc > 2 ? std::atoi(argv[2]) : 100;
   const int endpoints = argc > 3 ? std::atoi(argv[3]) : 10000;
   const int rounds = argc > 4 ? std::atoi(argv[4]) : 5;
+  const int etcd_pid = argc > 5 ? std::atoi(argv[5]) : 0;
   const size_t want_endpoints = size_t(endpoints / hosts) * size_t(hosts);
 
   EtcdClient etcd({endpoint}, std::chrono::milliseconds(5000));
@@ -125,6 +152,18 @@ int main(int argc, char** argv) {
   if (!populate(etcd, hosts, endpoints)) return 1;
   std::printf("populated hosts=%d endpoints=%zu in %.0f ms\n", hosts, want_endpoints, ms(Clock::now() - tp));
 
+  for (int page : {1000, 10000}) {
+    std::vector<double> t;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = Clock::now();
+      auto r = etcd.range_prefix(kPrefix, page);
+      if (!r || r->kvs.size() < want_endpoints) return 1;
+      t.push_back(ms(Clock::now() - t0));
+    }
+    std::printf("range alone, pages of %d: median %.1f ms\n", page, median(t));
+  }
+
+  std::vector<double> cpu_self, cpu_etcd;
   std::vector<double> converge, per_ep_store, per_ep_view, rx, tx, event, stop;
   for (int round = 0; round < rounds; ++round) {
     ::malloc_trim(0);
@@ -137,6 +176,7 @@ int main(int argc, char** argv) {
     o.host_id = "bench-" + std::to_string(round);
     o.local_ip = "10.9.9.9";
     auto store = std::make_unique<ClusterStore>(o);
+    const double c0 = self_cpu_ms(), e0 = process_cpu_ms(etcd_pid);
     const auto t0 = Clock::now();
     store->start([&](const ClusterView& v) {
       seen = v.endpoints.size();
@@ -153,6 +193,8 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     converge.push_back(ms(t_ready - t0));
+    cpu_self.push_back(self_cpu_ms() - c0);
+    cpu_etcd.push_back(process_cpu_ms(etcd_pid) - e0);
     const size_t heap1 = heap_in_use();
     per_ep_store.push_back(double(heap1 - heap0) / double(want_endpoints));
     {
@@ -175,9 +217,9 @@ int main(int argc, char** argv) {
     const auto ts = Clock::now();
     store.reset();
     stop.push_back(ms(Clock::now() - ts));
-    std::printf("round %d: converge %.1f ms, heap %.0f B/endpoint (view copy %.0f), "
+    std::printf("round %d: converge %.1f ms (cpu: store %.0f ms, etcd %.0f ms), heap %.0f B/endpoint (view copy %.0f), "
                 "event median %.2f ms, stop %.1f ms\n",
-                round, converge.back(), per_ep_store.back(), per_ep_view.back(), event.back(),
+                round, converge.back(), cpu_self.back(), cpu_etcd.back(), per_ep_store.back(), per_ep_view.back(), event.back(),
                 stop.back());
     // Let the revoke's and the extra keys' events settle before the next round.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -185,9 +227,9 @@ int main(int argc, char** argv) {
   const auto [from_etcd, to_etcd] = sync_traffic(endpoint, hosts, want_endpoints);
   rx.push_back(double(from_etcd));
   tx.push_back(double(to_etcd));
-  std::printf("median of %d: converge_ms=%.1f heap_per_endpoint_B=%.0f view_copy_per_endpoint_B=%.0f "
+  std::printf("median of %d: converge_ms=%.1f store_cpu_ms=%.0f etcd_cpu_ms=%.0f heap_per_endpoint_B=%.0f view_copy_per_endpoint_B=%.0f "
               "rx_bytes=%.0f tx_bytes=%.0f rx_per_endpoint_B=%.1f event_ms=%.2f stop_ms=%.1f\n",
-              rounds, median(converge), median(per_ep_store), median(per_ep_view), median(rx),
+              rounds, median(converge), median(cpu_self), median(cpu_etcd), median(per_ep_store), median(per_ep_view), median(rx),
               median(tx), median(rx) / double(want_endpoints), median(event), median(stop));
   return 0;
 }
