@@ -95,6 +95,39 @@ TEST_F(ClusterStoreTest, RemovedEndpointDisappearsFromOtherHosts) {
   EXPECT_TRUE(has_endpoint(b.view(), "aa:00:00:00:00:01", "10.0.0.1"));
 }
 
+TEST_F(ClusterStoreTest, FailsOverToTheNextEndpointOfTheList) {
+  // The first endpoint refuses connections (nobody listens there).
+  const std::string dead = "127.0.0.1:" + std::to_string(test::free_loopback_port());
+  StoreOptions oa = options(dead, "10.0.0.1");
+  oa.endpoints.push_back(etcd_.endpoint());
+  ClusterStore a(oa), b(options(etcd_.endpoint(), "10.0.0.2"));
+  a.start({});
+  b.start({});
+  a.publish(host_state("10.0.0.1", {ep("aa:00:00:00:00:01", "10.200.0.5")}));
+  EXPECT_TRUE(wait_until([&] { return has_endpoint(b.view(), "aa:00:00:00:00:01", "10.0.0.1"); },
+                         seconds(2)));
+  EXPECT_TRUE(a.view().connected);
+}
+
+TEST_F(ClusterStoreTest, LostLeaseIsGrantedAgainAndEverythingPublishedAgain) {
+  ClusterStore a(options(etcd_.endpoint(), "10.0.0.1")), b(options(etcd_.endpoint(), "10.0.0.2"));
+  a.start({});
+  b.start({});
+  a.publish(host_state("10.0.0.1", {ep("aa:00:00:00:00:01", "10.200.0.5")}));
+  ASSERT_TRUE(wait_until([&] { return has_endpoint(b.view(), "aa:00:00:00:00:01", "10.0.0.1"); },
+                         seconds(2)));
+  const int64_t old_lease = b.view().members.at("10.0.0.1").lease_id;
+  // As when etcd expired it (stalled past the TTL): the lease and a's keys go.
+  EtcdClient etcd({etcd_.endpoint()}, milliseconds(1000));
+  ASSERT_FALSE(etcd.lease_revoke(old_lease));
+  EXPECT_TRUE(wait_until([&] {
+    const ClusterView v = b.view();
+    const auto it = v.members.find("10.0.0.1");
+    return it != v.members.end() && it->second.lease_id != old_lease &&
+           has_endpoint(v, "aa:00:00:00:00:01", "10.0.0.1");
+  }, seconds(3)));
+}
+
 TEST_F(ClusterStoreTest, CleanStopRemovesTheHostAtOnce) {
   // TTL 30 s: only the revoke can remove it within the second.
   ClusterStore b(options(etcd_.endpoint(), "10.0.0.2"));
