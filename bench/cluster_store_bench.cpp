@@ -31,8 +31,8 @@
 #include "ctl/cluster/cluster_view.hpp"
 #include "ctl/cluster/etcd_client.hpp"
 #include "ctl/cluster/key_schema.hpp"
-#include "tests/ctl/cluster/tcp_proxy.hpp"
 #include "tests/ctl/cluster/etcd_server.hpp"
+#include "tests/ctl/cluster/tcp_proxy.hpp"
 
 using namespace lvs::ctl::cluster;
 using Clock = std::chrono::steady_clock;
@@ -94,7 +94,9 @@ std::pair<uint64_t, uint64_t> sync_traffic(const std::string& endpoint, int host
   return bytes;
 }
 
-std::string host_ip(int h) { return "10.1." + std::to_string(h / 250) + "." + std::to_string(h % 250 + 1); }
+std::string host_ip(int h) {
+  return "10.1." + std::to_string(h / 250) + "." + std::to_string(h % 250 + 1);
+}
 
 std::string mac(int h, int e) {
   char b[18];
@@ -124,7 +126,8 @@ bool populate(EtcdClient& etcd, int hosts, int endpoints) {
       return t.ok();
     };
     for (int e = 0; e < per_host; ++e) {
-      Endpoint ep{100, mac(h, e), "10.200." + std::to_string(h) + "." + std::to_string(e % 250 + 2), "", m.id};
+      Endpoint ep{100, mac(h, e), "10.200." + std::to_string(h) + "." + std::to_string(e % 250 + 2),
+                  "", m.id};
       ops.push_back(txn_put(endpoint_key(kPrefix, ep.vni, ep.mac), endpoint_value(ep), lease->id));
       if (ops.size() == 128 && !flush()) return false;  // etcd's --max-txn-ops default
     }
@@ -150,7 +153,8 @@ int main(int argc, char** argv) {
   EtcdClient etcd({endpoint}, std::chrono::milliseconds(5000));
   const auto tp = Clock::now();
   if (!populate(etcd, hosts, endpoints)) return 1;
-  std::printf("populated hosts=%d endpoints=%zu in %.0f ms\n", hosts, want_endpoints, ms(Clock::now() - tp));
+  std::printf("populated hosts=%d endpoints=%zu in %.0f ms\n", hosts, want_endpoints,
+              ms(Clock::now() - tp));
 
   for (int page : {1000, 10000}) {
     std::vector<double> t;
@@ -180,7 +184,8 @@ int main(int argc, char** argv) {
     const auto t0 = Clock::now();
     store->start([&](const ClusterView& v) {
       seen = v.endpoints.size();
-      if (!ready && v.connected && v.members.size() == size_t(hosts) && v.endpoints.size() == want_endpoints) {
+      if (!ready && v.connected && v.members.size() == size_t(hosts) &&
+          v.endpoints.size() == want_endpoints) {
         t_ready = Clock::now();
         ready = true;
       }
@@ -217,19 +222,24 @@ int main(int argc, char** argv) {
     const auto ts = Clock::now();
     store.reset();
     stop.push_back(ms(Clock::now() - ts));
-    std::printf("round %d: converge %.1f ms (cpu: store %.0f ms, etcd %.0f ms), heap %.0f B/endpoint (view copy %.0f), "
-                "event median %.2f ms, stop %.1f ms\n",
-                round, converge.back(), cpu_self.back(), cpu_etcd.back(), per_ep_store.back(), per_ep_view.back(), event.back(),
-                stop.back());
+    std::printf(
+        "round %d: converge %.1f ms (cpu: store %.0f ms, etcd %.0f ms), heap %.0f B/endpoint (view "
+        "copy %.0f), "
+        "event median %.2f ms, stop %.1f ms\n",
+        round, converge.back(), cpu_self.back(), cpu_etcd.back(), per_ep_store.back(),
+        per_ep_view.back(), event.back(), stop.back());
     // Let the revoke's and the extra keys' events settle before the next round.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const auto [from_etcd, to_etcd] = sync_traffic(endpoint, hosts, want_endpoints);
   rx.push_back(double(from_etcd));
   tx.push_back(double(to_etcd));
-  std::printf("median of %d: converge_ms=%.1f store_cpu_ms=%.0f etcd_cpu_ms=%.0f heap_per_endpoint_B=%.0f view_copy_per_endpoint_B=%.0f "
-              "rx_bytes=%.0f tx_bytes=%.0f rx_per_endpoint_B=%.1f event_ms=%.2f stop_ms=%.1f\n",
-              rounds, median(converge), median(cpu_self), median(cpu_etcd), median(per_ep_store), median(per_ep_view), median(rx),
-              median(tx), median(rx) / double(want_endpoints), median(event), median(stop));
+  std::printf(
+      "median of %d: converge_ms=%.1f store_cpu_ms=%.0f etcd_cpu_ms=%.0f heap_per_endpoint_B=%.0f "
+      "view_copy_per_endpoint_B=%.0f "
+      "rx_bytes=%.0f tx_bytes=%.0f rx_per_endpoint_B=%.1f event_ms=%.2f stop_ms=%.1f\n",
+      rounds, median(converge), median(cpu_self), median(cpu_etcd), median(per_ep_store),
+      median(per_ep_view), median(rx), median(tx), median(rx) / double(want_endpoints),
+      median(event), median(stop));
   return 0;
 }

@@ -29,6 +29,7 @@ namespace {
 constexpr milliseconds kBackoffMin{100};
 constexpr milliseconds kBackoffMax{2000};
 constexpr auto kSubnetKeepalive = std::chrono::minutes(10);
+constexpr size_t kMaxTxnOps = 128;  // etcd's --max-txn-ops default
 // The watch asks for progress notifications (etcd's default interval: 10 min); a stream silent
 // for longer than this is restarted from revision+1.
 constexpr auto kWatchIdle = std::chrono::minutes(11);
@@ -65,11 +66,11 @@ struct ClusterStore::Impl {
   bool stopping = false;
   bool publish_pending = false;
   LocalState desired;
-  ClusterView shared;                // what view() returns
-  std::deque<WatchReply> replies;    // from the watch thread
+  ClusterView shared;              // what view() returns
+  std::deque<WatchReply> replies;  // from the watch thread
   bool watch_ended = false;
   Error watch_error;
-  ClaimedSubnet subnet;              // claim_subnet's, kept alive and re-asserted here
+  ClaimedSubnet subnet;  // claim_subnet's, kept alive and re-asserted here
   bool subnet_dirty = false;
   std::function<void(const ClusterView&)> on_change;
   std::thread thread;
@@ -143,7 +144,8 @@ void ClusterStore::Impl::put_view_key(const KeyValue& kv) {
     }
     if (e->host == id)
       note_ours(kv.key, kv.value, kv.mod_revision);
-    else if (const auto it = ours.find(kv.key); it != ours.end() && it->second.revision <= kv.mod_revision)
+    else if (const auto it = ours.find(kv.key);
+             it != ours.end() && it->second.revision <= kv.mod_revision)
       ours.erase(it);  // another host took this station over
     if (const auto it = endpoint_at.find(kv.key); it != endpoint_at.end()) {
       view.endpoints[it->second] = std::move(*e);
@@ -207,7 +209,8 @@ void ClusterStore::Impl::apply(const WatchReply& r, bool& touched_ours) {
   }
   // A progress notification: every event up to its revision was sent. (A created reply's
   // revision is not that: events before it may still be on their way.)
-  if (r.events.empty() && !r.created && !r.canceled) view.revision = std::max(view.revision, r.revision);
+  if (r.events.empty() && !r.created && !r.canceled)
+    view.revision = std::max(view.revision, r.revision);
 }
 
 std::unordered_map<std::string, std::string> ClusterStore::Impl::desired_keys() {
@@ -226,13 +229,33 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
     publish_pending = false;
   }
   const auto want = desired_keys();
-  for (const auto& [key, value] : want) {
+  // Puts go in txns of up to kMaxTxnOps: a host and its endpoints appear together, in one
+  // round trip (and one fsync) per batch.
+  std::vector<const std::string*> batch;
+  nlohmann::json ops = nlohmann::json::array();
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return std::nullopt;
+    auto t = etcd->txn(nlohmann::json::array(), std::move(ops));
+    ops = nlohmann::json::array();
+    if (!t) return t.error();
+    for (const std::string* key : batch) ours[*key] = Written{want.at(*key), t->revision};
+    batch.clear();
+    return std::nullopt;
+  };
+  auto add = [&](const std::string& key, const std::string& value) -> Status {
     const auto it = ours.find(key);
-    if (!force_all && it != ours.end() && it->second.value == value) continue;
-    auto r = etcd->put(key, value, lease);
-    if (!r) return r.error();
-    ours[key] = Written{value, *r};
-  }
+    if (!force_all && it != ours.end() && it->second.value == value) return std::nullopt;
+    ops.push_back(txn_put(key, value, lease));
+    batch.push_back(&key);
+    return batch.size() == kMaxTxnOps ? flush() : std::nullopt;
+  };
+  const std::string self_key = host_key(opts.prefix, id);
+  if (const auto self = want.find(self_key); self != want.end())  // the host before its stations
+    if (auto e = add(self->first, self->second)) return e;
+  for (const auto& [key, value] : want)
+    if (key != self_key)
+      if (auto e = add(key, value)) return e;
+  if (auto e = flush()) return e;
   std::vector<std::string> gone;
   for (const auto& [key, w] : ours)
     if (!want.count(key)) gone.push_back(key);
@@ -305,7 +328,8 @@ Status ClusterStore::Impl::start_watch() {
   });
   if (stopping) return make_error(kErrEtcd, "stopping");
   if (watch_ended) return watch_error;
-  if (!ready) return make_error(kErrUnreachable, "watch on " + etcd->endpoint() + ": not created in time");
+  if (!ready)
+    return make_error(kErrUnreachable, "watch on " + etcd->endpoint() + ": not created in time");
   return std::nullopt;
 }
 
@@ -474,7 +498,8 @@ std::variant<std::string, std::string> ClusterStore::claim_subnet(const std::str
   using Out = std::variant<std::string, std::string>;
   SubnetRequest req{impl_->opts.prefix, impl_->id, cluster_cidr, host_prefix_len, "", false};
   if (auto bad = check_subnet_request(req)) return Out(std::in_place_index<1>, bad->message);
-  const auto remembered = load_remembered_subnet(impl_->opts.state_dir, cluster_cidr, host_prefix_len);
+  const auto remembered =
+      load_remembered_subnet(impl_->opts.state_dir, cluster_cidr, host_prefix_len);
   req.preferred = remembered.value_or("");
   int64_t lease = 0;
   {
@@ -489,8 +514,10 @@ std::variant<std::string, std::string> ClusterStore::claim_subnet(const std::str
   }
   if (lease == 0) {
     auto g = etcd.lease_grant(kSubnetLeaseTtlS);
-    if (g) lease = g->id;
-    else got = g.error();
+    if (g)
+      lease = g->id;
+    else
+      got = g.error();
   }
   if (lease != 0) got = claim_subnet_in_etcd(etcd, req, lease);
   if (!got) {

@@ -28,8 +28,14 @@ class TcpProxy {
     if (listener_ >= 0) ::close(listener_);
   }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  void cut() { want_cut_ = true; wait_applied(); }
-  void restore() { want_cut_ = false; wait_applied(); }
+  void cut() {
+    want_cut_ = true;
+    wait_applied();
+  }
+  void restore() {
+    want_cut_ = false;
+    wait_applied();
+  }
   // Payload bytes forwarded so far: from the target to clients, and from clients to it.
   uint64_t bytes_from_target() const { return from_target_; }
   uint64_t bytes_to_target() const { return to_target_; }
