@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ctl/cluster/cluster_view.hpp"
 #include "ctl/cluster/etcd_client.hpp"
@@ -87,6 +88,12 @@ struct ClusterStore::Impl {
     int64_t revision = 0;
   };
   std::unordered_map<std::string, Written> ours;
+  // A station another host wrote over while we still published it: it moved there. We leave it
+  // to that host (no tug of war) while our LocalState says the same of it; `yielded` holds the
+  // value we publish for it then. Gone from our LocalState, changed in it, or deleted by the
+  // other host: ours again.
+  std::unordered_set<std::string> taken_over;  // seen in events, not yet matched to LocalState
+  std::unordered_map<std::string, std::string> yielded;
   std::unique_ptr<EtcdWatch> watch;
   std::thread watch_thread;
   Clock::time_point next_keepalive, next_subnet_keepalive;
@@ -145,8 +152,10 @@ void ClusterStore::Impl::put_view_key(const KeyValue& kv) {
     if (e->host == id)
       note_ours(kv.key, kv.value, kv.mod_revision);
     else if (const auto it = ours.find(kv.key);
-             it != ours.end() && it->second.revision <= kv.mod_revision)
+             it != ours.end() && it->second.revision <= kv.mod_revision) {
       ours.erase(it);  // another host took this station over
+      taken_over.insert(kv.key);
+    }
     if (const auto it = endpoint_at.find(kv.key); it != endpoint_at.end()) {
       view.endpoints[it->second] = std::move(*e);
     } else {
@@ -167,6 +176,8 @@ void ClusterStore::Impl::note_ours(const std::string& key, const std::string& va
 void ClusterStore::Impl::delete_view_key(const std::string& key, int64_t revision) {
   if (const auto it = ours.find(key); it != ours.end() && it->second.revision <= revision)
     ours.erase(it);
+  yielded.erase(key);  // the host it moved to let it go: ours again if we still have it
+  taken_over.erase(key);
   const KeyName k = parse_key(opts.prefix, key);
   if (k.kind == KeyName::Kind::kHost) {
     view.members.erase(k.id);
@@ -194,12 +205,21 @@ Status ClusterStore::Impl::full_resync() {
   view.error.clear();
   for (const auto& kv : all->kvs) put_view_key(kv);
   view.revision = all->revision;
+  // Events were missed: a yielded station stays yielded only if another host still has it.
+  for (auto it = yielded.begin(); it != yielded.end();) {
+    const auto at = endpoint_at.find(it->first);
+    if (at == endpoint_at.end() || view.endpoints[at->second].host == id)
+      it = yielded.erase(it);
+    else
+      ++it;
+  }
+  taken_over.clear();
   return std::nullopt;
 }
 
 void ClusterStore::Impl::apply(const WatchReply& r, bool& touched_ours) {
   for (const auto& ev : r.events) {
-    const bool was_ours = ours.count(ev.kv.key) > 0;
+    const bool was_ours = ours.count(ev.kv.key) > 0 || (ev.deleted && yielded.count(ev.kv.key));
     if (ev.deleted)
       delete_view_key(ev.kv.key, ev.kv.mod_revision);
     else
@@ -229,6 +249,16 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
     publish_pending = false;
   }
   const auto want = desired_keys();
+  for (const auto& key : taken_over)
+    if (const auto w = want.find(key); w != want.end()) yielded.emplace(key, w->second);
+  taken_over.clear();
+  for (auto it = yielded.begin(); it != yielded.end();) {
+    const auto w = want.find(it->first);
+    if (w == want.end() || w->second != it->second)
+      it = yielded.erase(it);
+    else
+      ++it;
+  }
   // Puts go in txns of up to kMaxTxnOps: a host and its endpoints appear together, in one
   // round trip (and one fsync) per batch.
   std::vector<const std::string*> batch;
@@ -245,6 +275,7 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
   auto add = [&](const std::string& key, const std::string& value) -> Status {
     const auto it = ours.find(key);
     if (!force_all && it != ours.end() && it->second.value == value) return std::nullopt;
+    if (yielded.count(key)) return std::nullopt;
     ops.push_back(txn_put(key, value, lease));
     batch.push_back(&key);
     return batch.size() == kMaxTxnOps ? flush() : std::nullopt;
@@ -259,11 +290,23 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
   std::vector<std::string> gone;
   for (const auto& [key, w] : ours)
     if (!want.count(key)) gone.push_back(key);
-  for (const auto& key : gone) {
-    // Only while it is still our value: a station that moved belongs to its new host.
-    auto t = etcd->txn({txn_compare_value(key, ours[key].value)}, {txn_delete(key)});
+  // Only while the value is still ours: a station that moved belongs to its new host. A batch
+  // at once when none moved (the usual case), else one by one.
+  for (size_t at = 0; at < gone.size(); at += kMaxTxnOps) {
+    const size_t end = std::min(gone.size(), at + kMaxTxnOps);
+    nlohmann::json cmp = nlohmann::json::array(), del = nlohmann::json::array();
+    for (size_t i = at; i < end; ++i) {
+      cmp.push_back(txn_compare_value(gone[i], ours[gone[i]].value));
+      del.push_back(txn_delete(gone[i]));
+    }
+    auto t = etcd->txn(std::move(cmp), std::move(del));
     if (!t) return t.error();
-    ours.erase(key);
+    for (size_t i = at; i < end && !t->succeeded; ++i) {
+      auto one =
+          etcd->txn({txn_compare_value(gone[i], ours[gone[i]].value)}, {txn_delete(gone[i])});
+      if (!one) return one.error();
+    }
+    for (size_t i = at; i < end; ++i) ours.erase(gone[i]);
   }
   return std::nullopt;
 }

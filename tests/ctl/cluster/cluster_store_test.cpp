@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "ctl/cluster/cluster_view.hpp"
 #include "ctl/cluster/etcd_client.hpp"
@@ -97,6 +98,28 @@ TEST_F(ClusterStoreTest, RemovedEndpointDisappearsFromOtherHosts) {
   EXPECT_TRUE(has_endpoint(b.view(), "aa:00:00:00:00:01", "10.0.0.1"));
 }
 
+TEST_F(ClusterStoreTest, StationThatMovedStaysWithItsNewHost) {
+  ClusterStore a(options(etcd_.endpoint(), "10.0.0.1")), b(options(etcd_.endpoint(), "10.0.0.2"));
+  a.start({});
+  b.start({});
+  a.publish(host_state("10.0.0.1", {ep("cc:00:00:00:00:01", "10.200.0.5")}));
+  ASSERT_TRUE(wait_until([&] { return has_endpoint(b.view(), "cc:00:00:00:00:01", "10.0.0.1"); },
+                         seconds(2)));
+  b.publish(host_state("10.0.0.2", {ep("cc:00:00:00:00:01", "10.200.0.5")}));  // it moved to b
+  ASSERT_TRUE(wait_until([&] { return has_endpoint(a.view(), "cc:00:00:00:00:01", "10.0.0.2"); },
+                         seconds(2)));
+  // No tug of war while a still lists it: a leaves it to b.
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(has_endpoint(b.view(), "cc:00:00:00:00:01", "10.0.0.2"));
+  EXPECT_TRUE(has_endpoint(a.view(), "cc:00:00:00:00:01", "10.0.0.2"));
+  a.publish(host_state("10.0.0.1", {}));  // a forgets it later: b's entry must stay
+  a.publish(host_state("10.0.0.1", {ep("aa:00:00:00:00:09", "10.200.0.9")}));
+  ASSERT_TRUE(wait_until([&] { return has_endpoint(b.view(), "aa:00:00:00:00:09", "10.0.0.1"); },
+                         seconds(2)));
+  EXPECT_TRUE(has_endpoint(b.view(), "cc:00:00:00:00:01", "10.0.0.2"));
+  EXPECT_TRUE(has_endpoint(a.view(), "cc:00:00:00:00:01", "10.0.0.2"));
+}
+
 TEST_F(ClusterStoreTest, MoreEndpointsThanOneTxnHoldsAllArrive) {
   ClusterStore a(options(etcd_.endpoint(), "10.0.0.1")), b(options(etcd_.endpoint(), "10.0.0.2"));
   a.start({});
@@ -110,9 +133,9 @@ TEST_F(ClusterStoreTest, MoreEndpointsThanOneTxnHoldsAllArrive) {
   a.publish(host_state("10.0.0.1", eps));
   EXPECT_TRUE(wait_until([&] { return b.view().endpoints.size() == 300; }, seconds(3)))
       << b.view().endpoints.size();
-  eps.resize(290);
+  eps.resize(10);  // 290 deletions: three txns
   a.publish(host_state("10.0.0.1", eps));
-  EXPECT_TRUE(wait_until([&] { return b.view().endpoints.size() == 290; }, seconds(3)))
+  EXPECT_TRUE(wait_until([&] { return b.view().endpoints.size() == 10; }, seconds(3)))
       << b.view().endpoints.size();
 }
 
