@@ -156,8 +156,9 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   FrameMeta meta[kBurst];
   int vlan[kBurst];
   // The table is probed for the whole burst at once (fdb.hpp, find_bulk): probe[] holds the
-  // source and, for unicast, the destination of each frame that starts a run, src_at[i] and
-  // dst_at[i] where frame i's are; slot[] what find_bulk() found for them.
+  // learnable source and the unicast destination of each frame that starts a run, src_at[i]
+  // and dst_at[i] where frame i's are; slot[] what find_bulk() found for them.
+  static_assert(2 * kBurst <= Fdb::kBulkMax);
   Fdb::Probe probe[2 * kBurst];
   Fdb::Slot slot[2 * kBurst];
   uint8_t src_at[kBurst], dst_at[kBurst];
@@ -211,8 +212,10 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
     same_as_prev[i] = i > 0 && vlan[i - 1] == vlan[i] && meta[i - 1].src == meta[i].src &&
                       meta[i - 1].dst == meta[i].dst;
     if (same_as_prev[i]) continue;
-    src_at[i] = static_cast<uint8_t>(n_probes);
-    fdb.prefetch_primary(probe[n_probes++] = fdb.probe(Fdb::make_key(meta[i].src, vid)));
+    if (__builtin_expect(mac_is_learnable(meta[i].src), 1)) {
+      src_at[i] = static_cast<uint8_t>(n_probes);
+      fdb.prefetch_primary(probe[n_probes++] = fdb.probe(Fdb::make_key(meta[i].src, vid)));
+    }
     if (!mac_is_multicast(meta[i].dst)) {
       dst_at[i] = static_cast<uint8_t>(n_probes);
       fdb.prefetch_primary(probe[n_probes++] = fdb.probe(Fdb::make_key(meta[i].dst, vid)));
