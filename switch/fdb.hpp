@@ -117,7 +117,6 @@ class Fdb {
   // have been reused meanwhile). A learn_found() that returns true took the writer's path
   // (insert, move, eviction): slots found before it may be stale, find_bulk() the rest again.
   using Slot = uint32_t;
-  static constexpr Slot kNoSlot = 0xffffffffu;
   static constexpr unsigned kBulkMax = 64;  // find_bulk's n: a burst's sources and destinations
   void prefetch_primary(const Probe& p) const { rte_prefetch0(&buckets_[p.b1]); }
   void find_bulk(const Probe* p, unsigned n, Slot* slot) const {  // n <= kBulkMax
@@ -148,8 +147,10 @@ class Fdb {
     if (__builtin_expect(slot != kNil, 1)) {
       auto& val = val_at(slot);
       uint64_t v = val.load(std::memory_order_acquire);
-      if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != p.key, 0))
-        return learn_found(p, find(p), port, now_ms);  // reused since it was found
+      if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != p.key, 0)) {
+        learn_slow(p, port, now_ms);  // reused since it was found: the writer looks again
+        return true;
+      }
       if (__builtin_expect(val_port(v) == port || val_static(v), 1)) {
         // Known here (or pinned by a static entry): refresh the age, rarely, without locks.
         if (!val_static(v) && (now_ms & kTimeMask) >= val_time(v) + kRefreshMs)

@@ -121,9 +121,12 @@ TEST(FdbBulk, SlotReusedAfterItWasFoundIsLookedUpAgain) {
   fdb.learn(b, 4, kT0);
   fdb.learn(a, 5, kT0);
   EXPECT_EQ(fdb.lookup_found(p[0], slot[0], kT0), 5);
-  EXPECT_FALSE(fdb.learn_found(p[0], slot[0], 5, kT0));  // found again: known there, no writer
+  // a seen on port 4, the port of b that the slot now holds: a moves (not a refresh of b).
+  EXPECT_TRUE(fdb.learn_found(p[0], slot[0], 4, kT0));
+  EXPECT_EQ(fdb.lookup(a, kT0), 4);
   EXPECT_EQ(fdb.lookup(b, kT0), 4);
-  EXPECT_EQ(fdb.stats().moved, 0u);
+  EXPECT_EQ(fdb.stats().moved, 1u);
+  EXPECT_EQ(fdb.stats().entries, 2u);
 }
 
 using Table = std::vector<std::tuple<uint64_t, uint16_t, PortIndex, bool, uint64_t>>;
