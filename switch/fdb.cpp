@@ -72,17 +72,10 @@ bool Fdb::insert_locked(uint64_t key, PortIndex port, uint64_t now_ms, bool is_s
   const Probe pr = probe(key);
   const uint32_t b[2] = {pr.b1, pr.b2};
   uint32_t free_slot = kNil;
-  unsigned best_free = 0;
-  for (uint32_t bi : b) {  // the emptier bucket keeps both candidates balanced
-    unsigned n_free = 0;
-    uint32_t first = kNil;
-    for (unsigned w = 0; w < kWays; ++w) {
-      if (buckets_[bi].key[w].load(std::memory_order_relaxed) == 0) {
-        if (first == kNil) first = bi * kWays + w;
-        ++n_free;
-      }
-    }
-    if (n_free > best_free) best_free = n_free, free_slot = first;
+  for (uint32_t bi : b) {  // the primary bucket first: lookups then read one line (fdb.hpp)
+    for (unsigned w = 0; w < kWays && free_slot == kNil; ++w)
+      if (buckets_[bi].key[w].load(std::memory_order_relaxed) == 0) free_slot = bi * kWays + w;
+    if (free_slot != kNil) break;
   }
   if (free_slot == kNil) free_slot = displace_locked(b[0], b[1]);
   if (free_slot == kNil) {

@@ -4,6 +4,9 @@
 // Layout: 2-choice bucketised hash, 4 slots per 64-byte bucket (keys then values), about two
 // slots per configured entry so both candidate buckets rarely fill; when they do, one resident
 // moves to its other bucket (a cuckoo step of depth one). Per-port eviction lists link slots.
+// A new key takes its primary bucket (b1) while that has room, its secondary only when b1 is
+// full (rte_hash's order): at half load ~95% of entries sit in b1, so a burst's lookups
+// prefetch one line per key and read the second only for the few keys b1 does not hold.
 //
 // Concurrency: lookups are lock-free from any number of PMD threads (key, value, key re-check).
 // Refreshing the age of a known MAC is a lock-free CAS on its value. Inserting a new MAC or
@@ -105,21 +108,75 @@ class Fdb {
   // Learn that the key was seen on `port` at `now_ms`. Refreshes are lock-free; new MACs and
   // station moves take the writer lock if it is free and are deferred otherwise.
   void learn(const Probe& p, PortIndex port, uint64_t now_ms) {
-    const uint32_t slot = find(p);
+    learn_found(p, find(p), port, now_ms);
+  }
+  void learn(uint64_t key, PortIndex port, uint64_t now_ms) { learn(probe(key), port, now_ms); }
+
+  // ---- fast path, a burst at a time (VPP's l2fib_lookup_4, DPDK's rte_hash_lookup_bulk) -----
+  // probe() and prefetch_primary() every key of the burst, then find_bulk() reads the primary
+  // buckets and, for the keys not found there, prefetches their secondary buckets and reads
+  // those after. A new entry goes to its primary bucket while that has room, so a hit rarely
+  // needs the second line: one prefetch per key, not two. The slots found are then used, frame
+  // by frame, by lookup_found() and learn_found(), which check the slot's key again (it may
+  // have been reused meanwhile). A learn_found() that returns true took the writer's path
+  // (insert, move, eviction): slots found before it may be stale, find_bulk() the rest again.
+  using Slot = uint32_t;
+  static constexpr unsigned kBulkMax = 64;  // find_bulk's n: a burst's sources and destinations
+  void prefetch_primary(const Probe& p) const { rte_prefetch0(&buckets_[p.b1]); }
+  void find_bulk(const Probe* p, unsigned n, Slot* slot) const {  // n <= kBulkMax
+    uint64_t second = 0;  // bit i: key i not in its primary bucket
+    for (unsigned i = 0; i < n; ++i) {
+      slot[i] = find_in(p[i].b1, p[i].key);
+      if (__builtin_expect(slot[i] == kNil, 0)) {
+        rte_prefetch0(&buckets_[p[i].b2]);
+        second |= uint64_t{1} << i;
+      }
+    }
+    for (; second != 0; second &= second - 1) {
+      const unsigned i = static_cast<unsigned>(__builtin_ctzll(second));
+      slot[i] = find_in(p[i].b2, p[i].key);
+    }
+  }
+  // lookup(p) with the slot find_bulk() found for p.
+  PortIndex lookup_found(const Probe& p, Slot slot, uint64_t now_ms) const {
+    if (slot == kNil) return kNoPort;
+    const uint64_t v = val_at(slot).load(std::memory_order_acquire);
+    if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != p.key, 0))
+      return lookup(p, now_ms);  // reused since it was found: look again
+    if (__builtin_expect(expired(v, now_ms), 0)) return kNoPort;
+    return val_port(v);
+  }
+  // learn(p, ...) with the slot find_bulk() found for p; true when it took the writer's path.
+  bool learn_found(const Probe& p, Slot slot, PortIndex port, uint64_t now_ms) {
     if (__builtin_expect(slot != kNil, 1)) {
       auto& val = val_at(slot);
       uint64_t v = val.load(std::memory_order_acquire);
+      if (__builtin_expect(key_at(slot).load(std::memory_order_relaxed) != p.key, 0)) {
+        learn_slow(p, port, now_ms);  // reused since it was found: the writer looks again
+        return true;
+      }
       if (__builtin_expect(val_port(v) == port || val_static(v), 1)) {
         // Known here (or pinned by a static entry): refresh the age, rarely, without locks.
         if (!val_static(v) && (now_ms & kTimeMask) >= val_time(v) + kRefreshMs)
           val.compare_exchange_strong(v, make_val(port, now_ms, false), std::memory_order_release,
                                       std::memory_order_relaxed);
-        return;
+        return false;
       }
     }
     learn_slow(p, port, now_ms);
+    return true;
   }
-  void learn(uint64_t key, PortIndex port, uint64_t now_ms) { learn(probe(key), port, now_ms); }
+  // The ports of n keys (kNoPort: unknown or aged out), as n calls of lookup() would return.
+  void lookup_bulk(const uint64_t* keys, unsigned n, uint64_t now_ms, PortIndex* ports) const {
+    Probe p[kBulkMax];
+    Slot slot[kBulkMax];
+    for (unsigned done = 0; done < n; done += kBulkMax) {
+      const unsigned k = n - done < kBulkMax ? n - done : kBulkMax;
+      for (unsigned i = 0; i < k; ++i) prefetch_primary(p[i] = probe(keys[done + i]));
+      find_bulk(p, k, slot);
+      for (unsigned i = 0; i < k; ++i) ports[done + i] = lookup_found(p[i], slot[i], now_ms);
+    }
+  }
 
   // ---- control plane -------------------------------------------------------------------
   // Static entries never age, never move by learning and are not evicted.
@@ -190,11 +247,13 @@ class Fdb {
   }
   // Slot index holding the key, or kNil.
   uint32_t find(const Probe& p) const {
-    for (uint32_t bi : {p.b1, p.b2}) {
-      const Bucket& bucket = buckets_[bi];
-      for (unsigned w = 0; w < kWays; ++w)
-        if (bucket.key[w].load(std::memory_order_acquire) == p.key) return bi * kWays + w;
-    }
+    const uint32_t s = find_in(p.b1, p.key);
+    return s != kNil ? s : find_in(p.b2, p.key);
+  }
+  uint32_t find_in(uint32_t bi, uint64_t key) const {
+    const Bucket& bucket = buckets_[bi];
+    for (unsigned w = 0; w < kWays; ++w)
+      if (bucket.key[w].load(std::memory_order_acquire) == key) return bi * kWays + w;
     return kNil;
   }
   uint32_t find(uint64_t key) const { return find(probe(key)); }

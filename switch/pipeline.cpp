@@ -156,7 +156,14 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   Fdb& fdb = *br.fdb;
   FrameMeta meta[kBurst];
   int vlan[kBurst];
-  Fdb::Probe src_probe[kBurst], dst_probe[kBurst];
+  // The table is probed for the whole burst at once (fdb.hpp, find_bulk): probe[] holds the
+  // learnable source and the unicast destination of each frame that starts a run, src_at[i]
+  // and dst_at[i] where frame i's are; slot[] what find_bulk() found for them.
+  static_assert(2 * kBurst <= Fdb::kBulkMax);
+  Fdb::Probe probe[2 * kBurst];
+  Fdb::Slot slot[2 * kBurst];
+  uint8_t src_at[kBurst], dst_at[kBurst];
+  unsigned n_probes = 0;
   // Frames of one flow tend to arrive together: a frame with the same (src, dst, VLAN) as the
   // one before it in the burst takes the same decision without touching the table again.
   bool same_as_prev[kBurst];
@@ -206,11 +213,13 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
     same_as_prev[i] = i > 0 && vlan[i - 1] == vlan[i] && meta[i - 1].src == meta[i].src &&
                       meta[i - 1].dst == meta[i].dst;
     if (same_as_prev[i]) continue;
-    src_probe[i] = fdb.probe(Fdb::make_key(meta[i].src, vid));
-    fdb.prefetch(src_probe[i]);
+    if (__builtin_expect(mac_is_learnable(meta[i].src), 1)) {
+      src_at[i] = static_cast<uint8_t>(n_probes);
+      fdb.prefetch_primary(probe[n_probes++] = fdb.probe(Fdb::make_key(meta[i].src, vid)));
+    }
     if (!mac_is_multicast(meta[i].dst)) {
-      dst_probe[i] = fdb.probe(Fdb::make_key(meta[i].dst, vid));
-      fdb.prefetch(dst_probe[i]);
+      dst_at[i] = static_cast<uint8_t>(n_probes);
+      fdb.prefetch_primary(probe[n_probes++] = fdb.probe(Fdb::make_key(meta[i].dst, vid)));
     }
   }
   obs.count_rx(*ip.port, n, rx_bytes);
@@ -218,14 +227,23 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   if (__builtin_expect(ip.rx_mirrors != 0, 0))
     obs.mirror_received(*br.mirrors, ip.rx_mirrors, pkts, vlan, n, ctx.tx);
 
+  fdb.find_bulk(probe, n_probes, slot);
+
   // Stage 2: learn the source, look up the destination, forward.
   // With storm control on the input port, what would be flooded is policed first and a frame
   // over the rate teaches nothing: in a loop, a returning copy must not move its sender's MAC
   // onto the loop's ports, and a broadcast MAC flood must not reach the table.
   StormBuckets* const storm = ctx.storm;
   if (__builtin_expect(storm != nullptr, 0)) storm->refill(ctx.now_cycles);
-  PortIndex out = kNoPort;            // the previous frame's decision (kNoPort: flood)
-  const Fdb::Probe* learn = nullptr;  // a source still to learn (storm control only)
+  PortIndex out = kNoPort;  // the previous frame's decision (kNoPort: flood)
+  int learn = -1;           // probe[] index of a source still to learn (storm control only)
+  // Learning that took the writer's path (a new MAC, a move, an eviction) may have changed what
+  // the later probes found: they are read again, so each frame sees what the frames before it
+  // taught the table, as with one frame per burst.
+  auto learn_src = [&](unsigned at) {
+    if (obs.learn(fdb, probe[at], slot[at], in_port, ctx.now_ms))
+      fdb.find_bulk(probe + at + 1, n_probes - at - 1, slot + at + 1);
+  };
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
@@ -235,15 +253,17 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
     const FrameMeta& f = meta[i];
     const auto vid = static_cast<uint16_t>(vlan[i]);
     if (!same_as_prev[i]) {
-      learn = nullptr;
+      learn = -1;
       if (__builtin_expect(mac_is_learnable(f.src), 1)) {
         if (__builtin_expect(storm == nullptr, 1))
-          obs.learn(fdb, src_probe[i], in_port, ctx.now_ms);
+          learn_src(src_at[i]);
         else
-          learn = &src_probe[i];
+          learn = src_at[i];
       }
-      out = mac_is_multicast(f.dst) ? kNoPort : fdb.lookup(dst_probe[i], ctx.now_ms);
-      if (__builtin_expect(learn != nullptr && f.src == f.dst, 0)) out = in_port;  // as if learnt
+      out = mac_is_multicast(f.dst)
+                ? kNoPort
+                : fdb.lookup_found(probe[dst_at[i]], slot[dst_at[i]], ctx.now_ms);
+      if (__builtin_expect(learn >= 0 && f.src == f.dst, 0)) out = in_port;  // as if learnt
       obs.destination(!mac_is_multicast(f.dst), out);
     }
     if (__builtin_expect(storm != nullptr, 0)) {
@@ -259,9 +279,9 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
           continue;  // a later frame of the same run may still teach the source
         }
       }
-      if (learn) {
-        obs.learn(fdb, *learn, in_port, ctx.now_ms);
-        learn = nullptr;
+      if (learn >= 0) {
+        learn_src(static_cast<unsigned>(learn));
+        learn = -1;
       }
     }
     if (__builtin_expect(in_state != kStpForwarding, 0)) {

@@ -40,8 +40,10 @@ inline FloodSkip flood_skip(const FloodTable::Member& mb, PortIndex in_port, uin
 // What the pipeline does per frame it learns, counts and outputs. Reports: no-ops.
 struct DatapathObserver {
   // Side effects.
-  static void learn(Fdb& fdb, const Fdb::Probe& p, PortIndex port, uint64_t now_ms) {
-    fdb.learn(p, port, now_ms);
+  // (slot: what Fdb::find_bulk found for p; true when the table may have changed.)
+  static bool learn(Fdb& fdb, const Fdb::Probe& p, Fdb::Slot slot, PortIndex port,
+                    uint64_t now_ms) {
+    return fdb.learn_found(p, slot, port, now_ms);
   }
   static void count_rx(Port& in, uint16_t n, uint64_t bytes) { in.stats().add_rx(n, bytes); }
   template <typename Drops>

@@ -18,8 +18,10 @@ struct TraceObserver {
   uint64_t now_cycles;
   PortStats* scratch;  // what police() counts instead of the output port
 
-  void learn(Fdb& /*fdb*/, const Fdb::Probe& /*p*/, PortIndex /*port*/, uint64_t /*now_ms*/) {
+  bool learn(Fdb& /*fdb*/, const Fdb::Probe& /*p*/, Fdb::Slot /*slot*/, PortIndex /*port*/,
+             uint64_t /*now_ms*/) {
     report->would_learn = true;
+    return false;  // the table is unchanged
   }
   void count_rx(Port& /*in*/, uint16_t /*n*/, uint64_t /*bytes*/) {}
   template <typename Drops>
