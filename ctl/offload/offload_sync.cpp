@@ -82,6 +82,11 @@ void OffloadSync::commit(const Config& config,
   config_ = config;
   const auto it = config.other_config.find(kKernelOffload);
   enabled_ = it == config.other_config.end() || it->second != "false";
+  if (!enabled_ && kernel_) {  // turned off: programs and maps go, not only the entries
+    prepare();
+    detach_all();
+    kernel_.reset();
+  }
   if (enabled_ && !kernel_ && unavailable_.empty()) {
     kernel_ = ports::OffloadKernel::load(unavailable_);
     if (!kernel_) {
