@@ -194,4 +194,18 @@ for p in $PORT1 $PORT2 $PORT3; do ! our_filter $p || fail "del-br left a filter 
 stop_daemon
 for id in $ids; do ! bpftool prog show id $id >/dev/null 2>&1 || fail "program $id left loaded"; done
 grep -q "stale filter" "$W/d.log" || fail "the restart did not log the stale filters"
+
+# No BPF for the daemon (neither CAP_BPF nor CAP_SYS_ADMIN): one log line, userspace forwards.
+if command -v capsh >/dev/null; then
+  H capsh --drop=cap_bpf,cap_sys_admin -- -c "$BUILD/ctl/vswitchd --db $W/db.json --socket $W/sock \
+    --pidfile $W/d.pid --log-file $W/d.log --detach" || fail "vswitchd without CAP_BPF"
+  vsctl add-br bro -- add-port bro $PORT1 tag=10 -- add-port bro $PORT3 tag=10 || fail "re-add"
+  vsctl dpif/offload-show | grep -q "^kernel offload: unavailable: " ||
+    fail "without CAP_BPF: $(vsctl dpif/offload-show)"
+  [ "$(grep -c "kernel offload unavailable" "$W/d.log")" = 1 ] || fail "not one log line"
+  until_ok 5 ping_ok 1 10.96.0.2 || fail "no userspace fallback without CAP_BPF"
+  ! our_filter $PORT1 || fail "a filter without CAP_BPF"
+else
+  log "capsh missing: the no-BPF fallback is left out"
+fi
 log "PASS"
