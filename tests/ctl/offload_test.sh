@@ -162,8 +162,11 @@ vsctl set bridge bro other_config:mac-aging-time=15 || fail "mac-aging-time"
 ip netns exec ${P}c1 ping -q -i 0.2 -w 17 10.96.0.2 >/dev/null &
 PING=$!
 sleep 16.5
-vsctl fdb/show bro | grep -qi "$M2" || fail "the talking offloaded station aged out"
-has_entry $PORT1 $M2 || fail "the talking station's entry went"
+age=$(vsctl fdb/show bro | grep -i "$M2" | awk '{print $NF}')
+n=$(offload packets $PORT1 $M2)
+log "after 16.5 s of offloaded pings: FDB age of $M2 ${age:-none}, entry $n packets"
+[ -n "$age" ] && [ "$age" -le 3 ] || fail "the talking offloaded station was not refreshed (age ${age:-none})"
+[ "${n:-0}" -ge 60 ] || fail "the talking station's entry was withdrawn on the way ($n packets)"
 wait $PING
 until_ok 20 no_entry $PORT1 $M2 || fail "the quiet station's entry stayed"
 vsctl fdb/show bro | grep -qi "$M2" && fail "the quiet station is still learnt"
