@@ -19,9 +19,15 @@ Status show_offload(CommandContext& ctx) {
     json rows = json::array();
     for (const auto& r : s.rows) {
       if (!bridge.empty() && r.bridge != bridge) continue;
-      rows.push_back({{"bridge", r.bridge}, {"in_port", r.in_port}, {"vlan", r.vlan},
-                      {"tagged_in", r.tagged_in}, {"mac", r.mac}, {"out_port", r.out_port},
-                      {"action", r.action}, {"packets", r.packets}, {"bytes", r.bytes},
+      rows.push_back({{"bridge", r.bridge},
+                      {"in_port", r.in_port},
+                      {"vlan", r.vlan},
+                      {"tagged_in", r.tagged_in},
+                      {"mac", r.mac},
+                      {"out_port", r.out_port},
+                      {"action", r.action},
+                      {"packets", r.packets},
+                      {"bytes", r.bytes},
                       {"idle_ms", r.idle_ms}});
     }
     return {{"kernel_offload", s.state}, {"ports", s.ports}, {"entries", rows}};
@@ -40,8 +46,8 @@ std::string format_offload(const json& out) {
     const int64_t idle = r["idle_ms"].get<int64_t>();
     o << "in_port=" << escape_control_chars(r["in_port"].get<std::string>())
       << " vlan=" << r["vlan"].get<int>() << (r["tagged_in"].get<bool>() ? " tagged" : "")
-      << " dl_dst=" << r["mac"].get<std::string>()
-      << " packets:" << r["packets"].get<uint64_t>() << " bytes:" << r["bytes"].get<uint64_t>()
+      << " dl_dst=" << r["mac"].get<std::string>() << " packets:" << r["packets"].get<uint64_t>()
+      << " bytes:" << r["bytes"].get<uint64_t>()
       << " used:" << (idle < 0 ? std::string("never") : std::to_string(idle) + "ms")
       << " actions:" << escape_control_chars(r["action"].get<std::string>())
       << (r["action"].get<std::string>().empty() ? "" : ",")

@@ -5,7 +5,7 @@
 namespace lvs::ctl {
 
 bool offload_bridge_eligible(const BridgeConfig& b, std::string* why) {
-  const char* reason = b.rstp_enable       ? "RSTP is enabled"
+  const char* reason = b.rstp_enable        ? "RSTP is enabled"
                        : !b.mirrors.empty() ? "the bridge has mirrors"
                                             : nullptr;
   if (reason && why) *why = reason;
@@ -56,7 +56,8 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
     const OffloadPort& dst = *at->second;
     const uint64_t mac = e.mac.to_u64();
     for (uint16_t tag : offload_ingress_tags(dst.vlan, e.vlan))
-      plan.stations[OffloadKey{dst.ifindex, mac, tag}] = OffloadStation{dst.name, dst.index, e.vlan};
+      plan.stations[OffloadKey{dst.ifindex, mac, tag}] =
+          OffloadStation{dst.name, dst.index, e.vlan};
     const sw::EgressTag out = dst.vlan.egress(e.vlan);
     if (out == sw::EgressTag::kNotMember) continue;
     for (const auto& in : ports) {

@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "ctl/log.hpp"
+#include "ctl/vlan_mapping.hpp"
 #include "ports/afpacket_port.hpp"
 #include "ports/offload/offload_kernel.hpp"
-#include "ctl/vlan_mapping.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -249,9 +249,10 @@ OffloadStatus OffloadSync::status() const {
     r.mac = sw::MacAddr::from_u64(key.mac).to_string();
     r.vlan = in.flow.vlan;
     r.tagged_in = key.tag != 0;
-    r.action = in.flow.action == OffloadAction::kPop    ? "pop_vlan"
-               : in.flow.action == OffloadAction::kPush ? "push_vlan:" + std::to_string(in.flow.push_vid)
-                                                        : "";
+    r.action = in.flow.action == OffloadAction::kPop ? "pop_vlan"
+               : in.flow.action == OffloadAction::kPush
+                   ? "push_vlan:" + std::to_string(in.flow.push_vid)
+                   : "";
     r.packets = in.packets;
     r.bytes = in.bytes;
     r.idle_ms = in.last_used_ns && now_ns > in.last_used_ns
@@ -262,7 +263,8 @@ OffloadStatus OffloadSync::status() const {
   return s;
 }
 
-void OffloadSync::add_counters(const std::string& port, std::map<std::string, uint64_t>& stats) const {
+void OffloadSync::add_counters(const std::string& port,
+                               std::map<std::string, uint64_t>& stats) const {
   Counts c;
   if (auto r = retired_.find(port); r != retired_.end()) c = r->second;
   for (const auto& [key, in] : flows_) {

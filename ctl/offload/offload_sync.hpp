@@ -62,9 +62,9 @@ class OffloadSync {
   std::string unavailable_;  // why the kernel cannot (logged once)
   bool enabled_ = false;
   Config config_;
-  std::map<std::string, Attached> attached_;            // by port name
+  std::map<std::string, Attached> attached_;               // by port name
   std::map<std::string, std::vector<OffloadPort>> ports_;  // eligible, by bridge
-  std::map<const sw::Port*, bool> reconciled_;          // stale filters looked for
+  std::map<const sw::Port*, bool> reconciled_;             // stale filters looked for
   std::map<OffloadKey, Installed> flows_;
   std::map<OffloadKey, OffloadStation> stations_;
   std::map<OffloadKey, uint64_t> station_seen_ns_;  // last-seen time already given to the FDB

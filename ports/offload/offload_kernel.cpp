@@ -106,7 +106,8 @@ std::string OffloadKernel::attach(int ifindex, int sock_fd) {
   opts.flags = BPF_TC_F_REPLACE;
   if (const int rc = bpf_tc_attach(&hook, &opts); rc != 0)
     return std::string("tc ingress filter: ") + std::strerror(-rc);
-  if (::setsockopt(sock_fd, SOL_SOCKET, SO_ATTACH_BPF, &sock_fd_prog_, sizeof(sock_fd_prog_)) != 0) {
+  if (::setsockopt(sock_fd, SOL_SOCKET, SO_ATTACH_BPF, &sock_fd_prog_, sizeof(sock_fd_prog_)) !=
+      0) {
     const std::string e = std::string("socket filter: ") + std::strerror(errno);
     detach(ifindex, -1);
     return e;
@@ -158,7 +159,9 @@ bool OffloadKernel::put_station(const lvs_flow_key& key) {
   const lvs_station_val val{};
   return bpf_map_update_elem(stations_fd_, &key, &val, BPF_NOEXIST) == 0 || errno == EEXIST;
 }
-void OffloadKernel::del_station(const lvs_flow_key& key) { bpf_map_delete_elem(stations_fd_, &key); }
+void OffloadKernel::del_station(const lvs_flow_key& key) {
+  bpf_map_delete_elem(stations_fd_, &key);
+}
 bool OffloadKernel::get_station(const lvs_flow_key& key, lvs_station_val& val) const {
   return bpf_map_lookup_elem(stations_fd_, &key, &val) == 0;
 }

@@ -49,10 +49,10 @@ TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
 
 TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspace) {
   auto plan = plan_offload(three_ports(),
-                           {entry(kA, 20, 2),                 // VLAN 20: no access port carries it
-                            entry(kB, 10, 1, kAging + 1),     // aged, not yet expired
-                            entry(0x01005e000001, 10, 1),     // multicast
-                            entry(kC, 10, 7)},                // behind a port not offloaded
+                           {entry(kA, 20, 2),              // VLAN 20: no access port carries it
+                            entry(kB, 10, 1, kAging + 1),  // aged, not yet expired
+                            entry(0x01005e000001, 10, 1),  // multicast
+                            entry(kC, 10, 7)},             // behind a port not offloaded
                            kAging);
   // Only trunk->... nothing: A on VLAN 20 is reachable from no other VLAN-20 port.
   EXPECT_TRUE(plan.flows.empty());
