@@ -44,11 +44,13 @@ std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_
 }
 
 OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
-                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms) {
+                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
+                         size_t max_entries) {
   OffloadPlan plan;
   std::map<sw::PortIndex, const OffloadPort*> by_index;
   for (const auto& p : ports) by_index[p.index] = &p;
   for (const auto& e : fdb) {
+    if (plan.flows.size() >= max_entries || plan.stations.size() >= max_entries) break;
     if (e.mac.is_multicast() || e.mac.is_zero()) continue;
     if (!e.is_static && e.age_ms > aging_ms) continue;
     auto at = by_index.find(e.port);
@@ -63,6 +65,7 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
     for (const auto& in : ports) {
       if (in.index == dst.index) continue;
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
+        if (plan.flows.size() >= max_entries) break;
         OffloadFlow flow{in.name, dst.name, dst.ifindex, e.vlan, OffloadAction::kNone, 0};
         const bool tagged_in = tag != 0, tagged_out = out == sw::EgressTag::kTagged;
         if (tagged_in && !tagged_out) flow.action = OffloadAction::kPop;

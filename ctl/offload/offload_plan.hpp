@@ -19,6 +19,10 @@
 namespace lvs::ctl {
 
 inline constexpr const char* kKernelOffload = "kernel-offload";  // Open_vSwitch other_config
+// Bounds: the kernel maps' size (offload_maps.h), and the eligible ports a bridge may have for
+// the kernel to serve it (flows grow as stations x ports; a bigger bridge stays in userspace).
+inline constexpr size_t kOffloadMaxEntries = 16384;
+inline constexpr size_t kOffloadMaxPorts = 128;
 
 struct OffloadPort {
   std::string name;
@@ -65,8 +69,9 @@ bool offload_port_eligible(const BridgeConfig& bridge, const PortConfig& port,
 // excluded: they stay in userspace).
 std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_t vid);
 // The flows and stations of one bridge from its eligible ports and its FDB (entries older than
-// `aging_ms` are left out: the switch no longer forwards by them).
+// `aging_ms` are left out: the switch no longer forwards by them), at most `max_entries` of each.
 OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
-                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms);
+                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
+                         size_t max_entries = kOffloadMaxEntries);
 
 }  // namespace lvs::ctl

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "ctl/log.hpp"
@@ -36,6 +37,8 @@ std::string bridge_name(const Config& config, const std::string& port) {
   const BridgeConfig* b = config.bridge_of_port(port);
   return b ? b->name : std::string();
 }
+
+static_assert(kOffloadMaxEntries == LVS_OFFLOAD_MAX_FLOWS);
 
 }  // namespace
 
@@ -118,6 +121,15 @@ void OffloadSync::commit(const Config& config,
       want[p.name] = Attached{af, af->ifindex(), af->fd(), b.name};
       ports_[b.name].push_back(OffloadPort{p.name, *idx, af->ifindex(), to_vlan_policy(p)});
     }
+    if (ports_[b.name].size() > kOffloadMaxPorts) {
+      if (too_big_.insert(b.name).second)
+        log_info("kernel offload: bridge " + b.name + " has more than " +
+                 std::to_string(kOffloadMaxPorts) + " eligible ports: it stays in userspace");
+      for (const auto& p : ports_[b.name]) want.erase(p.name);
+      ports_.erase(b.name);
+    } else {
+      too_big_.erase(b.name);
+    }
   }
   for (auto a = attached_.begin(); a != attached_.end();) {
     auto w = want.find(a->first);
@@ -155,8 +167,11 @@ void OffloadSync::commit(const Config& config,
 void OffloadSync::tick() {
   if (!kernel_ || attached_.empty()) return;
   const uint64_t now_ms = dp_.now_ms(), now_ns = monotonic_ns();
-  // What the kernel carried since the last tick.
+  // Counters and last-seen times are read once a second (the FDB's refresh granularity);
+  // offload-show and port statistics read the counters they need when asked.
+  const bool read_back = ++ticks_ % 10 == 0;
   for (auto& [key, in] : flows_) {
+    if (!read_back) break;
     lvs_flow_val v{};
     if (!kernel_->get_flow(to_kernel(key), v)) continue;
     in.packets = v.packets;
@@ -165,6 +180,7 @@ void OffloadSync::tick() {
   }
   // Stations the kernel saw sending: their FDB entries are refreshed as a frame would.
   for (const auto& [key, st] : stations_) {
+    if (!read_back) break;
     lvs_station_val v{};
     if (!kernel_->get_station(to_kernel(key), v) || v.last_seen_ns == 0) continue;
     uint64_t& given = station_seen_ns_[key];
@@ -185,15 +201,11 @@ void OffloadSync::tick() {
     auto fdb = dp_.fdb(bridge);
     if (!fdb || list.size() < 2) continue;
     const uint64_t aging_ms = uint64_t{fdb->settings().aging_s} * 1000;
-    OffloadPlan p = plan_offload(list, fdb->dump(now_ms), aging_ms);
-    for (auto& [k, f] : p.flows) {
-      if (want.flows.size() >= LVS_OFFLOAD_MAX_FLOWS) break;
-      want.flows.emplace(k, std::move(f));
-    }
-    for (auto& [k, s] : p.stations) {
-      if (want.stations.size() >= LVS_OFFLOAD_MAX_FLOWS) break;
-      want.stations.emplace(k, std::move(s));
-    }
+    const size_t room =
+        kOffloadMaxEntries - std::max(want.flows.size(), want.stations.size());
+    OffloadPlan p = plan_offload(list, fdb->dump(now_ms), aging_ms, room);
+    want.flows.merge(p.flows);
+    want.stations.merge(p.stations);
   }
   // Withdraw what changed or went first, then install; a flow is installed only with its
   // source station, which the kernel checks too.
@@ -236,12 +248,24 @@ void OffloadSync::stop() {
   unavailable_.clear();
 }
 
+OffloadSync::Installed OffloadSync::live(const OffloadKey& key, const Installed& stored) const {
+  Installed in = stored;
+  lvs_flow_val v{};
+  if (kernel_ && kernel_->get_flow(to_kernel(key), v) && v.packets >= in.packets) {
+    in.packets = v.packets;
+    in.bytes = v.bytes;
+    in.last_used_ns = v.last_used_ns;
+  }
+  return in;
+}
+
 OffloadStatus OffloadSync::status() const {
   OffloadStatus s;
   s.state = !enabled_ ? "off" : kernel_ ? "on" : "unavailable: " + unavailable_;
   for (const auto& [name, a] : attached_) s.ports.push_back(name);
   const uint64_t now_ns = monotonic_ns();
-  for (const auto& [key, in] : flows_) {
+  for (const auto& [key, stored] : flows_) {
+    const Installed in = live(key, stored);
     OffloadRow r;
     r.bridge = in.bridge;
     r.in_port = in.flow.in_port;
@@ -267,7 +291,9 @@ void OffloadSync::add_counters(const std::string& port,
                                std::map<std::string, uint64_t>& stats) const {
   Counts c;
   if (auto r = retired_.find(port); r != retired_.end()) c = r->second;
-  for (const auto& [key, in] : flows_) {
+  for (const auto& [key, stored] : flows_) {
+    if (stored.flow.in_port != port && stored.flow.out_port != port) continue;
+    const Installed in = live(key, stored);
     if (in.flow.in_port == port) {
       c.rx_packets += in.packets;
       c.rx_bytes += in.bytes;

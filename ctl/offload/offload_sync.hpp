@@ -8,6 +8,7 @@
 // one log line and everything stays in userspace.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,8 @@ class OffloadSync {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
   };
   void withdraw(const OffloadKey& key);
+  // `stored` with the kernel's current counters.
+  Installed live(const OffloadKey& key, const Installed& stored) const;
   void retire_counts(const Installed& in);
   void detach_all();
 
@@ -69,6 +72,8 @@ class OffloadSync {
   std::map<OffloadKey, OffloadStation> stations_;
   std::map<OffloadKey, uint64_t> station_seen_ns_;  // last-seen time already given to the FDB
   std::map<std::string, Counts> retired_;           // counts of entries that went, by port
+  std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)
+  uint64_t ticks_ = 0;
 };
 
 }  // namespace lvs::ctl
