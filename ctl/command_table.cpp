@@ -113,6 +113,9 @@ constexpr CommandSpec kCommands[] = {
    "PORT [--direction rx|tx|both] [-c N] -w FILE|-",
    "write pcap of what PORT receives and sends until interrupted or N frames\n"
    "(no mirror is configured; -w - streams to stdout)", kNone, capture_in_transaction},
+  {"dpif/offload-show", 0, 1, "", kReadOnly, kFdbSection, "[BRIDGE]",
+   "learnt unicast the kernel carries (other_config:kernel-offload): in port,\n"
+   "VLAN, destination, packets, bytes, last use, tag action and out port", kOffload, show_offload},
 };
 // clang-format on
 

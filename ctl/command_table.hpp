@@ -70,6 +70,7 @@ enum class OutputKind : uint8_t {
   kJson,      // the JSON value on one line (ipam/)
   kTrace,     // a packet trace, stage by stage (trace_format.hpp)
   kRstp,      // rstp/show: each bridge's tree and its ports
+  kOffload,   // dpif/offload-show
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

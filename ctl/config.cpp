@@ -361,9 +361,12 @@ Status validate_global(const StringMap& other_config) {
       if (!parse_int(value, kMinQuietUs, kMaxQuietUs))
         return invalid(at + "other_config:pmd-quiet-us \"" + value + "\" is not in " +
                        std::to_string(kMinQuietUs) + ".." + std::to_string(kMaxQuietUs));
+    } else if (key == "kernel-offload") {
+      if (value != "true" && value != "false")
+        return invalid(at + "other_config:kernel-offload \"" + value + "\" is not true or false");
     } else {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: pmd-sleep, pmd-quiet-us)");
+                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload)");
     }
   }
   return std::nullopt;

@@ -327,6 +327,7 @@ int run_daemon(const DaemonOptions& o) {
     const bool watchdog = watchdog_enabled();
 
     auto next_aging = SteadyClock::now() + std::chrono::seconds(1);
+    auto next_offload = SteadyClock::now();
     for (;;) {
       const auto now = SteadyClock::now();
       if (now >= next_aging) {
@@ -335,8 +336,13 @@ int run_daemon(const DaemonOptions& o) {
         next_aging = now + std::chrono::seconds(1);
       }
       driver.reap_captures();  // captures whose reader went away or that got their N frames
-      const int wait = static_cast<int>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(next_aging - now).count()) + 1;
+      if (now >= next_offload) {
+        driver.offload_tick();  // kernel offload: FDB -> maps, counters and ages back
+        next_offload = now + std::chrono::milliseconds(100);
+      }
+      const int wait = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::min(next_aging, next_offload) - now)
+                                            .count()) + 1;
       if (server.poll_once(wait, wait_fd)) {
         if (o.docker_plugin)
           plugin.run_pending([&](const std::string& m, const nlohmann::json& b) { return docker.handle(m, b); });

@@ -64,6 +64,7 @@ DatapathDriver::~DatapathDriver() { shutdown(); }
 
 void DatapathDriver::shutdown() {
   rstp_.stop();
+  offload_.stop();
   if (live_.empty()) return;
   dp_.apply(sw::DatapathConfig{});
   std::vector<std::shared_ptr<sw::Port>> closing;
@@ -120,6 +121,7 @@ Status DatapathDriver::commit(const Config& config) {
     for (const auto& w : warnings) log_warn(w);
     committed_ = true;
   }
+  offload_.prepare();  // the kernel forwards by no decision this commit may change
   // Ports that go away or change kind/options close first, so a device can be reopened under
   // the same devargs in the same transaction.
   std::map<std::string, std::string> wanted;
@@ -189,6 +191,7 @@ Status DatapathDriver::commit(const Config& config) {
     std::map<std::string, std::shared_ptr<sw::Port>> open;
     for (const auto& [name, live] : live_) open[name] = live.port;
     rstp_.commit(config, open);
+    offload_.commit(config, open);
   }
   // Open_vSwitch other_config: adaptive PMD sleep (cheap, applied on every commit).
   dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());
@@ -235,6 +238,7 @@ InterfaceState DatapathDriver::interface_state(const std::string&, const std::st
   st.error = status.error.empty() ? it->second.mtu_error : status.error;
   if (st.error.empty()) st.error = rstp_.port_error(port);
   st.statistics = port_statistics(it->second.port->stats().read());
+  offload_.add_counters(port, st.statistics);
   return st;
 }
 

@@ -11,6 +11,7 @@
 
 #include "ctl/config.hpp"
 #include "ctl/mirror_outputs.hpp"
+#include "ctl/offload/offload_sync.hpp"
 #include "ctl/port_factory.hpp"
 #include "ctl/rstp_driver.hpp"
 #include "ctl/runtime.hpp"
@@ -29,7 +30,8 @@ class DatapathDriver final : public Runtime {
         factory_(std::move(factory)),
         ctx_(context),
         rstp_(datapath, context.pool),
-        mirrors_(datapath.pmd_count()) {}
+        mirrors_(datapath.pmd_count()),
+        offload_(datapath) {}
   ~DatapathDriver() override;
 
   // Brings the switch to `config`. Errors only when the datapath refuses the snapshot.
@@ -48,6 +50,9 @@ class DatapathDriver final : public Runtime {
   std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const override;
   bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) override;
   std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const override;
+  OffloadStatus offload_status() const override { return offload_.status(); }
+  // Kernel offload's periodic sync with the FDBs (daemon loop, every 100 ms).
+  void offload_tick() { offload_.tick(); }
 
   // ARP / ND suppression (switch/neighbour_suppress.hpp): replaces the bridge's neighbour table
   // whole; runtime only, not in the database. Safe from any thread (the datapath serialises it).
@@ -82,6 +87,7 @@ class DatapathDriver final : public Runtime {
   Config config_;
   RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
   MirrorOutputs mirrors_;
+  OffloadSync offload_;  // learnt unicast carried by the kernel (ctl/offload/)
   bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };
 

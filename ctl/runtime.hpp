@@ -78,6 +78,21 @@ struct MirrorCounts {
   uint64_t packets = 0, drops = 0;
 };
 
+// One decision the kernel carries (ctl/offload/): frames to `mac` on `vlan` arriving on
+// `in_port` go to `out_port` (`action`: "", "pop_vlan", "push_vlan:N"); idle_ms -1: never used.
+struct OffloadRow {
+  std::string bridge, in_port, out_port, mac, action;
+  int vlan = 0;
+  bool tagged_in = false;
+  uint64_t packets = 0, bytes = 0;
+  int64_t idle_ms = -1;
+};
+struct OffloadStatus {
+  std::string state = "unavailable: no running switch";  // "on", "off", "unavailable: why"
+  std::vector<std::string> ports;                         // ports with the kernel programs
+  std::vector<OffloadRow> rows;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -109,6 +124,8 @@ class Runtime {
     (void)port;
     return false;
   }
+  // dpif/offload-show: what the kernel carries for the switch.
+  virtual OffloadStatus offload_status() const { return {}; }
   // The bridge's mirrors and captures running now.
   virtual std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const {
     (void)bridge;

@@ -10,6 +10,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing: clang's libFuzzer (scripts/fuzz.sh)
   clang libclang-rt-dev
+  # kernel offload (ports/offload/): clang -target bpf builds the program, libbpf loads it;
+  # bpftool for the offload test's checks
+  libbpf-dev bpftool
   # run: DPDK runtime; dpdk-dev carries dpdk-testpmd (the benchmarks' reference)
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces

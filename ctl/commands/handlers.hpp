@@ -56,6 +56,10 @@ Status add_mirror(CommandContext& context);
 Status delete_mirror(CommandContext& context);
 Status capture_in_transaction(CommandContext& context);
 
+// offload_commands.cpp (dpif/offload-show: ctl/offload/)
+Status show_offload(CommandContext& context);
+std::string format_offload(const nlohmann::json& out);
+
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
 

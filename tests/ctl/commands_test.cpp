@@ -377,7 +377,7 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
             "ERROR: Open_vSwitch: other_config:pmd-quiet-us \"abc\" is not in 10..1000000");
   EXPECT_EQ(
       vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
-      "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us)");
+      "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, kernel-offload)");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),
@@ -437,7 +437,7 @@ TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
     }
   }
   EXPECT_EQ(command_names(), names);
-  EXPECT_EQ(names.size(), 33u);
+  EXPECT_EQ(names.size(), 34u);
 }
 
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {

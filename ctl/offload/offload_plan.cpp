@@ -1,0 +1,83 @@
+#include "ctl/offload/offload_plan.hpp"
+
+#include "switch/frame.hpp"
+
+namespace lvs::ctl {
+
+bool offload_bridge_eligible(const BridgeConfig& b, std::string* why) {
+  const char* reason = b.rstp_enable        ? "RSTP is enabled"
+                       : !b.mirrors.empty() ? "the bridge has mirrors"
+                                            : nullptr;
+  if (reason && why) *why = reason;
+  return !reason;
+}
+
+bool offload_port_eligible(const BridgeConfig& b, const PortConfig& p, std::string* why) {
+  const char* reason = nullptr;
+  if (!p.type.empty() && p.type != "system")
+    reason = "not a system port";
+  else if (!p.admin_up)
+    reason = "administratively down";
+  else if (p.protected_port)
+    reason = "protected";
+  else if (p.ingress_policing_rate != 0 || p.egress_kbit(kEgressRateKbps) != 0)
+    reason = "rate-limited";
+  for (const char* key : {kStormBroadcastPps, kStormMulticastPps, kStormUnknownUnicastPps})
+    if (!reason && p.other_config.count(key)) reason = "storm-controlled";
+  for (const auto& m : b.mirrors)
+    if (!reason && m.output_port == p.name) reason = "a mirror's output";
+  if (reason && why) *why = reason;
+  return !reason;
+}
+
+std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_t vid) {
+  std::vector<uint16_t> tags;
+  sw::FrameMeta f{};
+  f.valid = true;
+  if (policy.ingress_vlan(f) == vid) tags.push_back(0);
+  if (vid != 0) {
+    f.tagged = true;
+    f.tci = vid;
+    if (policy.ingress_vlan(f) == vid) tags.push_back(kOffloadTagged | vid);
+  }
+  return tags;
+}
+
+OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
+                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
+                         size_t max_entries) {
+  OffloadPlan plan;
+  std::map<sw::PortIndex, const OffloadPort*> by_index;
+  for (const auto& p : ports) by_index[p.index] = &p;
+  for (const auto& e : fdb) {
+    if (plan.flows.size() >= max_entries || plan.stations.size() >= max_entries) break;
+    if (e.mac.is_multicast() || e.mac.is_zero()) continue;
+    if (!e.is_static && e.age_ms > aging_ms) continue;
+    auto at = by_index.find(e.port);
+    if (at == by_index.end()) continue;  // behind a port that stays in userspace
+    const OffloadPort& dst = *at->second;
+    const uint64_t mac = e.mac.to_u64();
+    for (uint16_t tag : offload_ingress_tags(dst.vlan, e.vlan))
+      plan.stations[OffloadKey{dst.ifindex, mac, tag}] =
+          OffloadStation{dst.name, dst.index, e.vlan};
+    const sw::EgressTag out = dst.vlan.egress(e.vlan);
+    if (out == sw::EgressTag::kNotMember) continue;
+    for (const auto& in : ports) {
+      if (in.index == dst.index) continue;
+      for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
+        if (plan.flows.size() >= max_entries) break;
+        OffloadFlow flow{in.name, dst.name, dst.ifindex, e.vlan, OffloadAction::kNone, 0};
+        const bool tagged_in = tag != 0, tagged_out = out == sw::EgressTag::kTagged;
+        if (tagged_in && !tagged_out) flow.action = OffloadAction::kPop;
+        if (!tagged_in && tagged_out) {
+          flow.action = OffloadAction::kPush;
+          flow.push_vid = e.vlan;
+        }
+        plan.flows[OffloadKey{in.ifindex, mac, tag}] = flow;
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace lvs::ctl

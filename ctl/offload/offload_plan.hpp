@@ -1,0 +1,77 @@
+#pragma once
+// Which decisions of the switch the kernel may carry (the offload mapping, no kernel here):
+// learnt unicast between two eligible ports of one bridge, with the tag push/pop the VLAN
+// policies ask. A port is eligible when it is a `system` port on a veth, up, and nothing the
+// switch does to its frames besides forwarding would be skipped by the kernel: no storm
+// control, policing or egress limit, not protected, not a mirror's output, on a bridge without
+// RSTP or mirrors. Floods, unknown destinations and frames from stations not learnt on their
+// ingress port (first frames, moves) stay in userspace: a flow needs both the destination's
+// entry and the source's (OffloadStation) to match in the kernel.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ctl/config.hpp"
+#include "switch/fdb.hpp"
+#include "switch/vlan_policy.hpp"
+
+namespace lvs::ctl {
+
+inline constexpr const char* kKernelOffload = "kernel-offload";  // Open_vSwitch other_config
+// Bounds: the kernel maps' size (offload_maps.h), and the eligible ports a bridge may have for
+// the kernel to serve it (flows grow as stations x ports; a bigger bridge stays in userspace).
+inline constexpr size_t kOffloadMaxEntries = 16384;
+inline constexpr size_t kOffloadMaxPorts = 128;
+
+struct OffloadPort {
+  std::string name;
+  sw::PortIndex index = sw::kNoPort;
+  int ifindex = 0;
+  sw::VlanPolicy vlan;
+};
+
+// A frame arriving on `ifindex` carrying `mac` (destination in a flow, source in a station)
+// with `tag`: 0 untagged, kOffloadTagged | vid tagged.
+inline constexpr uint16_t kOffloadTagged = 0x8000;
+struct OffloadKey {
+  int ifindex = 0;
+  uint64_t mac = 0;
+  uint16_t tag = 0;
+  auto operator<=>(const OffloadKey&) const = default;
+};
+enum class OffloadAction : uint8_t { kNone, kPop, kPush };
+struct OffloadFlow {
+  std::string in_port, out_port;
+  int out_ifindex = 0;
+  uint16_t vlan = 0;  // the switch's VLAN of the frame
+  OffloadAction action = OffloadAction::kNone;
+  uint16_t push_vid = 0;
+  bool operator==(const OffloadFlow&) const = default;
+};
+struct OffloadStation {
+  std::string port;
+  sw::PortIndex index = sw::kNoPort;
+  uint16_t vlan = 0;
+  bool operator==(const OffloadStation&) const = default;
+};
+struct OffloadPlan {
+  std::map<OffloadKey, OffloadFlow> flows;
+  std::map<OffloadKey, OffloadStation> stations;
+};
+
+// True when the bridge's frames may be offloaded at all; else `why` says what keeps them out.
+bool offload_bridge_eligible(const BridgeConfig& bridge, std::string* why = nullptr);
+// True when the port may be (its kind and host end checked by the caller).
+bool offload_port_eligible(const BridgeConfig& bridge, const PortConfig& port,
+                           std::string* why = nullptr);
+// The tags a frame can arrive with on a port of `policy` to be in VLAN `vid` (priority tags
+// excluded: they stay in userspace).
+std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_t vid);
+// The flows and stations of one bridge from its eligible ports and its FDB (entries older than
+// `aging_ms` are left out: the switch no longer forwards by them), at most `max_entries` of each.
+OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
+                         const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
+                         size_t max_entries = kOffloadMaxEntries);
+
+}  // namespace lvs::ctl

@@ -1,0 +1,79 @@
+#pragma once
+// Keeps the kernel's offload maps (ports/offload/) equal to plan_offload() of the running
+// switch: on every commit (everything is withdrawn first, so no frame is carried by a decision
+// the new configuration changes) and every tick (100 ms) from the bridges' FDBs. A tick also
+// brings back what the kernel did: per-entry packets/bytes (added to port statistics, kept for
+// entries that went) and the source stations' last-seen times, which refresh their FDB ages.
+// Off with Open_vSwitch other_config:kernel-offload=false; where the kernel or build cannot,
+// one log line and everything stays in userspace.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ctl/config.hpp"
+#include "ctl/offload/offload_plan.hpp"
+#include "ctl/runtime.hpp"
+#include "switch/datapath.hpp"
+
+namespace lvs::ports {
+class OffloadKernel;
+}
+
+namespace lvs::ctl {
+
+class OffloadSync {
+ public:
+  explicit OffloadSync(sw::Datapath& dp);
+  ~OffloadSync();
+
+  // Before the datapath changes: withdraws every flow (frames go to the switch meanwhile).
+  void prepare();
+  // After it changed: attaches to the eligible ports among `open`, detaches from the others.
+  void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
+  void tick();
+  // Detaches everything (clean stop, before the ports close).
+  void stop();
+
+  OffloadStatus status() const;
+  // Adds what the kernel carried for `port` to its rx/tx counters.
+  void add_counters(const std::string& port, std::map<std::string, uint64_t>& stats) const;
+
+ private:
+  struct Attached {
+    const sw::Port* port;  // identity only: a reopened port is attached again
+    int ifindex, fd;
+    std::string bridge;
+  };
+  struct Installed {
+    OffloadFlow flow;
+    std::string bridge;
+    uint64_t packets = 0, bytes = 0, last_used_ns = 0;
+  };
+  struct Counts {
+    uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+  };
+  void withdraw(const OffloadKey& key);
+  // `stored` with the kernel's current counters.
+  Installed live(const OffloadKey& key, const Installed& stored) const;
+  void retire_counts(const Installed& in);
+  void detach_all();
+
+  sw::Datapath& dp_;
+  std::unique_ptr<ports::OffloadKernel> kernel_;
+  std::string unavailable_;  // why the kernel cannot (logged once)
+  bool enabled_ = false;
+  Config config_;
+  std::map<std::string, Attached> attached_;               // by port name
+  std::map<std::string, std::vector<OffloadPort>> ports_;  // eligible, by bridge
+  std::map<const sw::Port*, bool> reconciled_;             // stale filters looked for
+  std::map<OffloadKey, Installed> flows_;
+  std::map<OffloadKey, OffloadStation> stations_;
+  std::map<OffloadKey, uint64_t> station_seen_ns_;  // last-seen time already given to the FDB
+  std::map<std::string, Counts> retired_;           // counts of entries that went, by port
+  std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)
+  uint64_t ticks_ = 0;
+};
+
+}  // namespace lvs::ctl

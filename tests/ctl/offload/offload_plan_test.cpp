@@ -1,0 +1,116 @@
+// Which FDB entries kernel offload may carry, and how (ctl/offload/offload_plan.hpp): no kernel.
+#include "ctl/offload/offload_plan.hpp"
+
+#include <gtest/gtest.h>
+
+namespace lvs::ctl {
+namespace {
+
+sw::FdbEntry entry(uint64_t mac, uint16_t vlan, sw::PortIndex port, uint64_t age_ms = 0) {
+  return sw::FdbEntry{sw::MacAddr::from_u64(mac), vlan, port, false, age_ms};
+}
+constexpr uint64_t kA = 0x020000000001, kB = 0x020000000002, kC = 0x020000000003;
+constexpr uint64_t kAging = 300'000;
+
+std::vector<OffloadPort> three_ports() {
+  return {OffloadPort{"p1", 0, 11, sw::VlanPolicy::access(10)},
+          OffloadPort{"p2", 1, 12, sw::VlanPolicy::access(10)},
+          OffloadPort{"t3", 2, 13, sw::VlanPolicy::trunk({10, 20})}};
+}
+
+TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
+  auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
+  const auto to_b = plan.flows.find(OffloadKey{11, kB, 0});
+  ASSERT_NE(to_b, plan.flows.end());
+  EXPECT_EQ(to_b->second.out_port, "p2");
+  EXPECT_EQ(to_b->second.out_ifindex, 12);
+  EXPECT_EQ(to_b->second.action, OffloadAction::kNone);
+  // Never back to the port the destination is on.
+  EXPECT_FALSE(plan.flows.count(OffloadKey{12, kB, 0}));
+  // The sources the kernel checks: each station on its own port, untagged there.
+  EXPECT_TRUE(plan.stations.count(OffloadKey{11, kA, 0}));
+  EXPECT_TRUE(plan.stations.count(OffloadKey{12, kB, 0}));
+  EXPECT_FALSE(plan.stations.count(OffloadKey{11, kB, 0}));
+}
+
+TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
+  auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kC, 10, 2)}, kAging);
+  const auto to_c = plan.flows.find(OffloadKey{11, kC, 0});
+  ASSERT_NE(to_c, plan.flows.end());
+  EXPECT_EQ(to_c->second.action, OffloadAction::kPush);
+  EXPECT_EQ(to_c->second.push_vid, 10);
+  const auto to_a = plan.flows.find(OffloadKey{13, kA, kOffloadTagged | 10});
+  ASSERT_NE(to_a, plan.flows.end());
+  EXPECT_EQ(to_a->second.action, OffloadAction::kPop);
+  // An untagged frame on the trunk is VLAN 0, not 10: not offloaded to A.
+  EXPECT_FALSE(plan.flows.count(OffloadKey{13, kA, 0}));
+  EXPECT_TRUE(plan.stations.count(OffloadKey{13, kC, kOffloadTagged | 10}));
+}
+
+TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspace) {
+  auto plan = plan_offload(three_ports(),
+                           {entry(kA, 20, 2),              // VLAN 20: no access port carries it
+                            entry(kB, 10, 1, kAging + 1),  // aged, not yet expired
+                            entry(0x01005e000001, 10, 1),  // multicast
+                            entry(kC, 10, 7)},             // behind a port not offloaded
+                           kAging);
+  // Only trunk->... nothing: A on VLAN 20 is reachable from no other VLAN-20 port.
+  EXPECT_TRUE(plan.flows.empty());
+  EXPECT_EQ(plan.stations.size(), 1u);  // A on the trunk, tagged 20
+  EXPECT_TRUE(plan.stations.count(OffloadKey{13, kA, kOffloadTagged | 20}));
+}
+
+TEST(OffloadPlan, StationMoveChangesTheEntry) {
+  auto before = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
+  auto after = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 2)}, kAging);
+  EXPECT_EQ(before.flows.at(OffloadKey{11, kB, 0}).out_port, "p2");
+  EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).out_port, "t3");
+  EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).action, OffloadAction::kPush);
+  EXPECT_FALSE(after.stations.count(OffloadKey{12, kB, 0}));
+}
+
+TEST(OffloadPlan, IngressTagsFollowTheVlanMode) {
+  using V = std::vector<uint16_t>;
+  EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::access(10), 10), V{0});
+  EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::access(10), 20), V{});
+  EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::trunk({}), 0), V{0});
+  EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::trunk({}), 5), V{kOffloadTagged | 5});
+  EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::native(sw::VlanMode::kNativeUntagged, 7, {}), 7),
+            (V{0, kOffloadTagged | 7}));
+}
+
+TEST(OffloadPlan, PortsAndBridgesThatNeedTheSwitchAreNotEligible) {
+  BridgeConfig b;
+  b.name = "br";
+  PortConfig p;
+  p.name = "v1";
+  std::string why;
+  EXPECT_TRUE(offload_bridge_eligible(b));
+  EXPECT_TRUE(offload_port_eligible(b, p));
+  auto refused = [&](PortConfig q, const std::string& reason) {
+    why.clear();
+    EXPECT_FALSE(offload_port_eligible(b, q, &why)) << reason;
+    EXPECT_EQ(why, reason);
+  };
+  PortConfig q = p;
+  q.type = "internal";
+  refused(q, "not a system port");
+  q = p;
+  q.protected_port = true;
+  refused(q, "protected");
+  q = p;
+  q.ingress_policing_rate = 1000;
+  refused(q, "rate-limited");
+  q = p;
+  q.other_config[kStormBroadcastPps] = "100";
+  refused(q, "storm-controlled");
+  q = p;
+  q.admin_up = false;
+  refused(q, "administratively down");
+  b.rstp_enable = true;
+  EXPECT_FALSE(offload_bridge_eligible(b, &why));
+  EXPECT_EQ(why, "RSTP is enabled");
+}
+
+}  // namespace
+}  // namespace lvs::ctl
