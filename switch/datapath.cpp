@@ -228,6 +228,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       if (pc->egress_limit.any()) egress.push_back({pv.tx_slot, view.get(), &pc->egress_limit});
       next->tx_ports.push_back(pc->port.get());
+      if (bc.rstp) pc->port->add_control_sender();  // BPDUs leave from the control thread
       policies[idx] = pc->vlan;
       eligible[idx] = pv.admin_up;
       if (pv.admin_up)
@@ -252,6 +253,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       if (Port* via = next->tx_ports[i]->egress_port(); via && slotted.insert(via).second)
         next->tx_ports.push_back(via);
   }
+  // Every PMD may send to every tx slot: a queue only one PMD maps to needs no lock (port.hpp).
+  for (Port* p : next->tx_ports) p->assign_tx_queues(static_cast<unsigned>(pmds_.size()));
 
   if (!slot_mirrors.empty()) {
     next->slot_mirrors.resize(next->tx_ports.size());

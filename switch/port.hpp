@@ -95,10 +95,23 @@ class Port {
   // over 30 s to delete on 2 cores).
   virtual void release_buffers() {}
 
-  // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues) and always takes its
-  // spinlock (the port cannot know how many threads send on it; uncontended unless they outnumber
-  // the queues), frees and counts what the queue did not take.
+  // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues), takes its spinlock
+  // unless the queue is that PMD's alone (assign_tx_queues), frees and counts what the queue did
+  // not take. `bytes`, when the caller has it (TX batches), is the frames' total pkt_len.
   uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n);
+  uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n, uint64_t bytes);
+
+  // Queue ownership, decided when the datapath assigns queues (never per packet): with `pmds`
+  // PMD threads that may send here, a queue exactly one of them maps to is sent on without its
+  // lock, unless a thread that is no PMD sends on this port too (add_control_sender). Until the
+  // datapath calls it (a port outside any datapath, tests) every queue keeps its lock.
+  void assign_tx_queues(unsigned pmds);
+  // A thread other than the PMDs sends on this port (the spanning tree's BPDUs, from the control
+  // thread): every queue takes its lock from now on, for good (a late BPDU cannot race a PMD).
+  void add_control_sender();
+  bool tx_queue_exclusive(uint16_t q) const {
+    return txq_[q % tx_queues_].exclusive.load(std::memory_order_relaxed);
+  }
 
   // A port whose frames leave as frames of another port of the switch (a tunnel with
   // options:underlay=port) names that port: the PMD then hands it its output burst with
@@ -123,7 +136,13 @@ class Port {
  private:
   std::string name_;
   uint16_t tx_queues_;
-  std::unique_ptr<rte_spinlock_t[]> tx_locks_;
+  // One cache line per queue: PMDs sending on different queues do not share a line.
+  struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
+    rte_spinlock_t lock;
+    std::atomic<bool> exclusive{false};  // one PMD sends on it and nothing else: no lock
+  };
+  std::unique_ptr<TxQueue[]> txq_;
+  std::atomic<bool> control_sender_{false};
   std::atomic<uint32_t> max_frame_len_{0};
   PortStats stats_;
 };
