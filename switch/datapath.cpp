@@ -519,6 +519,7 @@ void Datapath::rebuild_epoll(Pmd& pmd, const PmdQueues& queues) {
 }
 
 uint32_t Datapath::poll_once(unsigned pmd) {
+  PortStats::ThreadSlot stats_slot(pmd);  // this thread counts as PMD `pmd` meanwhile
   const uint64_t t0 = rte_rdtsc();
   const uint32_t n = iterate(*pmds_.at(pmd), *current_.load(std::memory_order_acquire));
   Pmd& p = *pmds_[pmd];
@@ -536,6 +537,7 @@ void Datapath::pmd_main(Pmd& pmd) {
     pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   }
   const bool registered = rte_thread_register() == 0;  // an lcore id: per-lcore mempool caches
+  PortStats::ThreadSlot stats_slot(pmd.index);  // its own counter slot in every port
   pthread_setname_np(pthread_self(), ("pmd" + std::to_string(pmd.index)).c_str());
   rte_rcu_qsbr_thread_register(qsbr_, pmd.index);
   rte_rcu_qsbr_thread_online(qsbr_, pmd.index);

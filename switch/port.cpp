@@ -12,18 +12,22 @@ uint64_t PortCounters::total_drops() const {
 
 PortCounters PortStats::read() const {
   PortCounters c;
-  c.rx_packets = rx_packets_.load(std::memory_order_relaxed);
-  c.rx_bytes = rx_bytes_.load(std::memory_order_relaxed);
-  c.tx_packets = tx_packets_.load(std::memory_order_relaxed);
-  c.tx_bytes = tx_bytes_.load(std::memory_order_relaxed);
-  for (size_t i = 0; i < c.drops.size(); ++i)
-    c.drops[i] = drops_[i].load(std::memory_order_relaxed);
+  for (const Slot& s : slots_) {
+    c.rx_packets += s.rx_packets.load(std::memory_order_relaxed);
+    c.rx_bytes += s.rx_bytes.load(std::memory_order_relaxed);
+    c.tx_packets += s.tx_packets.load(std::memory_order_relaxed);
+    c.tx_bytes += s.tx_bytes.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < c.drops.size(); ++i)
+      c.drops[i] += s.drops[i].load(std::memory_order_relaxed);
+  }
   return c;
 }
 
 void PortStats::reset() {
-  rx_packets_ = rx_bytes_ = tx_packets_ = tx_bytes_ = 0;
-  for (auto& d : drops_) d = 0;
+  for (Slot& s : slots_) {
+    s.rx_packets = s.rx_bytes = s.tx_packets = s.tx_bytes = 0;
+    for (auto& d : s.drops) d = 0;
+  }
 }
 
 Port::Port(std::string name, uint16_t tx_queues)
