@@ -7,10 +7,14 @@
 
 #include "ports/ring_port.hpp"
 #include "switch/datapath.hpp"
+#include "switch/rate_limit.hpp"
+#include "switch/tx_batch.hpp"
 #include "tests/support/frames.hpp"
 
 namespace lvs::test {
 namespace {
+
+using sw::DropReason;
 
 // Takes every frame and frees it; notes when two threads are inside tx_burst on one queue.
 class OverlapPort final : public sw::Port {
@@ -123,6 +127,43 @@ TEST(PortTxQueue, PortsOfASpanningTreeBridgeKeepTheirLocksForTheBpdusOfTheContro
   EXPECT_FALSE(b->tx_queue_exclusive(0));
   ASSERT_FALSE(dp.apply(two_ring_ports(a, b, false)));  // a BPDU may still be on its way
   EXPECT_FALSE(a->tx_queue_exclusive(0));
+}
+
+// tx_bytes comes from the lengths the TX batch summed as frames were queued, recounted when an
+// egress limit kept only some of them.
+uint64_t queue_and_flush(sw::TxBatches& tx, ports::RingPort& port, unsigned frames,
+                         uint64_t& sent_bytes) {
+  for (unsigned i = 0; i < frames; ++i)
+    tx.push(0, make_frame(test_pool(), {.payload = static_cast<uint16_t>(46 + (i % 7) * 200)}));
+  tx.flush();
+  rte_mbuf* out[64];
+  uint64_t n = 0;
+  while (const unsigned k = port.collect(out, 64)) {
+    for (unsigned i = 0; i < k; ++i) sent_bytes += rte_pktmbuf_pkt_len(out[i]);
+    rte_pktmbuf_free_bulk(out, k);
+    n += k;
+  }
+  return n;
+}
+
+TEST(PortTxQueue, TxBytesAreTheLengthsOfWhatLeftWithAndWithoutAnEgressLimit) {
+  ports::RingPort port("out");
+  sw::TxBatches tx(0);
+  tx.reset({&port});
+  uint64_t bytes = 0;
+  EXPECT_EQ(queue_and_flush(tx, port, 45, bytes), 45u);  // one full burst of 32, then 13
+  EXPECT_EQ(port.stats().read().tx_bytes, bytes);
+  // A bucket a little over 64 KiB deep, never refilled: it keeps only the first frames.
+  sw::ByteBucket limit({.rate_kbps = 8, .burst_kbit = 1}, 1, 1'000'000'000, 0);
+  tx.set_egress_limits({&limit});
+  const uint64_t before = port.stats().read().tx_packets;
+  const uint64_t left = queue_and_flush(tx, port, 128, bytes);
+  EXPECT_GT(left, 0u);
+  EXPECT_LT(left, 128u);
+  const sw::PortCounters c = port.stats().read();
+  EXPECT_EQ(c.tx_packets - before, left);
+  EXPECT_EQ(c.tx_bytes, bytes);
+  EXPECT_EQ(c.drops[static_cast<size_t>(DropReason::kEgressShaped)], 128 - left);
 }
 
 }  // namespace
