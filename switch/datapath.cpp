@@ -31,7 +31,7 @@ constexpr int kMaxReadyPerIteration = 256;
 }  // namespace
 
 Datapath::Datapath(Options o)
-    : clock_(o.clock ? o.clock : &steady_),
+    : clock_(o.clock ? o.clock : &tsc_clock_),
       pool_(o.pool),
       pmd_nice_(o.pmd_nice),
       multicast_budget_(o.multicast_budget),
@@ -448,7 +448,7 @@ std::vector<MirrorStats> Datapath::mirror_stats(const std::string& bridge) const
   return out;
 }
 
-uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
+uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s, uint64_t tsc) {
   const PmdQueues& queues = s.rx_by_pmd[pmd.index];
   if (pmd.generation != s.generation) {
     pmd.tx.reset(s.tx_ports, s.slot_mirrors.empty() ? nullptr : &s.slot_mirrors);
@@ -456,13 +456,13 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
     pmd.generation = s.generation;
     if (queues.by_readiness || pmd.epoll_generation != ~uint64_t{0}) rebuild_epoll(pmd, queues);
   }
-  PipelineContext ctx{&pmd.tx, pool_, clock_->now_ms()};
+  PipelineContext ctx{&pmd.tx, pool_, clock_->ms_at(tsc)};
   ctx.multicast_budget = multicast_budget_;
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   bool have_cycles = false;
   if (__builtin_expect(!s.egress_by_pmd.empty(), 0)) {  // read only when a port has a limit
-    ctx.now_cycles = clock_->now_cycles();
+    ctx.now_cycles = clock_->cycles_at(tsc);
     have_cycles = true;
     pmd.tx.set_now_cycles(ctx.now_cycles);
   }
@@ -476,7 +476,7 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
     if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) return;
     ctx.storm = q.storm;
     if ((q.storm || q.policer) && !have_cycles) {  // read only when a port has limits
-      ctx.now_cycles = clock_->now_cycles();
+      ctx.now_cycles = clock_->cycles_at(tsc);
       have_cycles = true;
     }
     if (__builtin_expect(q.policer != nullptr, 0)) {
@@ -521,7 +521,7 @@ void Datapath::rebuild_epoll(Pmd& pmd, const PmdQueues& queues) {
 uint32_t Datapath::poll_once(unsigned pmd) {
   PortStats::ThreadSlot stats_slot(pmd);  // this thread counts as PMD `pmd` meanwhile
   const uint64_t t0 = rte_rdtsc();
-  const uint32_t n = iterate(*pmds_.at(pmd), *current_.load(std::memory_order_acquire));
+  const uint32_t n = iterate(*pmds_.at(pmd), *current_.load(std::memory_order_acquire), t0);
   Pmd& p = *pmds_[pmd];
   (n ? p.busy : p.idle).fetch_add(rte_rdtsc() - t0, std::memory_order_relaxed);
   p.packets.fetch_add(n, std::memory_order_relaxed);
@@ -554,7 +554,7 @@ void Datapath::pmd_main(Pmd& pmd) {
   };
   while (running_.load(std::memory_order_relaxed)) {
     const uint64_t t0 = rte_rdtsc();
-    const uint32_t n = iterate(pmd, *current_.load(std::memory_order_acquire));
+    const uint32_t n = iterate(pmd, *current_.load(std::memory_order_acquire), t0);
     const uint64_t t1 = rte_rdtsc();
     (n ? busy : idle) += t1 - t0;
     packets += n;
