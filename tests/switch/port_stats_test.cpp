@@ -14,12 +14,16 @@ namespace {
 using sw::DropReason;
 using sw::PortStats;
 
-constexpr uint64_t kRounds = 300'000;
+constexpr uint64_t kRounds = 4'000'000;
+std::atomic<int> waiting{0};
 
-// Adds kRounds bursts as PMD `pmd` (no slot: as a control thread).
-void write_as(PortStats& s, int pmd) {
+// Adds kRounds bursts as PMD `pmd` (no slot: as a control thread), starting when `together`
+// writers are ready (two writers of one plain slot would then lose updates).
+void write_as(PortStats& s, int pmd, int together = 1) {
   std::optional<PortStats::ThreadSlot> slot;
   if (pmd >= 0) slot.emplace(static_cast<unsigned>(pmd));
+  waiting.fetch_add(1);
+  while (waiting.load() < together) std::this_thread::yield();
   for (uint64_t i = 0; i < kRounds; ++i) {
     s.add_rx(32, 32 * 64);
     s.add_tx(31, 31 * 64);
@@ -49,8 +53,9 @@ TEST(PortStats, TwoPmdWritersAndAControlThreadAreSummedExactlyWhileAReaderWatche
       last = now;
     }
   });
-  std::thread pmd0(write_as, std::ref(s), 0), pmd1(write_as, std::ref(s), 1);
-  std::thread control(write_as, std::ref(s), -1);
+  waiting = 0;
+  std::thread pmd0(write_as, std::ref(s), 0, 3), pmd1(write_as, std::ref(s), 1, 3);
+  std::thread control(write_as, std::ref(s), -1, 3);
   pmd0.join();
   pmd1.join();
   control.join();
@@ -62,8 +67,9 @@ TEST(PortStats, TwoPmdWritersAndAControlThreadAreSummedExactlyWhileAReaderWatche
 
 TEST(PortStats, PmdsPastTheLastSlotShareTheAtomicOne) {
   PortStats s;
-  std::thread a(write_as, std::ref(s), PortStats::kPmdSlots),
-      b(write_as, std::ref(s), PortStats::kPmdSlots + 7);
+  waiting = 0;
+  std::thread a(write_as, std::ref(s), PortStats::kPmdSlots, 2),
+      b(write_as, std::ref(s), PortStats::kPmdSlots + 7, 2);
   a.join();
   b.join();
   expect_totals(s, 2);
@@ -75,6 +81,7 @@ TEST(PortStats, ASlotIsTheThreadsOnlyWhileItsScopeLastsAndResetClearsEverySlot) 
     PortStats::ThreadSlot as_pmd(3);
     s.add_rx(1, 100);
   }
+  waiting = 0;
   std::thread other([&] { write_as(s, 3); });  // slot 3 is free again: no second writer
   other.join();
   s.add_rx(1, 100);  // shared slot
