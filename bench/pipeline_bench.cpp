@@ -42,7 +42,8 @@ struct Bench {
     std::vector<bool> eligible;
     for (size_t i = 0; i < policies.size(); ++i) {
       sinks.push_back(std::make_shared<SinkPort>("p" + std::to_string(i)));
-      view.ports.push_back({sinks.back(), policies[i], true, static_cast<uint32_t>(i)});
+      view.ports.push_back(
+          {.port = sinks.back(), .tx_slot = static_cast<uint32_t>(i), .vlan = policies[i]});
       tx_ports.push_back(sinks.back().get());
       eligible.push_back(true);
     }

@@ -60,7 +60,8 @@ void BM_LearnedUnicastReference(benchmark::State& state) {
   const std::vector<sw::VlanPolicy> policies(2);
   for (size_t i = 0; i < 2; ++i) {
     sinks.push_back(std::make_shared<SinkPort>("p" + std::to_string(i)));
-    view.ports.push_back({sinks.back(), policies[i], true, static_cast<uint32_t>(i)});
+    view.ports.push_back(
+        {.port = sinks.back(), .tx_slot = static_cast<uint32_t>(i), .vlan = policies[i]});
     tx_ports.push_back(sinks.back().get());
   }
   view.flood.build(policies, {true, true});

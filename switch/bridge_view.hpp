@@ -15,17 +15,20 @@
 
 namespace lvs::sw {
 
-struct BridgePortView {
+// Hot and cold: what the pipeline reads per frame (the port, its tx slot, flags, the VLAN mode and
+// tag at the start of `vlan`) shares the first cache line; the VLAN policy's 512-byte trunk bitset
+// (read only for trunk ports, one word of it) and the rx filter follow.
+struct alignas(64) BridgePortView {
   std::shared_ptr<Port> port;  // null for a free index; keeps the port alive for PMDs
-  VlanPolicy vlan;
-  bool admin_up = true;
   uint32_t tx_slot = 0;  // this port's slot in each PMD's TX batches
+  uint32_t rx_mirrors = 0;  // the bridge's mirrors (MirrorTable bits) of what this port receives
+  bool admin_up = true;
   // Frames never pass between two ports of the same non-zero group (tunnels: a full mesh of
   // hosts must not loop).
   uint8_t split_horizon_group = 0;
   bool protected_port = false;  // never to or from another protected port (datapath.hpp)
+  VlanPolicy vlan;  // mode and tag first, then the trunk bitset
   std::shared_ptr<RxFilter> rx_filter;  // see rx_filter.hpp; null for most ports
-  uint32_t rx_mirrors = 0;  // the bridge's mirrors (MirrorTable bits) of what this port receives
 };
 
 struct BridgeView {

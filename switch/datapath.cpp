@@ -31,7 +31,7 @@ constexpr int kMaxReadyPerIteration = 256;
 }  // namespace
 
 Datapath::Datapath(Options o)
-    : clock_(o.clock ? o.clock : &steady_),
+    : clock_(o.clock ? o.clock : &tsc_clock_),
       pool_(o.pool),
       pmd_nice_(o.pmd_nice),
       multicast_budget_(o.multicast_budget),
@@ -230,6 +230,7 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       pv.tx_slot = static_cast<uint32_t>(next->tx_ports.size());
       if (pc->egress_limit.any()) egress.push_back({pv.tx_slot, view.get(), &pc->egress_limit});
       next->tx_ports.push_back(pc->port.get());
+      if (bc.rstp) pc->port->add_control_sender();  // BPDUs leave from the control thread
       policies[idx] = pc->vlan;
       eligible[idx] = pv.admin_up;
       if (pv.admin_up)
@@ -254,6 +255,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
       if (Port* via = next->tx_ports[i]->egress_port(); via && slotted.insert(via).second)
         next->tx_ports.push_back(via);
   }
+  // Every PMD may send to every tx slot: a queue only one PMD maps to needs no lock (port.hpp).
+  for (Port* p : next->tx_ports) p->assign_tx_queues(static_cast<unsigned>(pmds_.size()));
 
   if (!slot_mirrors.empty()) {
     next->slot_mirrors.resize(next->tx_ports.size());
@@ -447,7 +450,7 @@ std::vector<MirrorStats> Datapath::mirror_stats(const std::string& bridge) const
   return out;
 }
 
-uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
+uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s, uint64_t tsc) {
   const PmdQueues& queues = s.rx_by_pmd[pmd.index];
   if (pmd.generation != s.generation) {
     pmd.tx.reset(s.tx_ports, s.slot_mirrors.empty() ? nullptr : &s.slot_mirrors);
@@ -455,13 +458,13 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
     pmd.generation = s.generation;
     if (queues.by_readiness || pmd.epoll_generation != ~uint64_t{0}) rebuild_epoll(pmd, queues);
   }
-  PipelineContext ctx{&pmd.tx, pool_, clock_->now_ms()};
+  PipelineContext ctx{&pmd.tx, pool_, clock_->ms_at(tsc)};
   ctx.multicast_budget = multicast_budget_;
   rte_mbuf* pkts[kBurst];
   uint32_t moved = 0;
   bool have_cycles = false;
   if (__builtin_expect(!s.egress_by_pmd.empty(), 0)) {  // read only when a port has a limit
-    ctx.now_cycles = clock_->now_cycles();
+    ctx.now_cycles = clock_->cycles_at(tsc);
     have_cycles = true;
     pmd.tx.set_now_cycles(ctx.now_cycles);
   }
@@ -475,7 +478,7 @@ uint32_t Datapath::iterate(Pmd& pmd, const Snapshot& s) {
     if (q.filter != nullptr && (n = q.filter->filter(pmd.index, pkts, n)) == 0) return;
     ctx.storm = q.storm;
     if ((q.storm || q.policer) && !have_cycles) {  // read only when a port has limits
-      ctx.now_cycles = clock_->now_cycles();
+      ctx.now_cycles = clock_->cycles_at(tsc);
       have_cycles = true;
     }
     if (__builtin_expect(q.policer != nullptr, 0)) {
@@ -518,8 +521,9 @@ void Datapath::rebuild_epoll(Pmd& pmd, const PmdQueues& queues) {
 }
 
 uint32_t Datapath::poll_once(unsigned pmd) {
+  PortStats::ThreadSlot stats_slot(pmd);  // this thread counts as PMD `pmd` meanwhile
   const uint64_t t0 = rte_rdtsc();
-  const uint32_t n = iterate(*pmds_.at(pmd), *current_.load(std::memory_order_acquire));
+  const uint32_t n = iterate(*pmds_.at(pmd), *current_.load(std::memory_order_acquire), t0);
   Pmd& p = *pmds_[pmd];
   (n ? p.busy : p.idle).fetch_add(rte_rdtsc() - t0, std::memory_order_relaxed);
   p.packets.fetch_add(n, std::memory_order_relaxed);
@@ -535,6 +539,7 @@ void Datapath::pmd_main(Pmd& pmd) {
     pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   }
   const bool registered = rte_thread_register() == 0;  // an lcore id: per-lcore mempool caches
+  PortStats::ThreadSlot stats_slot(pmd.index);  // its own counter slot in every port
   pthread_setname_np(pthread_self(), ("pmd" + std::to_string(pmd.index)).c_str());
   rte_rcu_qsbr_thread_register(qsbr_, pmd.index);
   rte_rcu_qsbr_thread_online(qsbr_, pmd.index);
@@ -551,7 +556,7 @@ void Datapath::pmd_main(Pmd& pmd) {
   };
   while (running_.load(std::memory_order_relaxed)) {
     const uint64_t t0 = rte_rdtsc();
-    const uint32_t n = iterate(pmd, *current_.load(std::memory_order_acquire));
+    const uint32_t n = iterate(pmd, *current_.load(std::memory_order_acquire), t0);
     const uint64_t t1 = rte_rdtsc();
     (n ? busy : idle) += t1 - t0;
     packets += n;

@@ -81,7 +81,7 @@ class Datapath {
     unsigned pmd_threads = 1;
     std::vector<int> pmd_cores;    // pins PMD i to pmd_cores[i] when given
     rte_mempool* pool = nullptr;   // header copies for floods
-    const Clock* clock = nullptr;  // default: steady clock
+    const Clock* clock = nullptr;  // default: the TSC (TscClock)
     // Adaptive sleep: after `quiet_us` without a frame a PMD sleeps until a port has work
     // (poll() on the ports' fds, or growing short sleeps for ports without one) or the
     // configuration changes. Off: busy-poll forever (lowest latency, a whole core).
@@ -201,7 +201,8 @@ class Datapath {
     uint64_t epoll_generation = ~uint64_t{0};
   };
 
-  uint32_t iterate(Pmd& pmd, const Snapshot& s);
+  // `tsc`: the TSC when the iteration began, the one clock reading it derives its times from.
+  uint32_t iterate(Pmd& pmd, const Snapshot& s, uint64_t tsc);
   // The bridge's mirrors into its view, and the tx slots they mirror or output to.
   static void build_mirrors(const BridgeConfig& bc, BridgeState& st, BridgeView& view,
                             const std::vector<std::pair<PortIndex, const PortConfig*>>& placed,
@@ -215,7 +216,7 @@ class Datapath {
   void wake_all();
 
   const Clock* clock_;
-  SteadyClock steady_;
+  TscClock tsc_clock_;
   rte_mempool* pool_;
   std::vector<std::unique_ptr<Pmd>> pmds_;
   int pmd_nice_;

@@ -10,9 +10,19 @@
 namespace lvs::sw {
 namespace {
 
+// Counts drops by reason; the dropped frames (at most one per input frame) are freed together,
+// in one rte_pktmbuf_free_bulk() at the end of the burst.
 struct DropCounts {
   uint32_t n[static_cast<size_t>(DropReason::kCount)] = {};
+  rte_mbuf* dead[kBurst];
+  uint16_t ndead = 0;
   void add(DropReason r) { ++n[static_cast<size_t>(r)]; }
+  void drop(DropReason r, rte_mbuf* m) {
+    add(r);
+    dead[ndead++] = m;
+  }
+  void free_later(rte_mbuf* m) { dead[ndead++] = m; }  // counted already (stage 1)
+  void free_all() { rte_pktmbuf_free_bulk(dead, ndead); }
   void commit(PortStats& s) const {
     for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i)
       if (n[i]) s.add_drop(static_cast<DropReason>(i), n[i]);
@@ -52,8 +62,7 @@ void flood_members(const BridgeView& br, PortIndex in_port, rte_mbuf* m, const F
   }
   if (mac_is_multicast(f.dst) && !mac_is_broadcast(f.dst)) {
     if (__builtin_expect(copies > ctx.multicast_budget, 0)) {
-      drops.add(DropReason::kFloodOverload);
-      rte_pktmbuf_free(m);
+      drops.drop(DropReason::kFloodOverload, m);
       return;
     }
     ctx.multicast_budget -= copies;
@@ -105,24 +114,20 @@ void unicast(const BridgeView& br, PortIndex in_port, PortIndex out, rte_mbuf* m
              const FrameMeta& f, uint16_t vid, PipelineContext& ctx, DropCounts& drops, Obs& obs) {
   const BridgePortView& op = br.ports[out];
   if (__builtin_expect(!op.admin_up || !op.port, 0)) {
-    drops.add(DropReason::kPortDown);
-    rte_pktmbuf_free(m);
+    drops.drop(DropReason::kPortDown, m);
     return;
   }
   const uint8_t group = op.split_horizon_group;
   if (__builtin_expect(group != 0 && group == br.ports[in_port].split_horizon_group, 0)) {
-    drops.add(DropReason::kSplitHorizon);
-    rte_pktmbuf_free(m);
+    drops.drop(DropReason::kSplitHorizon, m);
     return;
   }
   if (__builtin_expect(op.protected_port && br.ports[in_port].protected_port, 0)) {
-    drops.add(DropReason::kProtected);
-    rte_pktmbuf_free(m);
+    drops.drop(DropReason::kProtected, m);
     return;
   }
   if (__builtin_expect(br.stp != nullptr, 0) && br.stp->state(out) != kStpForwarding) {
-    drops.add(DropReason::kStpDiscarding);
-    rte_pktmbuf_free(m);
+    drops.drop(DropReason::kStpDiscarding, m);
     return;
   }
   const EgressTag form = op.vlan.egress(vid);
@@ -247,7 +252,7 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (__builtin_expect(vlan[i] == kVlanDrop, 0)) {
-      rte_pktmbuf_free(m);
+      if (m != nullptr) drops.free_later(m);  // null: a BPDU the control plane took
       continue;
     }
     const FrameMeta& f = meta[i];
@@ -274,8 +279,7 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
         const bool admitted = storm->admit(kind);
         obs.storm(kind, admitted);
         if (!admitted) {
-          drops.add(drop_reason_of(kind));
-          rte_pktmbuf_free(m);
+          drops.drop(drop_reason_of(kind), m);
           continue;  // a later frame of the same run may still teach the source
         }
       }
@@ -285,20 +289,19 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
       }
     }
     if (__builtin_expect(in_state != kStpForwarding, 0)) {
-      drops.add(DropReason::kStpLearning);  // learnt above, not forwarded
-      rte_pktmbuf_free(m);
+      drops.drop(DropReason::kStpLearning, m);  // learnt above, not forwarded
       continue;
     }
     if (out == kNoPort) {
       if (!suppress_neighbour(br, in_port, m, f, vid, ctx, drops, obs))
         flood(br, in_port, m, f, vid, ctx, drops, obs);
     } else if (__builtin_expect(out == in_port, 0)) {
-      drops.add(DropReason::kHairpin);
-      rte_pktmbuf_free(m);
+      drops.drop(DropReason::kHairpin, m);
     } else {
       unicast(br, in_port, out, m, f, vid, ctx, drops, obs);
     }
   }
+  drops.free_all();
   obs.count_drops(*ip.port, drops);
 }
 

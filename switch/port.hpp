@@ -24,26 +24,54 @@ struct PortCounters {
   uint64_t total_drops() const;
 };
 
-// Updated once per burst with relaxed atomics (several PMDs may send to one port).
+// Updated once per burst. Each PMD thread has a slot of its own (PortStats::ThreadSlot) that
+// only it writes, with plain stores of relaxed atomics (no locked instruction, no cache line
+// shared with another PMD); every other thread (control, tunnel endpoints, tests) and PMDs past
+// kPmdSlots add to the shared slot with fetch_add. Readers sum the slots with relaxed loads.
 class PortStats {
  public:
+  static constexpr unsigned kPmdSlots = 16;
+  // The calling thread writes slot `pmd` while this lives (a PMD thread, Datapath::poll_once);
+  // pmd >= kPmdSlots keeps the shared slot. At most one thread may hold a given slot for a port.
+  class ThreadSlot {
+   public:
+    explicit ThreadSlot(unsigned pmd) : prev_(slot_) { slot_ = pmd < kPmdSlots ? pmd : kShared; }
+    ~ThreadSlot() { slot_ = prev_; }
+    ThreadSlot(const ThreadSlot&) = delete;
+    ThreadSlot& operator=(const ThreadSlot&) = delete;
+
+   private:
+    unsigned prev_;
+  };
+
   void add_rx(uint64_t packets, uint64_t bytes) {
-    rx_packets_.fetch_add(packets, std::memory_order_relaxed);
-    rx_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    Slot& s = slots_[slot_];
+    add(s.rx_packets, packets);
+    add(s.rx_bytes, bytes);
   }
   void add_tx(uint64_t packets, uint64_t bytes) {
-    tx_packets_.fetch_add(packets, std::memory_order_relaxed);
-    tx_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    Slot& s = slots_[slot_];
+    add(s.tx_packets, packets);
+    add(s.tx_bytes, bytes);
   }
-  void add_drop(DropReason r, uint64_t n) {
-    drops_[static_cast<size_t>(r)].fetch_add(n, std::memory_order_relaxed);
-  }
+  void add_drop(DropReason r, uint64_t n) { add(slots_[slot_].drops[static_cast<size_t>(r)], n); }
   PortCounters read() const;
   void reset();
 
  private:
-  std::atomic<uint64_t> rx_packets_{0}, rx_bytes_{0}, tx_packets_{0}, tx_bytes_{0};
-  std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> drops_{};
+  static constexpr unsigned kShared = kPmdSlots;
+  struct alignas(RTE_CACHE_LINE_SIZE) Slot {
+    std::atomic<uint64_t> rx_packets{0}, rx_bytes{0}, tx_packets{0}, tx_bytes{0};
+    std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> drops{};
+  };
+  static void add(std::atomic<uint64_t>& c, uint64_t n) {
+    if (__builtin_expect(slot_ == kShared, 0))
+      c.fetch_add(n, std::memory_order_relaxed);
+    else  // this thread is the slot's only writer
+      c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  static inline thread_local constinit unsigned slot_ = kShared;
+  std::array<Slot, kPmdSlots + 1> slots_{};
 };
 
 struct PortStatus {
@@ -95,10 +123,23 @@ class Port {
   // over 30 s to delete on 2 cores).
   virtual void release_buffers() {}
 
-  // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues) and always takes its
-  // spinlock (the port cannot know how many threads send on it; uncontended unless they outnumber
-  // the queues), frees and counts what the queue did not take.
+  // Sends from PMD thread `pmd`: picks that thread's queue (pmd % tx queues), takes its spinlock
+  // unless the queue is that PMD's alone (assign_tx_queues), frees and counts what the queue did
+  // not take. `bytes`, when the caller has it (TX batches), is the frames' total pkt_len.
   uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n);
+  uint16_t send(unsigned pmd, rte_mbuf** pkts, uint16_t n, uint64_t bytes);
+
+  // Queue ownership, decided when the datapath assigns queues (never per packet): with `pmds`
+  // PMD threads that may send here, a queue exactly one of them maps to is sent on without its
+  // lock, unless a thread that is no PMD sends on this port too (add_control_sender). Until the
+  // datapath calls it (a port outside any datapath, tests) every queue keeps its lock.
+  void assign_tx_queues(unsigned pmds);
+  // A thread other than the PMDs sends on this port (the spanning tree's BPDUs, from the control
+  // thread): every queue takes its lock from now on, for good (a late BPDU cannot race a PMD).
+  void add_control_sender();
+  bool tx_queue_exclusive(uint16_t q) const {
+    return txq_[q % tx_queues_].exclusive.load(std::memory_order_relaxed);
+  }
 
   // A port whose frames leave as frames of another port of the switch (a tunnel with
   // options:underlay=port) names that port: the PMD then hands it its output burst with
@@ -123,7 +164,13 @@ class Port {
  private:
   std::string name_;
   uint16_t tx_queues_;
-  std::unique_ptr<rte_spinlock_t[]> tx_locks_;
+  // One cache line per queue: PMDs sending on different queues do not share a line.
+  struct alignas(RTE_CACHE_LINE_SIZE) TxQueue {
+    rte_spinlock_t lock;
+    std::atomic<bool> exclusive{false};  // one PMD sends on it and nothing else: no lock
+  };
+  std::unique_ptr<TxQueue[]> txq_;
+  std::atomic<bool> control_sender_{false};
   std::atomic<uint32_t> max_frame_len_{0};
   PortStats stats_;
 };

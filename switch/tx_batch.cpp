@@ -44,12 +44,12 @@ void TxBatches::flush() {
   dirty_.clear();
 }
 
-void TxBatches::flush_mirrored(Batch& b, uint16_t n) {
+void TxBatches::flush_mirrored(Batch& b, uint16_t n, uint64_t bytes) {
   const SlotMirror& sm = *b.mirror;
   // Before sending: the port owns the frames once it has them.
   if (sm.tx_mask) mirror_sent(sm, b.pkts, n, *this);
   if (b.via == kNoSlot) {
-    const uint16_t sent = b.port->send(pmd_, b.pkts, n);
+    const uint16_t sent = b.port->send(pmd_, b.pkts, n, bytes);
     if (sm.output_of && sent < n)
       sm.output_of->drops.fetch_add(n - sent, std::memory_order_relaxed);
   } else {
@@ -63,6 +63,7 @@ void TxBatches::discard() {
     Batch& b = batches_[slot];
     rte_pktmbuf_free_bulk(b.pkts, b.n);
     b.n = 0;
+    b.bytes = 0;
     b.queued = false;
   }
   dirty_.clear();

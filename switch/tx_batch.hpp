@@ -38,6 +38,7 @@ class TxBatches {
       dirty_.push_back(slot);
     }
     b.pkts[b.n++] = m;
+    b.bytes += rte_pktmbuf_pkt_len(m);  // the header is in cache now; send() need not read it
     if (__builtin_expect(b.n == kBurst, 0)) flush_slot(b);
   }
   void flush();
@@ -58,11 +59,12 @@ class TxBatches {
     ByteBucket* limit = nullptr;  // egress limit of the port; null: none
     uint16_t n = 0;
     bool queued = false;  // listed in dirty_
+    uint64_t bytes = 0;   // pkt_len of pkts[0, n)
     const SlotMirror* mirror = nullptr;  // null unless the slot is mirrored or a mirror output
     rte_mbuf* pkts[kBurst];
   };
   void flush_slot(Batch& b);
-  void flush_mirrored(Batch& b, uint16_t n);  // tx_batch.cpp: mirrors, sends, counts a mirror output's drops
+  void flush_mirrored(Batch& b, uint16_t n, uint64_t bytes);  // tx_batch.cpp: mirrors, sends, counts a mirror output's drops
   unsigned pmd_;
   uint64_t now_cycles_ = 0;
   std::vector<Batch> batches_;
@@ -82,14 +84,22 @@ class TxOutput {
 
 inline void TxBatches::flush_slot(Batch& b) {
   uint16_t n = b.n;
+  uint64_t bytes = b.bytes;
   b.n = 0;  // what encapsulate() queues goes to another slot
+  b.bytes = 0;
   if (__builtin_expect(b.limit != nullptr, 0)) {  // before mirrors: they show what is sent
-    n = b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
-    if (n == 0) return;
+    const uint16_t kept =
+        b.limit->police(b.pkts, n, now_cycles_, b.port->stats(), DropReason::kEgressShaped);
+    if (kept == 0) return;
+    if (kept != n) {
+      n = kept;
+      bytes = 0;
+      for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+    }
   }
-  if (__builtin_expect(b.mirror != nullptr, 0)) return flush_mirrored(b, n);
+  if (__builtin_expect(b.mirror != nullptr, 0)) return flush_mirrored(b, n, bytes);
   if (b.via == kNoSlot) {
-    b.port->send(pmd_, b.pkts, n);
+    b.port->send(pmd_, b.pkts, n, bytes);
   } else {
     TxOutput out(*this, b.via);
     b.port->encapsulate(pmd_, b.pkts, n, out);
