@@ -20,6 +20,7 @@ constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)
 constexpr std::string_view kLogSection = "Logging";
 constexpr std::string_view kRstpSection = "Spanning tree (Bridge rstp_enable=true)";
 constexpr std::string_view kMirrorSection = "Port mirroring and capture";
+constexpr std::string_view kClusterSection = "Cluster (Open_vSwitch other_config:cluster-store)";
 
 using enum OutputKind;
 
@@ -113,6 +114,9 @@ constexpr CommandSpec kCommands[] = {
    "PORT [--direction rx|tx|both] [-c N] -w FILE|-",
    "write pcap of what PORT receives and sends until interrupted or N frames\n"
    "(no mirror is configured; -w - streams to stdout)", kNone, capture_in_transaction},
+  {"cluster/show", 0, 0, "", kReadOnly, kClusterSection, "",
+   "members and their VNIs, lease ages, tunnels and remote endpoints,\n"
+   "as this switch sees them through etcd", kCluster, cluster_show},
 };
 // clang-format on
 

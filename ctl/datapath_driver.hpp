@@ -3,6 +3,7 @@
 // PortFactory, builds a lvs::sw::DatapathConfig and publishes it, keeps static MACs installed.
 // Ports that cannot be opened (kind not available, device or kernel interface missing) stay out
 // of the datapath and are reported through interface_state(). Implements Runtime for vsctl.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +49,12 @@ class DatapathDriver final : public Runtime {
   std::optional<RstpBridgeRow> rstp_show(const std::string& bridge) const override;
   bool rstp_clear_bpdu_guard(const std::string& bridge, const std::string& port) override;
   std::vector<MirrorCounts> mirror_stats(const std::string& bridge) const override;
+  // cluster/show comes from the daemon's ClusterDriver (ctl/cluster/cluster_driver.hpp).
+  void set_cluster_show(std::function<nlohmann::json()> show) { cluster_show_ = std::move(show); }
+  Result<nlohmann::json> cluster_show() const override {
+    if (!cluster_show_) return Runtime::cluster_show();
+    return cluster_show_();
+  }
 
   // vsctl capture: copies what `port` receives and/or sends to `fd` as pcap, `count` frames
   // (0: until the reader goes away), after `preamble` (the reply line). Takes `fd` (closed on
@@ -77,6 +84,7 @@ class DatapathDriver final : public Runtime {
   Config config_;
   RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
   MirrorOutputs mirrors_;
+  std::function<nlohmann::json()> cluster_show_;
   bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "ctl/cluster/cluster_format.hpp"
 #include "ctl/trace_format.hpp"
 
 namespace lvs::ctl {
@@ -305,6 +306,8 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
       return format_trace(out);
     case OutputKind::kRstp:
       return format_rstp(out);
+    case OutputKind::kCluster:
+      return cluster::format_cluster(out);
   }
   return dump();
 }

@@ -55,6 +55,8 @@ nlohmann::json rstp_json(const std::string& bridge, const RstpBridgeRow& row);
 Status add_mirror(CommandContext& context);
 Status delete_mirror(CommandContext& context);
 Status capture_in_transaction(CommandContext& context);
+// cluster_commands.cpp (cluster/show: ctl/cluster/cluster_driver.hpp)
+Status cluster_show(CommandContext& context);
 
 // The bridge named `name`, or a not_found error naming it.
 Result<BridgeConfig*> need_bridge(Config& config, const std::string& name);
