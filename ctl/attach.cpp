@@ -239,7 +239,8 @@ Result<std::string> run_attach(const AttachArgs& given) {
                                   std::string("external_ids:") + kContainerIface + "=" + ifname,
                                   std::string("external_ids:") + kContainerNetns + "=" + ref->key,
                                   std::string("external_ids:") + kContainerIp + "=" + format_ipv4(a.ip->addr) +
-                                      "/" + std::to_string(a.ip->prefix)};
+                                      "/" + std::to_string(a.ip->prefix),
+                                  std::string("external_ids:") + kContainerMac + "=" + mac};
   if (!a.publish.empty()) ids.push_back(std::string("external_ids:") + kPublish + "=" + publish_text(a.publish));
   if (leased) ids.push_back(std::string("external_ids:") + kIpamPoolId + "=" + a.bridge);
   chain.push_back(ids);
