@@ -280,6 +280,15 @@ bool DatapathDriver::fdb_del(const std::string& bridge, int vlan, const std::str
   return fdb && m && fdb->remove(*m, static_cast<uint16_t>(vlan));
 }
 
+Status DatapathDriver::set_neighbours(const std::string& bridge_name,
+                                      std::vector<sw::NeighbourEntry> entries) {
+  if (auto err = sw::validate_neighbours(entries))
+    return make_error(kErrInvalid, "bridge " + bridge_name + ": " + *err);
+  if (auto err = dp_.set_neighbours(bridge_name, std::move(entries)))
+    return make_error(kErrNotFound, *err);
+  return std::nullopt;
+}
+
 std::vector<MirrorCounts> DatapathDriver::mirror_stats(const std::string& bridge) const {
   std::vector<MirrorCounts> out;
   for (const auto& s : dp_.mirror_stats(bridge)) out.push_back({s.name, s.packets, s.drops});

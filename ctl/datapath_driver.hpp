@@ -56,6 +56,11 @@ class DatapathDriver final : public Runtime {
     return cluster_show_();
   }
 
+  // ARP / ND suppression (switch/neighbour_suppress.hpp): replaces the bridge's neighbour table
+  // whole; runtime only, not in the database. Safe from any thread (the datapath serialises it).
+  // kErrNotFound for a bridge the datapath does not run, kErrInvalid for a bad entry.
+  Status set_neighbours(const std::string& bridge_name, std::vector<sw::NeighbourEntry> entries);
+
   // vsctl capture: copies what `port` receives and/or sends to `fd` as pcap, `count` frames
   // (0: until the reader goes away), after `preamble` (the reply line). Takes `fd` (closed on
   // an error, which names what is wrong).

@@ -7,6 +7,7 @@
 #include "switch/fdb.hpp"
 #include "switch/flood_table.hpp"
 #include "switch/mirror.hpp"
+#include "switch/neighbour_table.hpp"
 #include "switch/port.hpp"
 #include "switch/rx_filter.hpp"
 #include "switch/stp_hooks.hpp"
@@ -36,6 +37,8 @@ struct BridgeView {
   // Spanning tree (stp_hooks.hpp): port states and the BPDU queue; null when RSTP is off.
   std::shared_ptr<StpHooks> stp;
   std::shared_ptr<const MirrorTable> mirrors;  // null without mirrors
+  // ARP / ND suppression (neighbour_suppress.hpp); its table is swapped apart from the snapshot.
+  std::shared_ptr<NeighbourTables> neighbours;
 };
 
 }  // namespace lvs::sw

@@ -187,6 +187,8 @@ std::optional<std::string> Datapath::apply(const DatapathConfig& config) {
     view->fdb = st.fdb;
     view->forward_bpdu = bc.forward_bpdu;
     view->stp = st.stp;
+    if (!st.neighbours) st.neighbours = std::make_shared<NeighbourTables>();
+    view->neighbours = st.neighbours;
     PortIndex max_index = 0;
     std::vector<std::pair<PortIndex, const PortConfig*>> placed;
     for (const auto& pc : bc.ports) {

@@ -20,6 +20,7 @@
 #include "switch/clock.hpp"
 #include "switch/fdb.hpp"
 #include "switch/mirror.hpp"
+#include "switch/neighbour_table.hpp"
 #include "switch/port.hpp"
 #include "switch/rate_limit.hpp"
 #include "switch/storm_control.hpp"
@@ -126,6 +127,13 @@ class Datapath {
   // (trace.hpp; datapath_trace.cpp). An unknown bridge or port sets the report's error.
   TraceReport trace(const std::string& bridge, const std::string& port,
                     std::span<const uint8_t> frame) const;
+  // Replaces the bridge's neighbour table (ARP / ND suppression, neighbour_suppress.hpp) whole,
+  // safely under running PMDs (neighbour_table.hpp; datapath_neighbours.cpp). An error, and no
+  // change, for an unknown bridge or a bad entry (validate_neighbours). The table stays with the
+  // bridge across apply() until replaced; an empty vector clears it.
+  std::optional<std::string> set_neighbours(const std::string& bridge,
+                                            std::vector<NeighbourEntry> entries);
+  std::vector<NeighbourEntry> neighbours(const std::string& bridge) const;
   // The bridge's mirrors' counters (a sink's ring drops included), in configuration order.
   std::vector<MirrorStats> mirror_stats(const std::string& bridge) const;
   unsigned pmd_count() const { return static_cast<unsigned>(pmds_.size()); }
@@ -174,6 +182,7 @@ class Datapath {
     std::vector<bool> used;
     std::map<std::string, VlanPolicy> vlan_of;
     std::shared_ptr<StpHooks> stp;
+    std::shared_ptr<NeighbourTables> neighbours;
     struct Mirror {
       std::shared_ptr<MirrorCounters> counters;
       std::shared_ptr<PcapSink> sink;

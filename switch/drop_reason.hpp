@@ -41,7 +41,11 @@ namespace lvs::sw {
   X(kStpDiscarding, "stp_discarding",                                                            \
     "received on, or to leave by, a port the spanning tree keeps discarding")                   \
   X(kStpLearning, "stp_learning", "received on a port the spanning tree keeps learning")         \
-  X(kBpduOverflow, "bpdu_overflow", "BPDU for the spanning tree while its queue was full")
+  X(kBpduOverflow, "bpdu_overflow", "BPDU for the spanning tree while its queue was full")      \
+  X(kArpSuppressed, "arp_suppressed",                                                            \
+    "ARP request answered by the switch from the neighbour table (neighbour_suppress.hpp)")      \
+  X(kNdSuppressed, "nd_suppressed",                                                              \
+    "IPv6 neighbour solicitation answered by the switch from the neighbour table")
 
 enum class DropReason : uint8_t {
 #define LVS_DROP_ENUM(e, name, doc) e,

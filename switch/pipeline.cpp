@@ -3,6 +3,7 @@
 #include <rte_prefetch.h>
 
 #include "switch/frame.hpp"
+#include "switch/neighbour_suppress.hpp"
 #include "switch/tag_rewrite.hpp"
 #include "switch/trace_observer.hpp"
 
@@ -269,7 +270,8 @@ void process_burst_observed(const BridgeView& br, PortIndex in_port, rte_mbuf** 
       continue;
     }
     if (out == kNoPort) {
-      flood(br, in_port, m, f, vid, ctx, drops, obs);
+      if (!suppress_neighbour(br, in_port, m, f, vid, ctx, drops, obs))
+        flood(br, in_port, m, f, vid, ctx, drops, obs);
     } else if (__builtin_expect(out == in_port, 0)) {
       drops.add(DropReason::kHairpin);
       rte_pktmbuf_free(m);

@@ -16,6 +16,7 @@
 #include "switch/flood_table.hpp"
 #include "switch/frame.hpp"
 #include "switch/mirror.hpp"
+#include "switch/neighbour_table.hpp"
 #include "switch/port.hpp"
 #include "switch/stp_hooks.hpp"
 #include "switch/storm_control.hpp"
@@ -66,6 +67,9 @@ struct DatapathObserver {
   static void storm(FloodKind /*kind*/, bool /*admitted*/) {}
   static void flooding(uint16_t /*vid*/) {}
   static void flood_member(const FloodTable::Member& /*mb*/, FloodSkip /*skip*/) {}
+  // An ARP request / neighbour solicitation answered from the bridge's neighbour table with
+  // `mac` (neighbour_suppress.hpp).
+  static void neighbour_suppressed(NeighbourKind /*kind*/, uint64_t /*mac*/) {}
 };
 
 }  // namespace lvs::sw

@@ -8,7 +8,8 @@
 // Stages, in pipeline order (TraceReport keeps one field group per stage):
 //   ingress policing (as the datapath, on the received frame before the pipeline) -> parse
 //   -> ingress VLAN -> [port STP state (RSTP)]
-//   -> learn (what would be learnt) -> FDB lookup -> storm control -> flood set / unicast
+//   -> learn (what would be learnt) -> FDB lookup -> storm control -> [ARP / ND suppression]
+//   -> flood set / unicast
 //   (split horizon, protected ports) -> per output port the tag action and its egress limit
 //   | the drop reason.
 // The policing verdicts are ByteBucket::police() itself (rate_limit.hpp) run on copies of the
@@ -97,6 +98,10 @@ struct TraceReport {
   bool storm_checked = false;
   FloodKind storm_kind = FloodKind::kBroadcast;
   bool storm_admitted = true;
+  // ARP / ND suppression (neighbour_suppress.hpp): answered from the neighbour table with
+  // `neighbour_mac` out of the input port (the answer is in `outputs`), not flooded
+  NeighbourKind neighbour = NeighbourKind::kNone;
+  uint64_t neighbour_mac = 0;
   // flood set (members in table order, with why each one is skipped)
   bool flooded = false;
   std::vector<TraceFloodMember> flood;

@@ -80,6 +80,10 @@ struct TraceObserver {
   void flood_member(const FloodTable::Member& mb, FloodSkip skip) {
     report->flood.push_back({mb.port, mb.tagged, skip});
   }
+  void neighbour_suppressed(NeighbourKind kind, uint64_t mac) {
+    report->neighbour = kind;
+    report->neighbour_mac = mac;
+  }
 };
 
 }  // namespace lvs::sw
