@@ -242,6 +242,10 @@ void ClusterDriver::write_subnet(Service& service, const std::string& subnet) {
 void ClusterDriver::apply_view(Service& service, const ClusterView& view) {
   // A view that never reached etcd must not take down the tunnels a restart found.
   if (view.revision == 0) return;
+  // Nor one without ourselves: our lease expired too (etcd was away longer than the TTL and
+  // dropped every lease at once), so the others' absence says nothing about them. Until we are
+  // registered again, the tunnels and entries stay as they are.
+  if (!view.members.count(host_id_)) return;
   desired_ = desired_state(view, host_id_, *options_);
   auto chain = tunnel_commands(current_tunnels(config_), desired_.tunnels);
   if (chain.empty()) return;

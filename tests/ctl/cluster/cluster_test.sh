@@ -240,6 +240,10 @@ C5=$(ip_of c5)
 wait $pinger
 grep -q " 0% packet loss" "$W/ping_stop" || fail "traffic stopped with etcd: $(tail -2 "$W/ping_stop")"
 while [ $(($(now_ms) - T_STOP)) -lt 6000 ]; do sleep 0.1; done
+# Across etcd's return too (every lease expired meanwhile: none of the tunnels may flap).
+ip netns exec ${P}c1 ping -c 30 -i 0.1 -W 1 "$C2" >"$W/ping_cont" 2>&1 &
+pinger=$!
+sleep 0.5
 kill -CONT $ETCD_PID
 T_CONT=$(now_ms)
 c5_mac=$(mac_of c5)
@@ -247,6 +251,8 @@ knows_c5() { show_json 1 | grep -q "$c5_mac"; }
 wait_until 10 knows_c5 || fail "host 1 never learnt of c5 after etcd came back"
 log "etcd stopped 6 s: no loss; c5 known on host 1 $(($(now_ms) - T_CONT)) ms after etcd resumed"
 wait_until 5 pings c1 "$C5" || fail "c5 unreachable after etcd came back"
+wait $pinger
+grep -q " 0% packet loss" "$W/ping_cont" || fail "traffic lost as etcd came back: $(tail -2 "$W/ping_cont")"
 for i in 1 2 3; do wait_until 10 tunnels_are $i 6 || fail "host $i has $(count_tunnels $i) tunnels after etcd's pause"; done
 
 vsctl 1 cluster/show
