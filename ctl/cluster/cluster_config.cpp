@@ -88,8 +88,10 @@ Result<std::vector<VniBinding>> parse_vni_map(const std::string& text) {
   std::set<uint16_t> vlans;
   for (const auto& item : split(text, ',')) {
     const size_t colon = item.find(':');
-    auto vlan = colon == std::string::npos ? std::nullopt : parse_int(item.substr(0, colon), 0, 4094);
-    auto vni = colon == std::string::npos ? std::nullopt : parse_int(item.substr(colon + 1), 1, kMaxVni);
+    auto vlan =
+        colon == std::string::npos ? std::nullopt : parse_int(item.substr(0, colon), 0, 4094);
+    auto vni =
+        colon == std::string::npos ? std::nullopt : parse_int(item.substr(colon + 1), 1, kMaxVni);
     if (!vlan || !vni)
       return invalid(at + ": \"" + item + "\" is not VLAN:VNI (VLAN 0..4094, VNI 1.." +
                      std::to_string(kMaxVni) + ")");
@@ -132,8 +134,9 @@ Status validate_cluster_global(const StringMap& m) {
   }
   const bool store = m.count(kClusterStore) > 0;
   if (store && !m.count(kClusterLocalIp))
-    return invalid(at + "other_config:cluster-store needs other_config:cluster-local-ip (this "
-                        "host's underlay address)");
+    return invalid(at +
+                   "other_config:cluster-store needs other_config:cluster-local-ip (this "
+                   "host's underlay address)");
   if (!store)
     for (const char* k : {kClusterLocalIp, kClusterLeaseTtl, kClusterSubnet})
       if (m.count(k))
@@ -172,7 +175,8 @@ Status validate_cluster(const Config& c) {
 
 std::vector<VniBinding> bridge_bindings(const BridgeConfig& b) {
   if (auto it = b.other_config.find(kClusterVni); it != b.other_config.end())
-    if (auto v = parse_int(it->second, 1, kMaxVni)) return {VniBinding{static_cast<uint32_t>(*v), {}}};
+    if (auto v = parse_int(it->second, 1, kMaxVni))
+      return {VniBinding{static_cast<uint32_t>(*v), {}}};
   if (auto it = b.other_config.find(kClusterVniMap); it != b.other_config.end())
     if (auto m = parse_vni_map(it->second)) return *m;
   return {};
@@ -188,7 +192,8 @@ std::optional<ClusterOptions> cluster_options(const Config& c) {
   if (auto it = m.find(kClusterLocalIp); it != m.end()) o.local_ip = it->second;
   o.ipv6 = is_ipv6(o.local_ip);
   if (auto it = m.find(kClusterLeaseTtl); it != m.end())
-    if (auto v = parse_int(it->second, kMinLeaseTtl, kMaxLeaseTtl)) o.lease_ttl_s = static_cast<int>(*v);
+    if (auto v = parse_int(it->second, kMinLeaseTtl, kMaxLeaseTtl))
+      o.lease_ttl_s = static_cast<int>(*v);
   if (auto it = m.find(kClusterSubnet); it != m.end()) o.subnet = parse_ipv4_prefix(it->second);
   if (auto it = m.find(kClusterHostPrefix); it != m.end())
     if (auto v = parse_int(it->second, 8, 30)) o.host_prefix = static_cast<int>(*v);

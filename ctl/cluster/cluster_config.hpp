@@ -27,8 +27,8 @@ inline constexpr const char* kClusterSubnet = "cluster-subnet";
 inline constexpr const char* kClusterHostPrefix = "cluster-host-prefix";
 inline constexpr const char* kClusterVni = "cluster-vni";
 inline constexpr const char* kClusterVniMap = "cluster-vni-map";
-inline constexpr const char* kClusterMember = "cluster-member";            // Port external_ids
-inline constexpr const char* kClusterTunnelVni = "cluster-vni";            // Port external_ids
+inline constexpr const char* kClusterMember = "cluster-member";           // Port external_ids
+inline constexpr const char* kClusterTunnelVni = "cluster-vni";           // Port external_ids
 inline constexpr const char* kClusterHostSubnet = "cluster-host-subnet";  // Bridge external_ids
 inline constexpr int kDefaultLeaseTtl = 10, kMinLeaseTtl = 2, kMaxLeaseTtl = 3600;
 inline constexpr int kDefaultHostPrefix = 24;
@@ -52,7 +52,7 @@ struct ClusterBridge {
 };
 
 struct ClusterOptions {
-  std::string store_url;                // as given
+  std::string store_url;                     // as given
   std::vector<std::string> store_endpoints;  // "HOST:PORT", "[V6]:PORT"
   std::string local_ip;
   bool ipv6 = false;  // local_ip is IPv6 (70-byte overhead)

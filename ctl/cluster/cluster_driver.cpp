@@ -30,16 +30,19 @@ std::string ext(const StringMap& m, const char* key) {
 std::string state_key(const LocalState& s) {
   json eps = json::array();
   for (const auto& e : s.endpoints) eps.push_back({e.vni, e.mac, e.ip, e.ip6});
-  return json{{"id", s.self.id}, {"ip", s.self.underlay_ip}, {"mac", s.self.vtep_mac},
-              {"vnis", s.self.vnis}, {"subnet", s.self.subnet}, {"eps", eps}}
+  return json{{"id", s.self.id},     {"ip", s.self.underlay_ip}, {"mac", s.self.vtep_mac},
+              {"vnis", s.self.vnis}, {"subnet", s.self.subnet},  {"eps", eps}}
       .dump();
 }
 
 std::string store_key(const ClusterOptions& o) {
-  return json{{"endpoints", o.store_endpoints}, {"local_ip", o.local_ip}, {"ttl", o.lease_ttl_s},
-              {"subnet", o.subnet ? format_ipv4(o.subnet->addr) + "/" + std::to_string(o.subnet->prefix)
-                                  : std::string()},
-              {"host_prefix", o.host_prefix}}
+  return json{
+      {"endpoints", o.store_endpoints},
+      {"local_ip", o.local_ip},
+      {"ttl", o.lease_ttl_s},
+      {"subnet", o.subnet ? format_ipv4(o.subnet->addr) + "/" + std::to_string(o.subnet->prefix)
+                          : std::string()},
+      {"host_prefix", o.host_prefix}}
       .dump();
 }
 
@@ -153,7 +156,8 @@ void ClusterDriver::restart_store(const ClusterOptions& o) {
         std::lock_guard lock(mu_);
         claim_error_ = "subnet claim: " + std::get<1>(r);
       }
-      for (int i = 0; i < 10 && claiming_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (int i = 0; i < 10 && claiming_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
 }
@@ -186,7 +190,8 @@ LocalState ClusterDriver::local_state(const Config& config) const {
       if (auto slash = ip.find('/'); slash != std::string::npos) ip.resize(slash);
       std::string mac = ext(p.external_ids, kContainerMac);
       if (mac.empty())
-        if (auto lease = ipam_lease_of(config, ext(p.external_ids, kIpamPoolId), p.name)) mac = lease->mac;
+        if (auto lease = ipam_lease_of(config, ext(p.external_ids, kIpamPoolId), p.name))
+          mac = lease->mac;
       if (!mac.empty()) {
         s.endpoints.push_back(Endpoint{binding->vni, mac, ip, "", host_id_});
         continue;
@@ -222,9 +227,11 @@ void ClusterDriver::write_subnet(Service& service, const std::string& subnet) {
         format_ipv4(host->network() + 1) + "/" + std::to_string(options_->subnet->prefix);
     std::vector<Words> chain;
     if (ext(b->external_ids, kClusterHostSubnet) != subnet)
-      chain.push_back({"set", "Bridge", b->name, std::string("external_ids:") + kClusterHostSubnet + "=" + subnet});
+      chain.push_back({"set", "Bridge", b->name,
+                       std::string("external_ids:") + kClusterHostSubnet + "=" + subnet});
     if (ext(b->local_port()->options, kIpOption) != ip)
-      chain.push_back({"set", "Interface", b->name, std::string("options:") + kIpOption + "=" + ip});
+      chain.push_back(
+          {"set", "Interface", b->name, std::string("options:") + kIpOption + "=" + ip});
     if (chain.empty()) return;
     json reply = service.handle(transact_request(chain));
     if (reply.contains("error")) {
@@ -233,7 +240,8 @@ void ClusterDriver::write_subnet(Service& service, const std::string& subnet) {
       if (e != last_error_) log_warn(e);
       last_error_ = e;
     } else {
-      log_info("cluster: bridge " + b->name + " hands out addresses of " + subnet + " (gateway " + ip + ")");
+      log_info("cluster: bridge " + b->name + " hands out addresses of " + subnet + " (gateway " +
+               ip + ")");
     }
     return;
   }
@@ -256,7 +264,8 @@ void ClusterDriver::apply_view(Service& service, const ClusterView& view) {
     last_error_ = e;
   } else {
     log_info("cluster: tunnels now " + std::to_string(desired_.tunnels.size()) + " (" +
-             std::to_string(chain.size()) + " commands, revision " + std::to_string(view.revision) + ")");
+             std::to_string(chain.size()) + " commands, revision " + std::to_string(view.revision) +
+             ")");
   }
 }
 
@@ -283,10 +292,13 @@ void ClusterDriver::apply_runtime(const Desired& d, bool reinstall) {
     for (const auto& a : diff.add) install(a);
   for (const auto& bridge : changed_neighbour_tables(neighbours_installed_, d.neighbours)) {
     auto it = d.neighbours.find(bridge);
-    const std::set<NeighbourSpec> table = it == d.neighbours.end() ? std::set<NeighbourSpec>{} : it->second;
+    const std::set<NeighbourSpec> table =
+        it == d.neighbours.end() ? std::set<NeighbourSpec>{} : it->second;
     if (neighbours_) neighbours_(bridge, std::vector<NeighbourSpec>(table.begin(), table.end()));
-    if (table.empty()) neighbours_installed_.erase(bridge);
-    else neighbours_installed_[bridge] = table;
+    if (table.empty())
+      neighbours_installed_.erase(bridge);
+    else
+      neighbours_installed_[bridge] = table;
   }
 }
 
@@ -375,24 +387,35 @@ json ClusterDriver::show() const {
   json members = json::array();
   for (const auto& [id, m] : v.members) {
     auto seen = first_seen_.find(id);
-    const int64_t age = seen == first_seen_.end()
-                            ? 0
-                            : std::chrono::duration_cast<std::chrono::seconds>(now - seen->second).count();
+    const int64_t age =
+        seen == first_seen_.end()
+            ? 0
+            : std::chrono::duration_cast<std::chrono::seconds>(now - seen->second).count();
     json tunnels = json::array();
     for (const auto& [port, t] : desired_.tunnels)
       if (t.member == id) tunnels.push_back(port);
-    members.push_back({{"id", id}, {"self", id == host_id_}, {"underlay_ip", m.underlay_ip},
-                       {"vtep_mac", m.vtep_mac}, {"vnis", m.vnis}, {"subnet", m.subnet},
-                       {"lease_id", m.lease_id}, {"lease_age_s", age}, {"tunnels", tunnels}});
+    members.push_back({{"id", id},
+                       {"self", id == host_id_},
+                       {"underlay_ip", m.underlay_ip},
+                       {"vtep_mac", m.vtep_mac},
+                       {"vnis", m.vnis},
+                       {"subnet", m.subnet},
+                       {"lease_id", m.lease_id},
+                       {"lease_age_s", age},
+                       {"tunnels", tunnels}});
   }
   out["members"] = members;
   json tunnels = json::array();
   for (const auto& [port, t] : current_tunnels(config_)) {
     const InterfaceState st = runtime_.interface_state(t.bridge, port);
-    tunnels.push_back({{"port", port}, {"bridge", t.bridge}, {"member", t.member},
-                       {"remote_ip", t.remote_ip}, {"vni", t.vni},
+    tunnels.push_back({{"port", port},
+                       {"bridge", t.bridge},
+                       {"member", t.member},
+                       {"remote_ip", t.remote_ip},
+                       {"vni", t.vni},
                        {"vlan", t.vlan ? json(*t.vlan) : json(nullptr)},
-                       {"attached", st.attached}, {"error", st.error}});
+                       {"attached", st.attached},
+                       {"error", st.error}});
   }
   out["tunnels"] = tunnels;
   json remote = json::array();

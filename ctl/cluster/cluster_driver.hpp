@@ -17,13 +17,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ctl/cluster/cluster_config.hpp"
 #include "ctl/cluster/cluster_reconciler.hpp"
@@ -44,8 +43,8 @@ std::vector<sw::NeighbourEntry> to_neighbour_entries(const std::vector<Neighbour
 class ClusterDriver {
  public:
   // Replaces bridge `bridge`'s neighbour table (the datapath driver's set_neighbours).
-  using NeighbourSink = std::function<void(const std::string& bridge,
-                                           const std::vector<NeighbourSpec>& entries)>;
+  using NeighbourSink =
+      std::function<void(const std::string& bridge, const std::vector<NeighbourSpec>& entries)>;
 
   // `state_dir`: where the store remembers the subnet it claimed (the database's directory).
   ClusterDriver(sw::Datapath& datapath, Runtime& runtime, NeighbourSink neighbours,

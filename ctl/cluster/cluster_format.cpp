@@ -17,7 +17,8 @@ std::string str(const json& j, const char* key) {
 std::string list(const json& a) {
   std::string s;
   if (!a.is_array()) return s;
-  for (const auto& v : a) s += (s.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& v : a)
+    s += (s.empty() ? "" : ",") + (v.is_string() ? v.get<std::string>() : v.dump());
   return s.empty() ? "-" : s;
 }
 
@@ -30,14 +31,14 @@ std::string format_cluster(const json& j) {
     << (j.value("connected", false) ? "connected" : "not connected") << ", revision "
     << str(j, "revision") << "\n";
   if (!str(j, "error").empty()) o << "  error: " << str(j, "error") << "\n";
-  o << "  subnet: " << (str(j, "subnet").empty() ? "-" : str(j, "subnet")) << ", local endpoints: "
-    << str(j, "local_endpoints") << "\n";
+  o << "  subnet: " << (str(j, "subnet").empty() ? "-" : str(j, "subnet"))
+    << ", local endpoints: " << str(j, "local_endpoints") << "\n";
   o << "  members:\n";
   for (const auto& m : j.value("members", json::array()))
     o << "    " << str(m, "id") << (m.value("self", false) ? " (self)" : "") << "  underlay "
       << str(m, "underlay_ip") << "  vnis " << list(m["vnis"]) << "  subnet "
-      << (str(m, "subnet").empty() ? "-" : str(m, "subnet")) << "  lease age " << str(m, "lease_age_s")
-      << " s  tunnels " << list(m["tunnels"]) << "\n";
+      << (str(m, "subnet").empty() ? "-" : str(m, "subnet")) << "  lease age "
+      << str(m, "lease_age_s") << " s  tunnels " << list(m["tunnels"]) << "\n";
   o << "  tunnels:\n";
   for (const auto& t : j.value("tunnels", json::array()))
     o << "    " << str(t, "port") << "  bridge " << str(t, "bridge") << "  vni " << str(t, "vni")

@@ -51,8 +51,9 @@ Desired desired_state(const ClusterView& view, const std::string& self_id,
     for (uint32_t vni : m.vnis) {
       auto p = places.find(vni);
       if (p == places.end()) continue;
-      TunnelSpec t{p->second.bridge->name, tunnel_port_name(id, vni), id, m.underlay_ip,
-                   o.local_ip, vni, p->second.binding.vlan};
+      TunnelSpec t{
+          p->second.bridge->name, tunnel_port_name(id, vni), id, m.underlay_ip, o.local_ip, vni,
+          p->second.binding.vlan};
       d.tunnels.emplace(t.port, std::move(t));
     }
   }
@@ -83,8 +84,9 @@ std::map<std::string, TunnelSpec> current_tunnels(const Config& c) {
     for (const auto& p : b.ports) {
       auto m = p.external_ids.find(kClusterMember);
       if (m == p.external_ids.end()) continue;
-      TunnelSpec t{b.name, p.name, m->second, opt(p.options, "remote_ip"),
-                   opt(p.options, "local_ip"), 0, std::nullopt};
+      TunnelSpec t{
+          b.name, p.name,      m->second, opt(p.options, "remote_ip"), opt(p.options, "local_ip"),
+          0,      std::nullopt};
       if (auto k = parse_int(opt(p.options, "key"), 0, kMaxVni)) t.vni = static_cast<uint32_t>(*k);
       if (p.vlan_mode == "access" && p.tag) t.vlan = static_cast<uint16_t>(*p.tag);
       out.emplace(p.name, std::move(t));
@@ -109,12 +111,17 @@ std::vector<Words> tunnel_commands(const std::map<std::string, TunnelSpec>& curr
       add.push_back("tag=" + std::to_string(*t.vlan));
     }
     chain.push_back(std::move(add));
-    Words iface{"set", "Interface", name, "type=vxlan", "options:remote_ip=" + t.remote_ip,
+    Words iface{"set",
+                "Interface",
+                name,
+                "type=vxlan",
+                "options:remote_ip=" + t.remote_ip,
                 "options:key=" + std::to_string(t.vni)};
     if (!t.local_ip.empty()) iface.push_back("options:local_ip=" + t.local_ip);
     chain.push_back(std::move(iface));
-    chain.push_back({"set", "Port", name, std::string("external_ids:") + kClusterMember + "=" + t.member,
-                     std::string("external_ids:") + kClusterTunnelVni + "=" + std::to_string(t.vni)});
+    chain.push_back(
+        {"set", "Port", name, std::string("external_ids:") + kClusterMember + "=" + t.member,
+         std::string("external_ids:") + kClusterTunnelVni + "=" + std::to_string(t.vni)});
   }
   return chain;
 }

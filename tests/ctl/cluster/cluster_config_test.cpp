@@ -25,34 +25,43 @@ TEST(ClusterConfigTest, GlobalKeysAreCheckedTogether) {
   Config c = default_config();
   EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=http://1.2.3.4:2379",
                      "other_config:cluster-local-ip=10.0.0.1"}}),
-            "Open_vSwitch: other_config:cluster-store \"http://1.2.3.4:2379\" does not start with etcd://");
+            "Open_vSwitch: other_config:cluster-store \"http://1.2.3.4:2379\" does not start with "
+            "etcd://");
   EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://1.2.3.4:2379,x",
                      "other_config:cluster-local-ip=10.0.0.1"}}),
             "Open_vSwitch: other_config:cluster-store \"etcd://1.2.3.4:2379,x\": \"x\" is not "
             "HOST:PORT (IPv6 as [ADDR]:PORT)");
-  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://1.2.3.4:2379"}}),
-            "Open_vSwitch: other_config:cluster-store needs other_config:cluster-local-ip (this "
-            "host's underlay address)");
+  EXPECT_EQ(
+      run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://1.2.3.4:2379"}}),
+      "Open_vSwitch: other_config:cluster-store needs other_config:cluster-local-ip (this "
+      "host's underlay address)");
+  EXPECT_EQ(
+      run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
+               "other_config:cluster-local-ip=10.0.0.300"}}),
+      "Open_vSwitch: other_config:cluster-local-ip \"10.0.0.300\" is not an IPv4 or IPv6 address");
+  EXPECT_EQ(
+      run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
+               "other_config:cluster-local-ip=10.0.0.1", "other_config:cluster-lease-ttl=1"}}),
+      "Open_vSwitch: other_config:cluster-lease-ttl \"1\" is not in 2..3600");
   EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
-                     "other_config:cluster-local-ip=10.0.0.300"}}),
-            "Open_vSwitch: other_config:cluster-local-ip \"10.0.0.300\" is not an IPv4 or IPv6 address");
-  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
-                     "other_config:cluster-local-ip=10.0.0.1", "other_config:cluster-lease-ttl=1"}}),
-            "Open_vSwitch: other_config:cluster-lease-ttl \"1\" is not in 2..3600");
-  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
-                     "other_config:cluster-local-ip=10.0.0.1", "other_config:cluster-subnet=10.200.1.0/16"}}),
+                     "other_config:cluster-local-ip=10.0.0.1",
+                     "other_config:cluster-subnet=10.200.1.0/16"}}),
             "Open_vSwitch: other_config:cluster-subnet \"10.200.1.0/16\" is not a network address "
             "(did you mean 10.200.0.0/16?)");
-  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
-                     "other_config:cluster-local-ip=10.0.0.1", "other_config:cluster-subnet=10.200.0.0/16",
-                     "other_config:cluster-host-prefix=16"}}),
-            "Open_vSwitch: other_config:cluster-host-prefix 16 is not longer than cluster-subnet's /16");
+  EXPECT_EQ(
+      run(c,
+          {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://e:2379",
+            "other_config:cluster-local-ip=10.0.0.1", "other_config:cluster-subnet=10.200.0.0/16",
+            "other_config:cluster-host-prefix=16"}}),
+      "Open_vSwitch: other_config:cluster-host-prefix 16 is not longer than cluster-subnet's /16");
   EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-local-ip=10.0.0.1"}}),
             "Open_vSwitch: other_config:cluster-local-ip needs other_config:cluster-store");
   EXPECT_EQ(c, default_config());  // nothing changed
-  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".", "other_config:cluster-store=etcd://10.0.0.9:2379,[fd00::9]:2379",
+  EXPECT_EQ(run(c, {{"set", "Open_vSwitch", ".",
+                     "other_config:cluster-store=etcd://10.0.0.9:2379,[fd00::9]:2379",
                      "other_config:cluster-local-ip=fd00::1", "other_config:cluster-lease-ttl=3",
-                     "other_config:cluster-subnet=10.200.0.0/16", "other_config:cluster-host-prefix=24"}}),
+                     "other_config:cluster-subnet=10.200.0.0/16",
+                     "other_config:cluster-host-prefix=24"}}),
             "");
   auto o = cluster_options(c);
   ASSERT_TRUE(o);
@@ -74,7 +83,8 @@ TEST(ClusterConfigTest, BridgeKeysAreChecked) {
             "(VLAN 0..4094, VNI 1..16777215)");
   EXPECT_EQ(run(c, {{"set", "Bridge", "ovl", "other_config:cluster-vni-map=100:100,100:200"}}),
             "bridge ovl: other_config:cluster-vni-map \"100:100,100:200\": VLAN 100 given twice");
-  EXPECT_EQ(run(c, {{"set", "Bridge", "ovl", "other_config:cluster-vni=5", "other_config:cluster-vni-map=1:6"}}),
+  EXPECT_EQ(run(c, {{"set", "Bridge", "ovl", "other_config:cluster-vni=5",
+                     "other_config:cluster-vni-map=1:6"}}),
             "bridge ovl: other_config:cluster-vni and cluster-vni-map exclude each other");
   EXPECT_EQ(run(c, {{"set", "Bridge", "ovl", "other_config:cluster-vni=5"},
                     {"set", "Bridge", "ov2", "other_config:cluster-vni-map=7:5"}}),
