@@ -23,6 +23,8 @@ PACKAGES=(
   libsystemd-dev help2man dpkg-dev man-db systemd
   # the metrics test and bench: a real Prometheus and promtool; curl
   prometheus curl
+  # the cluster store's tests and bench (ctl/cluster): a real etcd-server
+  etcd-server
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ctl/cluster/cluster_view.hpp"
 #include "ctl/cluster/etcd_client.hpp"
@@ -29,6 +30,7 @@ namespace {
 constexpr milliseconds kBackoffMin{100};
 constexpr milliseconds kBackoffMax{2000};
 constexpr auto kSubnetKeepalive = std::chrono::minutes(10);
+constexpr size_t kMaxTxnOps = 128;  // etcd's --max-txn-ops default
 // The watch asks for progress notifications (etcd's default interval: 10 min); a stream silent
 // for longer than this is restarted from revision+1.
 constexpr auto kWatchIdle = std::chrono::minutes(11);
@@ -65,11 +67,11 @@ struct ClusterStore::Impl {
   bool stopping = false;
   bool publish_pending = false;
   LocalState desired;
-  ClusterView shared;                // what view() returns
-  std::deque<WatchReply> replies;    // from the watch thread
+  ClusterView shared;              // what view() returns
+  std::deque<WatchReply> replies;  // from the watch thread
   bool watch_ended = false;
   Error watch_error;
-  ClaimedSubnet subnet;              // claim_subnet's, kept alive and re-asserted here
+  ClaimedSubnet subnet;  // claim_subnet's, kept alive and re-asserted here
   bool subnet_dirty = false;
   std::function<void(const ClusterView&)> on_change;
   std::thread thread;
@@ -86,6 +88,12 @@ struct ClusterStore::Impl {
     int64_t revision = 0;
   };
   std::unordered_map<std::string, Written> ours;
+  // A station another host wrote over while we still published it: it moved there. We leave it
+  // to that host (no tug of war) while our LocalState says the same of it; `yielded` holds the
+  // value we publish for it then. Gone from our LocalState, changed in it, or deleted by the
+  // other host: ours again.
+  std::unordered_set<std::string> taken_over;  // seen in events, not yet matched to LocalState
+  std::unordered_map<std::string, std::string> yielded;
   std::unique_ptr<EtcdWatch> watch;
   std::thread watch_thread;
   Clock::time_point next_keepalive, next_subnet_keepalive;
@@ -143,8 +151,11 @@ void ClusterStore::Impl::put_view_key(const KeyValue& kv) {
     }
     if (e->host == id)
       note_ours(kv.key, kv.value, kv.mod_revision);
-    else if (const auto it = ours.find(kv.key); it != ours.end() && it->second.revision <= kv.mod_revision)
+    else if (const auto it = ours.find(kv.key);
+             it != ours.end() && it->second.revision <= kv.mod_revision) {
       ours.erase(it);  // another host took this station over
+      taken_over.insert(kv.key);
+    }
     if (const auto it = endpoint_at.find(kv.key); it != endpoint_at.end()) {
       view.endpoints[it->second] = std::move(*e);
     } else {
@@ -165,6 +176,8 @@ void ClusterStore::Impl::note_ours(const std::string& key, const std::string& va
 void ClusterStore::Impl::delete_view_key(const std::string& key, int64_t revision) {
   if (const auto it = ours.find(key); it != ours.end() && it->second.revision <= revision)
     ours.erase(it);
+  yielded.erase(key);  // the host it moved to let it go: ours again if we still have it
+  taken_over.erase(key);
   const KeyName k = parse_key(opts.prefix, key);
   if (k.kind == KeyName::Kind::kHost) {
     view.members.erase(k.id);
@@ -192,12 +205,21 @@ Status ClusterStore::Impl::full_resync() {
   view.error.clear();
   for (const auto& kv : all->kvs) put_view_key(kv);
   view.revision = all->revision;
+  // Events were missed: a yielded station stays yielded only if another host still has it.
+  for (auto it = yielded.begin(); it != yielded.end();) {
+    const auto at = endpoint_at.find(it->first);
+    if (at == endpoint_at.end() || view.endpoints[at->second].host == id)
+      it = yielded.erase(it);
+    else
+      ++it;
+  }
+  taken_over.clear();
   return std::nullopt;
 }
 
 void ClusterStore::Impl::apply(const WatchReply& r, bool& touched_ours) {
   for (const auto& ev : r.events) {
-    const bool was_ours = ours.count(ev.kv.key) > 0;
+    const bool was_ours = ours.count(ev.kv.key) > 0 || (ev.deleted && yielded.count(ev.kv.key));
     if (ev.deleted)
       delete_view_key(ev.kv.key, ev.kv.mod_revision);
     else
@@ -207,7 +229,8 @@ void ClusterStore::Impl::apply(const WatchReply& r, bool& touched_ours) {
   }
   // A progress notification: every event up to its revision was sent. (A created reply's
   // revision is not that: events before it may still be on their way.)
-  if (r.events.empty() && !r.created && !r.canceled) view.revision = std::max(view.revision, r.revision);
+  if (r.events.empty() && !r.created && !r.canceled)
+    view.revision = std::max(view.revision, r.revision);
 }
 
 std::unordered_map<std::string, std::string> ClusterStore::Impl::desired_keys() {
@@ -226,21 +249,64 @@ Status ClusterStore::Impl::publish_diff(bool force_all) {
     publish_pending = false;
   }
   const auto want = desired_keys();
-  for (const auto& [key, value] : want) {
-    const auto it = ours.find(key);
-    if (!force_all && it != ours.end() && it->second.value == value) continue;
-    auto r = etcd->put(key, value, lease);
-    if (!r) return r.error();
-    ours[key] = Written{value, *r};
+  for (const auto& key : taken_over)
+    if (const auto w = want.find(key); w != want.end()) yielded.emplace(key, w->second);
+  taken_over.clear();
+  for (auto it = yielded.begin(); it != yielded.end();) {
+    const auto w = want.find(it->first);
+    if (w == want.end() || w->second != it->second)
+      it = yielded.erase(it);
+    else
+      ++it;
   }
+  // Puts go in txns of up to kMaxTxnOps: a host and its endpoints appear together, in one
+  // round trip (and one fsync) per batch.
+  std::vector<const std::string*> batch;
+  nlohmann::json ops = nlohmann::json::array();
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return std::nullopt;
+    auto t = etcd->txn(nlohmann::json::array(), std::move(ops));
+    ops = nlohmann::json::array();
+    if (!t) return t.error();
+    for (const std::string* key : batch) ours[*key] = Written{want.at(*key), t->revision};
+    batch.clear();
+    return std::nullopt;
+  };
+  auto add = [&](const std::string& key, const std::string& value) -> Status {
+    const auto it = ours.find(key);
+    if (!force_all && it != ours.end() && it->second.value == value) return std::nullopt;
+    if (yielded.count(key)) return std::nullopt;
+    ops.push_back(txn_put(key, value, lease));
+    batch.push_back(&key);
+    return batch.size() == kMaxTxnOps ? flush() : std::nullopt;
+  };
+  const std::string self_key = host_key(opts.prefix, id);
+  if (const auto self = want.find(self_key); self != want.end())  // the host before its stations
+    if (auto e = add(self->first, self->second)) return e;
+  for (const auto& [key, value] : want)
+    if (key != self_key)
+      if (auto e = add(key, value)) return e;
+  if (auto e = flush()) return e;
   std::vector<std::string> gone;
   for (const auto& [key, w] : ours)
     if (!want.count(key)) gone.push_back(key);
-  for (const auto& key : gone) {
-    // Only while it is still our value: a station that moved belongs to its new host.
-    auto t = etcd->txn({txn_compare_value(key, ours[key].value)}, {txn_delete(key)});
+  // Only while the value is still ours: a station that moved belongs to its new host. A batch
+  // at once when none moved (the usual case), else one by one.
+  for (size_t at = 0; at < gone.size(); at += kMaxTxnOps) {
+    const size_t end = std::min(gone.size(), at + kMaxTxnOps);
+    nlohmann::json cmp = nlohmann::json::array(), del = nlohmann::json::array();
+    for (size_t i = at; i < end; ++i) {
+      cmp.push_back(txn_compare_value(gone[i], ours[gone[i]].value));
+      del.push_back(txn_delete(gone[i]));
+    }
+    auto t = etcd->txn(std::move(cmp), std::move(del));
     if (!t) return t.error();
-    ours.erase(key);
+    for (size_t i = at; i < end && !t->succeeded; ++i) {
+      auto one =
+          etcd->txn({txn_compare_value(gone[i], ours[gone[i]].value)}, {txn_delete(gone[i])});
+      if (!one) return one.error();
+    }
+    for (size_t i = at; i < end; ++i) ours.erase(gone[i]);
   }
   return std::nullopt;
 }
@@ -305,7 +371,8 @@ Status ClusterStore::Impl::start_watch() {
   });
   if (stopping) return make_error(kErrEtcd, "stopping");
   if (watch_ended) return watch_error;
-  if (!ready) return make_error(kErrUnreachable, "watch on " + etcd->endpoint() + ": not created in time");
+  if (!ready)
+    return make_error(kErrUnreachable, "watch on " + etcd->endpoint() + ": not created in time");
   return std::nullopt;
 }
 
@@ -474,7 +541,8 @@ std::variant<std::string, std::string> ClusterStore::claim_subnet(const std::str
   using Out = std::variant<std::string, std::string>;
   SubnetRequest req{impl_->opts.prefix, impl_->id, cluster_cidr, host_prefix_len, "", false};
   if (auto bad = check_subnet_request(req)) return Out(std::in_place_index<1>, bad->message);
-  const auto remembered = load_remembered_subnet(impl_->opts.state_dir, cluster_cidr, host_prefix_len);
+  const auto remembered =
+      load_remembered_subnet(impl_->opts.state_dir, cluster_cidr, host_prefix_len);
   req.preferred = remembered.value_or("");
   int64_t lease = 0;
   {
@@ -489,8 +557,10 @@ std::variant<std::string, std::string> ClusterStore::claim_subnet(const std::str
   }
   if (lease == 0) {
     auto g = etcd.lease_grant(kSubnetLeaseTtlS);
-    if (g) lease = g->id;
-    else got = g.error();
+    if (g)
+      lease = g->id;
+    else
+      got = g.error();
   }
   if (lease != 0) got = claim_subnet_in_etcd(etcd, req, lease);
   if (!got) {

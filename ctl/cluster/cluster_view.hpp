@@ -41,7 +41,8 @@ struct ClusterView {
 };
 
 struct StoreOptions {
-  std::vector<std::string> endpoints;  // "HOST:PORT" (from etcd://HOST:PORT[,...]); IPv6 [addr]:port
+  std::vector<std::string>
+      endpoints;  // "HOST:PORT" (from etcd://HOST:PORT[,...]); IPv6 [addr]:port
   std::string prefix = "/lite-vswitch/";
   std::string host_id;  // default: local_ip
   std::string local_ip;
@@ -49,8 +50,8 @@ struct StoreOptions {
   std::string state_dir;  // where the claimed subnet is remembered
 };
 
-struct LocalState {  // what this host publishes; the store diffs it against etcd
-  Member self;       // id/underlay_ip/vtep_mac/vnis/subnet
+struct LocalState {                 // what this host publishes; the store diffs it against etcd
+  Member self;                      // id/underlay_ip/vtep_mac/vnis/subnet
   std::vector<Endpoint> endpoints;  // host == self.id
 };
 

@@ -73,7 +73,8 @@ Result<WatchReply> parse_watch_reply(std::string_view line) {
   if (!j.is_object()) return make_error(kErrEtcd, "watch: a reply that is not JSON");
   if (j.contains("error")) return make_error(kErrEtcd, "watch: " + error_text(std::string(line)));
   const auto it = j.find("result");
-  if (it == j.end() || !it->is_object()) return make_error(kErrEtcd, "watch: a reply without result");
+  if (it == j.end() || !it->is_object())
+    return make_error(kErrEtcd, "watch: a reply without result");
   const json& r = *it;
   WatchReply w;
   if (r.contains("header")) w.revision = json_int64(r["header"], "revision");
@@ -219,21 +220,25 @@ Result<int64_t> EtcdClient::lease_keepalive(int64_t id) {
 
 Status EtcdClient::lease_revoke(int64_t id) {
   auto r = call("/v3/lease/revoke", json{{"ID", std::to_string(id)}});
-  if (!r && !(r.error().code == kErrEtcd &&
-              r.error().message.find("not found") != std::string::npos))
+  if (!r &&
+      !(r.error().code == kErrEtcd && r.error().message.find("not found") != std::string::npos))
     return r.error();
   return std::nullopt;
 }
 
 json txn_compare_create_revision(std::string_view key, int64_t rev) {
-  return {{"target", "CREATE"}, {"result", "EQUAL"}, {"key", b64(key)},
+  return {{"target", "CREATE"},
+          {"result", "EQUAL"},
+          {"key", b64(key)},
           {"create_revision", std::to_string(rev)}};
 }
 json txn_compare_value(std::string_view key, std::string_view value) {
   return {{"target", "VALUE"}, {"result", "EQUAL"}, {"key", b64(key)}, {"value", b64(value)}};
 }
 json txn_compare_lease(std::string_view key, int64_t lease) {
-  return {{"target", "LEASE"}, {"result", "EQUAL"}, {"key", b64(key)},
+  return {{"target", "LEASE"},
+          {"result", "EQUAL"},
+          {"key", b64(key)},
           {"lease", std::to_string(lease)}};
 }
 json txn_put(std::string_view key, std::string_view value, int64_t lease) {
@@ -290,7 +295,8 @@ Status EtcdWatch::run(std::string_view key, std::string_view range_end, int64_t 
   const bool ok = client_->send(req, res, err);
   if (reply_error) return reply_error;
   if (canceled_) return make_error(kErrEtcd, "watch canceled");
-  if (!ok) return make_error(kErrUnreachable, "watch on " + endpoint_ + ": " + httplib::to_string(err));
+  if (!ok)
+    return make_error(kErrUnreachable, "watch on " + endpoint_ + ": " + httplib::to_string(err));
   if (res.status != 200)
     return make_error(kErrEtcd, "watch on " + endpoint_ + ": HTTP " + std::to_string(res.status));
   return make_error(kErrUnreachable, "watch on " + endpoint_ + ": the stream ended");

@@ -42,7 +42,8 @@ std::string check_one(std::string_view item) {
       return "endpoint " + quoted + ": '" + std::string(host) + "' is not an IPv6 address";
   } else {
     const size_t colon = item.rfind(':');
-    if (colon == std::string_view::npos) return "endpoint " + quoted + ": no port (write HOST:PORT)";
+    if (colon == std::string_view::npos)
+      return "endpoint " + quoted + ": no port (write HOST:PORT)";
     host = item.substr(0, colon);
     port = item.substr(colon + 1);
     if (host.find(':') != std::string_view::npos)

@@ -18,7 +18,9 @@ namespace {
 constexpr const char* kFileName = "cluster-subnet.json";
 constexpr int kMaxContested = 32;  // subnets lost to other hosts' claims before giving up
 
-std::string subnet_text(uint32_t net, int len) { return format_ipv4(net) + "/" + std::to_string(len); }
+std::string subnet_text(uint32_t net, int len) {
+  return format_ipv4(net) + "/" + std::to_string(len);
+}
 
 bool inside(const Ipv4Prefix& cidr, int len, const std::string& subnet) {
   const auto p = parse_ipv4_prefix(subnet);
@@ -136,11 +138,11 @@ Status remember_subnet(const std::string& state_dir, const std::string& cluster_
   if (state_dir.empty()) return std::nullopt;  // nowhere to remember: a restart claims anew
   const std::string path = state_dir + "/" + kFileName;
   const std::string tmp = path + ".tmp";
-  const std::string data = nlohmann::json{{"cluster_cidr", cluster_cidr},
-                                          {"host_prefix_len", host_prefix_len},
-                                          {"subnet", subnet}}
-                               .dump() +
-                           "\n";
+  const std::string data =
+      nlohmann::json{
+          {"cluster_cidr", cluster_cidr}, {"host_prefix_len", host_prefix_len}, {"subnet", subnet}}
+          .dump() +
+      "\n";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return make_error(kErrIo, "cannot write " + tmp + ": " + std::strerror(errno));
   const bool ok = ::write(fd, data.data(), data.size()) == ssize_t(data.size()) && ::fsync(fd) == 0;

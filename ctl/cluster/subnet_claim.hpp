@@ -14,11 +14,11 @@ namespace lvs::ctl::cluster {
 inline constexpr int64_t kSubnetLeaseTtlS = 24 * 3600;
 
 struct SubnetRequest {
-  std::string prefix;   // the cluster prefix in etcd
+  std::string prefix;  // the cluster prefix in etcd
   std::string host_id;
   std::string cluster_cidr;  // "10.200.0.0/16"
   int host_prefix_len = 24;
-  std::string preferred;  // asked for first (the remembered one), "" for none
+  std::string preferred;        // asked for first (the remembered one), "" for none
   bool only_preferred = false;  // re-asserting a claim: no other subnet will do
 };
 

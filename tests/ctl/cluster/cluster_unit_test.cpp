@@ -52,8 +52,8 @@ TEST(StoreUrl, SplitsHostAndPort) {
 }
 
 TEST(Base64, RoundTripsAndRejectsGarbage) {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
-                                                     std::string("\0\xff", 2)})
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba",
+                                                       "foobar", std::string("\0\xff", 2)})
     EXPECT_EQ(base64_decode(base64_encode(s)), s);
   EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64_encode("fo"), "Zm8=");
@@ -89,7 +89,8 @@ TEST(KeySchema, ValuesRoundTripAndBadOnesAreNamed) {
   EXPECT_EQ(back->id, "h1");
   EXPECT_EQ(back->vnis, m.vnis);
   EXPECT_EQ(back->subnet, m.subnet);
-  auto e = parse_endpoint(100, "aa:00:00:00:00:01", endpoint_value({100, "", "10.200.3.5", "", "h1"}));
+  auto e =
+      parse_endpoint(100, "aa:00:00:00:00:01", endpoint_value({100, "", "10.200.3.5", "", "h1"}));
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->ip, "10.200.3.5");
   EXPECT_EQ(e->host, "h1");
@@ -104,8 +105,8 @@ TEST(EtcdGateway, ParsesWatchRepliesWithEventsAndCompaction) {
   const std::string key = base64_encode("/lite-vswitch/hosts/h1");
   auto w = parse_watch_reply(
       R"({"result":{"header":{"revision":"7"},"events":[{"kv":{"key":")" + key +
-      R"(","value":"e30=","mod_revision":"7","lease":"42"}},{"type":"DELETE","kv":{"key":")" +
-      key + R"(","mod_revision":"8"}}]}})");
+      R"(","value":"e30=","mod_revision":"7","lease":"42"}},{"type":"DELETE","kv":{"key":")" + key +
+      R"(","mod_revision":"8"}}]}})");
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(w->revision, 7);
   ASSERT_EQ(w->events.size(), 2u);

@@ -1,7 +1,8 @@
 #pragma once
 // A loopback TCP forwarder between one store and etcd, so that a test can cut that store off
 // alone (cut(): every connection closed, new ones refused) while others still reach etcd, and
-// let it back (restore()). One thread, poll() over the sockets. Test code only.
+// let it back (restore()), and count what crosses it. One thread, poll() over the sockets.
+// Test and bench code only.
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -27,8 +28,17 @@ class TcpProxy {
     if (listener_ >= 0) ::close(listener_);
   }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-  void cut() { want_cut_ = true; wait_applied(); }
-  void restore() { want_cut_ = false; wait_applied(); }
+  void cut() {
+    want_cut_ = true;
+    wait_applied();
+  }
+  void restore() {
+    want_cut_ = false;
+    wait_applied();
+  }
+  // Payload bytes forwarded so far: from the target to clients, and from clients to it.
+  uint64_t bytes_from_target() const { return from_target_; }
+  uint64_t bytes_to_target() const { return to_target_; }
 
  private:
   static sockaddr_in loopback(int port) {
@@ -92,6 +102,7 @@ class TcpProxy {
           char buf[65536];
           const ssize_t n = ::read(from, buf, sizeof buf);
           alive = n > 0 && ::write(to, buf, size_t(n)) == n;
+          if (alive) (side == 0 ? to_target_ : from_target_) += uint64_t(n);
         }
         if (alive) {
           keep.push_back(pairs_[p]);
@@ -108,6 +119,7 @@ class TcpProxy {
   int listener_ = -1;
   std::vector<std::pair<int, int>> pairs_;
   std::atomic<bool> done_{false}, want_cut_{false}, applied_{false};
+  std::atomic<uint64_t> from_target_{0}, to_target_{0};
   std::thread thread_;
 };
 
