@@ -211,6 +211,15 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
       stages.push_back(std::move(st));
     }
 
+    if (r.neighbour != sw::NeighbourKind::kNone) {
+      const bool arp = r.neighbour == sw::NeighbourKind::kArp;
+      json ns = stage("neighbour_suppression", arp ? "ARP reply" : "neighbour advertisement",
+                      std::string(arp ? "ARP request" : "neighbour solicitation") +
+                          " answered from the bridge's neighbour table with " +
+                          mac(r.neighbour_mac) + " out of " + in_name + ": not flooded");
+      ns["mac"] = mac(r.neighbour_mac);
+      stages.push_back(std::move(ns));
+    }
     if (r.out != sw::kNoPort && r.out != r.in_port) {
       const std::string port = name_of(r.out);
       stages.push_back(stage(
@@ -283,7 +292,9 @@ json trace_json(const std::string& bridge, const sw::TraceReport& r, const PortN
     drop_words +=
         (drop_words.empty() ? "" : "; ") + std::string("egress_shaped at ") + shaped_words + " (" +
         std::string(sw::kDropReasonHelp[static_cast<size_t>(sw::DropReason::kEgressShaped)]) + ")";
-  std::string verdict = !sent_words.empty()   ? "output to " + sent_words
+  std::string verdict = r.neighbour != sw::NeighbourKind::kNone && !sent_words.empty()
+                            ? "answered by the switch: output to " + sent_words
+                        : !sent_words.empty() ? "output to " + sent_words
                         : r.to_spanning_tree  ? std::string("to the spanning tree (a BPDU)")
                         : !drop_words.empty() ? "drop: " + drop_words
                                               : "no output: no port carries the frame";

@@ -15,7 +15,8 @@ std::optional<std::string> Datapath::set_neighbours(const std::string& bridge,
   auto next = entries.empty() ? nullptr : std::make_unique<const NeighbourTable>(entries);
   std::lock_guard lock(control_);
   auto it = states_.find(bridge);
-  if (it == states_.end() || !it->second.neighbours) return "no bridge " + bridge + " in the datapath";
+  if (it == states_.end() || !it->second.neighbours)
+    return "no bridge " + bridge + " in the datapath";
   const NeighbourTable* old = it->second.neighbours->exchange(next.release());
   if (old == nullptr) return std::nullopt;
   const uint64_t token = rte_rcu_qsbr_start(qsbr_);

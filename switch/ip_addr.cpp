@@ -28,7 +28,8 @@ bool IpAddr::is_unspecified() const {
 
 bool IpAddr::is_multicast() const {
   if (v6) return bytes[0] == 0xff;
-  const bool all_ones = bytes[0] == 0xff && bytes[1] == 0xff && bytes[2] == 0xff && bytes[3] == 0xff;
+  const bool all_ones =
+      bytes[0] == 0xff && bytes[1] == 0xff && bytes[2] == 0xff && bytes[3] == 0xff;
   return (bytes[0] & 0xf0) == 0xe0 || all_ones;
 }
 

@@ -15,7 +15,9 @@ constexpr uint16_t kNaLen = 32;  // the same, then a target link-layer address o
 constexpr uint8_t kNaSolicitedOverride = 0x60;
 constexpr uint8_t kOptionTargetLinkLayer = 2;
 
-uint16_t l2_len(const FrameMeta& f) { return f.tagged ? kEthHeaderLen + kVlanTagLen : kEthHeaderLen; }
+uint16_t l2_len(const FrameMeta& f) {
+  return f.tagged ? kEthHeaderLen + kVlanTagLen : kEthHeaderLen;
+}
 
 void store_mac(uint8_t* p, uint64_t mac) {
   for (int i = 5; i >= 0; --i, mac >>= 8) p[i] = static_cast<uint8_t>(mac);
@@ -85,7 +87,7 @@ uint16_t build_neighbour_reply(const rte_mbuf* m, const FrameMeta& f, const Neig
                                uint8_t* out) {
   const uint8_t* req = rte_pktmbuf_mtod(m, const uint8_t*);
   const uint16_t l2 = l2_len(f);
-  store_mac(out, f.src);         // to the asker
+  store_mac(out, f.src);          // to the asker
   store_mac(out + 6, match.mac);  // from the station the table names
   if (f.tagged) {
     store_be16(out + 12, kTpid8021Q);
@@ -123,8 +125,7 @@ uint16_t build_neighbour_reply(const rte_mbuf* m, const FrameMeta& f, const Neig
   return static_cast<uint16_t>(l2 + kIpv6HeaderLen + kNaLen);
 }
 
-rte_mbuf* neighbour_reply_mbuf(rte_mbuf* m, const uint8_t* bytes, uint16_t len,
-                               rte_mempool* pool) {
+rte_mbuf* neighbour_reply_mbuf(rte_mbuf* m, const uint8_t* bytes, uint16_t len, rte_mempool* pool) {
   rte_mbuf* r = m;
   if (writable(m) && m->nb_segs == 1 && m->buf_len >= RTE_PKTMBUF_HEADROOM + len) {
     rte_pktmbuf_reset(m);  // no offload flags, one segment, headroom for a pushed tag

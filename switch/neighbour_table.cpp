@@ -17,9 +17,9 @@ NeighbourTable::NeighbourTable(const std::vector<NeighbourEntry>& entries) {
     }
   }
   std::sort(v4_.begin(), v4_.end(), [](const V4& a, const V4& b) { return a.key < b.key; });
-  v4_.erase(std::unique(v4_.begin(), v4_.end(),
-                        [](const V4& a, const V4& b) { return a.key == b.key; }),
-            v4_.end());
+  v4_.erase(
+      std::unique(v4_.begin(), v4_.end(), [](const V4& a, const V4& b) { return a.key == b.key; }),
+      v4_.end());
   std::sort(v6_.begin(), v6_.end(), v6_less);
   v6_.erase(std::unique(v6_.begin(), v6_.end(),
                         [](const V6& a, const V6& b) { return !v6_less(a, b) && !v6_less(b, a); }),

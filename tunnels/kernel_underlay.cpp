@@ -15,13 +15,15 @@ namespace lvs::tunnels {
 std::unique_ptr<KernelUnderlay> KernelUnderlay::open(const TunnelConfig& config, rte_ring* ring,
                                                      sw::PortStats& stats, rte_mempool* pool,
                                                      std::string& error) {
-  const UnderlayEndpoint::Key key{
-      config.kind, config.local_ip,
-      config.kind == TunnelKind::kVxlan ? config.dst_port : uint16_t{0}};
+  UnderlayEndpoint::Key key{config.kind, config.local_ip,
+                            config.kind == TunnelKind::kVxlan ? config.dst_port : uint16_t{0}};
+  key.v6 = config.ipv6;
+  key.local_ip6 = config.local_ip6;
   auto ep = UnderlayEndpoint::acquire(key, pool, error);
   if (!ep) return nullptr;
   std::unique_ptr<KernelUnderlay> u(new KernelUnderlay(config, ep, stats));
-  if (!ep->attach(config.remote_ip, config.in_key, ring, &stats, error)) return nullptr;
+  if (!ep->attach(UnderlayEndpoint::remote_of(config), config.in_key, ring, &stats, error))
+    return nullptr;
   u->attached_ = true;
   return u;
 }
@@ -36,30 +38,46 @@ KernelUnderlay::KernelUnderlay(const TunnelConfig& config, std::shared_ptr<Under
       tx_msgs_(kTxBatch),
       gso_hdr_(kGsoMaxSegs),
       gso_iov_(kGsoMaxIov) {
-  remote_.sin_family = AF_INET;
-  remote_.sin_addr.s_addr = config.remote_ip;
-  remote_udp_ = remote_;
-  remote_udp_.sin_port = htons(config.dst_port);
+  if (config.ipv6) {
+    // A raw IPv6 socket takes sin6_port 0 (or its protocol); the UDP sockets the real port.
+    auto& r6 = reinterpret_cast<sockaddr_in6&>(remote_);
+    r6.sin6_family = AF_INET6;
+    std::memcpy(&r6.sin6_addr, config.remote_ip6.data(), 16);
+    remote_len_ = sizeof(sockaddr_in6);
+    remote_udp_ = remote_;
+    reinterpret_cast<sockaddr_in6&>(remote_udp_).sin6_port = htons(config.dst_port);
+    cmsg_level_ = IPPROTO_IPV6;
+    cmsg_ttl_ = IPV6_HOPLIMIT;
+    cmsg_tos_ = IPV6_TCLASS;
+  } else {
+    auto& r4 = reinterpret_cast<sockaddr_in&>(remote_);
+    r4.sin_family = AF_INET;
+    r4.sin_addr.s_addr = config.remote_ip;
+    remote_len_ = sizeof(sockaddr_in);
+    remote_udp_ = remote_;
+    reinterpret_cast<sockaddr_in&>(remote_udp_).sin_port = htons(config.dst_port);
+  }
   for (unsigned i = 0; i < kTxBatch; ++i) {
     msghdr& h = tx_msgs_[i].msg_hdr;
     h.msg_name = &remote_;
-    h.msg_namelen = sizeof(remote_);
+    h.msg_namelen = remote_len_;
     h.msg_iov = tx_[i].iov.data();
     h.msg_control = tx_[i].control;
     h.msg_controllen = sizeof(tx_[i].control);
     cmsghdr* c = CMSG_FIRSTHDR(&h);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_TTL;
+    c->cmsg_level = cmsg_level_;
+    c->cmsg_type = cmsg_ttl_;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     c = CMSG_NXTHDR(&h, c);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_TOS;
+    c->cmsg_level = cmsg_level_;
+    c->cmsg_type = cmsg_tos_;
     c->cmsg_len = CMSG_LEN(sizeof(int));
   }
 }
 
 KernelUnderlay::~KernelUnderlay() {
-  if (attached_) endpoint_->detach(encap_.config().remote_ip, encap_.config().in_key);
+  if (attached_)
+    endpoint_->detach(UnderlayEndpoint::remote_of(encap_.config()), encap_.config().in_key);
 }
 
 void KernelUnderlay::transmit(unsigned, rte_mbuf** pkts, uint16_t n) {
@@ -139,20 +157,20 @@ void KernelUnderlay::gso_send() {
   if (gso_segs_ == 0) return;
   msghdr h{};
   h.msg_name = &remote_udp_;
-  h.msg_namelen = sizeof(remote_udp_);
+  h.msg_namelen = remote_len_;
   h.msg_iov = gso_iov_.data();
   h.msg_iovlen = gso_iovs_;
   h.msg_control = gso_control_;
   h.msg_controllen = sizeof(gso_control_);
   const int ttl = gso_meta_.ttl, tos = gso_meta_.tos;
   cmsghdr* cm = CMSG_FIRSTHDR(&h);
-  cm->cmsg_level = IPPROTO_IP;
-  cm->cmsg_type = IP_TTL;
+  cm->cmsg_level = cmsg_level_;
+  cm->cmsg_type = cmsg_ttl_;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cm), &ttl, sizeof(int));
   cm = CMSG_NXTHDR(&h, cm);
-  cm->cmsg_level = IPPROTO_IP;
-  cm->cmsg_type = IP_TOS;
+  cm->cmsg_level = cmsg_level_;
+  cm->cmsg_type = cmsg_tos_;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cm), &tos, sizeof(int));
   cm = CMSG_NXTHDR(&h, cm);
@@ -221,17 +239,21 @@ sw::PortStatus KernelUnderlay::status() const {
   sw::PortStatus st;
   const TunnelConfig& c = encap_.config();
   // The route's MTU towards remote_ip, less what encapsulation adds.
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int fd = socket(c.ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd >= 0) {
-    sockaddr_in to = remote_;
-    to.sin_port = htons(c.kind == TunnelKind::kVxlan ? c.dst_port : 9);
+    sockaddr_storage to = remote_;
+    // sin_port and sin6_port sit at the same offset.
+    reinterpret_cast<sockaddr_in&>(to).sin_port =
+        htons(c.kind == TunnelKind::kVxlan ? c.dst_port : 9);
     int mtu = 0;
     socklen_t len = sizeof(mtu);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0 &&
-        getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0 && mtu > tunnel_overhead(c) + 14)
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), remote_len_) == 0 &&
+        getsockopt(fd, c.ipv6 ? IPPROTO_IPV6 : IPPROTO_IP, c.ipv6 ? IPV6_MTU : IP_MTU, &mtu,
+                   &len) == 0 &&
+        mtu > tunnel_overhead(c) + 14)
       st.mtu = static_cast<uint32_t>(mtu - tunnel_overhead(c) - 14);
     else
-      st.error = "no route to remote_ip " + ipv4_to_string(c.remote_ip);
+      st.error = "no route to remote_ip " + remote_ip_string(c);
     close(fd);
   }
   return st;

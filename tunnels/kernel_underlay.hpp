@@ -73,12 +73,14 @@ class KernelUnderlay final : public Underlay {
   std::shared_ptr<UnderlayEndpoint> endpoint_;
   sw::PortStats& stats_;
   bool attached_ = false;
-  sockaddr_in remote_{};
+  sockaddr_storage remote_{};  // sockaddr_in, or sockaddr_in6 over an IPv6 underlay
+  socklen_t remote_len_ = 0;
+  int cmsg_level_ = IPPROTO_IP, cmsg_ttl_ = IP_TTL, cmsg_tos_ = IP_TOS;  // IPv6: hop limit, class
   int tx_fd_;
   std::vector<TxMsg> tx_;
   std::vector<mmsghdr> tx_msgs_;
 
-  sockaddr_in remote_udp_{};  // remote_ip:dst_port, for the UDP sockets
+  sockaddr_storage remote_udp_{};  // remote_ip:dst_port, for the UDP sockets
   std::vector<std::array<uint8_t, TunnelEncap::kHeaderRoom>> gso_hdr_;
   std::vector<iovec> gso_iov_;
   alignas(cmsghdr) char gso_control_[2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint16_t))];

@@ -54,6 +54,10 @@ std::unique_ptr<PortUnderlay> PortUnderlay::open(const TunnelConfig& config,
                                                  std::shared_ptr<sw::Port> underlay_port,
                                                  rte_ring* ring, sw::PortStats& stats,
                                                  rte_mempool* pool, std::string& error) {
+  if (config.ipv6) {
+    error = "options:underlay=port carries an IPv4 underlay only";
+    return nullptr;
+  }
   if (config.local_ip == 0) {
     error = "options:underlay=port needs options:local_ip";
     return nullptr;

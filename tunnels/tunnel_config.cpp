@@ -46,6 +46,7 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
   const uint64_t key_max = kind == TunnelKind::kVxlan ? 0xffffff : 0xffffffff;
   std::optional<uint32_t> key, in_key, out_key;
   bool have_remote = false;
+  bool have_remote6 = false, have_local6 = false, have_local4 = false;
   bool port_underlay = false;
   for (const auto& [name, value] : options) {
     // Explicit captures: clang 14 cannot capture structured bindings implicitly.
@@ -54,7 +55,21 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
     };
     if (name == "remote_ip" || name == "local_ip") {
       in_addr a{};
-      if (inet_pton(AF_INET, value.c_str(), &a) != 1) return bad("is not an IPv4 address");
+      std::array<uint8_t, 16> a6{};
+      if (inet_pton(AF_INET6, value.c_str(), a6.data()) == 1) {
+        if (kind != TunnelKind::kVxlan)
+          return bad("is IPv6: an IPv6 underlay is supported for vxlan only");
+        if (name == "remote_ip" && (a6 == std::array<uint8_t, 16>{} || a6[0] == 0xff))
+          return bad("is not a unicast address");
+        (name == "remote_ip" ? out.remote_ip6 : out.local_ip6) = a6;
+        (name == "remote_ip" ? have_remote6 : have_local6) = true;
+        if (name == "remote_ip") have_remote = true;
+        continue;
+      }
+      if (inet_pton(AF_INET, value.c_str(), &a) != 1)
+        return bad(kind == TunnelKind::kVxlan ? "is not an IPv4 or IPv6 address"
+                                              : "is not an IPv4 address");
+      if (name == "local_ip") have_local4 = true;
       if (name == "remote_ip") {
         if (a.s_addr == 0 || a.s_addr == INADDR_BROADCAST) return bad("is not a unicast address");
         out.remote_ip = a.s_addr;
@@ -105,6 +120,12 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
     }
   }
   if (!have_remote) return std::string("options:remote_ip is required");
+  out.ipv6 = have_remote6;
+  if (have_remote6 ? have_local4 : have_local6)
+    return std::string("options:local_ip and options:remote_ip are not of the same family (") +
+           (have_remote6 ? "IPv4 and IPv6" : "IPv6 and IPv4") + ")";
+  if (out.ipv6 && port_underlay)
+    return std::string("options:underlay=port carries an IPv4 underlay only (remote_ip is IPv6)");
   if (port_underlay && out.underlay_port.empty())
     return std::string("options:underlay=port needs options:underlay_port (the port it leaves by)");
   if (!port_underlay && !out.underlay_port.empty())
@@ -118,8 +139,23 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
   return std::nullopt;
 }
 
+std::string ipv6_to_string(const std::array<uint8_t, 16>& addr) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, addr.data(), buf, sizeof(buf));
+  return buf;
+}
+
+std::string remote_ip_string(const TunnelConfig& c) {
+  return c.ipv6 ? ipv6_to_string(c.remote_ip6) : ipv4_to_string(c.remote_ip);
+}
+
+std::string local_ip_string(const TunnelConfig& c) {
+  if (c.ipv6) return c.local_ip6 == std::array<uint8_t, 16>{} ? "*" : ipv6_to_string(c.local_ip6);
+  return c.local_ip ? ipv4_to_string(c.local_ip) : "*";
+}
+
 uint16_t tunnel_overhead(const TunnelConfig& c) {
-  if (c.kind == TunnelKind::kVxlan) return kVxlanOverhead;
+  if (c.kind == TunnelKind::kVxlan) return c.ipv6 ? kVxlan6Overhead : kVxlanOverhead;
   return static_cast<uint16_t>(20 + gre_header_len(c.csum, c.out_key.has_value()));
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // A tunnel port's settings, read from Interface options with Open vSwitch's names:
-//   remote_ip (required), local_ip, key / in_key / out_key, dst_port (VXLAN), ttl (N or inherit),
+//   remote_ip (required; IPv4, or IPv6 for VXLAN on the kernel underlay), local_ip (the same
+//   family), key / in_key / out_key, dst_port (VXLAN), ttl (N or inherit),
 //   tos (N or inherit), df_default (true|false), csum (true|false); and this switch's own
 //   underlay (kernel, the default, or port) with underlay_port (the switch port it leaves by).
 // Defaults as in OVS: ttl 64, tos 0, df_default true, csum false, VXLAN VNI 0, dst_port 4789,
 // GRE without a key header (received keyless packets count as key 0).
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,8 +18,13 @@ enum class TunnelKind : uint8_t { kVxlan, kGre };
 
 struct TunnelConfig {
   TunnelKind kind = TunnelKind::kVxlan;
-  uint32_t remote_ip = 0;  // network byte order
+  uint32_t remote_ip = 0;  // network byte order; 0 when the underlay is IPv6
   uint32_t local_ip = 0;   // network byte order; 0: any local address, chosen by the routes
+  // IPv6 underlay (VXLAN on the kernel underlay only): remote_ip6 / local_ip6 instead of the
+  // two above; local_ip6 all zero: any local address.
+  bool ipv6 = false;
+  std::array<uint8_t, 16> remote_ip6{};
+  std::array<uint8_t, 16> local_ip6{};
   uint32_t in_key = 0;     // VNI or GRE key expected on receive
   std::optional<uint32_t> out_key;  // sent key; VXLAN always sends one (default 0)
   uint16_t dst_port = 4789;
@@ -38,9 +45,15 @@ std::optional<std::string> parse_tunnel_options(TunnelKind kind,
                                                 TunnelConfig& out);
 
 std::string ipv4_to_string(uint32_t be_addr);
+std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
+// options:remote_ip / local_ip as text, whichever the family ("*" for any local address).
+std::string remote_ip_string(const TunnelConfig& c);
+std::string local_ip_string(const TunnelConfig& c);
 
-// Bytes the underlay adds around an inner frame (outer IPv4 included, Ethernet not).
+// Bytes the underlay adds around an inner frame (outer IPv4 or IPv6 included, Ethernet not):
+// with the inner Ethernet header, VXLAN costs 50 bytes over IPv4 and 70 over IPv6.
 inline constexpr uint16_t kVxlanOverhead = 20 + 8 + 8;
+inline constexpr uint16_t kVxlan6Overhead = 40 + 8 + 8;
 uint16_t tunnel_overhead(const TunnelConfig& c);
 
 }  // namespace lvs::tunnels

@@ -40,8 +40,14 @@ bool drop_all_input(int fd) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == 0;
 }
 
-uint64_t flow_key(uint32_t remote, uint32_t key) {
-  return static_cast<uint64_t>(remote) << 32 | key;
+// The sender of a received packet, as a Remote (underlay_endpoint.hpp).
+UnderlayEndpoint::Remote remote_from(const sockaddr_storage& from) {
+  UnderlayEndpoint::Remote r{};
+  if (from.ss_family == AF_INET6)
+    std::memcpy(r.data(), &reinterpret_cast<const sockaddr_in6&>(from).sin6_addr, 16);
+  else
+    std::memcpy(r.data(), &reinterpret_cast<const sockaddr_in&>(from).sin_addr, 4);
+  return r;
 }
 
 std::mutex& registry_mutex() {
@@ -92,27 +98,55 @@ UnderlayEndpoint::~UnderlayEndpoint() {
       if (m != nullptr) rte_pktmbuf_free(m);
 }
 
+UnderlayEndpoint::Remote UnderlayEndpoint::remote_of(const TunnelConfig& c) {
+  Remote r{};
+  if (c.ipv6)
+    r = c.remote_ip6;
+  else
+    std::memcpy(r.data(), &c.remote_ip, 4);
+  return r;
+}
+
+socklen_t UnderlayEndpoint::local_address(sockaddr_storage& out, uint16_t port) const {
+  out = {};
+  if (key_.v6) {
+    auto& a = reinterpret_cast<sockaddr_in6&>(out);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    std::memcpy(&a.sin6_addr, key_.local_ip6.data(), 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto& a = reinterpret_cast<sockaddr_in&>(out);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = key_.local_ip;
+  return sizeof(sockaddr_in);
+}
+
 bool UnderlayEndpoint::open_sockets(std::string& error) {
   auto fail = [&](const std::string& what) {
     error = describe() + ": " + what + ": " + std::strerror(errno);
     return false;
   };
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = key_.local_ip;
+  sockaddr_storage local{};
+  socklen_t local_len = local_address(local, 0);
+  const bool bound = key_.v6 ? key_.local_ip6 != std::array<uint8_t, 16>{} : key_.local_ip != 0;
+  const int af = family();
   const int proto = key_.kind == TunnelKind::kVxlan ? int{IPPROTO_UDP} : int{kIpProtoGre};
   if (key_.kind == TunnelKind::kVxlan) {
-    rx_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    rx_fd_ = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (rx_fd_ < 0) return fail("UDP socket");
-    local.sin_port = htons(key_.port);
-    if (bind(rx_fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+    // IPv6 only: an IPv4 endpoint may hold the same port on 0.0.0.0.
+    if (key_.v6 && !set_int(rx_fd_, IPPROTO_IPV6, IPV6_V6ONLY, 1)) return fail("IPV6_V6ONLY");
+    sockaddr_storage at{};
+    const socklen_t at_len = local_address(at, key_.port);
+    if (bind(rx_fd_, reinterpret_cast<sockaddr*>(&at), at_len) != 0)
       return fail("bind UDP port " + std::to_string(key_.port));
-    local.sin_port = 0;
   } else {
-    rx_fd_ = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    rx_fd_ = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
     if (rx_fd_ < 0) return fail("raw GRE socket");
     // A bound raw socket only sees packets addressed to local_ip.
-    if (key_.local_ip && bind(rx_fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+    if (bound && bind(rx_fd_, reinterpret_cast<sockaddr*>(&local), local_len) != 0)
       return fail("bind");
   }
   set_buffers(rx_fd_);
@@ -123,17 +157,23 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     if (key_.kind == TunnelKind::kGre && df == 1) {
       fd = rx_fd_;
     } else {
-      fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+      fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
       if (fd < 0) return fail("raw send socket");
       tx_fd_[df] = fd;
       if (!drop_all_input(fd)) return fail("SO_ATTACH_FILTER");
-      if (key_.local_ip && bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0)
+      if (bound && bind(fd, reinterpret_cast<sockaddr*>(&local), local_len) != 0)
         return fail("bind");
+      // UDP over IPv6 must carry a checksum (RFC 8200 8.1): the kernel fills it in at offset 6
+      // over the pseudo-header it builds (a zero result goes out as 0xffff).
+      if (key_.v6 && !set_int(fd, IPPROTO_IPV6, IPV6_CHECKSUM, 6)) return fail("IPV6_CHECKSUM");
       set_buffers(fd);
     }
     tx_fd_[df] = fd;
-    if (!set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT))
-      return fail("IP_MTU_DISCOVER");
+    const bool mtu_ok =
+        key_.v6 ? set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER,
+                          df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT)
+                : set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT);
+    if (!mtu_ok) return fail("IP_MTU_DISCOVER");
   }
   if (key_.kind == TunnelKind::kVxlan) open_gso_sockets();
   segs_per_slot_ = ports::segments_per_frame(pool_);
@@ -152,21 +192,24 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
 
 void UnderlayEndpoint::open_gso_sockets() {
   // Optional: without them (old kernel, no UDP_SEGMENT) super-frames go piece by piece.
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_addr.s_addr = key_.local_ip;
+  sockaddr_storage local{};
+  const socklen_t local_len = local_address(local, 0);
   for (unsigned i = 0; i < kGsoSockets; ++i) {
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = socket(family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return;
     gso_fd_[i] = fd;
-    sockaddr_in bound{};
+    sockaddr_storage bound{};
     socklen_t len = sizeof(bound);
-    if (!drop_all_input(fd) || bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
-        !set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) ||
+    const bool mtu_ok = key_.v6 ? set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) &&
+                                      set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO)
+                                : set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+    if (!drop_all_input(fd) || !mtu_ok ||
+        bind(fd, reinterpret_cast<sockaddr*>(&local), local_len) != 0 ||
         !set_int(fd, SOL_UDP, UDP_SEGMENT, 1400) || !set_int(fd, SOL_UDP, UDP_SEGMENT, 0) ||
         getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0)
       return;
-    gso_port_[i] = ntohs(bound.sin_port);
+    // sin_port and sin6_port sit at the same offset.
+    gso_port_[i] = ntohs(reinterpret_cast<const sockaddr_in&>(bound).sin_port);
     set_buffers(fd);
   }
   gso_ok_ = true;
@@ -174,32 +217,43 @@ void UnderlayEndpoint::open_gso_sockets() {
 
 std::string UnderlayEndpoint::describe() const {
   std::string s = key_.kind == TunnelKind::kVxlan ? "vxlan " : "gre ";
-  s += key_.local_ip ? ipv4_to_string(key_.local_ip) : "*";
+  if (key_.v6)
+    s += key_.local_ip6 == std::array<uint8_t, 16>{} ? "[::]"
+                                                     : "[" + ipv6_to_string(key_.local_ip6) + "]";
+  else
+    s += key_.local_ip ? ipv4_to_string(key_.local_ip) : "*";
   if (key_.kind == TunnelKind::kVxlan) s += ":" + std::to_string(key_.port);
   return s;
 }
 
-bool UnderlayEndpoint::attach(uint32_t remote_ip, uint32_t key, rte_ring* ring,
+std::string UnderlayEndpoint::remote_string(const Remote& remote) const {
+  if (key_.v6) return ipv6_to_string(remote);
+  uint32_t a;
+  std::memcpy(&a, remote.data(), 4);
+  return ipv4_to_string(a);
+}
+
+bool UnderlayEndpoint::attach(const Remote& remote, uint32_t key, rte_ring* ring,
                               sw::PortStats* stats, std::string& error) {
   std::lock_guard lock(mutex_);
-  if (!flows_.emplace(flow_key(remote_ip, key), Flow{ring, stats}).second) {
-    error = describe() + ": another tunnel port already has remote_ip " + ipv4_to_string(remote_ip) +
+  if (!flows_.emplace(FlowKey{remote, key}, Flow{ring, stats}).second) {
+    error = describe() + ": another tunnel port already has remote_ip " + remote_string(remote) +
             " and key " + std::to_string(key);
     return false;
   }
-  remotes_.emplace(remote_ip, stats);
+  remotes_.emplace(remote, stats);
   return true;
 }
 
-void UnderlayEndpoint::detach(uint32_t remote_ip, uint32_t key) {
+void UnderlayEndpoint::detach(const Remote& remote, uint32_t key) {
   std::lock_guard lock(mutex_);
-  flows_.erase(flow_key(remote_ip, key));
-  remotes_.erase(remote_ip);
+  flows_.erase(FlowKey{remote, key});
+  remotes_.erase(remote);
   for (const auto& [k, f] : flows_)  // another port with that remote takes over its counting
-    if (static_cast<uint32_t>(k >> 32) == remote_ip) remotes_.emplace(remote_ip, f.stats);
+    if (k.remote == remote) remotes_.emplace(remote, f.stats);
 }
 
-sw::PortStats* UnderlayEndpoint::stats_for_remote(uint32_t remote) const {
+sw::PortStats* UnderlayEndpoint::stats_for_remote(const Remote& remote) const {
   auto it = remotes_.find(remote);
   return it == remotes_.end() ? nullptr : it->second;
 }
@@ -259,14 +313,17 @@ DecapStatus UnderlayEndpoint::decap(TunnelKind kind, rte_mbuf* m, uint32_t& key)
   return DecapStatus::kOk;
 }
 
-void UnderlayEndpoint::note_unknown(uint32_t remote, uint32_t key) {
+void UnderlayEndpoint::note_unknown(const Remote& remote, uint32_t key) {
   // At most one line per 10 s: the counters tell how many, the line tells from where.
   const uint64_t now = rte_rdtsc();
   if (last_log_tsc_ != 0 && now - last_log_tsc_ < 10 * rte_get_tsc_hz()) return;
   last_log_tsc_ = now;
-  std::fprintf(stderr, "tunnel endpoint %s: dropped packets for no tunnel port (last: remote %s key %u; %llu so far)\n",
-               describe().c_str(), ipv4_to_string(remote).c_str(), key,
-               static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
+  std::fprintf(
+      stderr,
+      "tunnel endpoint %s: dropped packets for no tunnel port (last: remote %s key %u; %llu so "
+      "far)\n",
+      describe().c_str(), remote_string(remote).c_str(), key,
+      static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
 }
 
 unsigned UnderlayEndpoint::poll(unsigned) {
@@ -278,7 +335,7 @@ unsigned UnderlayEndpoint::poll(unsigned) {
   }
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     msghdr& h = rx_msgs_[i].msg_hdr;
-    h.msg_namelen = sizeof(sockaddr_in);
+    h.msg_namelen = sizeof(sockaddr_storage);
     h.msg_flags = 0;
     h.msg_control = gro_ ? rx_[i].control : nullptr;
     h.msg_controllen = gro_ ? sizeof(rx_[i].control) : 0;
@@ -287,7 +344,7 @@ unsigned UnderlayEndpoint::poll(unsigned) {
   if (r <= 0) return 0;
   uint64_t malformed = 0, unknown = 0, full = 0, packets = 0;
   // One tunnel packet: decapsulated and queued to its port's ring, or dropped and counted.
-  auto deliver = [&](rte_mbuf* m, uint32_t remote, const GroPacket* joined) {
+  auto deliver = [&](rte_mbuf* m, const Remote& remote, const GroPacket* joined) {
     ++packets;
     uint32_t key = 0;
     if (__builtin_expect(decap(key_.kind, m, key) != DecapStatus::kOk, 0)) {
@@ -296,7 +353,7 @@ unsigned UnderlayEndpoint::poll(unsigned) {
       rte_pktmbuf_free(m);
       return;
     }
-    auto it = flows_.find(flow_key(remote, key));
+    auto it = flows_.find(FlowKey{remote, key});
     if (__builtin_expect(it == flows_.end(), 0)) {
       ++unknown;
       if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoTunnel, 1);
@@ -316,7 +373,7 @@ unsigned UnderlayEndpoint::poll(unsigned) {
   };
   for (int i = 0; i < r; ++i) {
     RxSlot& slot = rx_[i];
-    const uint32_t remote = slot.from.sin_addr.s_addr;
+    const Remote remote = remote_from(slot.from);
     const uint32_t len = rx_msgs_[i].msg_len;
     if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
       ++malformed;  // the slot keeps its mbufs

@@ -34,6 +34,7 @@
 #include <atomic>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -65,8 +66,16 @@ class UnderlayEndpoint final : public sw::RxStage {
     uint32_t local_ip;  // network order
     uint16_t port;      // VXLAN dst_port, 0 for GRE
     uint64_t netns = 0;  // set by acquire(): the calling thread's network namespace (inode)
+    // An IPv6 endpoint (VXLAN): AF_INET6 sockets (IPV6_V6ONLY, so that an IPv4 endpoint on the
+    // same port lives beside it) on local_ip6 (all zero: any address) instead of local_ip.
+    bool v6 = false;
+    std::array<uint8_t, 16> local_ip6{};
     auto operator<=>(const Key&) const = default;
   };
+  // A remote tunnel end: an IPv6 address, or an IPv4 one in the first 4 bytes (the rest zero;
+  // an endpoint carries one family only).
+  using Remote = std::array<uint8_t, 16>;
+  static Remote remote_of(const TunnelConfig& c);
 
   // The endpoint for `key` in the calling thread's network namespace, opened on first use. nullptr and `error` when the sockets fail
   // (address not local, port taken by someone else, no permission for raw sockets).
@@ -78,9 +87,9 @@ class UnderlayEndpoint final : public sw::RxStage {
 
   // Routes packets from (remote_ip, key) to `ring`; drops on that flow are counted on `stats`.
   // Fails when another port already has that (remote_ip, key).
-  bool attach(uint32_t remote_ip, uint32_t key, rte_ring* ring, sw::PortStats* stats,
+  bool attach(const Remote& remote, uint32_t key, rte_ring* ring, sw::PortStats* stats,
               std::string& error);
-  void detach(uint32_t remote_ip, uint32_t key);
+  void detach(const Remote& remote, uint32_t key);
 
   // Reads up to one burst from the socket into the ports' rings (returns at once while a port
   // attaches or detaches, or another thread polls). Returns how many packets were read.
@@ -98,7 +107,7 @@ class UnderlayEndpoint final : public sw::RxStage {
   int rx_fd() const { return rx_fd_; }
   const Key& key() const { return key_; }
   EndpointCounters counters() const;
-  std::string describe() const;  // "vxlan 10.0.0.1:4789"
+  std::string describe() const;  // "vxlan 10.0.0.1:4789", "vxlan [fd00::1]:4789"
 
   // Decapsulates one received packet in place (m holds the UDP payload for VXLAN, the IP packet
   // for GRE). Returns kOk with the key and the inner frame left in m. Public for tests.
@@ -112,15 +121,19 @@ class UnderlayEndpoint final : public sw::RxStage {
   struct RxSlot {
     std::array<rte_mbuf*, ports::kMaxFrameSegs> segs{};
     std::array<iovec, ports::kMaxFrameSegs> iov{};
-    sockaddr_in from{};
+    sockaddr_storage from{};                                 // sockaddr_in or sockaddr_in6
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];  // UDP_GRO's segment size
   };
 
   UnderlayEndpoint(const Key& key, rte_mempool* pool);
   bool open_sockets(std::string& error);
   bool stock_slots();
-  sw::PortStats* stats_for_remote(uint32_t remote) const;
-  void note_unknown(uint32_t remote, uint32_t key);
+  sw::PortStats* stats_for_remote(const Remote& remote) const;
+  void note_unknown(const Remote& remote, uint32_t key);
+  std::string remote_string(const Remote& remote) const;
+  // The endpoint's local address with `port` (host order); returns its length.
+  socklen_t local_address(sockaddr_storage& out, uint16_t port) const;
+  int family() const { return key_.v6 ? AF_INET6 : AF_INET; }
 
   Key key_;
   rte_mempool* pool_;
@@ -136,8 +149,26 @@ class UnderlayEndpoint final : public sw::RxStage {
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
 
   std::mutex mutex_;  // held by poll() (try_lock, once per burst) and by attach / detach
-  std::unordered_map<uint64_t, Flow> flows_;           // (remote << 32 | key)
-  std::unordered_map<uint32_t, sw::PortStats*> remotes_;  // first port per remote address
+  struct FlowKey {
+    Remote remote;
+    uint32_t key;
+    bool operator==(const FlowKey&) const = default;
+  };
+  struct RemoteHash {
+    size_t operator()(const Remote& r) const {
+      uint64_t a, b;
+      std::memcpy(&a, r.data(), 8);
+      std::memcpy(&b, r.data() + 8, 8);
+      return std::hash<uint64_t>{}(a ^ (b * 0x9e3779b97f4a7c15ULL));
+    }
+  };
+  struct FlowHash {
+    size_t operator()(const FlowKey& k) const {
+      return RemoteHash{}(k.remote) ^ std::hash<uint32_t>{}(k.key) * 0x9e3779b97f4a7c15ULL;
+    }
+  };
+  std::unordered_map<FlowKey, Flow, FlowHash> flows_;
+  std::unordered_map<Remote, sw::PortStats*, RemoteHash> remotes_;  // first port per remote
 
   struct Atomics {
     std::atomic<uint64_t> rx_packets{0}, malformed{0}, no_tunnel{0}, ring_full{0}, rx_no_mbuf{0},

@@ -2,6 +2,8 @@
 // host kernel's sockets or out of another switch port (options:underlay=port, underlay_port).
 // Options with Open vSwitch's names (tunnels/tunnel_config.hpp). Tunnels share split-horizon
 // group 1: what came from one never leaves by another.
+#include <arpa/inet.h>
+
 #include "ctl/kinds/builtin_kinds.hpp"
 #include "tunnels/tunnel_config.hpp"
 
@@ -13,21 +15,37 @@ constexpr int kInnerEthernet = 14;
 
 Error invalid(std::string message) { return make_error(kErrInvalid, std::move(message)); }
 bool is_ipv4(const std::string& s) { return parse_ipv4(s).has_value(); }
+bool is_ipv6(const std::string& s) {
+  in6_addr a{};
+  return s.find(':') != std::string::npos && inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
 
 // `max_key`: the largest key the header carries (VXLAN's 24-bit VNI, GRE's 32-bit key).
-Status check_tunnel(const PortConfig& p, const std::string& at, long long max_key) {
+// `ipv6_ok`: the kind carries an IPv6 underlay too (VXLAN on the kernel underlay).
+Status check_tunnel(const PortConfig& p, const std::string& at, long long max_key, bool ipv6_ok) {
   auto it = p.options.find("remote_ip");
   if (it == p.options.end()) return invalid(at + "type " + p.type + " needs options:remote_ip");
-  if (!is_ipv4(it->second))
-    return invalid(at + "options:remote_ip \"" + it->second + "\" is not an IPv4 address");
-  if (auto l = p.options.find("local_ip"); l != p.options.end() && !is_ipv4(l->second))
-    return invalid(at + "options:local_ip \"" + l->second + "\" is not an IPv4 address");
+  const bool remote6 = is_ipv6(it->second);
+  auto u = p.options.find("underlay");
+  const bool on_port = u != p.options.end() && u->second == "port";
+  if (remote6 && !ipv6_ok)
+    return invalid(at + "options:remote_ip \"" + it->second + "\" is IPv6: type " + p.type +
+                   " carries an IPv4 underlay only (vxlan carries both)");
+  if (remote6 && on_port)
+    return invalid(at + "options:remote_ip \"" + it->second +
+                   "\" is IPv6: options:underlay=port carries an IPv4 underlay only");
+  if (!remote6 && !is_ipv4(it->second))
+    return invalid(at + "options:remote_ip \"" + it->second + "\" is not an IPv4" +
+                   (ipv6_ok ? " or IPv6" : "") + " address");
+  if (auto l = p.options.find("local_ip"); l != p.options.end()) {
+    if (remote6 ? !is_ipv6(l->second) : !is_ipv4(l->second))
+      return invalid(at + "options:local_ip \"" + l->second + "\" is not an " +
+                     (remote6 ? "IPv6" : "IPv4") + " address (the family of options:remote_ip)");
+  }
   if (auto k = p.options.find("key"); k != p.options.end() && k->second != "flow")
     if (!parse_int(k->second, 0, max_key))
       return invalid(at + "options:key \"" + k->second + "\" is not in 0.." +
                      std::to_string(max_key));
-  auto u = p.options.find("underlay");
-  const bool on_port = u != p.options.end() && u->second == "port";
   if (u != p.options.end() && !on_port && u->second != "kernel")
     return invalid(at + "options:underlay \"" + u->second + "\" is not kernel or port");
   if (on_port != (p.options.count("underlay_port") > 0))
@@ -42,10 +60,10 @@ Status check_tunnel(const PortConfig& p, const std::string& at, long long max_ke
 }
 
 Status check_vxlan(const PortConfig& p, const std::string& at) {
-  return check_tunnel(p, at, (1LL << 24) - 1);
+  return check_tunnel(p, at, (1LL << 24) - 1, /*ipv6_ok=*/true);
 }
 Status check_gre(const PortConfig& p, const std::string& at) {
-  return check_tunnel(p, at, 0xffffffffLL);
+  return check_tunnel(p, at, 0xffffffffLL, /*ipv6_ok=*/false);
 }
 
 std::string tunnel_underlay_port(const PortConfig& p) {
@@ -55,8 +73,8 @@ std::string tunnel_underlay_port(const PortConfig& p) {
                                                                              : std::string{};
 }
 
-// The outer headers (tunnels::tunnel_overhead: IPv4, UDP + VXLAN or GRE with its key and
-// checksum) and the inner Ethernet header.
+// The outer headers (tunnels::tunnel_overhead: IPv4 or IPv6, UDP + VXLAN or GRE with its key
+// and checksum) and the inner Ethernet header: VXLAN 50 bytes over IPv4, 70 over IPv6.
 int overhead(tunnels::TunnelKind kind, const PortConfig& p) {
   tunnels::TunnelConfig config;
   if (tunnels::parse_tunnel_options(kind, p.options, config)) config = {.kind = kind};

@@ -94,7 +94,7 @@ TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
             "ERROR: port p1: options:vhost-server-path: socket path \"/" + std::string(120, 'a') +
                 "\" is longer than 107 characters");
   EXPECT_EQ(vsctl("add-port br0 v1 type=vxlan options:remote_ip=1.2.3"),
-            "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 address");
+            "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 or IPv6 address");
   EXPECT_EQ(vsctl("add-port br0"), "ERROR: add-port: expects at least 2 argument(s), got 1");
   EXPECT_EQ(vsctl("frobnicate br0"), "ERROR: unknown command \"frobnicate\"; try vsctl --help");
   EXPECT_EQ(vsctl("--if-exists add-port br0 p1"), "ERROR: add-port: unknown option \"--if-exists\"");
@@ -312,8 +312,8 @@ TEST_F(CommandsTest, InterfaceStatisticsAndPmdStats) {
       "mtu_request            : []\n"
       "name                   : p1\n"
       "options                : {dpdk-devargs=net_null0}\n"
-      "statistics             : {drop_bpdu_overflow=0, drop_egress_shaped=0, drop_flood_overload=0, drop_hairpin=0, "
-      "drop_ingress_policed=0, drop_malformed=0, drop_no_buffer=0, drop_no_neighbour=0, "
+      "statistics             : {drop_arp_suppressed=0, drop_bpdu_overflow=0, drop_egress_shaped=0, drop_flood_overload=0, drop_hairpin=0, "
+      "drop_ingress_policed=0, drop_malformed=0, drop_nd_suppressed=0, drop_no_buffer=0, drop_no_neighbour=0, "
       "drop_no_tunnel=0, "
       "drop_port_down=0, drop_protected=0, drop_reserved_multicast=0, drop_split_horizon=0, "
       "drop_storm_broadcast=0, drop_storm_multicast=0, drop_storm_unknown_unicast=0, "

@@ -63,6 +63,30 @@ TEST(PortKindTest, TunnelOverheadComesFromItsHeaders) {
                 port_of("gre", {{"remote_ip", "192.0.2.2"}, {"out_key", "7"}, {"csum", "true"}})),
             46);
   EXPECT_EQ(find_port_kind("system")->mtu_overhead, nullptr);
+  // Over IPv6: outer IPv6 40 instead of IPv4 20, 1430 left of a 1500-byte underlay.
+  EXPECT_EQ(vxlan->mtu_overhead(port_of("vxlan", {{"remote_ip", "fd00::2"}})), 70);
+}
+
+TEST(PortKindTest, VxlanTakesAnIpv6UnderlayGreAndThePortUnderlayDoNot) {
+  EXPECT_FALSE(validate_port(port_of("vxlan", {{"remote_ip", "fd00::2"}})));
+  EXPECT_FALSE(
+      validate_port(port_of("vxlan", {{"remote_ip", "fd00::2"}, {"local_ip", "fd00::1"}})));
+  EXPECT_EQ(validate_port(port_of("vxlan", {{"remote_ip", "fd00::2"}, {"local_ip", "10.0.0.1"}}))
+                ->message,
+            "port p1: options:local_ip \"10.0.0.1\" is not an IPv6 address (the family of "
+            "options:remote_ip)");
+  EXPECT_EQ(validate_port(port_of("gre", {{"remote_ip", "fd00::2"}}))->message,
+            "port p1: options:remote_ip \"fd00::2\" is IPv6: type gre carries an IPv4 underlay "
+            "only (vxlan carries both)");
+  EXPECT_EQ(validate_port(port_of("vxlan", {{"remote_ip", "fd00::2"},
+                                            {"local_ip", "fd00::1"},
+                                            {"underlay", "port"},
+                                            {"underlay_port", "up0"}}))
+                ->message,
+            "port p1: options:remote_ip \"fd00::2\" is IPv6: options:underlay=port carries an "
+            "IPv4 underlay only");
+  EXPECT_EQ(validate_port(port_of("vxlan", {{"remote_ip", "fd00::zz"}}))->message,
+            "port p1: options:remote_ip \"fd00::zz\" is not an IPv4 or IPv6 address");
 }
 
 TEST(PortKindTest, EachKindChecksItsOwnOptions) {

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace lvs::tunnels {
 namespace {
 
@@ -42,6 +44,37 @@ TEST(TunnelConfig, KeyInKeyOutKeyTtlTosDfCsum) {
   EXPECT_FALSE(c.df);
   EXPECT_TRUE(c.csum);
   EXPECT_EQ(c.local_ip, inet_addr("192.0.2.1"));
+}
+
+TEST(TunnelConfig, VxlanTakesAnIpv6Underlay) {
+  TunnelConfig c;
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan,
+                                 {{"remote_ip", "fd00::2"}, {"local_ip", "fd00::1"}}, c),
+            std::nullopt);
+  EXPECT_TRUE(c.ipv6);
+  EXPECT_EQ(c.remote_ip, 0u);
+  EXPECT_EQ(remote_ip_string(c), "fd00::2");
+  EXPECT_EQ(local_ip_string(c), "fd00::1");
+  EXPECT_EQ(tunnel_overhead(c), 40 + 8 + 8);
+  ASSERT_EQ(parse_tunnel_options(TunnelKind::kVxlan, {{"remote_ip", "192.0.2.2"}}, c),
+            std::nullopt);
+  EXPECT_FALSE(c.ipv6);
+  EXPECT_EQ(tunnel_overhead(c), 20 + 8 + 8);
+  for (const auto& bad : std::vector<std::map<std::string, std::string>>{
+           {{"remote_ip", "fd00::2"}, {"local_ip", "192.0.2.1"}},
+           {{"remote_ip", "192.0.2.2"}, {"local_ip", "fd00::1"}},
+           {{"remote_ip", "ff02::1"}},
+           {{"remote_ip", "::"}},
+           {{"remote_ip", "fd00::2"},
+            {"local_ip", "fd00::1"},
+            {"underlay", "port"},
+            {"underlay_port", "up0"}}}) {
+    auto e = parse_tunnel_options(TunnelKind::kVxlan, bad, c);
+    EXPECT_TRUE(e) << bad.begin()->second;
+  }
+  auto e = parse_tunnel_options(TunnelKind::kGre, {{"remote_ip", "fd00::2"}}, c);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->find("vxlan only"), std::string::npos) << *e;
 }
 
 TEST(TunnelConfig, ErrorsNameTheOption) {

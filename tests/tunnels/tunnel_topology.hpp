@@ -36,6 +36,12 @@ using ports::testing::test_pools;
 using ports::testing::unique_prefix;
 
 inline std::string underlay_ip(int i) { return "10.250.0." + std::to_string(i); }
+// The same legs' IPv6 addresses, for IPv6 underlay tests (add_underlay_ip6).
+inline std::string underlay_ip6(int i) { return "fd50::" + std::to_string(i); }
+// Gives `host_ns`'s uplink underlay_ip6(i) at once (no duplicate address detection).
+inline bool add_underlay_ip6(const std::string& host_ns, int i) {
+  return sh("ip -n " + host_ns + " addr add " + underlay_ip6(i) + "/64 dev uplink nodad") == 0;
+}
 
 // The underlay LAN: a bridge in its own namespace.
 class Wire {
@@ -164,10 +170,11 @@ class SwitchHost {
 // A host with a Linux bridge and a kernel VXLAN device: the reference implementation.
 class KernelVxlanHost {
  public:
-  KernelVxlanHost(Wire& wire, int index, int vni, const std::string& remote,
-                  const ContainerSpec& c)
+  // `ipv6`: vx0 runs over the IPv6 underlay (local underlay_ip6(index), `remote` IPv6).
+  KernelVxlanHost(Wire& wire, int index, int vni, const std::string& remote, const ContainerSpec& c,
+                  bool ipv6 = false)
       : ns_("k" + std::to_string(index)) {
-    ok_ = ns_.ok() && wire.plug(ns_.ns(), index);
+    ok_ = ns_.ok() && wire.plug(ns_.ns(), index) && (!ipv6 || add_underlay_ip6(ns_.ns(), index));
     if (!ok_) return;
     const std::string n = "ip -n " + ns_.ns() + " ";
     // Across a veth, the kernel would hand our UDP socket packets whose inner checksums are still
@@ -176,7 +183,8 @@ class KernelVxlanHost {
     ok_ = sh("ip netns exec " + ns_.ns() + " ethtool -K uplink tx off") == 0 &&
           sh(n + "link add kbr type bridge") == 0 &&
           sh(n + "link add vx0 type vxlan id " + std::to_string(vni) + " dstport 4789 remote " +
-             remote + " local " + underlay_ip(index) + " dev uplink") == 0 &&
+             remote + " local " + (ipv6 ? underlay_ip6(index) : underlay_ip(index)) +
+             " dev uplink") == 0 &&
           sh(n + "link set vx0 master kbr") == 0 && sh(n + "link set vx0 up") == 0 &&
           sh(n + "link set kbr up") == 0;
     if (!ok_) return;
