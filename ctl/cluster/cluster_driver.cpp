@@ -125,6 +125,8 @@ void ClusterDriver::restart_store(const ClusterOptions& o) {
   store_ = std::make_unique<ClusterStore>(so);
   store_key_ = store_key(o);
   applied_ = ClusterView{};
+  effective_ = ClusterView{};
+  hold_until_ = {};
   published_ = Published{};
   first_seen_.clear();
   store_->start([this](const ClusterView& v) {
@@ -254,7 +256,18 @@ void ClusterDriver::apply_view(Service& service, const ClusterView& view) {
   // dropped every lease at once), so the others' absence says nothing about them. Until we are
   // registered again, the tunnels and entries stay as they are.
   if (!view.members.count(host_id_)) return;
-  desired_ = desired_state(view, host_id_, *options_);
+  ClusterView effective = view;
+  holding_ = false;
+  if (Clock::now() < hold_until_)
+    for (const auto& [id, m] : effective_.members) {
+      if (effective.members.count(id)) continue;
+      effective.members.emplace(id, m);
+      for (const auto& e : effective_.endpoints)
+        if (e.host == id) effective.endpoints.push_back(e);
+      holding_ = true;
+    }
+  effective_ = effective;
+  desired_ = desired_state(effective, host_id_, *options_);
   auto chain = tunnel_commands(current_tunnels(config_), desired_.tunnels);
   if (chain.empty()) return;
   json reply = service.handle(transact_request(chain));
@@ -344,6 +357,8 @@ void ClusterDriver::poll(Service& service) {
     store_->publish(state);
     published_ = Published{std::move(state), true};
   }
+  if (fresh && !view.connected)
+    hold_until_ = Clock::now() + std::chrono::seconds(options_->lease_ttl_s + 2);
   if (fresh) {
     const auto now = Clock::now();
     for (const auto& [id, m] : view.members) {
@@ -356,7 +371,8 @@ void ClusterDriver::poll(Service& service) {
     std::erase_if(member_revision_, [&](const auto& kv) { return !view.members.count(kv.first); });
     applied_ = std::move(view);
   }
-  if (fresh || reconfigured) apply_view(service, applied_);
+  if (fresh || reconfigured || (holding_ && Clock::now() >= hold_until_))
+    apply_view(service, applied_);
   const auto now = Clock::now();
   const bool reinstall = now >= next_reinstall_;
   if (reinstall) next_reinstall_ = now + kReinstallInterval;

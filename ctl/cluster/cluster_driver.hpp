@@ -100,7 +100,12 @@ class ClusterDriver {
   std::thread claimer_;
   std::atomic<bool> claiming_{false};
 
-  ClusterView applied_;  // the view the last poll applied
+  ClusterView applied_;    // the newest view the store gave
+  ClusterView effective_;  // what the last apply_view used (held members included)
+  // After etcd was away, members missing from the view are kept until then (their leases may
+  // all have expired at once and are being granted again), so that nothing flaps.
+  std::chrono::steady_clock::time_point hold_until_{};
+  bool holding_ = false;
   Desired desired_;      // what it asked for
   std::set<FdbSpec> fdb_installed_;
   std::map<std::string, std::set<NeighbourSpec>> neighbours_installed_;
