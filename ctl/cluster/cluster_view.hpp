@@ -67,7 +67,9 @@ class ClusterStore {
   ClusterStore(const ClusterStore&) = delete;
   ClusterStore& operator=(const ClusterStore&) = delete;
 
-  void start(std::function<void(const ClusterView&)> on_change);  // on_change: store's thread
+  // on_change runs on the store's thread after every change (it may call view() and publish(),
+  // never stop()).
+  void start(std::function<void(const ClusterView&)> on_change);
   void publish(LocalState state);  // thread-safe; applied when etcd is reachable (again)
   ClusterView view() const;        // thread-safe copy
   // Per-host subnet of `cluster_cidr` of length `host_prefix_len`; remembers it; the same one
