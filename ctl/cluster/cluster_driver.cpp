@@ -381,11 +381,10 @@ void ClusterDriver::poll(Service& service) {
 
 json ClusterDriver::show() const {
   json out;
-  ClusterView v;
+  const ClusterView v = store_ ? store_->view() : ClusterView{};  // the store's own lock
   std::string claimed, claim_error;
   {
     std::lock_guard lock(mu_);
-    v = store_ ? store_->view() : ClusterView{};
     claimed = claimed_;
     claim_error = claim_error_;
   }
