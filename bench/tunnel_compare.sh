@@ -9,6 +9,8 @@
 #   sudo bench/tunnel_compare.sh [BUILD_DIR]      (default BUILD_DIR: build)
 #
 # Knobs (environment): REPS=3 DUR=5. Prints a table (median Gbit/s, each direction) and ratios.
+# CLUSTER=1 adds (c) the same switch with its tunnel made by the cluster (issue 17): etcd in the
+# underlay namespace, other_config:cluster-store on both hosts, Bridge cluster-vni=42.
 # Names used: netns ltw, lth1, lth2, ltc1, ltc2; 10.97.0.0/24 underlay, 10.96.0.0/24 containers.
 set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
@@ -67,6 +69,29 @@ setup_switch() {
   done
 }
 
+# (c): no tunnel typed; each host joins the cluster and the tunnel appears by itself.
+setup_cluster() {
+  local i
+  ip -n ltw link set lo up && ip -n ltw addr add 10.97.0.100/24 dev wbr || return 1
+  rm -rf "$W/etcd"
+  ip netns exec ltw etcd --name b --data-dir "$W/etcd" --listen-client-urls http://10.97.0.100:2379 \
+    --advertise-client-urls http://10.97.0.100:2379 --listen-peer-urls http://127.0.0.1:2380 \
+    --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster b=http://127.0.0.1:2380 \
+    >"$W/etcd.log" 2>&1 &
+  for i in 1 2; do
+    ip netns exec lth$i "$BUILD/ctl/vswitchd" --db "$W/db$i.json" --socket "$W/sock$i" \
+      --pidfile "$W/d$i.pid" --log-file "$W/d$i.log" --detach || return 1
+    ip netns exec lth$i "$BUILD/ctl/vsctl" --socket="$W/sock$i" --may-exist add-br br0 -- \
+      add-port br0 ce -- set Bridge br0 other_config:cluster-vni=42 -- set Open_vSwitch . \
+      other_config:cluster-store=etcd://10.97.0.100:2379 other_config:cluster-local-ip=10.97.0.$i || return 1
+  done
+  for _ in $(seq 100); do
+    ip netns exec lth1 "$BUILD/ctl/vsctl" --socket="$W/sock1" cluster/show | grep -q "10.97.0.2 (10.97.0.2)" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 setup_kernel() {
   local i other
   for i in 1 2; do
@@ -103,9 +128,21 @@ s_fwd=$(measure "") s_rev=$(measure "-R")
 ip netns exec lth1 "$BUILD/ctl/vsctl" --socket="$W/sock1" get interface vx0 statistics >&2
 teardown
 
+if [ "${CLUSTER:-0}" = 1 ]; then
+  log "Lite vSwitch VXLAN, tunnel made by the cluster (etcd)"
+  setup_common && setup_cluster || { log "cluster setup failed"; cat "$W"/d*.log; teardown; exit 1; }
+  ip netns exec lth1 "$BUILD/ctl/vsctl" --socket="$W/sock1" cluster/show >&2
+  c_fwd=$(measure "") c_rev=$(measure "-R")
+  teardown  # etcd runs in ltw: it goes with the namespace's processes
+fi
+
 ratio() { python3 -c "a,b=float('$1' or 0),float('$2' or 0); print('%.2f' % (a/b) if b else 'n/a')"; }
 echo "container MTU $MTU on both sides; underlay MTU 1500; VNI 42; REPS=$REPS DUR=${DUR}s"
 printf '%-34s %14s %14s\n' "TCP Gbit/s (median)" "c1 -> c2" "c2 -> c1"
 printf '%-34s %14s %14s\n' "Linux bridge + kernel VXLAN" "$k_fwd" "$k_rev"
 printf '%-34s %14s %14s\n' "Lite vSwitch VXLAN (kernel udp)" "$s_fwd" "$s_rev"
 printf '%-34s %14s %14s\n' "ratio switch / kernel" "$(ratio "$s_fwd" "$k_fwd")" "$(ratio "$s_rev" "$k_rev")"
+if [ "${CLUSTER:-0}" = 1 ]; then
+  printf '%-34s %14s %14s\n' "Lite vSwitch, cluster tunnel" "$c_fwd" "$c_rev"
+  printf '%-34s %14s %14s\n' "ratio cluster / kernel" "$(ratio "$c_fwd" "$k_fwd")" "$(ratio "$c_rev" "$k_rev")"
+fi

@@ -1,9 +1,11 @@
 #include "ctl/attach.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "ctl/cluster/cluster_config.hpp"
 #include "ctl/container.hpp"
 #include "ctl/control_client.hpp"
 #include "ctl/derived_mac.hpp"
@@ -35,6 +37,8 @@ Result<json> call(const AttachArgs& a, const Chain& chain) {
 struct Snapshot {
   std::map<std::string, std::vector<std::string>> bridges;
   std::map<std::string, json> interfaces;
+  std::map<std::string, json> bridge_records;
+  json global;  // the Open_vSwitch record
   std::string bridge_of(const std::string& port) const {
     for (const auto& [b, ports] : bridges)
       for (const auto& p : ports)
@@ -49,10 +53,14 @@ struct Snapshot {
 };
 
 Result<Snapshot> snapshot(const AttachArgs& a) {
-  auto out = call(a, {{"list", "Bridge"}, {"list", "Interface"}});
+  auto out = call(a, {{"list", "Bridge"}, {"list", "Interface"}, {"list", "Open_vSwitch"}});
   if (!out) return out.error();
   Snapshot s;
-  for (const auto& b : (*out)[0]) s.bridges[b["name"].get<std::string>()] = b["ports"].get<std::vector<std::string>>();
+  for (const auto& b : (*out)[0]) {
+    s.bridges[b["name"].get<std::string>()] = b["ports"].get<std::vector<std::string>>();
+    s.bridge_records[b["name"].get<std::string>()] = b;
+  }
+  if ((*out)[2].is_array() && !(*out)[2].empty()) s.global = (*out)[2][0];
   for (const auto& i : (*out)[1]) s.interfaces[i["name"].get<std::string>()] = i;
   return s;
 }
@@ -112,6 +120,21 @@ std::optional<int> tunnel_mtu(const Snapshot& s, const std::string& bridge) {
     mtu = mtu ? std::min(*mtu, m) : m;
   }
   return mtu;
+}
+
+// A cluster bridge (cluster_config.hpp) gets tunnels only once other hosts join: its containers
+// get the overlay's MTU from the start (50 bytes less over IPv4, 70 over IPv6).
+std::optional<int> cluster_mtu(const Snapshot& s, const std::string& bridge) {
+  auto b = s.bridge_records.find(bridge);
+  if (b == s.bridge_records.end() || !b->second.contains("other_config")) return std::nullopt;
+  const json& oc = b->second["other_config"];
+  if (!oc.is_object() || (!oc.contains(cluster::kClusterVni) && !oc.contains(cluster::kClusterVniMap)))
+    return std::nullopt;
+  std::string local;
+  if (s.global.is_object() && s.global.contains("other_config") && s.global["other_config"].is_object())
+    local = s.global["other_config"].value(cluster::kClusterLocalIp, std::string());
+  const bool v6 = local.find(':') != std::string::npos;
+  return kAssumedUnderlayMtu - (v6 ? cluster::kOverheadIpv6 : cluster::kOverheadIpv4);
 }
 
 std::string publish_text(const std::vector<PublishedPort>& list) {
@@ -181,7 +204,8 @@ Result<std::string> run_attach(const AttachArgs& given) {
     return make_error(kErrInvalid, "IP " + format_ipv4(a.ip->addr) + " is the gateway's own address");
 
   // Containers on a bridge with tunnels get an MTU their frames fit in once encapsulated.
-  const std::optional<int> mtu = a.mtu ? a.mtu : tunnel_mtu(*snap, a.bridge);
+  std::optional<int> mtu = a.mtu ? a.mtu : tunnel_mtu(*snap, a.bridge);
+  if (auto c = cluster_mtu(*snap, a.bridge); c && !a.mtu) mtu = mtu ? std::min(*mtu, *c) : *c;
 
   bool created = false;
   auto undo = [&](Error e) -> Result<std::string> {
@@ -239,7 +263,8 @@ Result<std::string> run_attach(const AttachArgs& given) {
                                   std::string("external_ids:") + kContainerIface + "=" + ifname,
                                   std::string("external_ids:") + kContainerNetns + "=" + ref->key,
                                   std::string("external_ids:") + kContainerIp + "=" + format_ipv4(a.ip->addr) +
-                                      "/" + std::to_string(a.ip->prefix)};
+                                      "/" + std::to_string(a.ip->prefix),
+                                  std::string("external_ids:") + kContainerMac + "=" + mac};
   if (!a.publish.empty()) ids.push_back(std::string("external_ids:") + kPublish + "=" + publish_text(a.publish));
   if (leased) ids.push_back(std::string("external_ids:") + kIpamPoolId + "=" + a.bridge);
   chain.push_back(ids);

@@ -20,6 +20,7 @@ constexpr std::string_view kIpamSection = "Address pools (the switch's own IPAM)
 constexpr std::string_view kLogSection = "Logging";
 constexpr std::string_view kRstpSection = "Spanning tree (Bridge rstp_enable=true)";
 constexpr std::string_view kMirrorSection = "Port mirroring and capture";
+constexpr std::string_view kClusterSection = "Cluster (Open_vSwitch other_config:cluster-store)";
 
 using enum OutputKind;
 
@@ -116,6 +117,9 @@ constexpr CommandSpec kCommands[] = {
   {"dpif/offload-show", 0, 1, "", kReadOnly, kFdbSection, "[BRIDGE]",
    "learnt unicast the kernel carries (other_config:kernel-offload): in port,\n"
    "VLAN, destination, packets, bytes, last use, tag action and out port", kOffload, show_offload},
+  {"cluster/show", 0, 0, "", kReadOnly, kClusterSection, "",
+   "members and their VNIs, lease ages, tunnels and remote endpoints,\n"
+   "as this switch sees them through etcd", kCluster, cluster_show},
 };
 // clang-format on
 

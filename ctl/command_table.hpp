@@ -71,6 +71,7 @@ enum class OutputKind : uint8_t {
   kTrace,     // a packet trace, stage by stage (trace_format.hpp)
   kRstp,      // rstp/show: each bridge's tree and its ports
   kOffload,   // dpif/offload-show
+  kCluster,   // cluster/show: members, tunnels, remote endpoints (cluster/cluster_format.hpp)
 };
 
 inline constexpr size_t kAnyNumber = SIZE_MAX;

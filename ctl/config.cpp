@@ -1,5 +1,6 @@
 #include "ctl/config.hpp"
 
+#include "ctl/cluster/cluster_config.hpp"
 #include "ctl/rstp_config.hpp"
 
 #include "ctl/ipam.hpp"
@@ -323,12 +324,14 @@ Status validate_bridge(const BridgeConfig& b) {
     } else if (key == kForwardBpdu || key == kNat) {
       if (value != "true" && value != "false")
         return invalid(at + "other_config:" + key + " \"" + value + "\" is not true or false");
-    } else if (!is_rstp_bridge_key(key)) {
+    } else if (!is_rstp_bridge_key(key) && !cluster::is_cluster_bridge_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu, nat, rstp-*)");
+                     "\" (known: mac-aging-time, mac-table-size, forward-bpdu, nat, rstp-*, "
+                     "cluster-*)");
     }
   }
   if (auto rstp = rstp_bridge_options(b); !rstp) return rstp.error();
+  if (auto e = cluster::validate_cluster_bridge(b)) return e;
   std::set<std::string> names;
   for (const auto& p : b.ports) {
     if (auto e = validate_port(p)) return e;
@@ -364,11 +367,12 @@ Status validate_global(const StringMap& other_config) {
     } else if (key == "kernel-offload") {
       if (value != "true" && value != "false")
         return invalid(at + "other_config:kernel-offload \"" + value + "\" is not true or false");
-    } else {
+    } else if (!cluster::is_cluster_global_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload)");
+                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload, cluster-*)");
     }
   }
+  if (auto e = cluster::validate_cluster_global(other_config)) return e;
   return std::nullopt;
 }
 
@@ -395,6 +399,7 @@ Status validate(const Config& c) {
       if (!ports.insert(p.name).second)
         return invalid("port " + p.name + " is on more than one bridge");
   }
+  if (auto e = cluster::validate_cluster(c)) return e;
   // A tunnel's underlay port: a port of another bridge that is not a tunnel itself (on the
   // tunnel's own bridge it would also carry the overlay's floods onto the underlay LAN).
   for (const auto& b : c.bridges)

@@ -32,6 +32,7 @@ inline constexpr const char* kContainerId = "container_id";        // as the use
 inline constexpr const char* kContainerIface = "container_iface";  // eth1
 inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME, pid:N, docker:ID
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
+inline constexpr const char* kContainerMac = "container_mac";      // the container end's MAC
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
 // The pool whose lease (owner = the port's name) the port's container address is: released when
 // vsattach detaches or collects the port.

@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mempool.h>
 
+#include "ctl/cluster/cluster_driver.hpp"
 #include "ctl/config_json.hpp"
 #include "ctl/control_server.hpp"
 #include "ctl/capabilities.hpp"
@@ -226,6 +228,16 @@ int run_daemon(const DaemonOptions& o) {
     ctx.run_dir = run_dir_of(o.socket_path);
     DatapathDriver driver(datapath, std::move(factory), ctx);
     if (auto e = driver.commit(config)) return fail(e->message);
+    // Issue 17's cluster (ctl/cluster/cluster_driver.hpp): joined while other_config:cluster-store
+    // is set; the subnet it claims is remembered beside the database.
+    cluster::ClusterDriver cluster(
+        datapath, driver,
+        [&driver](const std::string& bridge, const std::vector<cluster::NeighbourSpec>& entries) {
+          if (auto e = driver.set_neighbours(bridge, cluster::to_neighbour_entries(entries)))
+            log_warn("cluster: neighbour table of " + bridge + ": " + e->message);
+        },
+        std::filesystem::absolute(o.db_path).parent_path().string());
+    driver.set_cluster_show([&cluster] { return cluster.show(); });
     // vsctl capture takes its connection over and gets pcap on it (capture_request.hpp).
     server.set_takeover(kCaptureMethod, [&driver](const nlohmann::json& req, int fd) {
       return start_capture_request(driver, req, fd);
@@ -270,10 +282,12 @@ int run_daemon(const DaemonOptions& o) {
         return e;
       }
       apply_forward(c);
+      cluster.committed(c);
       return std::nullopt;
     };
     Service service(config, o.db_path, commit, &driver);
     service_ptr = &service;
+    cluster.committed(config);
     if (auto e = server.listen()) {
       datapath.stop();
       driver.shutdown();
@@ -295,9 +309,10 @@ int run_daemon(const DaemonOptions& o) {
       }
     }
     if (metrics_on) metrics.start(o.pmd_cores);
-    if (o.docker_plugin || metrics_on) {
+    {  // the cluster's news (its event fd) always wake the loop
       wait_fd = ::epoll_create1(EPOLL_CLOEXEC);
-      for (int fd : {sig_fd, o.docker_plugin ? plugin.event_fd() : -1, metrics.event_fd()}) {
+      for (int fd : {sig_fd, o.docker_plugin ? plugin.event_fd() : -1, metrics.event_fd(),
+                     cluster.event_fd()}) {
         if (fd < 0) continue;
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -340,10 +355,14 @@ int run_daemon(const DaemonOptions& o) {
         driver.offload_tick();  // kernel offload: FDB -> maps, counters and ages back
         next_offload = now + std::chrono::milliseconds(100);
       }
-      const int wait = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            std::min(next_aging, next_offload) - now)
-                                            .count()) + 1;
-      if (server.poll_once(wait, wait_fd)) {
+      const int wait = std::min(
+          static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::min(next_aging, next_offload) - now)
+                               .count()) + 1,
+          static_cast<int>(cluster.poll_interval().count()));
+      const bool woken = server.poll_once(wait, wait_fd);
+      cluster.poll(service);
+      if (woken) {
         if (o.docker_plugin)
           plugin.run_pending([&](const std::string& m, const nlohmann::json& b) { return docker.handle(m, b); });
         if (metrics_on) metrics.serve_pending(collect);
@@ -355,6 +374,7 @@ int run_daemon(const DaemonOptions& o) {
         }
       }
     }
+    cluster.stop();  // a clean stop revokes the lease: the other hosts drop us at once
     plugin.stop();
     metrics.stop();
     if (wait_fd != sig_fd) ::close(wait_fd);

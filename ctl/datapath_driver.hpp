@@ -3,6 +3,7 @@
 // PortFactory, builds a lvs::sw::DatapathConfig and publishes it, keeps static MACs installed.
 // Ports that cannot be opened (kind not available, device or kernel interface missing) stay out
 // of the datapath and are reported through interface_state(). Implements Runtime for vsctl.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,12 @@ class DatapathDriver final : public Runtime {
   OffloadStatus offload_status() const override { return offload_.status(); }
   // Kernel offload's periodic sync with the FDBs (daemon loop, every 100 ms).
   void offload_tick() { offload_.tick(); }
+  // cluster/show comes from the daemon's ClusterDriver (ctl/cluster/cluster_driver.hpp).
+  void set_cluster_show(std::function<nlohmann::json()> show) { cluster_show_ = std::move(show); }
+  Result<nlohmann::json> cluster_show() const override {
+    if (!cluster_show_) return Runtime::cluster_show();
+    return cluster_show_();
+  }
 
   // ARP / ND suppression (switch/neighbour_suppress.hpp): replaces the bridge's neighbour table
   // whole; runtime only, not in the database. Safe from any thread (the datapath serialises it).
@@ -88,6 +95,7 @@ class DatapathDriver final : public Runtime {
   RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
   MirrorOutputs mirrors_;
   OffloadSync offload_;  // learnt unicast carried by the kernel (ctl/offload/)
+  std::function<nlohmann::json()> cluster_show_;
   bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };
 

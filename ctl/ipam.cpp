@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "ctl/cluster/cluster_config.hpp"
+
 namespace lvs::ctl {
 namespace {
 
@@ -51,7 +53,10 @@ std::optional<PoolView> bridge_pool(const BridgeConfig& b) {
   auto list = parse_ip_list(it->second);
   if (!list || list->empty()) return std::nullopt;
   const Ipv4Prefix& p = list->front();
-  return PoolView{b.name, Ipv4Prefix{p.network(), p.prefix}, p.addr, true};
+  PoolView v{b.name, Ipv4Prefix{p.network(), p.prefix}, p.addr, true};
+  if (auto r = cluster::host_subnet_of(b); r && v.subnet.contains(r->addr) && r->prefix >= p.prefix)
+    v.range = r;
+  return v;
 }
 
 IpamPool* record_of(Config& c, const std::string& name) {
@@ -178,7 +183,8 @@ Result<uint32_t> ipam_next_free(const Config& c, const std::string& pool) {
   if (const IpamPool* rec = record_of(c, pool))
     for (const auto& l : rec->leases)
       if (auto a = parse_ipv4(l.address)) used.insert(*a);
-  const uint32_t first = view->subnet.network() + 1, last = broadcast_of(view->subnet) - 1;
+  const Ipv4Prefix& from = view->range ? *view->range : view->subnet;
+  const uint32_t first = from.network() + 1, last = broadcast_of(from) - 1;
   for (uint64_t a = first; a <= last; ++a)
     if (!reserved(*view, static_cast<uint32_t>(a)) && !used.count(static_cast<uint32_t>(a)))
       return static_cast<uint32_t>(a);

@@ -31,6 +31,9 @@ struct PoolView {
   Ipv4Prefix subnet;                // addr = the network address
   std::optional<uint32_t> gateway;  // host order
   bool implicit = false;            // a bridge's pool
+  // A cluster bridge's share of the cluster subnet (cluster_config.hpp): new leases come only
+  // from here, so that hosts never hand out the same address.
+  std::optional<Ipv4Prefix> range;
 };
 
 // One lease as ipam/alloc prints it.

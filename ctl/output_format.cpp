@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "ctl/commands/handlers.hpp"
+#include "ctl/cluster/cluster_format.hpp"
 #include "ctl/trace_format.hpp"
 
 namespace lvs::ctl {
@@ -308,6 +309,8 @@ std::string format_output(const Command& cmd, const json& out, Format format) {
       return format_rstp(out);
     case OutputKind::kOffload:
       return format_offload(out);
+    case OutputKind::kCluster:
+      return cluster::format_cluster(out);
   }
   return dump();
 }

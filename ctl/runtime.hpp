@@ -131,6 +131,10 @@ class Runtime {
     (void)bridge;
     return {};
   }
+  // cluster/show: the cluster as this switch sees it (ctl/cluster/cluster_driver.hpp).
+  virtual Result<nlohmann::json> cluster_show() const {
+    return make_error(kErrNotFound, "cluster/show: no cluster is running in this switch");
+  }
 };
 
 }  // namespace lvs::ctl

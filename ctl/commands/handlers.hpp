@@ -55,6 +55,8 @@ nlohmann::json rstp_json(const std::string& bridge, const RstpBridgeRow& row);
 Status add_mirror(CommandContext& context);
 Status delete_mirror(CommandContext& context);
 Status capture_in_transaction(CommandContext& context);
+// cluster_commands.cpp (cluster/show: ctl/cluster/cluster_driver.hpp)
+Status cluster_show(CommandContext& context);
 
 // offload_commands.cpp (dpif/offload-show: ctl/offload/)
 Status show_offload(CommandContext& context);

@@ -154,7 +154,7 @@ TEST_F(CommandsTest, BridgeOtherConfig) {
             "ERROR: bridge br0: other_config:forward-bpdu \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set bridge br0 other_config:mac-agin-time=60"),
             "ERROR: bridge br0: unknown other_config key \"mac-agin-time\" (known: mac-aging-time, "
-            "mac-table-size, forward-bpdu, nat, rstp-*)");
+            "mac-table-size, forward-bpdu, nat, rstp-*, cluster-*)");
   EXPECT_EQ(vsctl("get bridge br0 other_config:mac-aging-time"), "\"60\"\n");
 }
 
@@ -377,7 +377,8 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
             "ERROR: Open_vSwitch: other_config:pmd-quiet-us \"abc\" is not in 10..1000000");
   EXPECT_EQ(
       vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
-      "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, kernel-offload)");
+      "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, "
+      "kernel-offload, cluster-*)");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),
@@ -437,7 +438,7 @@ TEST_F(CommandsTest, HelpAndCompletionListEveryCommandOfTheTable) {
     }
   }
   EXPECT_EQ(command_names(), names);
-  EXPECT_EQ(names.size(), 34u);
+  EXPECT_EQ(names.size(), 35u);
 }
 
 TEST_F(CommandsTest, ServiceRejectsBadRequests) {
