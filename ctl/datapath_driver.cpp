@@ -317,15 +317,28 @@ Status DatapathDriver::start_capture(const std::string& port, CaptureDirection d
                                               std::to_string(sw::kMaxMirrorsPerBridge) +
                                               " mirrors and captures already"));
   mirrors_.add_capture(b->name, port, dir, count, fd, preamble);
-  if (auto err = dp_.apply(build(config_, {}))) {
+  if (auto err = apply_captures()) {
     mirrors_.remove_last_capture();
+    apply_captures();
     return make_error(kErrDatapath, *err);
   }
   return std::nullopt;
 }
 
 void DatapathDriver::reap_captures() {
-  if (mirrors_.reap()) dp_.apply(build(config_, {}));
+  if (mirrors_.reap()) apply_captures();
+}
+
+// The datapath with the captures as they are now; a captured bridge's frames all pass the
+// switch, so the kernel offload withdraws first and leaves that bridge out.
+std::optional<std::string> DatapathDriver::apply_captures() {
+  offload_.prepare();
+  offload_.set_captured(mirrors_.capture_bridges());
+  auto err = dp_.apply(build(config_, {}));
+  std::map<std::string, std::shared_ptr<sw::Port>> open;
+  for (const auto& [name, live] : live_) open[name] = live.port;
+  offload_.commit(config_, open);
+  return err;
 }
 
 std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {

@@ -75,6 +75,8 @@ class DatapathDriver final : public Runtime {
   void reap_captures();
 
  private:
+  // Applies the current captures (start_capture, reap_captures), the kernel offload around it.
+  std::optional<std::string> apply_captures();
   struct Live {
     std::string signature;  // type + options: a change reopens the port
     std::shared_ptr<sw::Port> port;

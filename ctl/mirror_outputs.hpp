@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,12 @@ class MirrorOutputs {
   // Drops the captures that ended. True when any did (the datapath must be told).
   bool reap();
   size_t captures() const { return captures_.size(); }
+  // The bridges with a capture running (their frames must all pass the switch: no offload).
+  std::set<std::string> capture_bridges() const {
+    std::set<std::string> out;
+    for (const auto& c : captures_) out.insert(c.bridge);
+    return out;
+  }
 
  private:
   struct File {

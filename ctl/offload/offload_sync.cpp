@@ -113,7 +113,8 @@ void OffloadSync::commit(const Config& config,
         if (!attached_.count(p.name) && ports::OffloadKernel::remove_stale(af->ifindex()))
           log_info("kernel offload: removed a stale filter from " + af->ifname());
       }
-      if (!enabled_ || !kernel_ || !offload_bridge_eligible(b) || !offload_port_eligible(b, p) ||
+      if (!enabled_ || !kernel_ || captured_.count(b.name) || !offload_bridge_eligible(b) ||
+          !offload_port_eligible(b, p) ||
           !ports::OffloadKernel::is_veth(af->ifname()))
         continue;
       auto idx = dp_.port_index(b.name, p.name);

@@ -33,6 +33,9 @@ class OffloadSync {
   // After it changed: attaches to the eligible ports among `open`, detaches from the others.
   void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
   void tick();
+  // Bridges with a live capture (`vsctl capture`): kept in userspace like mirrored bridges;
+  // takes effect at the next commit().
+  void set_captured(std::set<std::string> bridges) { captured_ = std::move(bridges); }
   // Detaches everything (clean stop, before the ports close).
   void stop();
 
@@ -73,6 +76,7 @@ class OffloadSync {
   std::map<OffloadKey, uint64_t> station_seen_ns_;  // last-seen time already given to the FDB
   std::map<std::string, Counts> retired_;           // counts of entries that went, by port
   std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)
+  std::set<std::string> captured_;                  // bridges with a live capture
   uint64_t ticks_ = 0;
 };
 
