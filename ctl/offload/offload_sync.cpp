@@ -149,7 +149,8 @@ void OffloadSync::commit(const Config& config,
     if (auto e = kernel_->attach(a.ifindex, a.fd); !e.empty()) {
       log_warn("kernel offload: port " + name + ": " + e + " (stays in userspace)");
       auto& list = ports_[a.bridge];
-      std::erase_if(list, [&](const OffloadPort& p) { return p.name == name; });
+      const std::string& port = name;  // a structured binding: clang's lambdas cannot capture it
+      std::erase_if(list, [&port](const OffloadPort& p) { return p.name == port; });
       continue;
     }
     attached_[name] = a;
