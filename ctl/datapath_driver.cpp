@@ -188,8 +188,7 @@ Status DatapathDriver::commit(const Config& config) {
   }
   for (const auto& b : config.bridges) install_static(b);
   {
-    std::map<std::string, std::shared_ptr<sw::Port>> open;
-    for (const auto& [name, live] : live_) open[name] = live.port;
+    const auto open = open_ports();
     rstp_.commit(config, open);
     offload_.commit(config, open);
   }
@@ -335,10 +334,14 @@ std::optional<std::string> DatapathDriver::apply_captures() {
   offload_.prepare();
   offload_.set_captured(mirrors_.capture_bridges());
   auto err = dp_.apply(build(config_, {}));
+  offload_.commit(config_, open_ports());
+  return err;
+}
+
+std::map<std::string, std::shared_ptr<sw::Port>> DatapathDriver::open_ports() const {
   std::map<std::string, std::shared_ptr<sw::Port>> open;
   for (const auto& [name, live] : live_) open[name] = live.port;
-  offload_.commit(config_, open);
-  return err;
+  return open;
 }
 
 std::vector<PmdThreadStats> DatapathDriver::pmd_stats() const {

@@ -77,6 +77,8 @@ class DatapathDriver final : public Runtime {
  private:
   // Applies the current captures (start_capture, reap_captures), the kernel offload around it.
   std::optional<std::string> apply_captures();
+  // The attached ports by name (what the spanning tree and the kernel offload attach to).
+  std::map<std::string, std::shared_ptr<sw::Port>> open_ports() const;
   struct Live {
     std::string signature;  // type + options: a change reopens the port
     std::shared_ptr<sw::Port> port;
