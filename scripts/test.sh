@@ -31,7 +31,13 @@ summary=()     # one line per suite, in order
 incomplete=()  # suites the whole suite needed but could not run
 current=""     # the suite running now (reported FAILED if the script stops inside it)
 
-note() { summary+=("$(printf '%-28s %s' "$1" "$2")"); }
+suite_start=$start  # when the suite running or last run began (its time goes into the summary)
+note() {
+  local took=""
+  [ "$1" = "$last_suite" ] && took=" [$(( $(date +%s) - suite_start )) s]"
+  summary+=("$(printf '%-28s %s%s' "$1" "$2" "$took")")
+}
+last_suite=""
 skip() {  # skip SUITE WHY [needed]: needed = the whole suite was asked for and lacks it
   note "$1" "skipped: $2"
   if [ "${3:-}" = needed ]; then incomplete+=("$1"); fi
@@ -62,6 +68,8 @@ trap print_summary EXIT
 # run SUITE COMMAND...: runs it, marks it FAILED if it fails (set -e then stops the script).
 run() {
   current=$1
+  last_suite=$1
+  suite_start=$(date +%s)
   shift
   echo "== $current"
   "$@"
@@ -73,6 +81,8 @@ ctest_suite() {
   shift
   log="$logs/$(echo "$suite" | tr -c 'a-zA-Z0-9\n' '_').log"
   current=$suite
+  last_suite=$suite
+  suite_start=$(date +%s)
   echo "== $suite"
   ctest "$@" 2>&1 | tee "$log"
   current=""
