@@ -34,7 +34,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(realpath -m "${1:-$BENCH_DIR/../build}")
 REPS=${REPS:-2} DUR=${DUR:-3} N=${N:-10} IDLE_S=${IDLE_S:-10} TRAFGEN=${TRAFGEN:-1}
 FAST_PINGS=${FAST_PINGS:-200} SLOW_PINGS=${SLOW_PINGS:-20} AFPACKET=${AFPACKET:-0}
-QUICK=0 SCENARIO=containers-vswitchd
+SCENARIO=containers-vswitchd
 WORK=$(mktemp -d /tmp/lvs-containers.XXXXXX)
 RAW=$WORK/raw.jsonl
 # shellcheck source=bench/lib/common.sh
@@ -50,6 +50,7 @@ P=lvc NETS=10.97.0 NETB=10.97.1
 B="Linux bridge" ON="vswitchd, kernel offload (default)" OFF="vswitchd, kernel-offload=false"
 AF="afpacket_fwd (Datapath alone)"
 AF_PID=""
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
   [ -n "$AF_PID" ] && kill_wait "$AF_PID"
   topology_down sw "$P"
