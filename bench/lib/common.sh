@@ -69,20 +69,26 @@ pid_cpu_ticks() {  # PID... -> utime+stime of those processes (all threads), in 
   echo "$total"
 }
 softirq_ticks() { awk '/^cpu /{print $8}' /proc/stat; }  # every CPU's softirq time
+# Every CPU's busy time, whoever used it: user+nice+system+irq+softirq+steal (idle and iowait
+# excluded; guest time is already inside user).
+machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 # cpu_begin PID... ; (measure) ; cpu_end  -> sets CPU_PROC_S (the processes' CPU seconds),
-# CPU_SIRQ_S (kernel softirq seconds, all CPUs: the kernel datapath's work, and every stack's)
-# and WALL_S. Kernel systems pass no PID.
+# CPU_SIRQ_S (kernel softirq seconds, all CPUs: the kernel datapath's work, and every stack's),
+# CPU_MACHINE_S (busy seconds of all CPUs, machine_busy_ticks) and WALL_S. Kernel systems pass
+# no PID.
 cpu_begin() {
   CPU_PIDS=("$@")
-  CPU_P0=$(pid_cpu_ticks "$@") CPU_S0=$(softirq_ticks) CPU_T0=$(date +%s.%N)
+  CPU_P0=$(pid_cpu_ticks "$@") CPU_S0=$(softirq_ticks) CPU_M0=$(machine_busy_ticks)
+  CPU_T0=$(date +%s.%N)
 }
 cpu_end() {
-  local p1 s1 t1
-  p1=$(pid_cpu_ticks "${CPU_PIDS[@]}") s1=$(softirq_ticks) t1=$(date +%s.%N)
-  read -r CPU_PROC_S CPU_SIRQ_S WALL_S < <(awk -v p0="$CPU_P0" -v p1="$p1" -v s0="$CPU_S0" \
-    -v s1="$s1" -v t0="$CPU_T0" -v t1="$t1" -v hz="$CLK_TCK" \
-    'BEGIN{printf "%.2f %.2f %.2f\n", (p1-p0)/hz, (s1-s0)/hz, t1-t0}')
+  local p1 s1 m1 t1
+  p1=$(pid_cpu_ticks "${CPU_PIDS[@]}") s1=$(softirq_ticks) m1=$(machine_busy_ticks)
+  t1=$(date +%s.%N)
+  read -r CPU_PROC_S CPU_SIRQ_S CPU_MACHINE_S WALL_S < <(awk -v p0="$CPU_P0" -v p1="$p1" \
+    -v s0="$CPU_S0" -v s1="$s1" -v m0="$CPU_M0" -v m1="$m1" -v t0="$CPU_T0" -v t1="$t1" \
+    -v hz="$CLK_TCK" 'BEGIN{printf "%.2f %.2f %.2f %.2f\n", (p1-p0)/hz, (s1-s0)/hz, (m1-m0)/hz, t1-t0}')
 }
 # cpu_fields proc|all : the KEY=VALUE fields of the last cpu_end/timed, for sample(). cpu_s is
 # the figure the report charges the system with: proc = its processes only (DPDK systems, whose

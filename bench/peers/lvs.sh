@@ -5,12 +5,21 @@
 #   lvs_up NAME NETNS [vswitchd options...]  starts it (NETNS "" = here); LVS_PID[NAME] = its
 #                                             pid; returns 1 with LVS_ERROR set on failure
 #   lvsctl NAME vsctl-args...                 vsctl on that daemon's socket
+#   lvs_attach NAME vsattach-args...          vsattach on that daemon's socket, in its namespace
+#                                             (where the containers' host-side veths must live)
 #   lvs_down NAME                             stops it, removes its files
-declare -A LVS_PID
+declare -A LVS_PID LVS_NS
 lvsctl() {
   local name=$1
   shift
   "$BUILD/ctl/vsctl" --socket "$WORK/lvs-$name/sock" "$@"
+}
+lvs_attach() {
+  local name=$1
+  shift
+  local -a inns=()
+  [ -n "${LVS_NS[$name]:-}" ] && inns=(ip netns exec "${LVS_NS[$name]}")
+  "${inns[@]}" "$BUILD/ctl/vsattach" --socket "$WORK/lvs-$name/sock" "$@"
 }
 lvs_up() {
   local name=$1 ns=$2 d=$WORK/lvs-$1
@@ -20,7 +29,7 @@ lvs_up() {
   local -a inns=()
   [ -n "$ns" ] && inns=(ip netns exec "$ns")
   "${inns[@]}" "${cmd[@]}" >"$d/out" 2>&1 &
-  LVS_PID[$name]=$!
+  LVS_PID[$name]=$! LVS_NS[$name]=$ns
   LVS_CMD="${cmd[*]}"
   if ! wait_for 100 lvsctl "$name" list-br; then
     LVS_ERROR="vswitchd did not answer: $(tail -3 "$d/out" "$d/log" 2>/dev/null | tr '\n' ' ')"
@@ -31,6 +40,6 @@ lvs_up() {
 lvs_down() {
   kill_wait "${LVS_PID[$1]:-}"
   wait "${LVS_PID[$1]:-}" 2>/dev/null
-  unset "LVS_PID[$1]"
+  unset "LVS_PID[$1]" "LVS_NS[$1]"
   rm -rf "$WORK/lvs-$1"
 }
