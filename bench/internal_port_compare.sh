@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # internal_port_compare.sh - container -> host (the bridge's own address) through vswitchd's
 # internal port, against the same through a Linux bridge (container veth -> br0's own address):
-# iperf3 TCP 1 stream and iperf3 64-byte UDP (-l 64 -b 0, packets received per second), REPS
+# iperf3 TCP 1 stream, iperf3 64-byte UDP (-l 64 -b 0, packets received per second) and trafgen
+# 64-byte frames (one thread, unthrottled: what the host interface received, and the loss), REPS
 # rounds alternating the rows, median per row.
 #
 #   sudo nice -n -15 bench/internal_port_compare.sh [BUILD_DIR]      knobs: REPS=3 DUR=5
@@ -43,6 +44,29 @@ udp() {  # udp NS IP: 64-byte datagrams received per second
   ip netns exec "$1" timeout $((DUR + 15)) iperf3 -c "$2" -u -l 64 -b 0 -t "$DUR" -J >"$W/i.json" 2>/dev/null
   json_get '"%d" % (d["end"]["sum_received"]["bytes"]/64/d["end"]["sum_received"]["seconds"])'
 }
+# trafgen NS HOST_NS HOST_IF DST_IP: 60-byte UDP frames (64 on the wire) from one trafgen thread
+# on the container's eth0 to the host interface for DUR s; prints "Mpps_received loss_%" (the
+# host interface's rx_packets against eth0's tx_packets).
+trafgen_rx() {
+  local mac sip a_tx a_rx b_tx b_rx
+  mac=$(ip netns exec "$2" cat "/sys/class/net/$3/address")
+  sip=$(ip -n "$1" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
+  cat >"$W/t.cfg" <<TG
+{ eth(da=$mac, type=0x0800), ipv4(saddr=$sip, daddr=$4, proto=17, ttl=64),
+  udp(sport=4000, dport=9), fill(0x00, 18) }
+TG
+  timeout -s KILL $((DUR + 2)) ip netns exec "$1" trafgen --dev eth0 --conf "$W/t.cfg" -P 1 -Q \
+    >/dev/null 2>&1 &
+  sleep 1
+  a_tx=$(ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_packets)
+  a_rx=$(ip netns exec "$2" cat "/sys/class/net/$3/statistics/rx_packets")
+  sleep $((DUR - 1))
+  b_rx=$(ip netns exec "$2" cat "/sys/class/net/$3/statistics/rx_packets")
+  b_tx=$(ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_packets)
+  wait
+  awk -v rx=$((b_rx - a_rx)) -v tx=$((b_tx - a_tx)) -v t=$((DUR - 1)) \
+    'BEGIN{l = tx ? 100 * (tx - rx) / tx : 0; printf "%.3f/%.0f%%\n", rx / t / 1e6, l < 0 ? 0 : l}'
+}
 
 # The switch in its "host" namespace: two bridges, one per internal-port device.
 ip netns add ${P}-h && ip -n ${P}-h link set lo up
@@ -77,26 +101,33 @@ ip netns exec ${P}-l iperf3 -s -D
 sleep 0.5
 declare -A NS=([tap]=${P}-c1 [veth]=${P}-c2 [linux]=${P}-l1)
 declare -A IP=([tap]=10.96.1.254 [veth]=10.96.2.254 [linux]=10.96.3.254)
+declare -A HNS=([tap]=${P}-h [veth]=${P}-h [linux]=${P}-l) HIF=([tap]=brt [veth]=brv [linux]=br0)
+[ "${BY_HAND:-0}" = 1 ] && HIF[veth]=brvh
 for row in $ROWS; do
   ip netns exec "${NS[$row]}" ping -q -c 3 -i 0.1 -W 2 "${IP[$row]}" >/dev/null || log "no ping on $row"
 done
 vsctl show >&2
 
-declare -A T U
+declare -A T U G
 for r in $(seq "$REPS"); do
   for row in $ROWS; do T[$row]+="$(tcp "${NS[$row]}" "${IP[$row]}") "; sleep 0.3; done
   for row in $ROWS; do U[$row]+="$(udp "${NS[$row]}" "${IP[$row]}") "; sleep 0.3; done
+  for row in $ROWS; do
+    G[$row]+="$(trafgen_rx "${NS[$row]}" "${HNS[$row]}" "${HIF[$row]}" "${IP[$row]}") "
+  done
   log "round $r: tcp $(for row in $ROWS; do printf '%s[%s] ' "$row" "${T[$row]}"; done)"
   log "round $r: udp $(for row in $ROWS; do printf '%s[%s] ' "$row" "${U[$row]}"; done)"
+  log "round $r: trafgen Mpps/loss $(for row in $ROWS; do printf '%s[%s] ' "$row" "${G[$row]}"; done)"
 done
 med() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1:])))' $1; }
 ratio() { python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("%.2f" % (a/b if b else 0))' "$1" "$2"; }
-lt=$(med "${T[linux]:-0}") lu=$(med "${U[linux]:-0}")
-echo "| container -> host | TCP Gbit/s (median of $REPS x ${DUR}s) | vs bridge | UDP 64 B pps received | vs bridge | runs TCP / UDP |"
-echo "|---|---|---|---|---|---|"
+mpps() { echo "$1" | tr ' ' '\n' | cut -d/ -f1 | tr '\n' ' '; }
+lt=$(med "${T[linux]:-0}") lu=$(med "${U[linux]:-0}") lg=$(med "$(mpps "${G[linux]:-0}")")
+echo "| container -> host | TCP Gbit/s (median of $REPS x ${DUR}s) | vs bridge | iperf3 UDP 64 B pps | vs bridge | trafgen 64 B Mpps received | vs bridge | runs TCP / UDP / trafgen Mpps/loss |"
+echo "|---|---|---|---|---|---|---|---|"
 for row in $ROWS; do
-  t=$(med "${T[$row]}") u=$(med "${U[$row]}")
-  echo "| $row | $t | $(ratio "$t" "$lt")x | ${u%.*} | $(ratio "$u" "$lu")x | ${T[$row]}/ ${U[$row]}|"
+  t=$(med "${T[$row]}") u=$(med "${U[$row]}") g=$(med "$(mpps "${G[$row]}")")
+  echo "| $row | $t | $(ratio "$t" "$lt")x | ${u%.*} | $(ratio "$u" "$lu")x | $g | $(ratio "$g" "$lg")x | ${T[$row]}/ ${U[$row]}/ ${G[$row]}|"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 vsctl list interface brt brv 2>/dev/null | grep -E '^(name|statistics)' >&2

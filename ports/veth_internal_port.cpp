@@ -55,7 +55,13 @@ std::shared_ptr<VethInternalPort> VethInternalPort::create(const std::string& na
   auto end = AfPacketPort::open(name, peer, pool, error);
   if (!end) return fail("internal port " + name + ": " + error);
   const int ifindex = static_cast<int>(if_nametoindex(name.c_str()));
-  return std::shared_ptr<VethInternalPort>(new VethInternalPort(name, ifindex, std::move(end)));
+  auto port =
+      std::shared_ptr<VethInternalPort>(new VethInternalPort(name, ifindex, std::move(end)));
+  if (!port->remover_.ok()) {
+    error = "internal port " + name + ": cannot open rtnetlink";
+    return nullptr;  // the destructor deletes the pair (by name: the remover failed)
+  }
+  return port;
 }
 
 VethInternalPort::VethInternalPort(std::string name, int ifindex,
@@ -66,7 +72,10 @@ VethInternalPort::VethInternalPort(std::string name, int ifindex,
 
 VethInternalPort::~VethInternalPort() {
   switch_end_.reset();
-  delete_netdev(name());  // its peer, the switch end, goes with it
+  if (remover_.ok())
+    remover_.remove(ifindex_, name());
+  else
+    delete_netdev(name());  // its peer, the switch end, goes with it
 }
 
 sw::PortStatus VethInternalPort::status() const {

@@ -18,6 +18,7 @@
 
 #include "ports/afpacket_port.hpp"
 #include "ports/kernel_frame.hpp"
+#include "ports/veth_pair.hpp"
 #include "switch/port.hpp"
 
 namespace lvs::ports {
@@ -59,6 +60,7 @@ class VethInternalPort final : public sw::Port {
 
   int ifindex_;
   std::shared_ptr<AfPacketPort> switch_end_;
+  NetdevRemover remover_;  // of the namespace the pair was made in
 };
 
 }  // namespace lvs::ports

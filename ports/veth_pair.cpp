@@ -71,4 +71,20 @@ std::string delete_netdev(const std::string& name) {
   return "";
 }
 
+NetdevRemover::NetdevRemover() : sock_(connect_route().release()) {}
+
+NetdevRemover::~NetdevRemover() {
+  if (sock_ != nullptr) nl_socket_free(sock_);
+}
+
+std::string NetdevRemover::remove(int ifindex, const std::string& name) {
+  if (sock_ == nullptr) return "cannot open rtnetlink";
+  LinkPtr l(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_ifindex(l.get(), ifindex);
+  const int rc = rtnl_link_delete(sock_, l.get());
+  if (rc < 0 && rc != -NLE_NODEV && rc != -NLE_OBJ_NOTFOUND)
+    return "cannot delete " + name + ": " + nl_geterror(rc);
+  return "";
+}
+
 }  // namespace lvs::ports
