@@ -8,9 +8,8 @@
 #   sudo nice -n -15 bench/internal_port_compare.sh [BUILD_DIR]      knobs: REPS=3 DUR=5
 #
 # Rows (one vswitchd, in a namespace playing the host; vsattach attaches the containers):
-#   tap    bridge brt, its internal port a tap (options:device=tap), 10.96.1.254 on brt
-#   veth   bridge brv, its internal port a veth pair (the default), 10.96.2.254 on brv
-#   (BY_HAND=1: brt's tap as it was, brv's veth made by hand and added as a system port)
+#   tap    bridge brt, its internal port a tap (the default), 10.96.1.254 on brt
+#   veth   bridge brv, its internal port a veth pair (options:device=veth), 10.96.2.254 on brv
 #   linux  a Linux bridge br0 in a namespace of its own, 10.96.3.254 on br0
 # The iperf3 server runs in the host namespace, the client in the container. Names: netns ipc-*.
 set -u
@@ -72,23 +71,20 @@ TG
 ip netns add ${P}-h && ip -n ${P}-h link set lo up
 ip netns exec ${P}-h "$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" \
   --pidfile "$W/d.pid" --log-file "$W/d.log" --detach || exit 1
-if [ "${BY_HAND:-0}" = 1 ]; then
-  # BY_HAND=1: the tree before the veth internal port: brt's internal port is the tap, and brv's veth is made
-  # by hand (brvh in the host with the address, brvs a system port of the switch).
-  vsctl add-br brt -- set interface brt options:ip=10.96.1.254/24 || exit 1
-  vsctl add-br brv || exit 1
-  ip -n ${P}-h link add brvh type veth peer name brvs && ip -n ${P}-h link set brvs up
-  ip -n ${P}-h addr add 10.96.2.254/24 dev brvh && ip -n ${P}-h link set brvh up
-  vsctl add-port brv brvs || exit 1
-else
-  vsctl add-br brt -- set interface brt options:ip=10.96.1.254/24 options:device=tap || exit 1
-  vsctl add-br brv -- set interface brv options:ip=10.96.2.254/24 || exit 1
-fi
+vsctl add-br brt -- set interface brt options:ip=10.96.1.254/24 || exit 1
+vsctl add-br brv -- set interface brv options:ip=10.96.2.254/24 options:device=veth || exit 1
 for i in 1 2; do
   ip netns add ${P}-c$i && ip -n ${P}-c$i link set lo up
   br=$([ $i = 1 ] && echo brt || echo brv)
   ip netns exec ${P}-h "$BUILD/ctl/vsattach" --socket "$W/sock" $br ${P}-c$i 10.96.$i.1/24 >/dev/null || exit 1
 done
+# VETH_GRO=1: GRO on both ends of brv's pair, which puts the veth in NAPI mode (a ring and a
+# poll per batch instead of the backlog queue per frame).
+if [ "${VETH_GRO:-0}" = 1 ]; then
+  for i in brv "$(ip -n ${P}-h -o link show | sed -n 's/^[0-9]*: \(lvi[0-9a-f]*\)@brv.*/\1/p')"; do
+    ip netns exec ${P}-h ethtool -K "$i" gro on >&2
+  done
+fi
 ip netns exec ${P}-h iperf3 -s -D
 # The Linux bridge, its own address in its namespace (docker0's shape).
 ip netns add ${P}-l && ip -n ${P}-l link set lo up && ip -n ${P}-l link add br0 type bridge
@@ -102,7 +98,6 @@ sleep 0.5
 declare -A NS=([tap]=${P}-c1 [veth]=${P}-c2 [linux]=${P}-l1)
 declare -A IP=([tap]=10.96.1.254 [veth]=10.96.2.254 [linux]=10.96.3.254)
 declare -A HNS=([tap]=${P}-h [veth]=${P}-h [linux]=${P}-l) HIF=([tap]=brt [veth]=brv [linux]=br0)
-[ "${BY_HAND:-0}" = 1 ] && HIF[veth]=brvh
 for row in $ROWS; do
   ip netns exec "${NS[$row]}" ping -q -c 3 -i 0.1 -W 2 "${IP[$row]}" >/dev/null || log "no ping on $row"
 done
@@ -119,7 +114,7 @@ for r in $(seq "$REPS"); do
   log "round $r: udp $(for row in $ROWS; do printf '%s[%s] ' "$row" "${U[$row]}"; done)"
   log "round $r: trafgen Mpps/loss $(for row in $ROWS; do printf '%s[%s] ' "$row" "${G[$row]}"; done)"
 done
-med() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1:])))' $1; }
+med() { python3 -c 'import statistics,sys; print("%.3g" % statistics.median(map(float, sys.argv[1:])))' $1; }
 ratio() { python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("%.2f" % (a/b if b else 0))' "$1" "$2"; }
 mpps() { echo "$1" | tr ' ' '\n' | cut -d/ -f1 | tr '\n' ' '; }
 lt=$(med "${T[linux]:-0}") lu=$(med "${U[linux]:-0}") lg=$(med "$(mpps "${G[linux]:-0}")")

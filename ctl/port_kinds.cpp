@@ -62,7 +62,7 @@ std::string internal_port_mac(const std::string& port) {
   return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
 }
 
-// options:device (checked by the kind): the veth pair unless it says tap.
+// options:device (checked by the kind): the tap unless it says veth.
 template <typename Device>
 Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const PortContext& ctx) {
   std::string error;
@@ -82,7 +82,7 @@ Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const Po
 
 bool internal_on_tap(const PortConfig& p) {
   auto it = p.options.find(kInternalDeviceOption);
-  return it != p.options.end() && it->second == "tap";
+  return it == p.options.end() || it->second != "veth";
 }
 
 Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {

@@ -11,9 +11,11 @@ namespace lvs::ports {
 namespace {
 
 // The switch end carries frames for the switch only: no IPv6 autoconfiguration of its own
-// (router solicitations and DAD would reach the host end as frames from the bridge).
-void disable_ipv6(const std::string& ifname) {
+// (router solicitations and DAD would reach the host end as frames from the bridge), and no ARP
+// answers from it for the host's addresses (arp_ignore=8: never).
+void quiet_switch_end(const std::string& ifname) {
   std::ofstream("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6") << "1\n";
+  std::ofstream("/proc/sys/net/ipv4/conf/" + ifname + "/arp_ignore") << "8\n";
 }
 
 }  // namespace
@@ -49,7 +51,7 @@ std::shared_ptr<VethInternalPort> VethInternalPort::create(const std::string& na
     delete_netdev(name);
     return nullptr;
   };
-  disable_ipv6(peer);
+  quiet_switch_end(peer);
   if (std::string e = set_netdev_up(peer); !e.empty()) return fail(e);
   if (std::string e = set_netdev_up(name); !e.empty()) return fail(e);
   auto end = AfPacketPort::open(name, peer, pool, error);

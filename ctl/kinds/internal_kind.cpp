@@ -1,6 +1,7 @@
 // internal: the bridge's own interface in the host, with options:ip addresses on it (br0's
-// 172.17.0.1/16, docker0's role) and options:device, what carries it: "veth" (the default, a veth
-// pair read through AF_PACKET in batches) or "tap" (a readv/writev per frame).
+// 172.17.0.1/16, docker0's role) and options:device, what carries it: "tap" (the default, a
+// readv/writev per frame) or "veth" (a veth pair read through AF_PACKET in batches; measured no
+// faster on this machine, bench/results/internal-port-2026-12-01.md).
 #include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {
@@ -14,7 +15,7 @@ Status check_internal(const PortConfig& p, const std::string& at) {
   if (auto it = p.options.find(kInternalDeviceOption); it != p.options.end())
     if (it->second != "veth" && it->second != "tap")
       return make_error(kErrInvalid,
-                        at + "options:device must be veth or tap, not '" + it->second + "'");
+                        at + "options:device must be tap or veth, not '" + it->second + "'");
   return std::nullopt;
 }
 
