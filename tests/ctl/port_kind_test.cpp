@@ -111,7 +111,6 @@ TEST(PortKindTest, InternalDeviceIsTapOrVeth) {
   EXPECT_FALSE(validate_port(port_of("internal", {{"device", "veth"}})));
   EXPECT_EQ(validate_port(port_of("internal", {{"device", "tun"}}))->message,
             "port p1: options:device must be tap or veth, not 'tun'");
-  EXPECT_TRUE(validate_port(port_of("system", {{"device", "veth"}})));
 }
 
 }  // namespace
