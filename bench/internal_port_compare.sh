@@ -114,7 +114,7 @@ for r in $(seq "$REPS"); do
   log "round $r: udp $(for row in $ROWS; do printf '%s[%s] ' "$row" "${U[$row]}"; done)"
   log "round $r: trafgen Mpps/loss $(for row in $ROWS; do printf '%s[%s] ' "$row" "${G[$row]}"; done)"
 done
-med() { python3 -c 'import statistics,sys; print("%.3g" % statistics.median(map(float, sys.argv[1:])))' $1; }
+med() { python3 -c 'import statistics,sys; m = statistics.median(map(float, sys.argv[1:])); print("%d" % m if m >= 1000 else "%.3g" % m)' $1; }
 ratio() { python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("%.2f" % (a/b if b else 0))' "$1" "$2"; }
 mpps() { echo "$1" | tr ' ' '\n' | cut -d/ -f1 | tr '\n' ' '; }
 lt=$(med "${T[linux]:-0}") lu=$(med "${U[linux]:-0}") lg=$(med "$(mpps "${G[linux]:-0}")")
@@ -122,7 +122,7 @@ echo "| container -> host | TCP Gbit/s (median of $REPS x ${DUR}s) | vs bridge |
 echo "|---|---|---|---|---|---|---|---|"
 for row in $ROWS; do
   t=$(med "${T[$row]}") u=$(med "${U[$row]}") g=$(med "$(mpps "${G[$row]}")")
-  echo "| $row | $t | $(ratio "$t" "$lt")x | ${u%.*} | $(ratio "$u" "$lu")x | $g | $(ratio "$g" "$lg")x | ${T[$row]}/ ${U[$row]}/ ${G[$row]}|"
+  echo "| $row | $t | $(ratio "$t" "$lt")x | $u | $(ratio "$u" "$lu")x | $g | $(ratio "$g" "$lg")x | ${T[$row]}/ ${U[$row]}/ ${G[$row]}|"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 vsctl list interface brt brv 2>/dev/null | grep -E '^(name|statistics)' >&2

@@ -21,6 +21,7 @@ Status check_internal(const PortConfig& p, const std::string& at) {
 
 }  // namespace
 
-const PortKind kInternalPort{.name = "internal", .options = "ip device", .check_options = check_internal};
+const PortKind kInternalPort{
+    .name = "internal", .options = "ip device", .check_options = check_internal};
 
 }  // namespace lvs::ctl

@@ -63,9 +63,9 @@ class InternalVethDaemonTest : public testing::Test {
     for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) ::usleep(10000);
   }
   int vsctl(const std::string& args) {
-    return WEXITSTATUS(std::system((std::string(LVS_VSCTL) + " --socket " + dir + "/sock -t 20 " +
-                                    args + " >/dev/null 2>&1")
-                                       .c_str()));
+    return WEXITSTATUS(std::system(
+        (std::string(LVS_VSCTL) + " --socket " + dir + "/sock -t 20 " + args + " >/dev/null 2>&1")
+            .c_str()));
   }
   std::string in_ns(const std::string& cmd) { return capture("ip -n " + ns + " " + cmd); }
   int switch_ends() {  // interfaces named lvi<8 hex> in the namespace
