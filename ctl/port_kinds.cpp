@@ -12,6 +12,8 @@
 #include "ports/ethdev_port.hpp"
 #include "ports/kernel_netdev.hpp"
 #include "ports/tap_port.hpp"
+#include "ports/veth_internal_port.hpp"
+#include "ports/veth_pair.hpp"
 #include "ports/vhost_port.hpp"
 #include "tunnels/tunnel_port.hpp"
 
@@ -60,9 +62,11 @@ std::string internal_port_mac(const std::string& port) {
   return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
 }
 
-Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {
+// options:device (checked by the kind): the tap unless it says veth.
+template <typename Device>
+Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const PortContext& ctx) {
   std::string error;
-  auto port = ports::TapPort::create(p.name, ctx.pool, error);
+  auto port = Device::create(p.name, ctx.pool, error);
   if (!port) return make_error(kErrInvalid, error);
   if (auto e = ports::set_netdev_mac(p.name, internal_port_mac(p.name)); !e.empty())
     return make_error(kErrInvalid, "port " + p.name + ": " + e);
@@ -74,6 +78,16 @@ Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortC
             !e.empty())
           return make_error(kErrInvalid, "port " + p.name + ": options:ip: " + e);
   return std::shared_ptr<sw::Port>(std::move(port));
+}
+
+bool internal_on_tap(const PortConfig& p) {
+  auto it = p.options.find(kInternalDeviceOption);
+  return it == p.options.end() || it->second != "veth";
+}
+
+Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {
+  return internal_on_tap(p) ? make_internal_on<ports::TapPort>(p, ctx)
+                            : make_internal_on<ports::VethInternalPort>(p, ctx);
 }
 
 // dpdkvhostuser serves <run dir>/<port name>; dpdkvhostuserclient connects to
@@ -128,6 +142,15 @@ Status set_kernel_mtu(const PortConfig& p, int mtu, const PortContext&) {
   return std::nullopt;
 }
 
+// An internal port on a veth: its switch end gets the MTU too, else the kernel drops what the
+// host sends above the switch end's MTU.
+Status set_internal_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
+  if (!internal_on_tap(p))
+    if (auto e = ports::set_netdev_mtu(ports::internal_switch_end(p.name), mtu); !e.empty())
+      return make_error(kErrInvalid, e);
+  return set_kernel_mtu(p, mtu, ctx);
+}
+
 // afxdp: only what one mbuf of the pool carries (AfXdpPort::max_mtu).
 Status set_afxdp_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
   if (static_cast<uint32_t>(mtu) > ports::AfXdpPort::max_mtu(ctx.pool))
@@ -141,7 +164,7 @@ Status set_afxdp_mtu(const PortConfig& p, int mtu, const PortContext& ctx) {
 
 void register_builtin_port_kinds(PortFactory& factory) {
   factory.add(kSystemPort, {.make = make_system, .set_mtu = set_kernel_mtu});
-  factory.add(kInternalPort, {.make = make_internal, .set_mtu = set_kernel_mtu});
+  factory.add(kInternalPort, {.make = make_internal, .set_mtu = set_internal_mtu});
   factory.add(kDpdkPort, {.make = make_dpdk});
   factory.add(kAfxdpPort, {.make = make_afxdp, .set_mtu = set_afxdp_mtu});
   factory.add(kVhostUserPort, {.make = make_vhost_user(false)});

@@ -5,7 +5,9 @@
 namespace lvs::ctl {
 
 extern const PortKind kSystemPort;          // system_kind.cpp: an existing kernel interface
-extern const PortKind kInternalPort;        // internal_kind.cpp: the bridge's tap in the host
+extern const PortKind kInternalPort;        // internal_kind.cpp: the bridge's own host interface
+// options:device of an internal port: "tap" (the default) or "veth".
+inline constexpr const char* kInternalDeviceOption = "device";
 extern const PortKind kDpdkPort;            // dpdk_kind.cpp: any DPDK port by devargs
 extern const PortKind kAfxdpPort;           // afxdp_kind.cpp: a kernel interface through AF_XDP
 extern const PortKind kVhostUserPort;       // vhost_user_kinds.cpp: serves a vhost-user socket

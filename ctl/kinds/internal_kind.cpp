@@ -1,5 +1,7 @@
-// internal: the bridge's own interface in the host (a tap), with options:ip addresses on it
-// (br0's 172.17.0.1/16, docker0's role).
+// internal: the bridge's own interface in the host, with options:ip addresses on it (br0's
+// 172.17.0.1/16, docker0's role) and options:device, what carries it: "tap" (the default, a
+// readv/writev per frame) or "veth" (a veth pair read through AF_PACKET in batches; measured no
+// faster on this machine, bench/results/internal-port-2026-12-01.md).
 #include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {
@@ -10,11 +12,16 @@ Status check_internal(const PortConfig& p, const std::string& at) {
     auto list = parse_ip_list(it->second);
     if (!list) return make_error(kErrInvalid, at + "options:ip " + list.error().message);
   }
+  if (auto it = p.options.find(kInternalDeviceOption); it != p.options.end())
+    if (it->second != "veth" && it->second != "tap")
+      return make_error(kErrInvalid,
+                        at + "options:device must be tap or veth, not '" + it->second + "'");
   return std::nullopt;
 }
 
 }  // namespace
 
-const PortKind kInternalPort{.name = "internal", .options = "ip", .check_options = check_internal};
+const PortKind kInternalPort{
+    .name = "internal", .options = "ip device", .check_options = check_internal};
 
 }  // namespace lvs::ctl

@@ -106,5 +106,12 @@ TEST(PortKindTest, EachKindChecksItsOwnOptions) {
       "port p1: options:key \"16777216\" is not in 0..16777215");
 }
 
+TEST(PortKindTest, InternalDeviceIsTapOrVeth) {
+  EXPECT_FALSE(validate_port(port_of("internal", {{"device", "tap"}})));
+  EXPECT_FALSE(validate_port(port_of("internal", {{"device", "veth"}})));
+  EXPECT_EQ(validate_port(port_of("internal", {{"device", "tun"}}))->message,
+            "port p1: options:device must be tap or veth, not 'tun'");
+}
+
 }  // namespace
 }  // namespace lvs::ctl
