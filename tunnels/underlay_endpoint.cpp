@@ -15,6 +15,7 @@
 #include <map>
 
 #include "tunnels/gre_header.hpp"
+#include "tunnels/large_frame_pool.hpp"
 #include "tunnels/vxlan_gro.hpp"
 #include "tunnels/vxlan_header.hpp"
 
@@ -181,10 +182,10 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     error = "mbufs of the pool are too small for 64 KiB packets";
     return false;
   }
+  if (gro_) large_ = large_frame_pool();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     msghdr& h = rx_msgs_[i].msg_hdr;
     h.msg_iov = rx_[i].iov.data();
-    h.msg_iovlen = segs_per_slot_;
     h.msg_name = &rx_[i].from;
   }
   return true;
@@ -270,19 +271,40 @@ EndpointCounters UnderlayEndpoint::counters() const {
 }
 
 bool UnderlayEndpoint::stock_slots() {
+  // A receive consumes a prefix of a slot's segments: a slot is full when its head is there.
+  for (unsigned i = 0; i < sw::kBurst; ++i)
+    if (rx_[i].segs[0] == nullptr && !stock_slot(rx_[i], rx_msgs_[i])) return false;
+  return true;
+}
+
+bool UnderlayEndpoint::stock_slot(RxSlot& s, mmsghdr& msg) {
+  if (!(s.large && s.segs[1] != nullptr)) {  // the tail is gone too (or was never there)
+    rte_mbuf* big = large_ != nullptr ? rte_pktmbuf_alloc(large_) : nullptr;
+    if (big != nullptr) {
+      for (unsigned i = 1; i < s.nsegs; ++i)  // a tail of small spares left by a short receive
+        if (s.segs[i] != nullptr) {
+          rte_pktmbuf_free(s.segs[i]);
+          s.segs[i] = nullptr;
+        }
+      s.segs[1] = big;
+      ports::arm_segment(big, 1, s.iov[1]);
+      s.nsegs = 2;
+      s.large = true;
+    } else if (s.large || s.nsegs == 0) {
+      s.large = false;
+      s.nsegs = segs_per_slot_;
+    }
+  }
+  rte_mbuf* fresh[ports::kMaxFrameSegs];
   unsigned missing = 0;
-  for (RxSlot& s : rx_)
-    for (unsigned i = 0; i < segs_per_slot_; ++i) missing += s.segs[i] == nullptr;
-  if (missing == 0) return true;
-  rte_mbuf* fresh[sw::kBurst * ports::kMaxFrameSegs];
+  for (unsigned i = 0; i < s.nsegs; ++i) missing += s.segs[i] == nullptr;
   if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
-  unsigned k = 0;
-  for (RxSlot& s : rx_)
-    for (unsigned i = 0; i < segs_per_slot_; ++i)
-      if (s.segs[i] == nullptr) {
-        s.segs[i] = fresh[k++];
-        ports::arm_segment(s.segs[i], i, s.iov[i]);
-      }
+  for (unsigned i = 0, k = 0; i < s.nsegs; ++i)
+    if (s.segs[i] == nullptr) {
+      s.segs[i] = fresh[k++];
+      ports::arm_segment(s.segs[i], i, s.iov[i]);
+    }
+  msg.msg_hdr.msg_iovlen = s.nsegs;
   return true;
 }
 
@@ -399,7 +421,7 @@ unsigned UnderlayEndpoint::poll(unsigned) {
     // they are pieces of one TCP stream, else one packet each.
     GroPacket got[64];
     uint64_t lost = 0;
-    const unsigned k = vxlan_gro_receive(m, gso_size, pool_, got, 64, lost);
+    const unsigned k = vxlan_gro_receive(m, gso_size, pool_, large_, got, 64, lost);
     if (lost) {
       counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
       if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoBuffer, lost);

@@ -107,7 +107,9 @@ bool tcp_checksum_ok(const rte_mbuf* m, const Piece& p) {
   return csum_fold32(s) == 0xffff;
 }
 
-bool joinable(const rte_mbuf* m, uint16_t gso_size, uint32_t total_len, Piece* pieces, unsigned n) {
+// The pieces' headers allow the join (and, with `sums`, their inner TCP checksums are right).
+bool joinable(const rte_mbuf* m, uint16_t gso_size, uint32_t total_len, Piece* pieces, unsigned n,
+              bool sums) {
   const Piece& a = pieces[0];
   const uint8_t* ta = a.h + kVx + kEth + kIp;
   if (a.payload == 0 || (ta[13] & (kFin | kSyn | kRst | kUrg | kCwr))) return false;
@@ -131,45 +133,93 @@ bool joinable(const rte_mbuf* m, uint16_t gso_size, uint32_t total_len, Piece* p
       seq += p.payload;
     }
     if (i + 1 < n && p.payload != a.payload) return false;  // only the last may be shorter
-    if (!tcp_checksum_ok(m, p)) return false;
+    if (sums && !tcp_checksum_ok(m, p)) return false;
   }
+  return true;
+}
+
+// The joined frame's IPv4 total length and header checksum, PSH if any piece had it, and the TCP
+// checksum field left pending (CHECKSUM_PARTIAL): the pseudo-header sum over the whole length.
+void finish_joined(uint8_t* ip, uint32_t thl, uint32_t payload, uint8_t psh) {
+  uint8_t* tcp = ip + kIp;
+  sw::store_be16(ip + 2, static_cast<uint16_t>(kIp + thl + payload));
+  ip[10] = ip[11] = 0;
+  const uint16_t ipsum = static_cast<uint16_t>(~csum_fold32(rte_raw_cksum(ip, kIp)));
+  std::memcpy(ip + 10, &ipsum, 2);
+  tcp[13] |= psh;
+  uint32_t s = rte_raw_cksum(ip + 12, 8);
+  s += rte_cpu_to_be_16(6) + rte_cpu_to_be_16(static_cast<uint16_t>(thl + payload));
+  const uint16_t ph = static_cast<uint16_t>(csum_fold32(s));
+  std::memcpy(tcp + 16, &ph, 2);
+}
+
+// Joins into one mbuf `big` (headers of the first piece, then every piece's payload), checking
+// each piece's inner TCP checksum over the bytes just copied. False (big untouched but for its
+// data) when a checksum is wrong or the frame does not fit.
+bool join_flat(rte_mbuf* big, const rte_mbuf* m, const Piece* pieces, unsigned n,
+               uint32_t payload) {
+  const Piece& a = pieces[0];
+  const uint32_t hdr = kVx + kEth + kIp + a.thl;
+  if (hdr + payload > rte_pktmbuf_tailroom(big)) return false;
+  auto* dst = rte_pktmbuf_mtod(big, uint8_t*);
+  std::memcpy(dst, a.h, hdr);
+  uint8_t* at = dst + hdr;
+  uint8_t psh = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const Piece& p = pieces[i];
+    const void* src = rte_pktmbuf_read(m, p.off + hdr, p.payload, at);
+    if (src == nullptr) return false;
+    if (src != at) std::memcpy(at, src, p.payload);
+    const uint8_t* ip = p.h + kVx + kEth;
+    const uint32_t tcp_len = p.thl + p.payload;
+    uint32_t sum = rte_raw_cksum(at, p.payload);
+    sum += rte_raw_cksum(ip + kIp, p.thl);
+    sum += rte_raw_cksum(ip + 12, 8);
+    sum += rte_cpu_to_be_16(6) + rte_cpu_to_be_16(static_cast<uint16_t>(tcp_len));
+    if (csum_fold32(sum) != 0xffff) return false;
+    psh |= ip[kIp + 13] & kPsh;
+    at += p.payload;
+  }
+  big->data_len = static_cast<uint16_t>(hdr + payload);
+  big->pkt_len = hdr + payload;
+  finish_joined(dst + kVx + kEth, a.thl, payload, psh);
   return true;
 }
 
 }  // namespace
 
-unsigned vxlan_gro_receive(rte_mbuf* m, uint16_t gso_size, rte_mempool* pool, GroPacket* out,
-                           unsigned max, uint64_t& dropped) {
+unsigned vxlan_gro_receive(rte_mbuf* m, uint16_t gso_size, rte_mempool* pool, rte_mempool* large,
+                           GroPacket* out, unsigned max, uint64_t& dropped) {
   const uint32_t total = m->pkt_len;
   const unsigned n = gso_size ? (total + gso_size - 1) / gso_size : 0;
   unsigned k = 0;
   Piece pieces[64];
+  rte_mbuf* big = nullptr;
   if (n >= 2 && n <= 64 && read_piece(m, 0, gso_size, pieces[0]) &&
-      joinable(m, gso_size, total, pieces, n)) {
+      joinable(m, gso_size, total, pieces, n, /*sums=*/false)) {
     const Piece& a = pieces[0];
     const uint32_t hdr = kVx + kEth + kIp + a.thl;
-    ChainWriter w(pool);
-    bool ok = w.append(m, 0, hdr);
     uint32_t payload = 0;
+    for (unsigned i = 0; i < n; ++i) payload += pieces[i].payload;
+    if (large != nullptr && (big = rte_pktmbuf_alloc(large)) != nullptr) {
+      if (join_flat(big, m, pieces, n, payload)) {
+        out[k++] = {big, static_cast<uint16_t>(a.payload), static_cast<uint8_t>(a.thl)};
+        rte_pktmbuf_free(m);
+        return k;
+      }
+      rte_pktmbuf_free(big);  // a bad checksum (split below) or too big for it (a chain, below)
+    }
+    bool sums_ok = true;
+    for (unsigned i = 0; sums_ok && i < n; ++i) sums_ok = tcp_checksum_ok(m, pieces[i]);
+    ChainWriter w(pool);
+    bool ok = sums_ok && w.append(m, 0, hdr);
     uint8_t psh = 0;
     for (unsigned i = 0; ok && i < n; ++i) {
       ok = w.append(m, pieces[i].off + hdr, pieces[i].payload);
-      payload += pieces[i].payload;
       psh |= pieces[i].h[hdr - a.thl + 13] & kPsh;
     }
     if (ok && w.head()->data_len >= hdr) {
-      uint8_t* ip = rte_pktmbuf_mtod_offset(w.head(), uint8_t*, kVx + kEth);
-      uint8_t* tcp = ip + kIp;
-      sw::store_be16(ip + 2, static_cast<uint16_t>(kIp + a.thl + payload));
-      ip[10] = ip[11] = 0;
-      const uint16_t ipsum = static_cast<uint16_t>(~csum_fold32(rte_raw_cksum(ip, kIp)));
-      std::memcpy(ip + 10, &ipsum, 2);
-      tcp[13] |= psh;
-      // Pending checksum (CHECKSUM_PARTIAL): the pseudo-header sum over the whole length.
-      uint32_t s = rte_raw_cksum(ip + 12, 8);
-      s += rte_cpu_to_be_16(6) + rte_cpu_to_be_16(static_cast<uint16_t>(a.thl + payload));
-      const uint16_t ph = static_cast<uint16_t>(csum_fold32(s));
-      std::memcpy(tcp + 16, &ph, 2);
+      finish_joined(rte_pktmbuf_mtod_offset(w.head(), uint8_t*, kVx + kEth), a.thl, payload, psh);
       out[k++] = {w.release(), static_cast<uint16_t>(a.payload), static_cast<uint8_t>(a.thl)};
       rte_pktmbuf_free(m);
       return k;
