@@ -133,6 +133,8 @@ class UnderlayEndpoint final : public sw::RxStage {
   bool open_sockets(std::string& error);
   bool stock_slots();
   bool stock_slot(RxSlot& slot, mmsghdr& msg);
+  template <class Decapped, class Enqueue>
+  void poll_gre(int r, Decapped& decapped, Enqueue& enqueue);
   sw::PortStats* stats_for_remote(const Remote& remote) const;
   void note_unknown(const Remote& remote, uint32_t key);
   std::string remote_string(const Remote& remote) const;

@@ -27,6 +27,15 @@ struct GroPacket {
 unsigned vxlan_gro_receive(rte_mbuf* m, uint16_t gso_size, rte_mempool* pool, rte_mempool* large,
                            GroPacket* out, unsigned max, uint64_t& dropped);
 
+// GRE (no UDP GRO): frames[0..n) are inner frames (Ethernet first) just decapsulated from one
+// receive burst, all of one (remote, key), in arrival order. Runs of consecutive pieces of one
+// inner TCP/IPv4 stream (the same rules as above) are joined into one super-frame each (in
+// `large` when it has a free mbuf, else a chain of `pool`); every other frame, and the pieces of
+// a run that cannot be joined (a bad checksum, no mbufs), is passed on as it is. All n frames
+// are consumed; returns how many packets went to out[0..) (at most n), in order.
+unsigned tcp_join_frames(rte_mbuf** frames, unsigned n, rte_mempool* pool, rte_mempool* large,
+                         GroPacket* out);
+
 // After decap: marks a joined frame as a TSO super-frame (the datapath's offload flags).
 void mark_joined(rte_mbuf* inner, const GroPacket& p);
 
