@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tunnels/mbuf_cursor.hpp"
+
 namespace lvs::tunnels {
 
 inline constexpr uint16_t kMaxInnerHeader = 192;
@@ -29,6 +31,7 @@ struct InnerSegment {
   uint16_t hdr_len = 0;
   uint32_t off = 0;  // then bytes [off, off + len) of the frame
   uint32_t len = 0;
+  MbufCursor at{};  // where byte `off` lies (seg nullptr: not known, find it from the head)
 };
 
 enum class GsoResult : uint8_t { kOk, kMalformed };
@@ -82,7 +85,7 @@ inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
   const uint64_t fl = m->ol_flags;
   const uint64_t l4_flag = fl & RTE_MBUF_F_TX_L4_MASK;
   if (__builtin_expect(!needs_finishing(m), 1)) {
-    emit(InnerSegment{nullptr, 0, 0, m->pkt_len});
+    emit(InnerSegment{nullptr, 0, 0, m->pkt_len, MbufCursor{m, 0}});
     return GsoResult::kOk;
   }
   const bool v4 = fl & RTE_MBUF_F_TX_IPV4;
@@ -124,6 +127,7 @@ inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
     tcp_flags = hdr[l2 + l3 + 13];
   }
   uint8_t out[kMaxInnerHeader];
+  MbufCursor cur = MbufCursor::at(m, hl);  // the pieces' payloads follow each other
   for (uint32_t i = 0; i < nseg; ++i) {
     const uint32_t off = hl + i * step;
     const uint32_t len = std::min(step, payload - i * step);
@@ -149,19 +153,22 @@ inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
     } else if (udp) {
       detail::store_be16(l4p + 4, l4 + len);
     }
+    cur.settle();
+    const MbufCursor start = cur;
     if (l4_csum) {
       uint8_t* field = l4p + (tcp ? 16 : 6);
       field[0] = field[1] = 0;
       uint32_t sum = detail::pseudo_sum(ip, v4, tcp ? 6 : 17, l4 + len);
       sum += rte_raw_cksum(l4p, l4);
       uint16_t pay = 0;
-      if (len > 0 && rte_raw_cksum_mbuf(m, off, len, &pay) != 0) return GsoResult::kMalformed;
+      if (len > 0 && !cur.sum(len, pay)) return GsoResult::kMalformed;
       sum += pay;
       uint16_t c = static_cast<uint16_t>(~csum_fold32(sum));
       if (udp && c == 0) c = 0xffff;
       std::memcpy(field, &c, 2);
     }
-    emit(InnerSegment{out, static_cast<uint16_t>(hl), off, len});
+    if (!l4_csum) cur = MbufCursor::at(m, off + len);  // (no sum moved it)
+    emit(InnerSegment{out, static_cast<uint16_t>(hl), off, len, start});
   }
   return GsoResult::kOk;
 }

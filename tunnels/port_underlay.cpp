@@ -154,7 +154,8 @@ void PortUnderlay::encap_burst(unsigned pmd, rte_mbuf** pkts, uint16_t n, Emit&&
     if (__builtin_expect(in_place, 1)) {
       // Whole and ours alone: the outer headers go into its headroom.
       const unsigned iovs =
-          encap_.build(m, InnerSegment{nullptr, 0, 0, m->pkt_len}, meta.src_port, hdr, iov);
+          encap_.build(m, InnerSegment{nullptr, 0, 0, m->pkt_len, MbufCursor{m, 0}}, meta.src_port,
+                       hdr, iov);
       const uint32_t ip_len = kIpLen + static_cast<uint32_t>(iov[0].iov_len) + m->pkt_len;
       if (__builtin_expect(iovs == 0 || ip_len > mtu, 0)) {
         ++(iovs == 0 ? malformed : too_big);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tunnels/gre_header.hpp"
+#include "tunnels/mbuf_cursor.hpp"
 #include "tunnels/vxlan_header.hpp"
 
 namespace lvs::tunnels {
@@ -50,12 +51,10 @@ unsigned TunnelEncap::build(const rte_mbuf* m, const InnerSegment& s, uint16_t s
   if (s.hdr_len) std::memcpy(hdr + tl, s.hdr, s.hdr_len);
   iov[0] = {hdr, tl + s.hdr_len};
   unsigned n = 1;
-  uint32_t off = s.off, left = s.len;
-  const rte_mbuf* seg = m;
-  while (seg != nullptr && off >= seg->data_len) {
-    off -= seg->data_len;
-    seg = seg->next;
-  }
+  MbufCursor c = s.at.seg != nullptr ? s.at : MbufCursor::at(m, s.off);
+  c.settle();
+  uint32_t off = c.off, left = s.len;
+  const rte_mbuf* seg = c.seg;
   while (left > 0) {
     if (seg == nullptr || n == kMaxIov) return 0;
     const uint32_t take = std::min<uint32_t>(left, seg->data_len - off);

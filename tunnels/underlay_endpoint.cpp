@@ -15,6 +15,7 @@
 #include <map>
 
 #include "tunnels/gre_header.hpp"
+#include "tunnels/large_frame_pool.hpp"
 #include "tunnels/vxlan_gro.hpp"
 #include "tunnels/vxlan_header.hpp"
 
@@ -181,10 +182,10 @@ bool UnderlayEndpoint::open_sockets(std::string& error) {
     error = "mbufs of the pool are too small for 64 KiB packets";
     return false;
   }
+  large_ = large_frame_pool();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     msghdr& h = rx_msgs_[i].msg_hdr;
     h.msg_iov = rx_[i].iov.data();
-    h.msg_iovlen = segs_per_slot_;
     h.msg_name = &rx_[i].from;
   }
   return true;
@@ -270,19 +271,40 @@ EndpointCounters UnderlayEndpoint::counters() const {
 }
 
 bool UnderlayEndpoint::stock_slots() {
+  // A receive consumes a prefix of a slot's segments: a slot is full when its head is there.
+  for (unsigned i = 0; i < sw::kBurst; ++i)
+    if (rx_[i].segs[0] == nullptr && !stock_slot(rx_[i], rx_msgs_[i])) return false;
+  return true;
+}
+
+bool UnderlayEndpoint::stock_slot(RxSlot& s, mmsghdr& msg) {
+  if (!(s.large && s.segs[1] != nullptr)) {  // the tail is gone too (or was never there)
+    rte_mbuf* big = large_ != nullptr ? rte_pktmbuf_alloc(large_) : nullptr;
+    if (big != nullptr) {
+      for (unsigned i = 1; i < s.nsegs; ++i)  // a tail of small spares left by a short receive
+        if (s.segs[i] != nullptr) {
+          rte_pktmbuf_free(s.segs[i]);
+          s.segs[i] = nullptr;
+        }
+      s.segs[1] = big;
+      ports::arm_segment(big, 1, s.iov[1]);
+      s.nsegs = 2;
+      s.large = true;
+    } else if (s.large || s.nsegs == 0) {
+      s.large = false;
+      s.nsegs = segs_per_slot_;
+    }
+  }
+  rte_mbuf* fresh[ports::kMaxFrameSegs];
   unsigned missing = 0;
-  for (RxSlot& s : rx_)
-    for (unsigned i = 0; i < segs_per_slot_; ++i) missing += s.segs[i] == nullptr;
-  if (missing == 0) return true;
-  rte_mbuf* fresh[sw::kBurst * ports::kMaxFrameSegs];
+  for (unsigned i = 0; i < s.nsegs; ++i) missing += s.segs[i] == nullptr;
   if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
-  unsigned k = 0;
-  for (RxSlot& s : rx_)
-    for (unsigned i = 0; i < segs_per_slot_; ++i)
-      if (s.segs[i] == nullptr) {
-        s.segs[i] = fresh[k++];
-        ports::arm_segment(s.segs[i], i, s.iov[i]);
-      }
+  for (unsigned i = 0, k = 0; i < s.nsegs; ++i)
+    if (s.segs[i] == nullptr) {
+      s.segs[i] = fresh[k++];
+      ports::arm_segment(s.segs[i], i, s.iov[i]);
+    }
+  msg.msg_hdr.msg_iovlen = s.nsegs;
   return true;
 }
 
@@ -326,6 +348,51 @@ void UnderlayEndpoint::note_unknown(const Remote& remote, uint32_t key) {
       static_cast<unsigned long long>(counters_.no_tunnel.load(std::memory_order_relaxed)));
 }
 
+template <class Decapped, class Enqueue>
+void UnderlayEndpoint::poll_gre(int r, Decapped& decapped, Enqueue& enqueue) {
+  // GRE has no UDP GRO: runs of one (remote, key) in the burst are decapsulated, then pieces of
+  // one inner TCP stream joined in software (vxlan_gro.hpp), so the container's veth gets one
+  // super-frame instead of up to 32 segments.
+  rte_mbuf* frames[sw::kBurst];
+  GroPacket got[sw::kBurst];
+  unsigned nf = 0;
+  Remote run_remote{};
+  uint32_t run_key = 0;
+  auto flush = [&] {
+    unsigned k = 1;
+    if (nf >= 2)
+      k = tcp_join_frames(frames, nf, pool_, large_, got);
+    else if (nf == 1)
+      got[0] = {frames[0], 0, 0};
+    else
+      k = 0;
+    for (unsigned j = 0; j < k; ++j) {
+      if (got[j].mss) counters_.rx_joined.fetch_add(1, std::memory_order_relaxed);
+      enqueue(got[j].m, run_remote, run_key, got[j].mss ? &got[j] : nullptr);
+    }
+    nf = 0;
+  };
+  for (int i = 0; i < r; ++i) {
+    RxSlot& slot = rx_[i];
+    const Remote remote = remote_from(slot.from);
+    const uint32_t len = rx_msgs_[i].msg_len;
+    if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
+      counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+      counters_.rx_packets.fetch_add(1, std::memory_order_relaxed);
+      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
+      continue;  // the slot keeps its mbufs
+    }
+    rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
+    uint32_t key = 0;
+    if (!decapped(m, remote, key)) continue;
+    if (nf > 0 && (key != run_key || remote != run_remote)) flush();
+    run_remote = remote;
+    run_key = key;
+    frames[nf++] = m;
+  }
+  flush();
+}
+
 unsigned UnderlayEndpoint::poll(unsigned) {
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return 0;
@@ -344,15 +411,17 @@ unsigned UnderlayEndpoint::poll(unsigned) {
   if (r <= 0) return 0;
   uint64_t malformed = 0, unknown = 0, full = 0, packets = 0;
   // One tunnel packet: decapsulated and queued to its port's ring, or dropped and counted.
-  auto deliver = [&](rte_mbuf* m, const Remote& remote, const GroPacket* joined) {
+  auto decapped = [&](rte_mbuf* m, const Remote& remote, uint32_t& key) {
     ++packets;
-    uint32_t key = 0;
     if (__builtin_expect(decap(key_.kind, m, key) != DecapStatus::kOk, 0)) {
       ++malformed;
       if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
       rte_pktmbuf_free(m);
-      return;
+      return false;
     }
+    return true;
+  };
+  auto enqueue = [&](rte_mbuf* m, const Remote& remote, uint32_t key, const GroPacket* joined) {
     auto it = flows_.find(FlowKey{remote, key});
     if (__builtin_expect(it == flows_.end(), 0)) {
       ++unknown;
@@ -371,40 +440,49 @@ unsigned UnderlayEndpoint::poll(unsigned) {
       rte_pktmbuf_free(m);
     }
   };
-  for (int i = 0; i < r; ++i) {
-    RxSlot& slot = rx_[i];
-    const Remote remote = remote_from(slot.from);
-    const uint32_t len = rx_msgs_[i].msg_len;
-    if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
-      ++malformed;  // the slot keeps its mbufs
-      ++packets;
-      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kTunnelMalformed, 1);
-      continue;
+  auto deliver = [&](rte_mbuf* m, const Remote& remote, const GroPacket* joined) {
+    uint32_t key = 0;
+    if (decapped(m, remote, key)) enqueue(m, remote, key, joined);
+  };
+  if (key_.kind == TunnelKind::kGre) {
+    poll_gre(r, decapped, enqueue);
+  } else {
+    for (int i = 0; i < r; ++i) {
+      RxSlot& slot = rx_[i];
+      const Remote remote = remote_from(slot.from);
+      const uint32_t len = rx_msgs_[i].msg_len;
+      if (__builtin_expect((rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) || len == 0, 0)) {
+        ++malformed;  // the slot keeps its mbufs
+        ++packets;
+        if (auto* s = stats_for_remote(remote))
+          s->add_drop(sw::DropReason::kTunnelMalformed, 1);
+        continue;
+      }
+      rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
+      uint16_t gso_size = 0;
+      if (gro_)
+        for (cmsghdr* c = CMSG_FIRSTHDR(&rx_msgs_[i].msg_hdr); c != nullptr;
+             c = CMSG_NXTHDR(&rx_msgs_[i].msg_hdr, c))
+          if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+            int v = 0;
+            std::memcpy(&v, CMSG_DATA(c), sizeof(v));
+            gso_size = static_cast<uint16_t>(v);
+          }
+      if (gso_size == 0 || len <= gso_size) {
+        deliver(m, remote, nullptr);
+        continue;
+      }
+      // Several datagrams in one buffer (vxlan_gro.hpp): joined into one inner super-frame when
+      // they are pieces of one TCP stream, else one packet each.
+      GroPacket got[64];
+      uint64_t lost = 0;
+      const unsigned k = vxlan_gro_receive(m, gso_size, pool_, large_, got, 64, lost);
+      if (lost) {
+        counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
+        if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoBuffer, lost);
+      }
+      for (unsigned j = 0; j < k; ++j) deliver(got[j].m, remote, got[j].mss ? &got[j] : nullptr);
     }
-    rte_mbuf* m = ports::chain_received(slot.segs.data(), slot.iov.data(), len);
-    uint16_t gso_size = 0;
-    if (gro_)
-      for (cmsghdr* c = CMSG_FIRSTHDR(&rx_msgs_[i].msg_hdr); c != nullptr;
-           c = CMSG_NXTHDR(&rx_msgs_[i].msg_hdr, c))
-        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-          int v = 0;
-          std::memcpy(&v, CMSG_DATA(c), sizeof(v));
-          gso_size = static_cast<uint16_t>(v);
-        }
-    if (gso_size == 0 || len <= gso_size) {
-      deliver(m, remote, nullptr);
-      continue;
-    }
-    // Several datagrams in one buffer (vxlan_gro.hpp): joined into one inner super-frame when
-    // they are pieces of one TCP stream, else one packet each.
-    GroPacket got[64];
-    uint64_t lost = 0;
-    const unsigned k = vxlan_gro_receive(m, gso_size, pool_, got, 64, lost);
-    if (lost) {
-      counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
-      if (auto* s = stats_for_remote(remote)) s->add_drop(sw::DropReason::kNoBuffer, lost);
-    }
-    for (unsigned j = 0; j < k; ++j) deliver(got[j].m, remote, got[j].mss ? &got[j] : nullptr);
   }
   counters_.rx_packets.fetch_add(packets, std::memory_order_relaxed);
   if (malformed) counters_.malformed.fetch_add(malformed, std::memory_order_relaxed);

@@ -123,11 +123,18 @@ class UnderlayEndpoint final : public sw::RxStage {
     std::array<iovec, ports::kMaxFrameSegs> iov{};
     sockaddr_storage from{};                                 // sockaddr_in or sockaddr_in6
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];  // UDP_GRO's segment size
+    // segs[0] from pool_, then either one 64 KiB mbuf of large_ (large) or segs_per_slot_ - 1
+    // more of pool_ (no large mbuf was free). A receive consumes a prefix of segs.
+    unsigned nsegs = 0;
+    bool large = false;
   };
 
   UnderlayEndpoint(const Key& key, rte_mempool* pool);
   bool open_sockets(std::string& error);
   bool stock_slots();
+  bool stock_slot(RxSlot& slot, mmsghdr& msg);
+  template <class Decapped, class Enqueue>
+  void poll_gre(int r, Decapped& decapped, Enqueue& enqueue);
   sw::PortStats* stats_for_remote(const Remote& remote) const;
   void note_unknown(const Remote& remote, uint32_t key);
   std::string remote_string(const Remote& remote) const;
@@ -137,6 +144,7 @@ class UnderlayEndpoint final : public sw::RxStage {
 
   Key key_;
   rte_mempool* pool_;
+  rte_mempool* large_ = nullptr;  // large_frame_pool(), VXLAN (UDP GRO) only
   int rx_fd_ = -1;
   std::array<int, 2> tx_fd_{-1, -1};  // [DF clear, DF set]
   std::array<int, kGsoSockets> gso_fd_{};
