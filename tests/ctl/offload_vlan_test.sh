@@ -16,6 +16,7 @@ BUILD=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 RAW="python3 $HERE/offload/rawframes.py"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 P=lov$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-offload-vlan.XXXXXX)
 NAMES="a1 a2 t1 nt nu a3 mb mt"
