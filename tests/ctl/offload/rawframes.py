@@ -81,7 +81,7 @@ def learn(socks, sts):
     for i, name, modes in sts:
         for m in modes:
             socks[name].send(frame(b"\xff" * 6, mac(i), m, "learn %s %s" % (name, m)))
-    receive(socks, 0.1)
+    receive(socks, 0.05)
 
 
 def main():
@@ -92,23 +92,22 @@ def main():
         learn(socks, sts)
         if cmd == "learn":
             return
-        receive(socks, 0.05)  # drain
         for i, name, modes in sts:
             for m in modes:
                 for j, dname, _ in sts:
                     if j != i:
                         socks[name].send(frame(mac(j), mac(i), m, "%s %s -> %s" % (name, m, dname)))
-        print(json.dumps(sorted(receive(socks, 0.3)), indent=0))
+        print(json.dumps(sorted(receive(socks, 0.15)), indent=0))
     elif cmd == "stopped-move":
         a, b, c = sys.argv[3:6]  # stations 0, 1, 2
         socks = {n: open_in(prefix + n) for n in (a, b, c)}
         receive(socks, 0.02)
         socks[c].send(frame(mac(0), mac(2), "u", "before"))
-        first = receive(socks, 0.1)
+        first = receive(socks, 0.05)
         socks[b].send(frame(mac(2), mac(0), "u", "moved"))  # A's MAC, now on B
         time.sleep(0.02)
         socks[c].send(frame(mac(0), mac(2), "u", "after"))
-        after = receive(socks, 0.1)
+        after = receive(socks, 0.05)
         print(json.dumps({"before": sorted(n for n, _ in first),
                           "after": sorted(n for n, f in after if bytes.fromhex(f)[:6] == mac(0))}))
     elif cmd == "leak":
@@ -120,7 +119,7 @@ def main():
         for k in range(60):
             socks[c].send(frame(mac(0), mac(2), "u", "after %d" % k))
             time.sleep(max(0, sent_at + (k + 1) * 0.001 - time.monotonic()))
-        got = receive(socks, 0.1)
+        got = receive(socks, 0.05)
         print(sum(1 for n, f in got if n == a and "after" in bytes.fromhex(f).decode(errors="replace")))
     else:
         sys.exit("unknown command " + cmd)
