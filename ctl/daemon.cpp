@@ -312,7 +312,7 @@ int run_daemon(const DaemonOptions& o) {
     {  // the cluster's news (its event fd) always wake the loop
       wait_fd = ::epoll_create1(EPOLL_CLOEXEC);
       for (int fd : {sig_fd, o.docker_plugin ? plugin.event_fd() : -1, metrics.event_fd(),
-                     cluster.event_fd()}) {
+                     cluster.event_fd(), driver.offload_event_fd()}) {
         if (fd < 0) continue;
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -361,6 +361,7 @@ int run_daemon(const DaemonOptions& o) {
                                .count()) + 1,
           static_cast<int>(cluster.poll_interval().count()));
       const bool woken = server.poll_once(wait, wait_fd);
+      driver.offload_moves();  // a station moved: its kernel entries go now, not at the tick
       cluster.poll(service);
       if (woken) {
         if (o.docker_plugin)

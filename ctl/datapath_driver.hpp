@@ -54,6 +54,9 @@ class DatapathDriver final : public Runtime {
   OffloadStatus offload_status() const override { return offload_.status(); }
   // Kernel offload's periodic sync with the FDBs (daemon loop, every 100 ms).
   void offload_tick() { offload_.tick(); }
+  // A PMD learnt a station move: the daemon loop waits on this fd and calls offload_moves().
+  int offload_event_fd() const { return offload_.event_fd(); }
+  void offload_moves() { offload_.moves(); }
   // cluster/show comes from the daemon's ClusterDriver (ctl/cluster/cluster_driver.hpp).
   void set_cluster_show(std::function<nlohmann::json()> show) { cluster_show_ = std::move(show); }
   Result<nlohmann::json> cluster_show() const override {

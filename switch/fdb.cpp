@@ -35,6 +35,8 @@ void Fdb::learn_slow(const Probe& p, PortIndex port, uint64_t now_ms) {
   if (val_static(v) || val_port(v) == port) return;
   move_locked(s, port, now_ms, false);
   moved_.fetch_add(1, std::memory_order_relaxed);
+  lock.unlock();
+  if (FdbMoveSignal* signal = move_signal_.load(std::memory_order_acquire)) signal->raise();
 }
 
 void Fdb::list_push_tail(PortIndex port, uint32_t slot, uint64_t now_ms) {

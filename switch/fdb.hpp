@@ -32,6 +32,7 @@
 #include <optional>
 #include <vector>
 
+#include "switch/fdb_move_signal.hpp"
 #include "switch/types.hpp"
 
 namespace lvs::sw {
@@ -66,6 +67,9 @@ class Fdb {
   Fdb& operator=(const Fdb&) = delete;
 
   const FdbSettings& settings() const { return settings_; }
+  // Raised after a learn moves a station to another port (null: none); the signal must outlive
+  // the learns that may see it.
+  void set_move_signal(FdbMoveSignal* s) { move_signal_.store(s, std::memory_order_release); }
   // Changing the aging time is immediate; capacity changes need a new table (see copy_from).
   void set_aging(uint32_t aging_s) {
     aging_ms_.store(uint64_t{aging_s} * 1000, std::memory_order_relaxed);
@@ -326,6 +330,7 @@ class Fdb {
 
   std::atomic<uint64_t> learned_{0}, moved_{0}, aged_{0}, evicted_{0}, deferred_{0};
   std::atomic<uint32_t> entries_pub_{0};
+  std::atomic<FdbMoveSignal*> move_signal_{nullptr};
 };
 
 }  // namespace lvs::sw

@@ -50,16 +50,21 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
   std::map<sw::PortIndex, const OffloadPort*> by_index;
   for (const auto& p : ports) by_index[p.index] = &p;
   for (const auto& e : fdb) {
-    if (plan.flows.size() >= max_entries || plan.stations.size() >= max_entries) break;
+    if (plan.flows.size() >= max_entries || plan.stations.size() >= max_entries ||
+        plan.port_vlans.size() >= max_entries)
+      break;
     if (e.mac.is_multicast() || e.mac.is_zero()) continue;
     if (!e.is_static && e.age_ms > aging_ms) continue;
     auto at = by_index.find(e.port);
     if (at == by_index.end()) continue;  // behind a port that stays in userspace
     const OffloadPort& dst = *at->second;
     const uint64_t mac = e.mac.to_u64();
-    for (uint16_t tag : offload_ingress_tags(dst.vlan, e.vlan))
-      plan.stations[OffloadKey{dst.ifindex, mac, tag}] =
-          OffloadStation{dst.name, dst.index, e.vlan};
+    if (offload_ingress_tags(dst.vlan, e.vlan).empty()) continue;  // never sends on it there
+    plan.stations[OffloadStationKey{mac, e.vlan}] = OffloadStation{dst.name, dst.index, dst.ifindex};
+    for (const auto& in : ports)
+      for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan))
+        if (plan.port_vlans.size() < max_entries)
+          plan.port_vlans[OffloadPortTag{in.ifindex, tag}] = e.vlan;
     const sw::EgressTag out = dst.vlan.egress(e.vlan);
     if (out == sw::EgressTag::kNotMember) continue;
     for (const auto& in : ports) {

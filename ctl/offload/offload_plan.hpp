@@ -5,8 +5,10 @@
 // switch does to its frames besides forwarding would be skipped by the kernel: no storm
 // control, policing or egress limit, not protected, not a mirror's output, on a bridge without
 // RSTP or mirrors. Floods, unknown destinations and frames from stations not learnt on their
-// ingress port (first frames, moves) stay in userspace: a flow needs both the destination's
-// entry and the source's (OffloadStation) to match in the kernel.
+// ingress port (first frames, moves) stay in userspace: a flow needs its source station on its
+// ingress port and its destination station on its egress port (OffloadStation, one port per
+// (MAC, VLAN) as in the FDB) for the kernel to carry a frame; the ports' ingress VLANs
+// (port_vlans) let the kernel see a station arrive on another port (a move) in any frame.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -49,15 +51,28 @@ struct OffloadFlow {
   uint16_t push_vid = 0;
   bool operator==(const OffloadFlow&) const = default;
 };
+// A station (MAC, VLAN of the switch) and the port the FDB has it on.
+struct OffloadStationKey {
+  uint64_t mac = 0;
+  uint16_t vlan = 0;
+  auto operator<=>(const OffloadStationKey&) const = default;
+};
 struct OffloadStation {
   std::string port;
   sw::PortIndex index = sw::kNoPort;
-  uint16_t vlan = 0;
+  int ifindex = 0;
   bool operator==(const OffloadStation&) const = default;
+};
+// A frame arriving on `ifindex` with `tag` is in VLAN port_vlans[{ifindex, tag}].
+struct OffloadPortTag {
+  int ifindex = 0;
+  uint16_t tag = 0;
+  auto operator<=>(const OffloadPortTag&) const = default;
 };
 struct OffloadPlan {
   std::map<OffloadKey, OffloadFlow> flows;
-  std::map<OffloadKey, OffloadStation> stations;
+  std::map<OffloadStationKey, OffloadStation> stations;
+  std::map<OffloadPortTag, uint16_t> port_vlans;
 };
 
 // True when the bridge's frames may be offloaded at all; else `why` says what keeps them out.

@@ -22,6 +22,21 @@ lvs_flow_key to_kernel(const OffloadKey& k) {
   return key;
 }
 
+lvs_station_key to_kernel(const OffloadStationKey& k) {
+  lvs_station_key key{};
+  const sw::MacAddr mac = sw::MacAddr::from_u64(k.mac);
+  std::memcpy(key.mac, mac.bytes.data(), 6);
+  key.vlan = k.vlan;
+  return key;
+}
+
+lvs_port_key to_kernel(const OffloadPortTag& k) {
+  lvs_port_key key{};
+  key.ifindex = static_cast<__u32>(k.ifindex);
+  key.tag = k.tag;
+  return key;
+}
+
 uint64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -72,6 +87,18 @@ void OffloadSync::prepare() {
   while (!flows_.empty()) withdraw(flows_.begin()->first);
   for (const auto& [key, st] : stations_) kernel_->del_station(to_kernel(key));
   stations_.clear();
+  marked_moved_.clear();
+  for (const auto& [key, vlan] : port_vlans_) kernel_->del_port_vlan(to_kernel(key));
+  port_vlans_.clear();
+}
+
+void OffloadSync::signal_moves(bool on) {
+  for (const auto& [bridge, list] : ports_)
+    if (auto fdb = dp_.fdb(bridge)) fdb->set_move_signal(on ? &moves_ : nullptr);
+}
+
+void OffloadSync::moves() {
+  if (moves_.take() && kernel_ && !attached_.empty()) resync(dp_.now_ms());
 }
 
 void OffloadSync::detach_all() {
@@ -83,6 +110,7 @@ void OffloadSync::detach_all() {
 void OffloadSync::commit(const Config& config,
                          const std::map<std::string, std::shared_ptr<sw::Port>>& open) {
   config_ = config;
+  signal_moves(false);  // the bridges served change
   const auto it = config.other_config.find(kKernelOffload);
   enabled_ = it == config.other_config.end() || it->second != "false";
   if (!enabled_ && kernel_) {  // turned off: programs and maps go, not only the entries
@@ -168,12 +196,16 @@ void OffloadSync::commit(const Config& config,
 
 void OffloadSync::tick() {
   if (!kernel_ || attached_.empty()) return;
-  const uint64_t now_ms = dp_.now_ms(), now_ns = monotonic_ns();
+  const uint64_t now_ms = dp_.now_ms();
+  signal_moves(true);  // a bridge's FDB may have been replaced (resized) since
   // Counters and last-seen times are read once a second (the FDB's refresh granularity);
   // offload-show and port statistics read the counters they need when asked.
-  const bool read_back = ++ticks_ % 10 == 0;
+  if (++ticks_ % 10 == 0) read_back(now_ms, monotonic_ns());
+  resync(now_ms);
+}
+
+void OffloadSync::read_back(uint64_t now_ms, uint64_t now_ns) {
   for (auto& [key, in] : flows_) {
-    if (!read_back) break;
     lvs_flow_val v{};
     if (!kernel_->get_flow(to_kernel(key), v)) continue;
     in.packets = v.packets;
@@ -182,53 +214,88 @@ void OffloadSync::tick() {
   }
   // Stations the kernel saw sending: their FDB entries are refreshed as a frame would.
   for (const auto& [key, st] : stations_) {
-    if (!read_back) break;
     lvs_station_val v{};
-    if (!kernel_->get_station(to_kernel(key), v) || v.last_seen_ns == 0) continue;
+    if (!kernel_->get_station(to_kernel(key), v)) continue;
+    // Marked moved by the kernel but still where the FDB has it after a second look (a static
+    // entry, or a frame the switch did not learn from): carried by the kernel again.
+    if (!v.moved) {
+      marked_moved_.erase(key);
+    } else if (!marked_moved_.insert(key).second) {
+      kernel_->put_station(to_kernel(key), static_cast<uint32_t>(st.ifindex));
+      marked_moved_.erase(key);
+    }
+    if (v.last_seen_ns == 0) continue;
     uint64_t& given = station_seen_ns_[key];
     if (v.last_seen_ns <= given || v.last_seen_ns > now_ns) continue;
     given = v.last_seen_ns;
     auto fdb = dp_.fdb(bridge_name(config_, st.port));
     if (!fdb) continue;
-    const uint64_t fkey = sw::Fdb::make_key(key.mac, st.vlan);
+    const uint64_t fkey = sw::Fdb::make_key(key.mac, key.vlan);
     auto entry = fdb->peek(fkey, now_ms);
     if (!entry || entry->is_static || entry->port != st.index) continue;  // moved or gone
     const uint64_t ago_ms = (now_ns - v.last_seen_ns) / 1'000'000;
     if (ago_ms >= entry->age_ms) continue;  // userspace saw it more recently
     fdb->learn(fkey, st.index, now_ms - ago_ms);
   }
+}
+
+void OffloadSync::resync(uint64_t now_ms) {
   // The plan of every bridge now.
   OffloadPlan want;
   for (const auto& [bridge, list] : ports_) {
     auto fdb = dp_.fdb(bridge);
     if (!fdb || list.size() < 2) continue;
     const uint64_t aging_ms = uint64_t{fdb->settings().aging_s} * 1000;
-    const size_t room =
-        kOffloadMaxEntries - std::max(want.flows.size(), want.stations.size());
+    const size_t room = kOffloadMaxEntries - std::max({want.flows.size(), want.stations.size(),
+                                                       want.port_vlans.size()});
     OffloadPlan p = plan_offload(list, fdb->dump(now_ms), aging_ms, room);
     want.flows.merge(p.flows);
     want.stations.merge(p.stations);
+    want.port_vlans.merge(p.port_vlans);
   }
-  // Withdraw what changed or went first, then install; a flow is installed only with its
-  // source station, which the kernel checks too.
-  std::vector<OffloadKey> gone;
-  for (const auto& [key, in] : flows_) {
-    auto w = want.flows.find(key);
-    if (w == want.flows.end() || !(w->second == in.flow)) gone.push_back(key);
-  }
-  for (const auto& key : gone) withdraw(key);
+  // Stations first: one that moved or went is put where the FDB has it (or removed), which
+  // stops the kernel at once from carrying any frame to or from it by an entry of the old
+  // port (it checks both stations' ports against the entry's). Then the flows that changed
+  // or went are withdrawn, and new ones installed, each only with both its stations.
   for (auto s = stations_.begin(); s != stations_.end();) {
     auto w = want.stations.find(s->first);
     if (w != want.stations.end() && w->second == s->second) {
       ++s;
       continue;
     }
-    kernel_->del_station(to_kernel(s->first));
+    marked_moved_.erase(s->first);
     station_seen_ns_.erase(s->first);
+    if (w != want.stations.end() &&
+        kernel_->put_station(to_kernel(s->first), static_cast<uint32_t>(w->second.ifindex))) {
+      s->second = w->second;
+      ++s;
+      continue;
+    }
+    kernel_->del_station(to_kernel(s->first));
     s = stations_.erase(s);
   }
+  std::vector<OffloadKey> gone;
+  for (const auto& [key, in] : flows_) {
+    auto w = want.flows.find(key);
+    if (w == want.flows.end() || !(w->second == in.flow)) gone.push_back(key);
+  }
+  for (const auto& key : gone) withdraw(key);
+  for (auto p = port_vlans_.begin(); p != port_vlans_.end();) {
+    auto w = want.port_vlans.find(p->first);
+    if (w != want.port_vlans.end() && w->second == p->second) {
+      ++p;
+      continue;
+    }
+    kernel_->del_port_vlan(to_kernel(p->first));
+    p = port_vlans_.erase(p);
+  }
+  for (const auto& [key, vlan] : want.port_vlans)
+    if (!port_vlans_.count(key) && kernel_->put_port_vlan(to_kernel(key), vlan))
+      port_vlans_[key] = vlan;
   for (const auto& [key, st] : want.stations)
-    if (!stations_.count(key) && kernel_->put_station(to_kernel(key))) stations_[key] = st;
+    if (!stations_.count(key) &&
+        kernel_->put_station(to_kernel(key), static_cast<uint32_t>(st.ifindex)))
+      stations_[key] = st;
   for (const auto& [key, flow] : want.flows) {
     if (flows_.count(key)) continue;
     lvs_flow_val v{};
@@ -237,12 +304,14 @@ void OffloadSync::tick() {
                : flow.action == OffloadAction::kPush ? LVS_ACT_PUSH
                                                      : LVS_ACT_NONE;
     v.push_vid = flow.push_vid;
+    v.vlan = flow.vlan;
     if (kernel_->put_flow(to_kernel(key), v))
       flows_[key] = Installed{flow, bridge_name(config_, flow.in_port)};
   }
 }
 
 void OffloadSync::stop() {
+  signal_moves(false);
   if (!kernel_) return;
   prepare();
   detach_all();

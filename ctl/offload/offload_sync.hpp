@@ -4,6 +4,11 @@
 // the new configuration changes) and every tick (100 ms) from the bridges' FDBs. A tick also
 // brings back what the kernel did: per-entry packets/bytes (added to port statistics, kept for
 // entries that went) and the source stations' last-seen times, which refresh their FDB ages.
+// A station move learnt by a PMD (from a port the kernel does not serve) raises the FDBs' move
+// signal (event_fd()): the daemon calls moves() and the entries go at once, not at the tick.
+// The kernel itself stops steering to a station it sees arrive on another served port
+// (offload.bpf.c) and the sync re-plans from the FDB; a station the kernel marked moved while
+// the FDB kept it (a static entry) is put back after two read-backs.
 // Off with Open_vSwitch other_config:kernel-offload=false; where the kernel or build cannot,
 // one log line and everything stays in userspace.
 #include <map>
@@ -16,6 +21,7 @@
 #include "ctl/offload/offload_plan.hpp"
 #include "ctl/runtime.hpp"
 #include "switch/datapath.hpp"
+#include "switch/fdb_move_signal.hpp"
 
 namespace lvs::ports {
 class OffloadKernel;
@@ -33,6 +39,9 @@ class OffloadSync {
   // After it changed: attaches to the eligible ports among `open`, detaches from the others.
   void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
   void tick();
+  int event_fd() const { return moves_.fd(); }
+  // After event_fd() was readable (or any time): re-plans now if a learn moved a station.
+  void moves();
   // Bridges with a live capture (`vsctl capture`): kept in userspace like mirrored bridges;
   // takes effect at the next commit().
   void set_captured(std::set<std::string> bridges) { captured_ = std::move(bridges); }
@@ -58,6 +67,10 @@ class OffloadSync {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
   };
   void withdraw(const OffloadKey& key);
+  void read_back(uint64_t now_ms, uint64_t now_ns);
+  // Makes the kernel's maps the plan of the FDBs now.
+  void resync(uint64_t now_ms);
+  void signal_moves(bool on);
   // `stored` with the kernel's current counters.
   Installed live(const OffloadKey& key, const Installed& stored) const;
   void retire_counts(const Installed& in);
@@ -72,8 +85,11 @@ class OffloadSync {
   std::map<std::string, std::vector<OffloadPort>> ports_;  // eligible, by bridge
   std::map<const sw::Port*, bool> reconciled_;             // stale filters looked for
   std::map<OffloadKey, Installed> flows_;
-  std::map<OffloadKey, OffloadStation> stations_;
-  std::map<OffloadKey, uint64_t> station_seen_ns_;  // last-seen time already given to the FDB
+  std::map<OffloadStationKey, OffloadStation> stations_;
+  std::map<OffloadStationKey, uint64_t> station_seen_ns_;  // last-seen time given to the FDB
+  std::set<OffloadStationKey> marked_moved_;  // seen moved at the last read-back, FDB unchanged
+  std::map<OffloadPortTag, uint16_t> port_vlans_;
+  sw::FdbMoveSignal moves_;
   std::map<std::string, Counts> retired_;           // counts of entries that went, by port
   std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)
   std::set<std::string> captured_;                  // bridges with a live capture

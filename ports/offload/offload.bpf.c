@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 // Kernel offload of decided unicast between veth host ends (offload_maps.h has the layout).
 //
-// lvs_tc_ingress (tc clsact ingress of a port's host-side veth): a frame whose (ingress ifindex,
-// dst MAC, tag) has an entry in lvs_flows and whose source station is known on this port in
-// lvs_stations is tagged/untagged as the entry says and redirected with bpf_redirect_peer into
-// the egress veth's container end (GSO frames stay whole); counters and last-used times are
-// updated in place. Everything else goes on (TC_ACT_OK) to the switch's AF_PACKET socket.
-// lvs_sock_filter (SO_ATTACH_BPF on that socket): AF_PACKET taps see frames before tc ingress,
-// so the socket drops exactly what lvs_tc_ingress will redirect (the same two lookups).
+// decide(): a frame whose (ingress ifindex, dst MAC, tag) has an entry in lvs_flows, whose
+// source station is on this port and whose destination station is on the entry's egress port
+// (lvs_stations, neither marked moved) is the kernel's: counters and last-used times are
+// updated and it goes, tagged/untagged as the entry says, with bpf_redirect_peer into the
+// egress veth's container end (GSO frames stay whole). A source MAC whose station is on
+// another port marks that station moved (one map write, on the first such frame): from then
+// on no frame is redirected to or from it until the switch, which gets this frame, re-plans.
+//
+// Each frame is decided once. AF_PACKET taps see frames before tc ingress, so lvs_sock_filter
+// (SO_ATTACH_BPF on the switch's socket of the port) decides, drops the kernel's frames and
+// writes the decision into skb->cb; lvs_tc_ingress (tc clsact ingress of the same veth) carries
+// it out. A map change between the two cannot make a frame go both ways or neither. Without a
+// decision in cb (no switch socket on the port) tc ingress decides by itself.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -26,13 +32,25 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, LVS_OFFLOAD_MAX_FLOWS);
-  __type(key, struct lvs_flow_key);
+  __type(key, struct lvs_station_key);
   __type(value, struct lvs_station_val);
 } lvs_stations SEC(".maps");
 
-// Fills both keys from the frame; 0 when the frame is no candidate (priority tag, short).
-static __always_inline int make_keys(struct __sk_buff* skb, struct lvs_flow_key* dst,
-                                     struct lvs_flow_key* src) {
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, LVS_OFFLOAD_MAX_FLOWS);
+  __type(key, struct lvs_port_key);
+  __type(value, __u32);
+} lvs_port_vlans SEC(".maps");
+
+struct decision {
+  __u32 out_ifindex;  // 0: userspace
+  __u32 action;       // action | push_vid << 16
+};
+
+static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
+  d->out_ifindex = 0;
+  d->action = 0;
   __u8 macs[12];
   if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)) < 0) return 0;
   __u16 tag = 0;
@@ -41,43 +59,74 @@ static __always_inline int make_keys(struct __sk_buff* skb, struct lvs_flow_key*
     if (vid == 0 || skb->vlan_proto != bpf_htons(ETH_P_8021Q)) return 0;
     tag = LVS_TAGGED | vid;
   }
-  __builtin_memset(dst, 0, sizeof(*dst));
-  __builtin_memset(src, 0, sizeof(*src));
-  dst->ifindex = src->ifindex = skb->ifindex;
-  dst->tag = src->tag = tag;
-  __builtin_memcpy(dst->mac, macs, 6);
-  __builtin_memcpy(src->mac, macs + 6, 6);
+  const __u32 ifindex = skb->ifindex;
+  struct lvs_flow_key fk;
+  __builtin_memset(&fk, 0, sizeof(fk));
+  fk.ifindex = ifindex;
+  fk.tag = tag;
+  __builtin_memcpy(fk.mac, macs, 6);
+  struct lvs_flow_val* flow = bpf_map_lookup_elem(&lvs_flows, &fk);
+  struct lvs_station_key sk;
+  __builtin_memcpy(sk.mac, macs + 6, 6);
+  if (flow) {
+    sk.vlan = flow->vlan;
+  } else {  // no entry: only a moved source station to look for
+    struct lvs_port_key pk = {.ifindex = ifindex, .tag = tag, .pad = 0};
+    __u32* vlan = bpf_map_lookup_elem(&lvs_port_vlans, &pk);
+    if (!vlan) return 0;
+    sk.vlan = (__u16)*vlan;
+  }
+  struct lvs_station_val* src = bpf_map_lookup_elem(&lvs_stations, &sk);
+  if (!src) return 0;
+  if (src->ifindex != ifindex) {
+    if (!src->moved) src->moved = 1;
+    return 0;
+  }
+  if (!flow || src->moved) return 0;
+  __builtin_memcpy(sk.mac, macs, 6);
+  const struct lvs_station_val* dst = bpf_map_lookup_elem(&lvs_stations, &sk);
+  if (!dst || dst->ifindex != flow->out_ifindex || dst->moved) return 0;
+  const __u64 now = bpf_ktime_get_ns();
+  __sync_fetch_and_add(&flow->packets, 1);
+  __sync_fetch_and_add(&flow->bytes, skb->len + (skb->vlan_present ? 4 : 0));
+  flow->last_used_ns = now;
+  src->last_seen_ns = now;
+  d->out_ifindex = flow->out_ifindex;
+  d->action = flow->action | (__u32)flow->push_vid << 16;
   return 1;
 }
 
 SEC("tc")
 int lvs_tc_ingress(struct __sk_buff* skb) {
-  struct lvs_flow_key dst, src;
-  if (!make_keys(skb, &dst, &src)) return TC_ACT_OK;
-  struct lvs_flow_val* flow = bpf_map_lookup_elem(&lvs_flows, &dst);
-  if (!flow) return TC_ACT_OK;
-  struct lvs_station_val* station = bpf_map_lookup_elem(&lvs_stations, &src);
-  if (!station) return TC_ACT_OK;
-  const __u64 now = bpf_ktime_get_ns();
-  const __u32 len = skb->len + (skb->vlan_present ? 4 : 0);
-  if (flow->action == LVS_ACT_POP) {
-    if (bpf_skb_vlan_pop(skb) < 0) return TC_ACT_OK;
-  } else if (flow->action == LVS_ACT_PUSH) {
-    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), flow->push_vid) < 0) return TC_ACT_OK;
+  struct decision d;
+  const int decided = skb->cb[0] == LVS_CB_DECIDED && skb->cb[1] == skb->ifindex;
+  if (decided) {
+    d.out_ifindex = skb->cb[2];
+    d.action = skb->cb[3];
+    skb->cb[0] = 0;
+  } else if (!decide(skb, &d)) {
+    return TC_ACT_OK;
   }
-  __sync_fetch_and_add(&flow->packets, 1);
-  __sync_fetch_and_add(&flow->bytes, len);
-  flow->last_used_ns = now;
-  station->last_seen_ns = now;
-  return bpf_redirect_peer(flow->out_ifindex, 0);
+  if (!d.out_ifindex) return TC_ACT_OK;
+  // The switch's socket dropped a frame decided here: failing now loses it (out of memory only).
+  const int fail = decided ? TC_ACT_SHOT : TC_ACT_OK;
+  if ((d.action & 0xffff) == LVS_ACT_POP) {
+    if (bpf_skb_vlan_pop(skb) < 0) return fail;
+  } else if ((d.action & 0xffff) == LVS_ACT_PUSH) {
+    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.action >> 16) < 0) return fail;
+  }
+  return bpf_redirect_peer(d.out_ifindex, 0);
 }
 
 SEC("socket")
 int lvs_sock_filter(struct __sk_buff* skb) {
-  struct lvs_flow_key dst, src;
-  if (!make_keys(skb, &dst, &src)) return -1;
-  if (bpf_map_lookup_elem(&lvs_flows, &dst) && bpf_map_lookup_elem(&lvs_stations, &src)) return 0;
-  return -1;  // the whole frame
+  struct decision d;
+  decide(skb, &d);
+  skb->cb[0] = LVS_CB_DECIDED;
+  skb->cb[1] = skb->ifindex;
+  skb->cb[2] = d.out_ifindex;
+  skb->cb[3] = d.action;
+  return d.out_ifindex ? 0 : -1;  // the kernel's: not to the switch; else the whole frame
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -86,7 +86,9 @@ std::unique_ptr<OffloadKernel> OffloadKernel::load(std::string& error) {
   k->sock_fd_prog_ = prog_fd("lvs_sock_filter");
   k->flows_fd_ = map_fd("lvs_flows");
   k->stations_fd_ = map_fd("lvs_stations");
-  if (k->tc_fd_ < 0 || k->sock_fd_prog_ < 0 || k->flows_fd_ < 0 || k->stations_fd_ < 0) {
+  k->port_vlans_fd_ = map_fd("lvs_port_vlans");
+  if (k->tc_fd_ < 0 || k->sock_fd_prog_ < 0 || k->flows_fd_ < 0 || k->stations_fd_ < 0 ||
+      k->port_vlans_fd_ < 0) {
     error = "the BPF object lacks a program or map";
     return nullptr;
   }
@@ -155,15 +157,25 @@ void OffloadKernel::take_flow(const lvs_flow_key& key, lvs_flow_val& last) {
 bool OffloadKernel::get_flow(const lvs_flow_key& key, lvs_flow_val& val) const {
   return bpf_map_lookup_elem(flows_fd_, &key, &val) == 0;
 }
-bool OffloadKernel::put_station(const lvs_flow_key& key) {
-  const lvs_station_val val{};
-  return bpf_map_update_elem(stations_fd_, &key, &val, BPF_NOEXIST) == 0 || errno == EEXIST;
+bool OffloadKernel::put_station(const lvs_station_key& key, uint32_t ifindex) {
+  lvs_station_val val{};
+  if (bpf_map_lookup_elem(stations_fd_, &key, &val) != 0 || val.ifindex != ifindex)
+    val = lvs_station_val{};
+  val.ifindex = ifindex;
+  val.moved = 0;
+  return bpf_map_update_elem(stations_fd_, &key, &val, BPF_ANY) == 0;
 }
-void OffloadKernel::del_station(const lvs_flow_key& key) {
+void OffloadKernel::del_station(const lvs_station_key& key) {
   bpf_map_delete_elem(stations_fd_, &key);
 }
-bool OffloadKernel::get_station(const lvs_flow_key& key, lvs_station_val& val) const {
+bool OffloadKernel::get_station(const lvs_station_key& key, lvs_station_val& val) const {
   return bpf_map_lookup_elem(stations_fd_, &key, &val) == 0;
+}
+bool OffloadKernel::put_port_vlan(const lvs_port_key& key, uint32_t vlan) {
+  return bpf_map_update_elem(port_vlans_fd_, &key, &vlan, BPF_ANY) == 0;
+}
+void OffloadKernel::del_port_vlan(const lvs_port_key& key) {
+  bpf_map_delete_elem(port_vlans_fd_, &key);
 }
 
 #else  // built without clang -target bpf / libbpf
@@ -178,9 +190,11 @@ void OffloadKernel::detach(int, int) {}
 bool OffloadKernel::put_flow(const lvs_flow_key&, const lvs_flow_val&) { return false; }
 void OffloadKernel::take_flow(const lvs_flow_key&, lvs_flow_val& last) { last = lvs_flow_val{}; }
 bool OffloadKernel::get_flow(const lvs_flow_key&, lvs_flow_val&) const { return false; }
-bool OffloadKernel::put_station(const lvs_flow_key&) { return false; }
-void OffloadKernel::del_station(const lvs_flow_key&) {}
-bool OffloadKernel::get_station(const lvs_flow_key&, lvs_station_val&) const { return false; }
+bool OffloadKernel::put_station(const lvs_station_key&, uint32_t) { return false; }
+void OffloadKernel::del_station(const lvs_station_key&) {}
+bool OffloadKernel::get_station(const lvs_station_key&, lvs_station_val&) const { return false; }
+bool OffloadKernel::put_port_vlan(const lvs_port_key&, uint32_t) { return false; }
+void OffloadKernel::del_port_vlan(const lvs_port_key&) {}
 bool OffloadKernel::remove_stale(int) { return false; }
 
 #endif

@@ -1,8 +1,9 @@
 #pragma once
 // The kernel side of offload (offload.bpf.c): loads the BPF object embedded in the binary with
 // libbpf, attaches its tc program to a host-side veth's clsact ingress and its socket filter to
-// the switch's AF_PACKET socket on it, and reads and writes the two maps. Control thread only.
+// the switch's AF_PACKET socket on it, and reads and writes the three maps. Control thread only.
 // Built without clang/libbpf (LVS_HAVE_OFFLOAD unset), load() says so and nothing else runs.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,9 +31,12 @@ class OffloadKernel {
   // Removes the entry, returning its last counters in `last` (zeroed when it was not there).
   void take_flow(const lvs_flow_key& key, lvs_flow_val& last);
   bool get_flow(const lvs_flow_key& key, lvs_flow_val& val) const;
-  bool put_station(const lvs_flow_key& key);
-  void del_station(const lvs_flow_key& key);
-  bool get_station(const lvs_flow_key& key, lvs_station_val& val) const;
+  // Puts the station on `ifindex`, not moved (its last-seen time kept if it was there already).
+  bool put_station(const lvs_station_key& key, uint32_t ifindex);
+  void del_station(const lvs_station_key& key);
+  bool get_station(const lvs_station_key& key, lvs_station_val& val) const;
+  bool put_port_vlan(const lvs_port_key& key, uint32_t vlan);
+  void del_port_vlan(const lvs_port_key& key);
 
   // Removes a tc filter of ours (a killed daemon's) from `ifindex`'s ingress; true if one was.
   static bool remove_stale(int ifindex);
@@ -42,7 +46,7 @@ class OffloadKernel {
  private:
   OffloadKernel() = default;
   bpf_object* obj_ = nullptr;
-  int tc_fd_ = -1, sock_fd_prog_ = -1, flows_fd_ = -1, stations_fd_ = -1;
+  int tc_fd_ = -1, sock_fd_prog_ = -1, flows_fd_ = -1, stations_fd_ = -1, port_vlans_fd_ = -1;
 };
 
 }  // namespace lvs::ports

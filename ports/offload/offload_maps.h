@@ -1,15 +1,18 @@
-// The maps shared by offload.bpf.c and the loader (offload_loader.hpp): one layout, C and C++.
+// The maps shared by offload.bpf.c and the loader (offload_kernel.hpp): one layout, C and C++.
 #ifndef LVS_OFFLOAD_MAPS_H
 #define LVS_OFFLOAD_MAPS_H
 #include <linux/types.h>
 
 #define LVS_OFFLOAD_MAX_FLOWS 16384
 #define LVS_TAGGED 0x8000  // lvs_flow_key.tag: 802.1Q tag present, VID in the low 12 bits
+// skb->cb[0] of a frame the socket filter decided (cb[1]: its ingress ifindex, cb[2]: the
+// egress ifindex or 0 for userspace, cb[3]: action | push_vid << 16); tc ingress follows it.
+#define LVS_CB_DECIDED 0x4c56d3c1u
 
 enum { LVS_ACT_NONE = 0, LVS_ACT_POP = 1, LVS_ACT_PUSH = 2 };
 
-// A frame arriving on `ifindex` (a port's host-side veth) with this MAC and tag. In lvs_flows
-// the MAC is the destination, in lvs_stations the source (a station learnt on that port).
+// lvs_flows: a frame arriving on `ifindex` (a port's host-side veth) with this destination MAC
+// and tag.
 struct lvs_flow_key {
   __u32 ifindex;
   __u8 mac[6];
@@ -20,13 +23,30 @@ struct lvs_flow_val {
   __u32 out_ifindex;  // egress port's host-side veth: the frame goes into its peer
   __u16 action;       // LVS_ACT_*
   __u16 push_vid;     // LVS_ACT_PUSH: the tag pushed (PCP 0)
+  __u16 vlan;         // the switch's VLAN of the frame (its stations' key)
+  __u16 pad[3];
   __u64 packets;
   __u64 bytes;  // as received, tag included
   __u64 last_used_ns;  // bpf_ktime_get_ns (CLOCK_MONOTONIC)
 };
 
+// lvs_stations: where the switch's FDB has (MAC, VLAN): one port per station, as in the FDB.
+struct lvs_station_key {
+  __u8 mac[6];
+  __u16 vlan;
+};
 struct lvs_station_val {
+  __u32 ifindex;       // the station's port (host-side veth)
+  __u32 moved;         // set by the kernel: the MAC was seen arriving on another port
   __u64 last_seen_ns;  // as a source of an offloaded frame
+};
+
+// lvs_port_vlans: the VLAN a frame with `tag` arriving on `ifindex` is in (the port's VLAN
+// policy, for the VLANs that have offloaded stations): stations moved here are seen by any frame.
+struct lvs_port_key {
+  __u32 ifindex;
+  __u16 tag;
+  __u16 pad;
 };
 
 #endif

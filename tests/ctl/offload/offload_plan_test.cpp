@@ -27,10 +27,13 @@ TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
   EXPECT_EQ(to_b->second.action, OffloadAction::kNone);
   // Never back to the port the destination is on.
   EXPECT_FALSE(plan.flows.count(OffloadKey{12, kB, 0}));
-  // The sources the kernel checks: each station on its own port, untagged there.
-  EXPECT_TRUE(plan.stations.count(OffloadKey{11, kA, 0}));
-  EXPECT_TRUE(plan.stations.count(OffloadKey{12, kB, 0}));
-  EXPECT_FALSE(plan.stations.count(OffloadKey{11, kB, 0}));
+  // The stations the kernel checks: each on its own port, once per VLAN.
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 10}).ifindex, 11);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10}).ifindex, 12);
+  EXPECT_EQ(plan.stations.size(), 2u);
+  // Every port's ingress VLAN for VLAN 10: untagged on the access ports, tagged on the trunk.
+  using PV = std::map<OffloadPortTag, uint16_t>;
+  EXPECT_EQ(plan.port_vlans, (PV{{{11, 0}, 10}, {{12, 0}, 10}, {{13, kOffloadTagged | 10}, 10}}));
 }
 
 TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
@@ -44,7 +47,8 @@ TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
   EXPECT_EQ(to_a->second.action, OffloadAction::kPop);
   // An untagged frame on the trunk is VLAN 0, not 10: not offloaded to A.
   EXPECT_FALSE(plan.flows.count(OffloadKey{13, kA, 0}));
-  EXPECT_TRUE(plan.stations.count(OffloadKey{13, kC, kOffloadTagged | 10}));
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kC, 10}).ifindex, 13);
+  EXPECT_EQ(plan.flows.at(OffloadKey{11, kC, 0}).vlan, 10);
 }
 
 TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspace) {
@@ -56,8 +60,10 @@ TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspac
                            kAging);
   // Only trunk->... nothing: A on VLAN 20 is reachable from no other VLAN-20 port.
   EXPECT_TRUE(plan.flows.empty());
-  EXPECT_EQ(plan.stations.size(), 1u);  // A on the trunk, tagged 20
-  EXPECT_TRUE(plan.stations.count(OffloadKey{13, kA, kOffloadTagged | 20}));
+  EXPECT_EQ(plan.stations.size(), 1u);  // A on the trunk, VLAN 20
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 20}).port, "t3");
+  EXPECT_EQ(plan.port_vlans.size(), 1u);  // only the trunk takes VLAN 20 (tagged)
+  EXPECT_EQ(plan.port_vlans.at(OffloadPortTag{13, kOffloadTagged | 20}), 20);
 }
 
 TEST(OffloadPlan, StationMoveChangesTheEntry) {
@@ -66,7 +72,8 @@ TEST(OffloadPlan, StationMoveChangesTheEntry) {
   EXPECT_EQ(before.flows.at(OffloadKey{11, kB, 0}).out_port, "p2");
   EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).out_port, "t3");
   EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).action, OffloadAction::kPush);
-  EXPECT_FALSE(after.stations.count(OffloadKey{12, kB, 0}));
+  EXPECT_EQ(before.stations.at(OffloadStationKey{kB, 10}).ifindex, 12);
+  EXPECT_EQ(after.stations.at(OffloadStationKey{kB, 10}).ifindex, 13);
 }
 
 TEST(OffloadPlan, IngressTagsFollowTheVlanMode) {
