@@ -3,12 +3,13 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' and the PMD's counters.
 //
-//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--ready-file PATH]
-//                IFACE...
+//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--no-rx-ring]
+//                [--ready-file PATH] IFACE...
 //
 // Default: the Datapath as shipped (adaptive PMD sleep: after quiet_us without a frame the PMD
 // sleeps in poll() on the ports' sockets). --busy-poll: the PMD never sleeps. --yield: the ports
 // yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
+// --no-rx-ring: receive with recvmmsg instead of the TPACKET_V2 ring (AfPacketOptions::rx_ring).
 #include <unistd.h>
 
 #include <atomic>
@@ -33,7 +34,7 @@ void on_signal(int) { g_stop = true; }
 int usage() {
   std::fprintf(stderr,
                "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
-               "[--ready-file PATH] IFACE...\n");
+               "[--no-rx-ring] [--ready-file PATH] IFACE...\n");
   return 2;
 }
 
@@ -42,6 +43,7 @@ int usage() {
 int main(int argc, char** argv) {
   lvs::sw::Datapath::Options o{.pmd_threads = 1};
   bool yield = false;
+  lvs::ports::AfPacketOptions po;
   std::string ready_file;
   std::vector<std::string> ifaces;
   for (int i = 1; i < argc; ++i) {
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
       o.pmd_sleep = false;
     } else if (a == "--quiet-us" && i + 1 < argc) {
       o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (a == "--no-rx-ring") {
+      po.rx_ring = false;
     } else if (a == "--yield") {
       yield = true;
     } else if (a == "--ready-file" && i + 1 < argc) {
@@ -88,7 +92,7 @@ int main(int argc, char** argv) {
   br.name = "br0";
   for (const auto& ifname : ifaces) {
     std::string error;
-    auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error);
+    auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error, po);
     if (!p) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 1;
