@@ -4,12 +4,14 @@
 // ports' and the PMD's counters.
 //
 //   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--no-rx-ring]
-//                [--ready-file PATH] IFACE...
+//                [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] [--ready-file PATH]
+//                IFACE...
 //
 // Default: the Datapath as shipped (adaptive PMD sleep: after quiet_us without a frame the PMD
 // sleeps in poll() on the ports' sockets). --busy-poll: the PMD never sleeps. --yield: the ports
 // yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
-// --no-rx-ring: receive with recvmmsg instead of the TPACKET_V2 ring (AfPacketOptions::rx_ring).
+// --no-rx-ring: receive with recvmmsg instead of the TPACKET_V2 ring; --no-qdisc-bypass,
+// --so-busy-poll, --rcvbuf: the other socket options of AfPacketOptions (for measuring them).
 #include <unistd.h>
 
 #include <atomic>
@@ -34,7 +36,8 @@ void on_signal(int) { g_stop = true; }
 int usage() {
   std::fprintf(stderr,
                "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
-               "[--no-rx-ring] [--ready-file PATH] IFACE...\n");
+               "[--no-rx-ring] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
+               "[--ready-file PATH] IFACE...\n");
   return 2;
 }
 
@@ -56,6 +59,12 @@ int main(int argc, char** argv) {
       o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
     } else if (a == "--no-rx-ring") {
       po.rx_ring = false;
+    } else if (a == "--no-qdisc-bypass") {
+      po.qdisc_bypass = false;
+    } else if (a == "--so-busy-poll" && i + 1 < argc) {
+      po.busy_poll_us = std::atoi(argv[++i]);
+    } else if (a == "--rcvbuf" && i + 1 < argc) {
+      po.rcvbuf = std::atoi(argv[++i]);
     } else if (a == "--yield") {
       yield = true;
     } else if (a == "--ready-file" && i + 1 < argc) {

@@ -18,7 +18,6 @@
 namespace lvs::ports {
 namespace {
 
-constexpr int kRcvBuf = 8 << 20;  // ~120 GSO frames: rides out a PMD hiccup without drops
 constexpr int kSndBuf = 4 << 20;
 
 bool set_int(int fd, int level, int opt, int value) {
@@ -77,9 +76,10 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
     return fail_early("PACKET_IGNORE_OUTGOING");
   if (!set_int(fd, SOL_PACKET, PACKET_AUXDATA, 1)) return fail_early("PACKET_AUXDATA");
   // Straight to the driver: veths have no qdisc anyway, NICs would only add latency.
-  set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
-  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf))
-    set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  if (options.qdisc_bypass) set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+  if (options.busy_poll_us > 0) set_int(fd, SOL_SOCKET, SO_BUSY_POLL, options.busy_poll_us);
+  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, options.rcvbuf))
+    set_int(fd, SOL_SOCKET, SO_RCVBUF, options.rcvbuf);
   if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf))
     set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
   const unsigned segs = segments_per_frame(pool);

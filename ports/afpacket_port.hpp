@@ -34,7 +34,10 @@
 namespace lvs::ports {
 
 struct AfPacketOptions {
-  bool rx_ring = true;  // TPACKET_V2 receive ring; false: recvmmsg into mbufs
+  bool rx_ring = true;       // TPACKET_V2 receive ring; false: recvmmsg into mbufs
+  bool qdisc_bypass = true;  // PACKET_QDISC_BYPASS on transmit
+  int busy_poll_us = 0;      // SO_BUSY_POLL when > 0 (bench/socket_path_compare.sh measures it)
+  int rcvbuf = 8 << 20;      // SO_RCVBUF(FORCE) bytes
 };
 
 class AfPacketPort final : public sw::Port {
