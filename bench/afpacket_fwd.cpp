@@ -3,7 +3,7 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' and the PMD's counters.
 //
-//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--no-rx-ring]
+//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--no-rx-ring | --afxdp]
 //                [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] [--ready-file PATH]
 //                IFACE...
 //
@@ -12,6 +12,8 @@
 // yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
 // --no-rx-ring: receive with recvmmsg instead of the TPACKET_V2 ring; --no-qdisc-bypass,
 // --so-busy-poll, --rcvbuf: the other socket options of AfPacketOptions (for measuring them).
+// --afxdp: "afxdp" ports (AF_XDP, ports/afxdp_port.hpp) instead; the containers' tx offloads
+// must then be off (no virtio-net header), and no per-port counters are printed.
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +28,7 @@
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "ports/afpacket_port.hpp"
+#include "ports/afxdp_port.hpp"
 #include "switch/datapath.hpp"
 
 namespace {
@@ -36,7 +39,7 @@ void on_signal(int) { g_stop = true; }
 int usage() {
   std::fprintf(stderr,
                "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
-               "[--no-rx-ring] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
+               "[--no-rx-ring | --afxdp] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
                "[--ready-file PATH] IFACE...\n");
   return 2;
 }
@@ -46,6 +49,7 @@ int usage() {
 int main(int argc, char** argv) {
   lvs::sw::Datapath::Options o{.pmd_threads = 1};
   bool yield = false;
+  bool afxdp = false;
   lvs::ports::AfPacketOptions po;
   std::string ready_file;
   std::vector<std::string> ifaces;
@@ -57,6 +61,8 @@ int main(int argc, char** argv) {
       o.pmd_sleep = false;
     } else if (a == "--quiet-us" && i + 1 < argc) {
       o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (a == "--afxdp") {
+      afxdp = true;
     } else if (a == "--no-rx-ring") {
       po.rx_ring = false;
     } else if (a == "--no-qdisc-bypass") {
@@ -101,6 +107,15 @@ int main(int argc, char** argv) {
   br.name = "br0";
   for (const auto& ifname : ifaces) {
     std::string error;
+    if (afxdp) {
+      auto x = lvs::ports::AfXdpPort::open(ifname, ifname, headers, error);
+      if (!x) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+      }
+      br.ports.push_back({.name = ifname, .port = x});
+      continue;
+    }
     auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error, po);
     if (!p) {
       std::fprintf(stderr, "%s\n", error.c_str());

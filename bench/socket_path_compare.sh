@@ -8,12 +8,13 @@
 #   sudo nice -n -15 bench/socket_path_compare.sh BUILD_DIR "LABEL=OPTIONS" ["LABEL=OPTIONS"...]
 #   e.g. bench/socket_path_compare.sh build "recvmmsg=--no-rx-ring" "ring="
 #
-# Knobs: ROUNDS=3 DUR=5 PINGS=200. Names: netns lvs-sp-ns1/2, veths lvs-sp-v1h/2h, 10.97.1.0/24.
+# Knobs: ROUNDS=3 DUR=5 PINGS=200; TXOFF=1 turns the containers' tx offloads off (ethtool -K eth0
+# tx off tso off gso off, as vsattach does for afxdp ports: needed for --afxdp). Names: netns lvs-sp-ns1/2, veths lvs-sp-v1h/2h, 10.97.1.0/24.
 set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 BUILD=${1:?build dir}; shift
 FWD=$BUILD/bench/afpacket_fwd
-ROUNDS=${ROUNDS:-3} DUR=${DUR:-5} PINGS=${PINGS:-200}
+ROUNDS=${ROUNDS:-3} DUR=${DUR:-5} PINGS=${PINGS:-200} TXOFF=${TXOFF:-0}
 W=$(mktemp -d /tmp/lvs-sp.XXXXXX)
 IP2=10.97.1.2
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -34,12 +35,13 @@ mk_pair() {
     ip -n lvs-sp-ns$i addr add 10.97.1.$i/24 dev eth0
     ip -n lvs-sp-ns$i link set lo up
     ip -n lvs-sp-ns$i link set eth0 up
+    [ "$TXOFF" = 1 ] && ip netns exec lvs-sp-ns$i ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
     sysctl -qw net.ipv6.conf.lvs-sp-v${i}h.disable_ipv6=1
     ip link set lvs-sp-v${i}h up
   done
 }
 
-EV=task-clock,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_sched_yield
+EV=task-clock,syscalls:sys_enter_sendto,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_sched_yield
 one_run() {  # $1 label, $2 options -> one result line
   teardown; mk_pair || { log "setup failed"; teardown; return 1; }
   rm -f "$W/ready"
