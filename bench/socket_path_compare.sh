@@ -9,7 +9,9 @@
 #   e.g. bench/socket_path_compare.sh build "recvmmsg=--no-rx-ring" "ring="
 #
 # Knobs: ROUNDS=3 DUR=5 PINGS=200; TXOFF=1 turns the containers' tx offloads off (ethtool -K eth0
-# tx off tso off gso off, as vsattach does for afxdp ports: needed for --afxdp). Names: netns lvs-sp-ns1/2, veths lvs-sp-v1h/2h, 10.97.1.0/24.
+# tx off tso off gso off, as vsattach does for afxdp ports: needed for --afxdp); PROFILE_DIR=DIR
+# also records the forwarder during the UDP run (perf record -g) and writes its top symbols to
+# DIR/LABEL-ROUND.txt. Names: netns lvs-sp-ns1/2, veths lvs-sp-v1h/2h, 10.97.1.0/24.
 set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 BUILD=${1:?build dir}; shift
@@ -58,10 +60,20 @@ one_run() {  # $1 label, $2 options -> one result line
   tcp=$(ip netns exec lvs-sp-ns1 timeout $((DUR + 20)) iperf3 -c $IP2 -t "$DUR" -J |
         python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null || echo NA)
   perf stat -x, -e "$EV" -p "$pid" -o "$W/perf.csv" -- sleep "$DUR" 2>/dev/null &
-  local perfp=$!
+  local perfp=$! recp=
+  if [ -n "${PROFILE_DIR:-}" ]; then
+    perf record -q -g -p "$pid" -o "$W/perf.data" -- sleep "$DUR" >/dev/null 2>&1 &
+    recp=$!
+  fi
   udp=$(ip netns exec lvs-sp-ns1 timeout $((DUR + 20)) iperf3 -c $IP2 -u -l 64 -b 0 -t "$DUR" -J |
         python3 -c 'import json,sys; d=json.load(sys.stdin)["end"]["sum"]; print("%d %.1f %d" % (d["packets"]-d["lost_packets"], d["lost_percent"], (d["packets"]-d["lost_packets"])/d["seconds"]))' 2>/dev/null || echo "NA NA NA")
   wait $perfp
+  if [ -n "$recp" ]; then
+    wait "$recp"
+    mkdir -p "$PROFILE_DIR"
+    perf report -q -g none -i "$W/perf.data" --no-children --sort sym --percent-limit 1.5 2>/dev/null |
+      grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | head -25 >"$PROFILE_DIR/$1-$ROUND.txt"
+  fi
   png=$(ip netns exec lvs-sp-ns1 ping -c "$PINGS" -i 0.01 -W 2 -q $IP2 | awk -F'[/ ]' '/^rtt/{print int($8*1000+0.5)}')
   kill "$(cat "$W/iperf3.pid")" 2>/dev/null
   local rx loss pps; read -r rx loss pps <<<"$udp"
@@ -89,6 +101,7 @@ PY
 log "load: $(cat /proc/loadavg)"
 for r in $(seq "$ROUNDS"); do
   for v in "$@"; do
+    ROUND=$r
     line=$(one_run "${v%%=*}" "${v#*=}")
     echo "round=$r $line"
   done

@@ -22,7 +22,7 @@ namespace lvs::ports {
 // sockaddr_ll and virtio-net header.
 inline constexpr uint32_t kRingFrameSize = 2048;
 inline constexpr uint32_t kRingBlockSize = 128 << 10;  // 64 slots a block
-inline constexpr uint32_t kRingFrames = 512;           // 1 MiB a port
+inline constexpr uint32_t kRingFrames = 256;           // 512 KiB a port
 
 class PacketRxRing {
  public:
