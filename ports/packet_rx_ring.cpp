@@ -41,6 +41,9 @@ bool PacketRxRing::attach(int fd, uint32_t frames, std::string& error) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) {
     error = std::string("mmap of the receive ring: ") + std::strerror(errno);
+    // Take the ring off again, or the kernel would fill it and recvmmsg would see nothing.
+    const tpacket_req none{};
+    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none));
     return false;
   }
   base_ = static_cast<uint8_t*>(p);
