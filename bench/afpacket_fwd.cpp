@@ -3,14 +3,15 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' and the PMD's counters.
 //
-//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--no-rx-ring | --afxdp]
+//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--rx-ring | --afxdp]
 //                [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] [--ready-file PATH]
 //                IFACE...
 //
 // Default: the Datapath as shipped (adaptive PMD sleep: after quiet_us without a frame the PMD
 // sleeps in poll() on the ports' sockets). --busy-poll: the PMD never sleeps. --yield: the ports
 // yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
-// --no-rx-ring: receive with recvmmsg instead of the TPACKET_V2 ring; --no-qdisc-bypass,
+// --rx-ring: receive through the TPACKET_V2 ring instead of recvmmsg (--no-rx-ring: recvmmsg,
+// the default); --no-qdisc-bypass,
 // --so-busy-poll, --rcvbuf: the other socket options of AfPacketOptions (for measuring them).
 // --afxdp: "afxdp" ports (AF_XDP, ports/afxdp_port.hpp) instead; the containers' tx offloads
 // must then be off (no virtio-net header), and no per-port counters are printed.
@@ -39,7 +40,7 @@ void on_signal(int) { g_stop = true; }
 int usage() {
   std::fprintf(stderr,
                "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
-               "[--no-rx-ring | --afxdp] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
+               "[--rx-ring | --afxdp] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
                "[--ready-file PATH] IFACE...\n");
   return 2;
 }
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
       o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
     } else if (a == "--afxdp") {
       afxdp = true;
+    } else if (a == "--rx-ring") {
+      po.rx_ring = true;
     } else if (a == "--no-rx-ring") {
       po.rx_ring = false;
     } else if (a == "--no-qdisc-bypass") {

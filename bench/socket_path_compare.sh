@@ -6,7 +6,7 @@
 # the UDP run (CPU ms/s, syscalls per received packet).
 #
 #   sudo nice -n -15 bench/socket_path_compare.sh BUILD_DIR "LABEL=OPTIONS" ["LABEL=OPTIONS"...]
-#   e.g. bench/socket_path_compare.sh build "recvmmsg=--no-rx-ring" "ring="
+#   e.g. bench/socket_path_compare.sh build "recvmmsg=" "ring=--rx-ring"
 #
 # Knobs: ROUNDS=3 DUR=5 PINGS=200; TXOFF=1 turns the containers' tx offloads off (ethtool -K eth0
 # tx off tso off gso off, as vsattach does for afxdp ports: needed for --afxdp); PROFILE_DIR=DIR

@@ -10,10 +10,10 @@
 // mbuf (at most two), which keeps the headers contiguous and the tx iovec short; AF_PACKET copies
 // synchronously, so such mbufs are back in the pool within the burst and the pool can stay small.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
-// Receive by default through a TPACKET_V2 ring (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no
-// syscall for frames that fit a ring slot, one recvmmsg per burst for those that do not (GSO
-// super-frames); AfPacketOptions{.rx_ring = false} (options:rx-ring=false) keeps the recvmmsg
-// path, which is also the fallback, with a log line, where the kernel refuses the ring.
+// AfPacketOptions{.rx_ring = true} (options:rx-ring=true) receives through a TPACKET_V2 ring
+// (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no syscall for frames that fit a ring slot, one
+// recvmmsg per burst for those that do not (GSO super-frames); where the kernel refuses the ring
+// the port falls back, with a log line, to the recvmmsg path described above.
 // Not a TPACKET_V3 ring: V3 hands blocks over on a >= 1 ms timer.
 #include <linux/if_packet.h>
 #include <rte_mempool.h>
@@ -34,7 +34,10 @@
 namespace lvs::ports {
 
 struct AfPacketOptions {
-  bool rx_ring = true;       // TPACKET_V2 receive ring; false: recvmmsg into mbufs
+  // TPACKET_V2 receive ring; false: recvmmsg into mbufs. Off by default: adding 2,000 ports
+  // (tests/robustness/port_scale_test.cpp) took 27 s instead of 0.9 s, as PACKET_RX_RING waits
+  // out an RCU grace period per socket (ports would have to open in parallel first).
+  bool rx_ring = false;
   bool qdisc_bypass = true;  // PACKET_QDISC_BYPASS on transmit
   int busy_poll_us = 0;      // SO_BUSY_POLL when > 0 (bench/socket_path_compare.sh measures it)
   int rcvbuf = 8 << 20;      // SO_RCVBUF(FORCE) bytes

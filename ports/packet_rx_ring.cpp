@@ -38,7 +38,7 @@ bool PacketRxRing::attach(int fd, uint32_t frames, std::string& error) {
     return false;
   }
   const size_t bytes = static_cast<size_t>(frames) * kRingFrameSize;
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
     error = std::string("mmap of the receive ring: ") + std::strerror(errno);
     // Take the ring off again, or the kernel would fill it and recvmmsg would see nothing.

@@ -21,7 +21,7 @@ namespace lvs::ports {
 // Slot size: a full 1500-MTU frame (1518 with a tag) fits behind the 76 bytes of tpacket2_hdr,
 // sockaddr_ll and virtio-net header.
 inline constexpr uint32_t kRingFrameSize = 2048;
-inline constexpr uint32_t kRingBlockSize = 128 << 10;  // 64 slots a block
+inline constexpr uint32_t kRingBlockSize = 4096;  // order-0 pages: no compaction at open
 inline constexpr uint32_t kRingFrames = 256;           // 512 KiB a port
 
 class PacketRxRing {

@@ -1,6 +1,6 @@
 // system: an existing kernel interface (a container's veth host end, the host's uplink) through
 // AF_PACKET; options:ifname when it differs from the port's name (Open vSwitch's default kind);
-// options:rx-ring=false receives with recvmmsg instead of the TPACKET_V2 ring.
+// options:rx-ring=true receives through a TPACKET_V2 ring instead of recvmmsg (ports/README.md).
 #include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {
