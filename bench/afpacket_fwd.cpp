@@ -3,12 +3,18 @@
 // headers), default VLAN policy, one PMD thread. Runs until SIGINT/SIGTERM, then prints the
 // ports' and the PMD's counters.
 //
-//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--ready-file PATH]
+//   afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] [--rx-ring | --afxdp]
+//                [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] [--ready-file PATH]
 //                IFACE...
 //
 // Default: the Datapath as shipped (adaptive PMD sleep: after quiet_us without a frame the PMD
 // sleeps in poll() on the ports' sockets). --busy-poll: the PMD never sleeps. --yield: the ports
 // yield the CPU when a burst finds their socket empty (AfPacketPort::set_yield_when_idle).
+// --rx-ring: receive through the TPACKET_V2 ring instead of recvmmsg (--no-rx-ring: recvmmsg,
+// the default); --no-qdisc-bypass,
+// --so-busy-poll, --rcvbuf: the other socket options of AfPacketOptions (for measuring them).
+// --afxdp: "afxdp" ports (AF_XDP, ports/afxdp_port.hpp) instead; the containers' tx offloads
+// must then be off (no virtio-net header), and no per-port counters are printed.
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +29,7 @@
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "ports/afpacket_port.hpp"
+#include "ports/afxdp_port.hpp"
 #include "switch/datapath.hpp"
 
 namespace {
@@ -33,6 +40,7 @@ void on_signal(int) { g_stop = true; }
 int usage() {
   std::fprintf(stderr,
                "usage: afpacket_fwd [--pmd-core N] [--busy-poll | --quiet-us N] [--yield] "
+               "[--rx-ring | --afxdp] [--no-qdisc-bypass] [--so-busy-poll US] [--rcvbuf BYTES] "
                "[--ready-file PATH] IFACE...\n");
   return 2;
 }
@@ -42,6 +50,8 @@ int usage() {
 int main(int argc, char** argv) {
   lvs::sw::Datapath::Options o{.pmd_threads = 1};
   bool yield = false;
+  bool afxdp = false;
+  lvs::ports::AfPacketOptions po;
   std::string ready_file;
   std::vector<std::string> ifaces;
   for (int i = 1; i < argc; ++i) {
@@ -52,6 +62,18 @@ int main(int argc, char** argv) {
       o.pmd_sleep = false;
     } else if (a == "--quiet-us" && i + 1 < argc) {
       o.quiet_us = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (a == "--afxdp") {
+      afxdp = true;
+    } else if (a == "--rx-ring") {
+      po.rx_ring = true;
+    } else if (a == "--no-rx-ring") {
+      po.rx_ring = false;
+    } else if (a == "--no-qdisc-bypass") {
+      po.qdisc_bypass = false;
+    } else if (a == "--so-busy-poll" && i + 1 < argc) {
+      po.busy_poll_us = std::atoi(argv[++i]);
+    } else if (a == "--rcvbuf" && i + 1 < argc) {
+      po.rcvbuf = std::atoi(argv[++i]);
     } else if (a == "--yield") {
       yield = true;
     } else if (a == "--ready-file" && i + 1 < argc) {
@@ -88,7 +110,16 @@ int main(int argc, char** argv) {
   br.name = "br0";
   for (const auto& ifname : ifaces) {
     std::string error;
-    auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error);
+    if (afxdp) {
+      auto x = lvs::ports::AfXdpPort::open(ifname, ifname, headers, error);
+      if (!x) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+      }
+      br.ports.push_back({.name = ifname, .port = x});
+      continue;
+    }
+    auto p = lvs::ports::AfPacketPort::open(ifname, ifname, frames, error, po);
     if (!p) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 1;

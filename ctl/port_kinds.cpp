@@ -33,7 +33,9 @@ Result<std::shared_ptr<sw::Port>> make_system(const PortConfig& p, const PortCon
   auto it = p.options.find("ifname");
   const std::string ifname = it == p.options.end() ? p.name : it->second;
   std::string error;
-  auto port = ports::AfPacketPort::open(p.name, ifname, ctx.pool, error);
+  auto ring = p.options.find("rx-ring");
+  const ports::AfPacketOptions o{.rx_ring = ring != p.options.end() && ring->second == "true"};
+  auto port = ports::AfPacketPort::open(p.name, ifname, ctx.pool, error, o);
   if (!port) return make_error(kErrInvalid, error);
   return std::shared_ptr<sw::Port>(std::move(port));
 }

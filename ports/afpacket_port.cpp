@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <rte_log.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -16,7 +18,6 @@
 namespace lvs::ports {
 namespace {
 
-constexpr int kRcvBuf = 8 << 20;  // ~120 GSO frames: rides out a PMD hiccup without drops
 constexpr int kSndBuf = 4 << 20;
 
 bool set_int(int fd, int level, int opt, int value) {
@@ -48,7 +49,8 @@ bool reinsert_tag(rte_mbuf* m, const msghdr& msg) {
 }  // namespace
 
 std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const std::string& ifname,
-                                                 rte_mempool* pool, std::string& error) {
+                                                 rte_mempool* pool, std::string& error,
+                                                 const AfPacketOptions& options) {
   const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
   if (ifindex == 0) {
     error = "no interface named '" + ifname + "'";
@@ -64,20 +66,37 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
     error = std::string("AF_PACKET socket: ") + std::strerror(errno);
     return nullptr;
   }
-  auto fail = [&](const char* what) {
+  auto fail_early = [&](const char* what) {
     error = std::string(what) + " on " + ifname + ": " + std::strerror(errno);
     close(fd);
     return nullptr;
   };
-  if (!set_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) return fail("PACKET_VNET_HDR");
-  if (!set_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) return fail("PACKET_IGNORE_OUTGOING");
-  if (!set_int(fd, SOL_PACKET, PACKET_AUXDATA, 1)) return fail("PACKET_AUXDATA");
+  if (!set_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) return fail_early("PACKET_VNET_HDR");
+  if (!set_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1))
+    return fail_early("PACKET_IGNORE_OUTGOING");
+  if (!set_int(fd, SOL_PACKET, PACKET_AUXDATA, 1)) return fail_early("PACKET_AUXDATA");
   // Straight to the driver: veths have no qdisc anyway, NICs would only add latency.
-  set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
-  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf))
-    set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  if (options.qdisc_bypass) set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
+  if (options.busy_poll_us > 0) set_int(fd, SOL_SOCKET, SO_BUSY_POLL, options.busy_poll_us);
+  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, options.rcvbuf))
+    set_int(fd, SOL_SOCKET, SO_RCVBUF, options.rcvbuf);
   if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf))
     set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  const unsigned segs = segments_per_frame(pool);
+  if (segs == 0) {
+    error = "mbufs of the pool are too small for 64 KiB frames";
+    close(fd);
+    return nullptr;
+  }
+  auto port = std::shared_ptr<AfPacketPort>(new AfPacketPort(name, ifname, fd, ifindex, pool));
+  // The ring goes on before bind(): no frame may be queued outside it.
+  if (std::string why; options.rx_ring && !port->ring_.attach(fd, kRingFrames, why))
+    RTE_LOG(WARNING, USER1, "port %s: no receive ring on %s (%s): receiving with recvmmsg\n",
+            name.c_str(), ifname.c_str(), why.c_str());
+  auto fail = [&](const char* what) {
+    error = std::string(what) + " on " + ifname + ": " + std::strerror(errno);
+    return nullptr;  // the port closes the socket
+  };
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = htons(ETH_P_ALL);
@@ -90,13 +109,6 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
     return fail("PACKET_MR_PROMISC");
 
-  const unsigned segs = segments_per_frame(pool);
-  if (segs == 0) {
-    error = "mbufs of the pool are too small for 64 KiB frames";
-    close(fd);
-    return nullptr;
-  }
-  auto port = std::shared_ptr<AfPacketPort>(new AfPacketPort(name, ifname, fd, ifindex, pool));
   port->segs_per_slot_ = segs;
   port->refresh_max_frame_len();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
@@ -182,60 +194,73 @@ void AfPacketPort::fail(int err) {
   dead_.store(true, std::memory_order_relaxed);
 }
 
-uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
-  if (__builtin_expect(dead_.load(std::memory_order_relaxed), 0)) return 0;
-  n = std::min<uint16_t>(n, sw::kBurst);
-  if (__builtin_expect(!stock_slots(n), 0)) {
-    counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
-    return 0;
-  }
+int AfPacketPort::receive_into_slots(uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     rx_msgs_[i].msg_hdr.msg_controllen = rx_[i].control.size();
     rx_msgs_[i].msg_hdr.msg_flags = 0;
   }
   const int r = recvmmsg(fd_, rx_msgs_.data(), n, MSG_DONTWAIT, nullptr);
-  if (r <= 0) {
-    if (yield_when_idle_.load(std::memory_order_relaxed)) sched_yield();
-    if (r < 0 && errno != EAGAIN) {
-      const int err = errno;
-      // ENETDOWN is also what a link going down reports: only a missing index means gone.
-      if (vanished(err) || (err == ENETDOWN && !netdev_exists(ifindex_)))
-        fail(vanished(err) ? err : ENODEV);
-    }
-    return 0;
+  if (r < 0 && errno != EAGAIN) {
+    const int err = errno;
+    // ENETDOWN is also what a link going down reports: only a missing index means gone.
+    if (vanished(err) || (err == ENETDOWN && !netdev_exists(ifindex_)))
+      fail(vanished(err) ? err : ENODEV);
   }
-  uint16_t out = 0;
-  VnetRxTally tally;
-  for (int i = 0; i < r; ++i) {
-    const msghdr& msg = rx_msgs_[i].msg_hdr;
-    const uint32_t len = rx_msgs_[i].msg_len;
-    if (__builtin_expect((msg.msg_flags & MSG_TRUNC) || len < sizeof(VnetHeader) + 14, 0)) {
-      ++tally.invalid;  // the slot keeps its mbufs for the next burst
-      continue;
-    }
-    RxSlot& slot = rx_[i];
-    rte_mbuf* m = chain_received(slot.segs.data(), &slot.iov[1], len - sizeof(VnetHeader));
-    VnetHeader vnet = slot.vnet;
-    if (__builtin_expect(msg.msg_controllen > 0, 1) && reinsert_tag(m, msg)) {
-      // The kernel computed csum_start without the tag we just put back.
-      if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
-      if (vnet.hdr_len) vnet.hdr_len += 4;
-    }
-    if (!tally.add(vnet_to_mbuf(vnet, m))) {
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    pkts[out++] = m;
+  return r;
+}
+
+rte_mbuf* AfPacketPort::take_slot(uint16_t i, VnetRxTally& tally) {
+  const msghdr& msg = rx_msgs_[i].msg_hdr;
+  const uint32_t len = rx_msgs_[i].msg_len;
+  if (__builtin_expect((msg.msg_flags & MSG_TRUNC) || len < sizeof(VnetHeader) + 14, 0)) {
+    ++tally.invalid;  // the slot keeps its mbufs for the next burst
+    return nullptr;
   }
-  // Drained (fewer frames than slots): every mbuf the frames did not use goes back (a small frame
-  // leaves its slot's other segments). A port with frames to spare keeps them for the next burst.
-  if (r < n) release_slots(0);
+  RxSlot& slot = rx_[i];
+  rte_mbuf* m = chain_received(slot.segs.data(), &slot.iov[1], len - sizeof(VnetHeader));
+  VnetHeader vnet = slot.vnet;
+  if (__builtin_expect(msg.msg_controllen > 0, 1) && reinsert_tag(m, msg)) {
+    // The kernel computed csum_start without the tag we just put back.
+    if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
+    if (vnet.hdr_len) vnet.hdr_len += 4;
+  }
+  if (!tally.add(vnet_to_mbuf(vnet, m))) {
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  return m;
+}
+
+void AfPacketPort::count(const VnetRxTally& tally) {
   if (tally.gso) counters_.rx_gso.fetch_add(tally.gso, std::memory_order_relaxed);
   if (tally.csum) counters_.rx_csum_partial.fetch_add(tally.csum, std::memory_order_relaxed);
   if (tally.invalid) {
     counters_.rx_invalid.fetch_add(tally.invalid, std::memory_order_relaxed);
     stats().add_drop(sw::DropReason::kMalformed, tally.invalid);
   }
+}
+
+uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
+  if (__builtin_expect(dead_.load(std::memory_order_relaxed), 0)) return 0;
+  n = std::min<uint16_t>(n, sw::kBurst);
+  if (ring_.active()) return rx_burst_ring(pkts, n);
+  if (__builtin_expect(!stock_slots(n), 0)) {
+    counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
+  const int r = receive_into_slots(n);
+  if (r <= 0) {
+    if (yield_when_idle_.load(std::memory_order_relaxed)) sched_yield();
+    return 0;
+  }
+  uint16_t out = 0;
+  VnetRxTally tally;
+  for (int i = 0; i < r; ++i)
+    if (rte_mbuf* m = take_slot(static_cast<uint16_t>(i), tally)) pkts[out++] = m;
+  // Drained (fewer frames than slots): every mbuf the frames did not use goes back (a small frame
+  // leaves its slot's other segments). A port with frames to spare keeps them for the next burst.
+  if (r < n) release_slots(0);
+  count(tally);
   return out;
 }
 

@@ -10,7 +10,11 @@
 // mbuf (at most two), which keeps the headers contiguous and the tx iovec short; AF_PACKET copies
 // synchronously, so such mbufs are back in the pool within the burst and the pool can stay small.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
-// recvmmsg/sendmmsg rather than a TPACKET_V3 ring: V3 hands blocks over on a >= 1 ms timer.
+// AfPacketOptions{.rx_ring = true} (options:rx-ring=true) receives through a TPACKET_V2 ring
+// (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no syscall for frames that fit a ring slot, one
+// recvmmsg per burst for those that do not (GSO super-frames); where the kernel refuses the ring
+// the port falls back, with a log line, to the recvmmsg path described above.
+// Not a TPACKET_V3 ring: V3 hands blocks over on a >= 1 ms timer.
 #include <linux/if_packet.h>
 #include <rte_mempool.h>
 #include <sys/socket.h>
@@ -22,17 +26,29 @@
 #include <vector>
 
 #include "ports/kernel_frame.hpp"
+#include "ports/packet_rx_ring.hpp"
 #include "ports/vnet_header.hpp"
 #include "switch/port.hpp"
 #include "switch/types.hpp"
 
 namespace lvs::ports {
 
+struct AfPacketOptions {
+  // TPACKET_V2 receive ring; false: recvmmsg into mbufs. Off by default: adding 2,000 ports
+  // (tests/robustness/port_scale_test.cpp) took 27 s instead of 0.9 s, as PACKET_RX_RING waits
+  // out an RCU grace period per socket (ports would have to open in parallel first).
+  bool rx_ring = false;
+  bool qdisc_bypass = true;  // PACKET_QDISC_BYPASS on transmit
+  int busy_poll_us = 0;      // SO_BUSY_POLL when > 0 (bench/socket_path_compare.sh measures it)
+  int rcvbuf = 8 << 20;      // SO_RCVBUF(FORCE) bytes
+};
+
 class AfPacketPort final : public sw::Port {
  public:
   // Opens `ifname` (must exist). Returns nullptr and sets `error` when that fails.
   static std::shared_ptr<AfPacketPort> open(const std::string& name, const std::string& ifname,
-                                            rte_mempool* pool, std::string& error);
+                                            rte_mempool* pool, std::string& error,
+                                            const AfPacketOptions& options = {});
   ~AfPacketPort() override;
 
   std::string_view kind() const override { return "system"; }
@@ -47,6 +63,7 @@ class AfPacketPort final : public sw::Port {
   // one cheap syscall per empty burst. Off by default.
   void set_yield_when_idle(bool on) { yield_when_idle_.store(on, std::memory_order_relaxed); }
   int ifindex() const { return ifindex_; }
+  bool rx_ring_active() const { return ring_.active(); }
   const std::string& ifname() const { return ifname_; }
   // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
   int fd() const { return fd_; }
@@ -79,12 +96,20 @@ class AfPacketPort final : public sw::Port {
   // ports do not hold a 64 KiB frame's worth of mbufs x 32 slots each (the pool would run dry).
   void release_slots(uint16_t from);
   void fail(int err);            // records an error seen on the fast path
+  uint16_t rx_burst_ring(rte_mbuf** pkts, uint16_t n);  // afpacket_ring_rx.cpp
+  // recvmmsg of up to n frames into slots [0, n); < 0 on error (recorded).
+  int receive_into_slots(uint16_t n);
+  // The frame recvmmsg left in slot i (`len` bytes with the virtio-net header), with its tag and
+  // offload flags; nullptr when invalid (tallied).
+  rte_mbuf* take_slot(uint16_t i, VnetRxTally& tally);
+  void count(const VnetRxTally& tally);
 
   std::string ifname_;
   int fd_;
   int ifindex_;
   rte_mempool* pool_;
   unsigned segs_per_slot_;
+  PacketRxRing ring_;
   std::vector<RxSlot> rx_;
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
   std::vector<TxSlot> tx_;

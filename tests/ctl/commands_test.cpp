@@ -93,6 +93,8 @@ TEST_F(CommandsTest, AddPortErrorsNameTheBadWord) {
                   std::string(120, 'a')),
             "ERROR: port p1: options:vhost-server-path: socket path \"/" + std::string(120, 'a') +
                 "\" is longer than 107 characters");
+  EXPECT_EQ(vsctl("add-port br0 p1 options:rx-ring=maybe"),
+            "ERROR: port p1: options:rx-ring must be true or false, not 'maybe'");
   EXPECT_EQ(vsctl("add-port br0 v1 type=vxlan options:remote_ip=1.2.3"),
             "ERROR: port v1: options:remote_ip \"1.2.3\" is not an IPv4 or IPv6 address");
   EXPECT_EQ(vsctl("add-port br0"), "ERROR: add-port: expects at least 2 argument(s), got 1");
