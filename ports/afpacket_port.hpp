@@ -64,6 +64,8 @@ class AfPacketPort final : public sw::Port {
     std::array<rte_mbuf*, kMaxSegs> segs{};
     std::array<iovec, kMaxSegs + 1> iov{};
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(tpacket_auxdata))> control{};
+    uint8_t nsegs = 0;   // segments this slot's layout uses
+    bool large = false;  // head + one 64 KiB mbuf of large_ (else head + 2 KiB spares)
   };
   struct TxSlot {
     VnetHeader vnet;
@@ -74,7 +76,9 @@ class AfPacketPort final : public sw::Port {
   // max_frame_len() from the interface's MTU now (at open, and when the kernel refused a frame
   // as too big: the MTU changed).
   void refresh_max_frame_len();
-  bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
+  // Every segment of slots [0, n) holds an mbuf: a head of pool_ and, when pool_'s mbufs are
+  // small, one 64 KiB tail of large_ (afpacket_large_pool()) or, while that is empty, spares.
+  bool stock_slots(uint16_t n);
   // Gives back the mbufs left in slots [from, kBurst): a drained socket parks none, so 2,000 quiet
   // ports do not hold a 64 KiB frame's worth of mbufs x 32 slots each (the pool would run dry).
   void release_slots(uint16_t from);
@@ -84,6 +88,7 @@ class AfPacketPort final : public sw::Port {
   int fd_;
   int ifindex_;
   rte_mempool* pool_;
+  rte_mempool* large_ = nullptr;  // shared 64 KiB tails; nullptr when pool_'s mbufs are large
   unsigned segs_per_slot_;
   std::vector<RxSlot> rx_;
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
