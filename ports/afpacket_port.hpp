@@ -7,8 +7,10 @@
 // the kernel). Each frame slot owns the mbufs its iovec points at: a head mbuf plus as many spare
 // segments as a 64 KiB frame needs from that pool; spares are chained only when a frame spills
 // over, so small frames cost one mbuf. With a pool of kLargeDataRoom mbufs a super-frame is one
-// mbuf (at most two), which keeps the headers contiguous and the tx iovec short; AF_PACKET copies
-// synchronously, so such mbufs are back in the pool within the burst and the pool can stay small.
+// mbuf (at most two); with smaller mbufs a slot is a head plus one 64 KiB tail of the shared
+// afpacket_large_pool() (large_rx_pool.hpp; spares while that is empty). Either keeps the
+// headers contiguous and the tx iovec short; AF_PACKET copies synchronously, so such mbufs are
+// back in the pool within the burst and the pool can stay small.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
 // recvmmsg/sendmmsg rather than a TPACKET_V3 ring: V3 hands blocks over on a >= 1 ms timer.
 #include <linux/if_packet.h>
