@@ -149,11 +149,20 @@ void AfPacketPort::release_buffers() {
 }
 
 bool AfPacketPort::stock_slots(uint16_t n) {
+  // One bulk get for the tails of the slots that lack theirs; one by one when the pool is short.
+  rte_mbuf* bigs[sw::kBurst];
+  unsigned nbig = 0, used = 0;
+  if (large_ != nullptr) {
+    for (uint16_t i = 0; i < n; ++i) nbig += !(rx_[i].large && rx_[i].segs[1] != nullptr);
+    if (nbig && rte_pktmbuf_alloc_bulk(large_, bigs, nbig) != 0) nbig = 0;
+  }
   unsigned missing = 0;
   for (uint16_t i = 0; i < n; ++i) {
     RxSlot& slot = rx_[i];
     if (!(slot.large && slot.segs[1] != nullptr)) {  // its tail was used (or never there)
-      rte_mbuf* big = large_ != nullptr ? rte_pktmbuf_alloc(large_) : nullptr;
+      rte_mbuf* big = used < nbig         ? bigs[used++]
+                      : large_ != nullptr ? rte_pktmbuf_alloc(large_)
+                                          : nullptr;
       if (big != nullptr) {
         for (unsigned s = 1; s < slot.nsegs; ++s)  // spares left by a short frame
           if (slot.segs[s] != nullptr) {
@@ -290,7 +299,7 @@ uint16_t AfPacketPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       break;
     }
     if (err == EMSGSIZE) refresh_max_frame_len();  // so Port::send counts it as too_big
-    failed[nfailed++] = pkts[i++];  // EMSGSIZE, EINVAL: this frame only
+    failed[nfailed++] = pkts[i++];                 // EMSGSIZE, EINVAL: this frame only
   }
   if (nfailed) {
     std::memmove(pkts + sent, pkts + i, (n - i) * sizeof(rte_mbuf*));

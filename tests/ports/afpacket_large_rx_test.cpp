@@ -61,14 +61,16 @@ TEST(AfPacketLargeRx, TsoSuperFramesArriveInTwoMbufsAndPassByteExact) {
   const std::string d = tmp.substr(0, tmp.find('\n'));
   ASSERT_EQ(sh("sh -c 'head -c 16000000 /dev/urandom > " + d + "/in'"), 0);
   // Receiver: writes what it reads until the sender closes; sender: the file, then close.
-  const std::string rx_py = "import socket,sys;s=socket.socket();s.setsockopt(1,2,1);"
-                            "s.bind(('10.202.0.2',5301));s.listen(1);c,_=s.accept();"
-                            "f=open(sys.argv[1],'wb')\nwhile True:\n d=c.recv(1<<20)\n"
-                            " if not d: break\n f.write(d)\nf.close()";
-  const std::string tx_py = "import socket,sys,time\nfor i in range(100):\n try:\n"
-                            "  s=socket.create_connection(('10.202.0.2',5301));break\n"
-                            " except OSError: time.sleep(0.05)\n"
-                            "s.sendall(open(sys.argv[1],'rb').read());s.close()";
+  const std::string rx_py =
+      "import socket,sys;s=socket.socket();s.setsockopt(1,2,1);"
+      "s.bind(('10.202.0.2',5301));s.listen(1);c,_=s.accept();"
+      "f=open(sys.argv[1],'wb')\nwhile True:\n d=c.recv(1<<20)\n"
+      " if not d: break\n f.write(d)\nf.close()";
+  const std::string tx_py =
+      "import socket,sys,time\nfor i in range(100):\n try:\n"
+      "  s=socket.create_connection(('10.202.0.2',5301));break\n"
+      " except OSError: time.sleep(0.05)\n"
+      "s.sendall(open(sys.argv[1],'rb').read());s.close()";
   test::BackgroundProcess rx(b.exec("/usr/bin/python3 -c \"" + rx_py + "\" " + d + "/out"));
   EXPECT_EQ(sh(a.exec("timeout 20 /usr/bin/python3 -c \"" + tx_py + "\" " + d + "/in")), 0);
   EXPECT_EQ(rx.wait_exit(std::chrono::seconds(10)), 0);
