@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "ports/kernel_netdev.hpp"
+#include "ports/large_rx_pool.hpp"
 
 namespace lvs::ports {
 namespace {
@@ -110,6 +111,7 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
     return fail("PACKET_MR_PROMISC");
 
   port->segs_per_slot_ = segs;
+  if (segs > 2) port->large_ = afpacket_large_pool();
   port->refresh_max_frame_len();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
@@ -159,16 +161,45 @@ void AfPacketPort::release_buffers() {
 }
 
 bool AfPacketPort::stock_slots(uint16_t n) {
+  // One bulk get for the tails of the slots that lack theirs; one by one when the pool is short.
+  rte_mbuf* bigs[sw::kBurst];
+  unsigned nbig = 0, used = 0;
+  if (large_ != nullptr) {
+    for (uint16_t i = 0; i < n; ++i) nbig += !(rx_[i].large && rx_[i].segs[1] != nullptr);
+    if (nbig && rte_pktmbuf_alloc_bulk(large_, bigs, nbig) != 0) nbig = 0;
+  }
   unsigned missing = 0;
-  for (uint16_t i = 0; i < n; ++i)
-    for (unsigned s = 0; s < segs_per_slot_; ++s) missing += rx_[i].segs[s] == nullptr;
+  for (uint16_t i = 0; i < n; ++i) {
+    RxSlot& slot = rx_[i];
+    if (!(slot.large && slot.segs[1] != nullptr)) {  // its tail was used (or never there)
+      rte_mbuf* big = used < nbig         ? bigs[used++]
+                      : large_ != nullptr ? rte_pktmbuf_alloc(large_)
+                                          : nullptr;
+      if (big != nullptr) {
+        for (unsigned s = 1; s < slot.nsegs; ++s)  // spares left by a short frame
+          if (slot.segs[s] != nullptr) {
+            rte_pktmbuf_free(slot.segs[s]);
+            slot.segs[s] = nullptr;
+          }
+        slot.segs[1] = big;
+        arm_segment(big, 1, slot.iov[2]);
+        slot.nsegs = 2;
+        slot.large = true;
+      } else if (slot.large || slot.nsegs == 0) {
+        slot.large = false;
+        slot.nsegs = static_cast<uint8_t>(segs_per_slot_);
+      }
+      rx_msgs_[i].msg_hdr.msg_iovlen = 1 + slot.nsegs;
+    }
+    for (unsigned s = 0; s < slot.nsegs; ++s) missing += slot.segs[s] == nullptr;
+  }
   if (missing == 0) return true;  // idle: nothing was received last time
   rte_mbuf* fresh[sw::kBurst * kMaxSegs];
   if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
   unsigned k = 0;
   for (uint16_t i = 0; i < n; ++i) {
     RxSlot& slot = rx_[i];
-    for (unsigned s = 0; s < segs_per_slot_; ++s) {
+    for (unsigned s = 0; s < slot.nsegs; ++s) {
       if (slot.segs[s] != nullptr) continue;
       slot.segs[s] = fresh[k++];
       arm_segment(slot.segs[s], s, slot.iov[1 + s]);
@@ -181,7 +212,7 @@ void AfPacketPort::release_slots(uint16_t from) {
   rte_mbuf* back[sw::kBurst * kMaxSegs];
   unsigned k = 0;
   for (uint16_t i = from; i < sw::kBurst; ++i)
-    for (unsigned s = 0; s < segs_per_slot_; ++s)
+    for (unsigned s = 0; s < rx_[i].nsegs; ++s)
       if (rx_[i].segs[s] != nullptr) {
         back[k++] = rx_[i].segs[s];
         rx_[i].segs[s] = nullptr;
@@ -293,7 +324,7 @@ uint16_t AfPacketPort::tx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
       break;
     }
     if (err == EMSGSIZE) refresh_max_frame_len();  // so Port::send counts it as too_big
-    failed[nfailed++] = pkts[i++];  // EMSGSIZE, EINVAL: this frame only
+    failed[nfailed++] = pkts[i++];                 // EMSGSIZE, EINVAL: this frame only
   }
   if (nfailed) {
     std::memmove(pkts + sent, pkts + i, (n - i) * sizeof(rte_mbuf*));

@@ -7,8 +7,10 @@
 // the kernel). Each frame slot owns the mbufs its iovec points at: a head mbuf plus as many spare
 // segments as a 64 KiB frame needs from that pool; spares are chained only when a frame spills
 // over, so small frames cost one mbuf. With a pool of kLargeDataRoom mbufs a super-frame is one
-// mbuf (at most two), which keeps the headers contiguous and the tx iovec short; AF_PACKET copies
-// synchronously, so such mbufs are back in the pool within the burst and the pool can stay small.
+// mbuf (at most two); with smaller mbufs a slot is a head plus one 64 KiB tail of the shared
+// afpacket_large_pool() (large_rx_pool.hpp; spares while that is empty). Either keeps the
+// headers contiguous and the tx iovec short; AF_PACKET copies synchronously, so such mbufs are
+// back in the pool within the burst and the pool can stay small.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
 // AfPacketOptions{.rx_ring = true} (options:rx-ring=true) receives through a TPACKET_V2 ring
 // (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no syscall for frames that fit a ring slot, one
@@ -81,6 +83,8 @@ class AfPacketPort final : public sw::Port {
     std::array<rte_mbuf*, kMaxSegs> segs{};
     std::array<iovec, kMaxSegs + 1> iov{};
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(tpacket_auxdata))> control{};
+    uint8_t nsegs = 0;   // segments this slot's layout uses
+    bool large = false;  // head + one 64 KiB mbuf of large_ (else head + 2 KiB spares)
   };
   struct TxSlot {
     VnetHeader vnet;
@@ -91,7 +95,9 @@ class AfPacketPort final : public sw::Port {
   // max_frame_len() from the interface's MTU now (at open, and when the kernel refused a frame
   // as too big: the MTU changed).
   void refresh_max_frame_len();
-  bool stock_slots(uint16_t n);  // every segment of slots [0, n) holds an mbuf
+  // Every segment of slots [0, n) holds an mbuf: a head of pool_ and, when pool_'s mbufs are
+  // small, one 64 KiB tail of large_ (afpacket_large_pool()) or, while that is empty, spares.
+  bool stock_slots(uint16_t n);
   // Gives back the mbufs left in slots [from, kBurst): a drained socket parks none, so 2,000 quiet
   // ports do not hold a 64 KiB frame's worth of mbufs x 32 slots each (the pool would run dry).
   void release_slots(uint16_t from);
@@ -108,6 +114,7 @@ class AfPacketPort final : public sw::Port {
   int fd_;
   int ifindex_;
   rte_mempool* pool_;
+  rte_mempool* large_ = nullptr;  // shared 64 KiB tails; nullptr when pool_'s mbufs are large
   unsigned segs_per_slot_;
   PacketRxRing ring_;
   std::vector<RxSlot> rx_;
