@@ -4,6 +4,8 @@
 # LVS_TARGETS="t1 t2" builds only those targets (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache may reuse compilations that include the precompiled headers (CMakeLists.txt, LVS_PCH).
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 DIR=${1:-build}
 shift || true
 cmake -S . -B "$DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null

@@ -114,11 +114,23 @@ else
   skip "integration" "needs root (network namespaces, veths)" needed
 fi
 
-# Only what runs sanitized: the unit binaries and the daemon and tools the soak drives; -g1 (line
-# tables: the sanitizers' stack traces keep file:line) compiles faster than full debug info.
-run "build (ASan + UBSan)" env LVS_TARGETS="lvs_unit_tests vswitchd vsctl vsattach" \
-  scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLVS_SANITIZE=ON -DLVS_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_C_FLAGS_DEBUG=-g1
+# One sanitized build serves the unit tests, the soak and the fuzzers: clang with ASan + UBSan and
+# libFuzzer's coverage (-DLVS_FUZZ=ON), so the libraries are compiled once for all three. Without
+# clang's libFuzzer (a --unit-only run where it is not installed) GCC builds it, without fuzzers.
+# Only what runs sanitized: the unit binaries, the daemon and tools the soak drives, the fuzzers;
+# -g1 (line tables: the sanitizers' stack traces keep file:line) compiles faster than full debug.
+fuzz_targets="pipeline_fuzz tunnel_decap_fuzz control_fuzz database_fuzz args_fuzz"
+if command -v clang++ >/dev/null &&
+   ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  san_env=(CC=clang CXX=clang++ LVS_TARGETS="lvs_unit_tests vswitchd vsctl vsattach $fuzz_targets")
+  san_fuzz=-DLVS_FUZZ=ON
+else
+  san_env=(LVS_TARGETS="lvs_unit_tests vswitchd vsctl vsattach")
+  san_fuzz=-DLVS_FUZZ=OFF
+fi
+run "build (ASan + UBSan)" env "${san_env[@]}" \
+  scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DLVS_SANITIZE=ON "$san_fuzz" \
+  -DLVS_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_C_FLAGS_DEBUG=-g1
 note "build (ASan + UBSan)" "passed"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest_suite "unit (ASan + UBSan)" --test-dir build-asan -L unit -j2 --output-on-failure \
@@ -136,12 +148,12 @@ fi
 
 if $unit_only; then
   skip "fuzzing 10 s/target" "--unit-only"
-elif $root || command -v clang++ >/dev/null; then
-  # libFuzzer; scripts/fuzz.sh SECONDS runs longer.
-  run "fuzzing 10 s/target" scripts/fuzz.sh 10
+elif [ "$san_fuzz" = -DLVS_FUZZ=ON ]; then
+  # libFuzzer, on the fuzzers of the sanitized build; scripts/fuzz.sh SECONDS runs longer.
+  run "fuzzing 10 s/target" env FUZZ_BUILD=build-asan scripts/fuzz.sh 10
   note "fuzzing 10 s/target" "passed"
 else
-  skip "fuzzing 10 s/target" "needs clang++ (root installs it)" needed
+  skip "fuzzing 10 s/target" "needs clang++ and libclang-rt-dev (root installs them)" needed
 fi
 
 if $unit_only; then
