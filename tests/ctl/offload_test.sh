@@ -16,42 +16,9 @@ BUILD=$1
 for t in iperf3 python3 bpftool tc; do command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }; done
 P=lof$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-offload.XXXXXX)
-log() { echo "[$(date +%T)] $*"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-stop_daemon() {
-  [ -f "$W/d.pid" ] || return 0
-  local pid
-  pid=$(cat "$W/d.pid")
-  kill ${1:-} "$pid" 2>/dev/null
-  for _ in $(seq 200); do gone "$pid" && break; sleep 0.05; done
-  rm -f "$W/d.pid"
-}
-cleanup() {
-  stop_daemon
-  for n in ${P}c1 ${P}c2 ${P}c3 ${P}c4 ${P}h; do
-    ip netns pids $n 2>/dev/null | xargs -r kill 2>/dev/null
-    ip netns del $n 2>/dev/null
-  done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  tail -20 "$W/d.log"
-  exit 1
-}
-H() { ip netns exec ${P}h "$@"; }
-vsctl() { H "$BUILD/ctl/vsctl" --socket="$W/sock" "$@"; }
-start_daemon() {
-  H "$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" --pidfile "$W/d.pid" \
-    --log-file "$W/d.log" --detach || fail "vswitchd"
-}
-# until SECONDS CMD...: polls CMD every 50 ms until it succeeds; false after SECONDS.
-until_ok() {
-  local end=$((SECONDS + $1))
-  shift
-  while ! "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
-}
+NETNS="c1 c2 c3 c4 h"
+# shellcheck source=../support/vswitchd_env.sh
+. "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
 # offload FIELD IN_PORT MAC: a field of the offload-show entry (IN_PORT, MAC), empty when none.
 offload() {
   vsctl --format json dpif/offload-show | python3 -c '

@@ -20,30 +20,9 @@ command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 P=lov$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-offload-vlan.XXXXXX)
 NAMES="a1 a2 t1 nt nu a3 mb mt"
-log() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }
-cleanup() {
-  if [ -f "$W/d.pid" ]; then
-    pid=$(cat "$W/d.pid")
-    kill -CONT "$pid" 2>/dev/null
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  fi
-  for n in $NAMES h; do ip netns del $P$n 2>/dev/null; done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  tail -20 "$W/d.log"
-  exit 1
-}
-H() { ip netns exec ${P}h "$@"; }
-vsctl() { H "$BUILD/ctl/vsctl" --socket="$W/sock" "$@"; }
-until_ok() {  # until_ok SECONDS CMD...: CMD every 50 ms until it succeeds; false after SECONDS
-  local end=$((SECONDS + $1))
-  shift
-  while ! "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
-}
+NETNS="$NAMES h"
+# shellcheck source=../support/vswitchd_env.sh
+. "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
 entries() { vsctl --format json dpif/offload-show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))'; }
 # out_of IN_PORT MAC: the egress port of the entry (IN_PORT, MAC), empty when none.
 out_of() {
@@ -65,8 +44,7 @@ print(sum(x["packets"] for x in e),
 
 ip netns add ${P}h && H ip link set lo up || fail "host namespace"
 H sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-H "$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" --pidfile "$W/d.pid" \
-  --log-file "$W/d.log" --detach || fail "vswitchd"
+start_daemon
 vsctl add-br bro || fail "add-br"
 i=0
 for n in $NAMES; do  # station n: MAC 02:00:00:00:00:<i+1>, host end h$n

@@ -17,31 +17,12 @@ BUILD=$1
 for t in iperf3 python3; do command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }; done
 P=lrl$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-rate-limit.XXXXXX)
-log() { echo "[$(date +%T)] $*"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-cleanup() {
-  if [ -f "$W/d.pid" ]; then
-    pid=$(cat "$W/d.pid")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do gone "$pid" && break; sleep 0.05; done
-  fi
-  for n in ${P}c1 ${P}c2 ${P}c3 ${P}h; do
-    ip netns pids $n 2>/dev/null | xargs -r kill 2>/dev/null
-    ip netns del $n 2>/dev/null
-  done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  tail -20 "$W/d.log"
-  exit 1
-}
-vsctl() { ip netns exec ${P}h "$BUILD/ctl/vsctl" --socket="$W/sock" "$@"; }
+NETNS="c1 c2 c3 h"
+# shellcheck source=../support/vswitchd_env.sh
+. "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
 
 ip netns add ${P}h && ip -n ${P}h link set lo up || fail "host setup"
-ip netns exec ${P}h "$BUILD/ctl/vswitchd" --db "$W/db.json" --socket "$W/sock" \
-  --pidfile "$W/d.pid" --log-file "$W/d.log" --detach || fail "vswitchd"
+start_daemon
 for i in 1 2 3; do
   ip netns add ${P}c$i && ip -n ${P}c$i link set lo up || fail "container $i"
   ip netns exec ${P}h "$BUILD/ctl/vsattach" --socket "$W/sock" brq ${P}c$i 10.95.0.$i/24 \
