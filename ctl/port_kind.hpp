@@ -34,6 +34,11 @@ struct PortKind {
   bool accepts_option(std::string_view option) const;
 };
 
+// For check_options: options:KEY, when set, must be `a` or `b`; the error names the key, both
+// choices and the value given.
+Status check_option_choice(const PortConfig& port, const std::string& at, const std::string& key,
+                           std::string_view a, std::string_view b);
+
 // Every kind this build knows (port_kind_list.cpp), in --help order.
 std::span<const PortKind* const> port_kinds();
 // The kind of an Interface type ("" is system), or null when no such kind exists.

@@ -25,4 +25,12 @@ const PortKind* kind_of(const PortConfig& port) { return find_port_kind(port.typ
 
 bool PortKind::accepts_option(std::string_view option) const { return has_word(options, option); }
 
+Status check_option_choice(const PortConfig& port, const std::string& at, const std::string& key,
+                           std::string_view a, std::string_view b) {
+  auto it = port.options.find(key);
+  if (it == port.options.end() || it->second == a || it->second == b) return std::nullopt;
+  return make_error(kErrInvalid, at + "options:" + key + " must be " + std::string(a) + " or " +
+                                     std::string(b) + ", not '" + it->second + "'");
+}
+
 }  // namespace lvs::ctl

@@ -12,11 +12,7 @@ Status check_internal(const PortConfig& p, const std::string& at) {
     auto list = parse_ip_list(it->second);
     if (!list) return make_error(kErrInvalid, at + "options:ip " + list.error().message);
   }
-  if (auto it = p.options.find(kInternalDeviceOption); it != p.options.end())
-    if (it->second != "veth" && it->second != "tap")
-      return make_error(kErrInvalid,
-                        at + "options:device must be tap or veth, not '" + it->second + "'");
-  return std::nullopt;
+  return check_option_choice(p, at, kInternalDeviceOption, "tap", "veth");
 }
 
 }  // namespace

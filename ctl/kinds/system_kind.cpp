@@ -7,11 +7,7 @@ namespace lvs::ctl {
 namespace {
 
 Status check_system(const PortConfig& p, const std::string& at) {
-  if (auto it = p.options.find("rx-ring"); it != p.options.end() && it->second != "true" &&
-                                           it->second != "false")
-    return make_error(kErrInvalid,
-                      at + "options:rx-ring must be true or false, not '" + it->second + "'");
-  return std::nullopt;
+  return check_option_choice(p, at, "rx-ring", "true", "false");
 }
 
 }  // namespace
