@@ -15,6 +15,7 @@
 
 #include "ports/kernel_netdev.hpp"
 #include "ports/large_rx_pool.hpp"
+#include "ports/packet_vlan_tag.hpp"
 
 namespace lvs::ports {
 namespace {
@@ -27,24 +28,15 @@ bool set_int(int fd, int level, int opt, int value) {
 
 bool vanished(int err) { return err == ENXIO || err == ENODEV; }
 
-// AF_PACKET hands over an 802.1Q tag that the receive path moved into skb metadata in the
-// auxdata instead of the frame: put it back where the switch expects it.
-bool reinsert_tag(rte_mbuf* m, const msghdr& msg) {
+// The PACKET_AUXDATA of a received frame, or null when the kernel sent none.
+const tpacket_auxdata* find_auxdata(const msghdr& msg, tpacket_auxdata& aux) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
        c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
     if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-    tpacket_auxdata aux;
     std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-    if (!(aux.tp_status & TP_STATUS_VLAN_VALID)) return false;
-    const uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0x8100;
-    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 4));
-    if (p == nullptr) return false;
-    std::memmove(p, p + 4, 12);
-    const uint16_t tag[2] = {htons(tpid), htons(aux.tp_vlan_tci)};
-    std::memcpy(p + 12, tag, sizeof(tag));
-    return true;
+    return &aux;
   }
-  return false;
+  return nullptr;
 }
 
 }  // namespace
@@ -250,11 +242,10 @@ rte_mbuf* AfPacketPort::take_slot(uint16_t i, VnetRxTally& tally) {
   RxSlot& slot = rx_[i];
   rte_mbuf* m = chain_received(slot.segs.data(), &slot.iov[1], len - sizeof(VnetHeader));
   VnetHeader vnet = slot.vnet;
-  if (__builtin_expect(msg.msg_controllen > 0, 1) && reinsert_tag(m, msg)) {
-    // The kernel computed csum_start without the tag we just put back.
-    if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
-    if (vnet.hdr_len) vnet.hdr_len += 4;
-  }
+  tpacket_auxdata aux;
+  if (__builtin_expect(msg.msg_controllen > 0, 1))
+    if (const tpacket_auxdata* a = find_auxdata(msg, aux))
+      reinsert_vlan_tag(m, a->tp_status, a->tp_vlan_tpid, a->tp_vlan_tci, vnet);
   if (!tally.add(vnet_to_mbuf(vnet, m))) {
     rte_pktmbuf_free(m);
     return nullptr;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ports/afpacket_port.hpp"
+#include "ports/packet_vlan_tag.hpp"
 
 namespace lvs::ports {
 namespace {
@@ -37,18 +38,6 @@ rte_mbuf* copy_out(rte_mbuf* m, rte_mempool* pool, const uint8_t* data, uint32_t
   }
   m->pkt_len = len;
   return m;
-}
-
-// The tag the kernel moved into the slot's header goes back into the frame.
-bool insert_tag(rte_mbuf* m, const tpacket2_hdr* h) {
-  if (!(h->tp_status & TP_STATUS_VLAN_VALID)) return false;
-  const uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : 0x8100;
-  auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 4));
-  if (p == nullptr) return false;
-  std::memmove(p, p + 4, 12);
-  const uint16_t tag[2] = {htons(tpid), htons(h->tp_vlan_tci)};
-  std::memcpy(p + 12, tag, sizeof(tag));
-  return true;
 }
 
 }  // namespace
@@ -103,11 +92,7 @@ uint16_t AfPacketPort::rx_burst_ring(rte_mbuf** pkts, uint16_t n) {
     }
     VnetHeader vnet;
     std::memcpy(&vnet, PacketRxRing::frame_vnet(h), sizeof(vnet));
-    if (insert_tag(m, h)) {
-      // The kernel computed csum_start without the tag we just put back.
-      if (vnet.flags & kVnetNeedsCsum) vnet.csum_start += 4;
-      if (vnet.hdr_len) vnet.hdr_len += 4;
-    }
+    reinsert_vlan_tag(m, h->tp_status, h->tp_vlan_tpid, h->tp_vlan_tci, vnet);
     if (!tally.add(vnet_to_mbuf(vnet, m))) {
       rte_pktmbuf_free(m);
       continue;
