@@ -53,7 +53,7 @@ tcp() {  # tcp NS IP: "Gbit/s received/CPU s per Gbit"
   b1=$(busy) t1=$(date +%s.%N)
   g=$(json_get '"%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9)')
   awk -v g="$g" -v b=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" -v w="$(echo "$t1 - $t0" | bc)" \
-    'BEGIN{printf "%s/%.3f\n", g, g > 0 ? b / hz / w / g : 0}'
+    'BEGIN{printf "%s/%.3f\n", g, (g > 0 ? b / hz / w / g : 0)}'
 }
 rtt() {  # rtt NS IP: avg ping RTT in us (100 pings, 10 ms apart)
   ip netns exec "$1" ping -q -c 100 -i 0.01 -W 1 "$2" 2>/dev/null |

@@ -84,7 +84,7 @@ Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const Po
 
 bool internal_on_tap(const PortConfig& p) {
   auto it = p.options.find(kInternalDeviceOption);
-  return it == p.options.end() || it->second != "veth";
+  return it != p.options.end() && it->second == "tap";
 }
 
 Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {

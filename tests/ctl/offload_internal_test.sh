@@ -63,7 +63,8 @@ H sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6
 start_daemon
 vsctl add-br bri -- set interface bri options:ip=10.97.0.1/24 options:device=veth ||
   fail "add-br bri (device=veth)"
-vsctl add-br brtap -- set interface brtap options:ip=10.97.1.1/24 || fail "add-br brtap"
+vsctl add-br brtap -- set interface brtap options:ip=10.97.1.1/24 options:device=tap ||
+  fail "add-br brtap (device=tap)"
 ip netns add ${P}c1 && C ip link set lo up || fail "container"
 C sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 H "$BUILD/ctl/vsattach" --socket "$W/sock" bri ${P}c1 10.97.0.2/24 >"$W/a1" || fail "vsattach"
@@ -77,7 +78,10 @@ case "$state" in
 esac
 log "container port $PORT1 ($M1), host bri ($HM), switch end $LVI"
 our_filter "$LVI" || fail "no filter on the switch end $LVI: $(vsctl dpif/offload-show)"
-! our_filter brtap 2>/dev/null || fail "a filter on the tap internal port"
+served=" $(vsctl --format json dpif/offload-show | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["ports"]))') "
+[[ "$served" != *" brtap "* ]] || fail "the kernel serves the tap internal port brtap"
+[[ "$served" == *" bri "* && "$served" == *" $PORT1 "* ]] ||
+  fail "the kernel serves \"$served\", not bri and $PORT1"
 head -c 8000000 /dev/urandom >"$W/src"
 
 until_ok 5 ping_ok C 10.97.0.1 || fail "ping container -> host"
@@ -113,24 +117,36 @@ log "50 pings: offload-show +$((o1 - o0)) / +$((r1 - r0)), rx $PORT1 +$((rx1 - r
 [ $((rx1 - rx0)) = 50 ] && [ $((tx1 - tx0)) = 50 ] && [ $((brx1 - brx0)) = 50 ] ||
   fail "port statistics grew by $((rx1 - rx0)) / $((tx1 - tx0)) / $((brx1 - brx0)), not 50"
 
-# The host's broadcasts: once to the switch and the container, never back to the host.
-bcast() {  # N broadcast frames (EtherType 0x88b5) from the host end bri
-  H python3 -c '
+# Broadcasts: the host's reach the switch and the container once and never come back to the
+# host; the container's reach the host once and the switch does not read them back from its
+# switch end (it sent them there).
+bcast() {  # bcast NS_CMD IF MAC N: N broadcast frames (EtherType 0x88b5) out of IF
+  $1 python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("bri", 0))
-src = bytes.fromhex(sys.argv[1].replace(":", ""))
-for i in range(int(sys.argv[2])): s.send(b"\xff" * 6 + src + b"\x88\xb5" + bytes(50))' "$HM" "$1"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind((sys.argv[1], 0))
+src = bytes.fromhex(sys.argv[2].replace(":", ""))
+for i in range(int(sys.argv[3])): s.send(b"\xff" * 6 + src + b"\x88\xb5" + bytes(50))' "$2" "$3" "$4"
 }
-hrx0=$(H cat /sys/class/net/bri/statistics/rx_packets) crx0=$(C cat /sys/class/net/eth0/statistics/rx_packets)
-brx0=$(stat bri rx_packets)
-bcast 20 || fail "broadcasts from the host"
+counts() {  # host end rx, container rx, the switch's rx on bri and on the container's port
+  echo "$(H cat /sys/class/net/bri/statistics/rx_packets) $(C cat /sys/class/net/eth0/statistics/rx_packets)" \
+    "$(stat bri rx_packets) $(stat $PORT1 rx_packets)"
+}
+set -- $(counts)
+bcast H bri "$HM" 20 || fail "broadcasts from the host"
 sleep 0.3
-hrx1=$(H cat /sys/class/net/bri/statistics/rx_packets) crx1=$(C cat /sys/class/net/eth0/statistics/rx_packets)
-brx1=$(stat bri rx_packets)
-log "20 host broadcasts: switch rx bri +$((brx1 - brx0)), container rx +$((crx1 - crx0)), host end rx +$((hrx1 - hrx0))"
-[ $((brx1 - brx0)) = 20 ] || fail "the switch read $((brx1 - brx0)) of the host's 20 broadcasts"
-[ $((crx1 - crx0)) = 20 ] || fail "the container got $((crx1 - crx0)) of the host's 20 broadcasts"
-[ $((hrx1 - hrx0)) = 0 ] || fail "$((hrx1 - hrx0)) of the host's broadcasts came back to it"
+set -- $(($(counts | cut -d' ' -f1) - $1)) $(($(counts | cut -d' ' -f2) - $2)) $(($(counts | cut -d' ' -f3) - $3))
+log "20 host broadcasts: switch rx bri +$3, container rx +$2, host end rx +$1"
+[ "$3" = 20 ] || fail "the switch read $3 of the host's 20 broadcasts"
+[ "$2" = 20 ] || fail "the container got $2 of the host's 20 broadcasts"
+[ "$1" = 0 ] || fail "$1 of the host's broadcasts came back to it"
+set -- $(counts)
+bcast C eth0 "$M1" 20 || fail "broadcasts from the container"
+sleep 0.3
+set -- $(($(counts | cut -d' ' -f1) - $1)) $(($(counts | cut -d' ' -f3) - $3)) $(($(counts | cut -d' ' -f4) - $4))
+log "20 container broadcasts: host end rx +$1, switch rx bri +$2, rx $PORT1 +$3"
+[ "$1" = 20 ] || fail "the host got $1 of the container's 20 broadcasts"
+[ "$2" = 0 ] || fail "the switch read $2 of the container's broadcasts back from the switch end"
+[ "$3" = 20 ] || fail "the switch read $3 of the container's 20 broadcasts"
 
 # Off: the same bytes through userspace, no filter on the switch end.
 vsctl set Open_vSwitch . other_config:kernel-offload=false || fail "kernel-offload=false"
