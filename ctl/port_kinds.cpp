@@ -64,7 +64,7 @@ std::string internal_port_mac(const std::string& port) {
   return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
 }
 
-// options:device (checked by the kind): the tap unless it says veth.
+// options:device (checked by the kind): the veth pair unless it says tap.
 template <typename Device>
 Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const PortContext& ctx) {
   std::string error;
