@@ -71,8 +71,8 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
       if (in.index == dst.index) continue;
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
         if (plan.flows.size() >= max_entries) break;
-        OffloadFlow flow{in.name, dst.name, dst.ifindex, e.vlan, OffloadAction::kNone, 0,
-                         dst.redirect};
+        OffloadFlow flow{in.name, dst.name,    dst.ifindex, e.vlan, OffloadAction::kNone,
+                         0,       dst.redirect};
         const bool tagged_in = tag != 0, tagged_out = out == sw::EgressTag::kTagged;
         if (tagged_in && !tagged_out) flow.action = OffloadAction::kPop;
         if (!tagged_in && tagged_out) {

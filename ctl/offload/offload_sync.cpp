@@ -70,8 +70,8 @@ bool offload_end(const sw::Port& port, OffloadEnd& end) {
     return true;
   }
   if (const auto* vi = dynamic_cast<const ports::VethInternalPort*>(&port)) {
-    end = OffloadEnd{vi->switch_end(), vi->switch_end_ifindex(), vi->fd(),
-                     OffloadRedirect::kEgress};
+    end =
+        OffloadEnd{vi->switch_end(), vi->switch_end_ifindex(), vi->fd(), OffloadRedirect::kEgress};
     return true;
   }
   return false;

@@ -1,7 +1,7 @@
 // options:device=veth (the default) through the real vswitchd and vsctl, in a network namespace
-// of the test's own playing the host (device=tap still makes a tap): the pair appears with the bridge, survives a kill -9 (a veth outlives the
-// process, a tap does not), is replaced by the restarted daemon, and goes with del-br.
-// Label "integration".
+// of the test's own playing the host (device=tap still makes a tap): the pair appears with the
+// bridge, survives a kill -9 (a veth outlives the process, a tap does not), is replaced by the
+// restarted daemon, and goes with del-br. Label "integration".
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
