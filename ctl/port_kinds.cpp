@@ -64,7 +64,7 @@ std::string internal_port_mac(const std::string& port) {
   return derived_mac("U:lite-vswitch/" + host + "/" + port).value_or("");
 }
 
-// options:device (checked by the kind): the tap unless it says veth.
+// options:device (checked by the kind): the veth pair unless it says tap.
 template <typename Device>
 Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const PortContext& ctx) {
   std::string error;
@@ -84,7 +84,7 @@ Result<std::shared_ptr<sw::Port>> make_internal_on(const PortConfig& p, const Po
 
 bool internal_on_tap(const PortConfig& p) {
   auto it = p.options.find(kInternalDeviceOption);
-  return it == p.options.end() || it->second != "veth";
+  return it != p.options.end() && it->second == "tap";
 }
 
 Result<std::shared_ptr<sw::Port>> make_internal(const PortConfig& p, const PortContext& ctx) {

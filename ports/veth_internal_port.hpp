@@ -1,12 +1,14 @@
 #pragma once
-// Kind "internal" with options:device=veth: the bridge's own interface in the host as one end of a
-// veth pair, named after the port (br0 carries 172.17.0.1/16, docker0's role). The switch reads
-// and writes the other end, internal_switch_end(name) ("lvi" + 8 hex digits), through the
-// batched AF_PACKET path (afpacket_port.hpp: recvmmsg/sendmmsg of 32 with virtio-net headers,
-// so host <-> container TCP keeps TSO and pending checksums). A tap (tap_port.hpp, the default)
-// costs a readv/writev per frame, this a syscall per burst, yet measured no faster: the kernel's
-// per-frame work dominates (bench/results/internal-port-2026-12-01.md). What it opens is a path
-// the kernel offload could take for container <-> host (bpf_redirect to the switch end).
+// Kind "internal" (the default device, options:device=veth): the bridge's own interface in the
+// host as one end of a veth pair, named after the port (br0 carries 172.17.0.1/16, docker0's
+// role). The switch reads and writes the other end, internal_switch_end(name) ("lvi" + 8 hex
+// digits), through the batched AF_PACKET path (afpacket_port.hpp: recvmmsg/sendmmsg of 32 with
+// virtio-net headers, so host <-> container TCP keeps TSO and pending checksums). Through the
+// switch it is no faster than a tap (tap_port.hpp, device=tap; the kernel's per-frame work
+// dominates, bench/results/internal-port-2026-12-01.md); what it opens is the path the kernel
+// offload takes for container <-> host (ports/offload/: its programs on the switch end,
+// switch_end_ifindex(), and its socket, fd(); bpf_redirect out of the switch end), 2-4x the
+// tap's TCP (bench/results/internal-port-offload-2026-12-01.md).
 //
 // Lifecycle: the pair is created on open and deleted when the port is destroyed. A veth outlives
 // the process (a tap does not), so open first deletes a pair of ours that a killed daemon left
@@ -51,6 +53,7 @@ class VethInternalPort final : public sw::Port {
   KernelPortCounters kernel_counters() const { return switch_end_->kernel_counters(); }
   int ifindex() const { return ifindex_; }  // the host end
   const std::string& switch_end() const { return switch_end_->ifname(); }
+  int switch_end_ifindex() const { return switch_end_->ifindex(); }
   int fd() const { return switch_end_->fd(); }
   int rx_wait_fd(uint16_t q) const override { return switch_end_->rx_wait_fd(q); }
   int rx_ready_fd(uint16_t q) const override { return switch_end_->rx_ready_fd(q); }

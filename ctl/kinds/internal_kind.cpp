@@ -1,7 +1,8 @@
 // internal: the bridge's own interface in the host, with options:ip addresses on it (br0's
-// 172.17.0.1/16, docker0's role) and options:device, what carries it: "tap" (the default, a
-// readv/writev per frame) or "veth" (a veth pair read through AF_PACKET in batches; measured no
-// faster on this machine, bench/results/internal-port-2026-12-01.md).
+// 172.17.0.1/16, docker0's role) and options:device, what carries it: "veth" (the default: a
+// veth pair read through AF_PACKET in batches, whose container <-> host unicast the kernel
+// offload carries, 2-4x the tap's TCP: bench/results/internal-port-offload-2026-12-01.md) or
+// "tap" (a readv/writev per frame, always through the switch).
 #include "ctl/kinds/builtin_kinds.hpp"
 
 namespace lvs::ctl {

@@ -14,8 +14,8 @@ bool offload_bridge_eligible(const BridgeConfig& b, std::string* why) {
 
 bool offload_port_eligible(const BridgeConfig& b, const PortConfig& p, std::string* why) {
   const char* reason = nullptr;
-  if (!p.type.empty() && p.type != "system")
-    reason = "not a system port";
+  if (!p.type.empty() && p.type != "system" && p.type != "internal")
+    reason = "not a system or internal port";
   else if (!p.admin_up)
     reason = "administratively down";
   else if (p.protected_port)
@@ -71,7 +71,8 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
       if (in.index == dst.index) continue;
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
         if (plan.flows.size() >= max_entries) break;
-        OffloadFlow flow{in.name, dst.name, dst.ifindex, e.vlan, OffloadAction::kNone, 0};
+        OffloadFlow flow{in.name, dst.name,    dst.ifindex, e.vlan, OffloadAction::kNone,
+                         0,       dst.redirect};
         const bool tagged_in = tag != 0, tagged_out = out == sw::EgressTag::kTagged;
         if (tagged_in && !tagged_out) flow.action = OffloadAction::kPop;
         if (!tagged_in && tagged_out) {

@@ -1,7 +1,9 @@
 #pragma once
 // Which decisions of the switch the kernel may carry (the offload mapping, no kernel here):
 // learnt unicast between two eligible ports of one bridge, with the tag push/pop the VLAN
-// policies ask. A port is eligible when it is a `system` port on a veth, up, and nothing the
+// policies ask. A port is eligible when it is a `system` port on a veth or the bridge's
+// internal port made a veth pair (options:device=veth; its switch end is the port's veth: the
+// kernel sends a frame for the host out of it, OffloadRedirect::kEgress), up, and nothing the
 // switch does to its frames besides forwarding would be skipped by the kernel: no storm
 // control, policing or egress limit, not protected, not a mirror's output, on a bridge without
 // RSTP or mirrors. Floods, unknown destinations and frames from stations not learnt on their
@@ -26,11 +28,16 @@ inline constexpr const char* kKernelOffload = "kernel-offload";  // Open_vSwitch
 inline constexpr size_t kOffloadMaxEntries = 16384;
 inline constexpr size_t kOffloadMaxPorts = 128;
 
+// How the kernel hands a frame to a port's veth (offload_maps.h LVS_OUT_*): into its peer in
+// another netns (a container's veth: bpf_redirect_peer) or out of it to its peer in this netns
+// (the veth internal port's switch end: bpf_redirect to its egress).
+enum class OffloadRedirect : uint8_t { kPeer, kEgress };
 struct OffloadPort {
   std::string name;
   sw::PortIndex index = sw::kNoPort;
-  int ifindex = 0;
+  int ifindex = 0;  // the veth frames of the port arrive on and leave by
   sw::VlanPolicy vlan;
+  OffloadRedirect redirect = OffloadRedirect::kPeer;
 };
 
 // A frame arriving on `ifindex` carrying `mac` (destination in a flow, source in a station)
@@ -49,6 +56,7 @@ struct OffloadFlow {
   uint16_t vlan = 0;  // the switch's VLAN of the frame
   OffloadAction action = OffloadAction::kNone;
   uint16_t push_vid = 0;
+  OffloadRedirect redirect = OffloadRedirect::kPeer;  // the egress port's
   bool operator==(const OffloadFlow&) const = default;
 };
 // A station (MAC, VLAN of the switch) and the port the FDB has it on.

@@ -9,6 +9,7 @@
 #include "ctl/vlan_mapping.hpp"
 #include "ports/afpacket_port.hpp"
 #include "ports/offload/offload_kernel.hpp"
+#include "ports/veth_internal_port.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -54,6 +55,27 @@ std::string bridge_name(const Config& config, const std::string& port) {
 }
 
 static_assert(kOffloadMaxEntries == LVS_OFFLOAD_MAX_FLOWS);
+
+// The veth and socket of an open port the kernel could serve: a system port's AF_PACKET socket
+// on its veth, or the veth internal port's switch end (the kernel sends a frame for the host out
+// of it, to the host end). A tap internal port, vhost-user, tunnels, DPDK: none (false).
+struct OffloadEnd {
+  std::string ifname;
+  int ifindex = 0, fd = -1;
+  OffloadRedirect redirect = OffloadRedirect::kPeer;
+};
+bool offload_end(const sw::Port& port, OffloadEnd& end) {
+  if (const auto* af = dynamic_cast<const ports::AfPacketPort*>(&port)) {
+    end = OffloadEnd{af->ifname(), af->ifindex(), af->fd(), OffloadRedirect::kPeer};
+    return true;
+  }
+  if (const auto* vi = dynamic_cast<const ports::VethInternalPort*>(&port)) {
+    end =
+        OffloadEnd{vi->switch_end(), vi->switch_end_ifindex(), vi->fd(), OffloadRedirect::kEgress};
+    return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -133,22 +155,23 @@ void OffloadSync::commit(const Config& config,
     for (const auto& p : b.ports) {
       auto o = open.find(p.name);
       if (o == open.end()) continue;
-      const auto* af = dynamic_cast<const ports::AfPacketPort*>(o->second.get());
-      if (!af) continue;
+      const sw::Port* port = o->second.get();
+      OffloadEnd end;
+      if (!offload_end(*port, end)) continue;
       // A filter of ours a killed daemon left: gone before we decide anything on this port.
-      if (!reconciled_[af]) {
-        reconciled_[af] = true;
-        if (!attached_.count(p.name) && ports::OffloadKernel::remove_stale(af->ifindex()))
-          log_info("kernel offload: removed a stale filter from " + af->ifname());
+      if (!reconciled_[port]) {
+        reconciled_[port] = true;
+        if (!attached_.count(p.name) && ports::OffloadKernel::remove_stale(end.ifindex))
+          log_info("kernel offload: removed a stale filter from " + end.ifname);
       }
       if (!enabled_ || !kernel_ || captured_.count(b.name) || !offload_bridge_eligible(b) ||
-          !offload_port_eligible(b, p) ||
-          !ports::OffloadKernel::is_veth(af->ifname()))
+          !offload_port_eligible(b, p) || !ports::OffloadKernel::is_veth(end.ifname))
         continue;
       auto idx = dp_.port_index(b.name, p.name);
       if (!idx) continue;
-      want[p.name] = Attached{af, af->ifindex(), af->fd(), b.name};
-      ports_[b.name].push_back(OffloadPort{p.name, *idx, af->ifindex(), to_vlan_policy(p)});
+      want[p.name] = Attached{port, end.ifindex, end.fd, b.name};
+      ports_[b.name].push_back(
+          OffloadPort{p.name, *idx, end.ifindex, to_vlan_policy(p), end.redirect});
     }
     if (ports_[b.name].size() > kOffloadMaxPorts) {
       if (too_big_.insert(b.name).second)
@@ -305,6 +328,7 @@ void OffloadSync::resync(uint64_t now_ms) {
                                                      : LVS_ACT_NONE;
     v.push_vid = flow.push_vid;
     v.vlan = flow.vlan;
+    v.out_kind = flow.redirect == OffloadRedirect::kEgress ? LVS_OUT_EGRESS : LVS_OUT_PEER;
     if (kernel_->put_flow(to_kernel(key), v))
       flows_[key] = Installed{flow, bridge_name(config_, flow.in_port)};
   }

@@ -4,8 +4,10 @@
 // decide(): a frame whose (ingress ifindex, dst MAC, tag) has an entry in lvs_flows, whose
 // source station is on this port and whose destination station is on the entry's egress port
 // (lvs_stations, neither marked moved) is the kernel's: counters and last-used times are
-// updated and it goes, tagged/untagged as the entry says, with bpf_redirect_peer into the
-// egress veth's container end (GSO frames stay whole). A source MAC whose station is on
+// updated and it goes, tagged/untagged as the entry says, to the egress veth's peer (GSO frames
+// stay whole): with bpf_redirect_peer into a container's end, or with bpf_redirect to the
+// egress of the veth internal port's switch end, whose peer (the host's bridge interface) is in
+// this netns, where bpf_redirect_peer cannot go. A source MAC whose station is on
 // another port marks that station moved (one map write, on the first such frame): from then
 // on no frame is redirected to or from it until the switch, which gets this frame, re-plans.
 //
@@ -46,11 +48,13 @@ struct {
 struct decision {
   __u32 out_ifindex;  // 0: userspace
   __u32 action;       // action | push_vid << 16
+  __u32 out_kind;     // LVS_OUT_*
 };
 
 static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
   d->out_ifindex = 0;
   d->action = 0;
+  d->out_kind = LVS_OUT_PEER;
   __u8 macs[12];
   if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)) < 0) return 0;
   __u16 tag = 0;
@@ -93,6 +97,7 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
   src->last_seen_ns = now;
   d->out_ifindex = flow->out_ifindex;
   d->action = flow->action | (__u32)flow->push_vid << 16;
+  d->out_kind = flow->out_kind;
   return 1;
 }
 
@@ -103,6 +108,7 @@ int lvs_tc_ingress(struct __sk_buff* skb) {
   if (decided) {
     d.out_ifindex = skb->cb[2];
     d.action = skb->cb[3];
+    d.out_kind = skb->cb[4];
     skb->cb[0] = 0;
   } else if (!decide(skb, &d)) {
     return TC_ACT_OK;
@@ -115,6 +121,7 @@ int lvs_tc_ingress(struct __sk_buff* skb) {
   } else if ((d.action & 0xffff) == LVS_ACT_PUSH) {
     if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.action >> 16) < 0) return fail;
   }
+  if (d.out_kind == LVS_OUT_EGRESS) return bpf_redirect(d.out_ifindex, 0);
   return bpf_redirect_peer(d.out_ifindex, 0);
 }
 
@@ -126,6 +133,7 @@ int lvs_sock_filter(struct __sk_buff* skb) {
   skb->cb[1] = skb->ifindex;
   skb->cb[2] = d.out_ifindex;
   skb->cb[3] = d.action;
+  skb->cb[4] = d.out_kind;
   return d.out_ifindex ? 0 : -1;  // the kernel's: not to the switch; else the whole frame
 }
 

@@ -6,10 +6,18 @@
 #define LVS_OFFLOAD_MAX_FLOWS 16384
 #define LVS_TAGGED 0x8000  // lvs_flow_key.tag: 802.1Q tag present, VID in the low 12 bits
 // skb->cb[0] of a frame the socket filter decided (cb[1]: its ingress ifindex, cb[2]: the
-// egress ifindex or 0 for userspace, cb[3]: action | push_vid << 16); tc ingress follows it.
+// egress ifindex or 0 for userspace, cb[3]: action | push_vid << 16, cb[4]: the LVS_OUT_* kind);
+// tc ingress follows it.
 #define LVS_CB_DECIDED 0x4c56d3c1u
 
 enum { LVS_ACT_NONE = 0, LVS_ACT_POP = 1, LVS_ACT_PUSH = 2 };
+// lvs_flow_val.out_kind: how the frame leaves for out_ifindex.
+enum {
+  LVS_OUT_PEER = 0,    // bpf_redirect_peer: into the veth's other end, in another netns (a
+                       // container's veth)
+  LVS_OUT_EGRESS = 1,  // bpf_redirect to its egress: to the peer in this netns (the veth
+                       // internal port's switch end, whose peer is the host's bridge interface)
+};
 
 // lvs_flows: a frame arriving on `ifindex` (a port's host-side veth) with this destination MAC
 // and tag.
@@ -20,11 +28,12 @@ struct lvs_flow_key {
 };
 
 struct lvs_flow_val {
-  __u32 out_ifindex;  // egress port's host-side veth: the frame goes into its peer
+  __u32 out_ifindex;  // egress port's veth (as out_kind says, the frame goes to its peer)
   __u16 action;       // LVS_ACT_*
   __u16 push_vid;     // LVS_ACT_PUSH: the tag pushed (PCP 0)
   __u16 vlan;         // the switch's VLAN of the frame (its stations' key)
-  __u16 pad[3];
+  __u16 out_kind;     // LVS_OUT_*
+  __u16 pad[2];
   __u64 packets;
   __u64 bytes;  // as received, tag included
   __u64 last_used_ns;  // bpf_ktime_get_ns (CLOCK_MONOTONIC)

@@ -1,7 +1,7 @@
-// options:device=veth through the real vswitchd and vsctl, in a network namespace of the test's
-// own playing the host: the pair appears with the bridge, survives a kill -9 (a veth outlives the
-// process, a tap does not), is replaced by the restarted daemon, and goes with del-br.
-// Label "integration".
+// options:device=veth (the default) through the real vswitchd and vsctl, in a network namespace
+// of the test's own playing the host (device=tap still makes a tap): the pair appears with the
+// bridge, survives a kill -9 (a veth outlives the process, a tap does not), is replaced by the
+// restarted daemon, and goes with del-br. Label "integration".
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -68,11 +68,11 @@ class InternalVethDaemonTest : public testing::Test {
             .c_str()));
   }
   std::string in_ns(const std::string& cmd) { return capture("ip -n " + ns + " " + cmd); }
-  int switch_ends() {  // interfaces named lvi<8 hex> in the namespace
+  int switch_ends() {  // interfaces named lvi<8 hex> whose peer is bv (not br0's, the default's)
     std::istringstream links(in_ns("-o link show"));
     int n = 0;
     for (std::string l; std::getline(links, l);)
-      if (l.find(": lvi") != std::string::npos) ++n;
+      if (l.find(": lvi") != std::string::npos && l.find("@bv:") != std::string::npos) ++n;
     return n;
   }
 
@@ -81,6 +81,11 @@ class InternalVethDaemonTest : public testing::Test {
 
 TEST_F(InternalVethDaemonTest, PairFollowsTheBridgeAcrossKillDashNineAndDelBr) {
   start();
+  // The default device is the veth pair (br0, made on the first start); device=tap a tap.
+  EXPECT_NE(in_ns("-d -o link show dev br0").find("veth"), std::string::npos);
+  ASSERT_EQ(vsctl("add-br bt -- set interface bt options:device=tap"), 0);
+  EXPECT_NE(in_ns("-d -o link show dev bt").find("tun type tap"), std::string::npos)
+      << in_ns("-d -o link show dev bt");
   ASSERT_EQ(vsctl("add-br bv -- set interface bv options:ip=10.204.0.1/24 options:device=veth"), 0);
   EXPECT_NE(in_ns("-d -o link show dev bv").find("veth"), std::string::npos);
   EXPECT_NE(in_ns("-o addr show dev bv").find("10.204.0.1/24"), std::string::npos);

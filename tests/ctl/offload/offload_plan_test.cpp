@@ -36,6 +36,24 @@ TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
   EXPECT_EQ(plan.port_vlans, (PV{{{11, 0}, 10}, {{12, 0}, 10}, {{13, kOffloadTagged | 10}, 10}}));
 }
 
+// The veth internal port (its switch end, ifindex 14): frames for the host leave by the switch
+// end's egress (LVS_OUT_EGRESS), frames from the host go into the container veth's peer.
+TEST(OffloadPlan, TheVethInternalPortIsReachedByItsEgress) {
+  auto ports = three_ports();
+  ports.push_back(OffloadPort{"br", 3, 14, sw::VlanPolicy::access(10), OffloadRedirect::kEgress});
+  auto plan = plan_offload(ports, {entry(kA, 10, 0), entry(kB, 10, 3)}, kAging);
+  const auto to_host = plan.flows.find(OffloadKey{11, kB, 0});
+  ASSERT_NE(to_host, plan.flows.end());
+  EXPECT_EQ(to_host->second.out_port, "br");
+  EXPECT_EQ(to_host->second.out_ifindex, 14);
+  EXPECT_EQ(to_host->second.redirect, OffloadRedirect::kEgress);
+  const auto from_host = plan.flows.find(OffloadKey{14, kA, 0});
+  ASSERT_NE(from_host, plan.flows.end());
+  EXPECT_EQ(from_host->second.out_ifindex, 11);
+  EXPECT_EQ(from_host->second.redirect, OffloadRedirect::kPeer);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10}).ifindex, 14);
+}
+
 TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
   auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kC, 10, 2)}, kAging);
   const auto to_c = plan.flows.find(OffloadKey{11, kC, 0});
@@ -100,8 +118,13 @@ TEST(OffloadPlan, PortsAndBridgesThatNeedTheSwitchAreNotEligible) {
     EXPECT_EQ(why, reason);
   };
   PortConfig q = p;
-  q.type = "internal";
-  refused(q, "not a system port");
+  q.type = "internal";  // whether its device is a veth pair is the caller's to check
+  EXPECT_TRUE(offload_port_eligible(b, q));
+  q.ingress_policing_rate = 1000;
+  refused(q, "rate-limited");
+  q = p;
+  q.type = "vxlan";
+  refused(q, "not a system or internal port");
   q = p;
   q.protected_port = true;
   refused(q, "protected");
