@@ -16,7 +16,7 @@ PACKAGES=(
   # run: DPDK runtime; dpdk-dev carries dpdk-testpmd (the benchmarks' reference)
   dpdk dpdk-dev iproute2 nftables
   # tests and benchmarks: real peers in network namespaces
-  iputils-ping iperf3 tcpdump ethtool procps python3 kmod
+  iputils-ping iperf3 tcpdump tshark ethtool procps python3 kmod
   # the Docker plugin test: a real dockerd (Debian's docker.io); the CNI plugin tests: the reference
   # plugins (host-local, portmap, bandwidth, tuning) and Podman (CNI backend); a busybox image made
   # locally for both; iptables for portmap and the FORWARD rules
