@@ -380,7 +380,9 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
   EXPECT_EQ(
       vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
       "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, "
-      "kernel-offload, cluster-*)");
+      "kernel-offload, kernel-tunnels, cluster-*)");
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=maybe"),
+            "ERROR: Open_vSwitch: other_config:kernel-tunnels \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),
