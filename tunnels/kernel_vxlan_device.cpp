@@ -200,8 +200,8 @@ uint32_t KernelVxlanDevice::add_port(const TunnelConfig& c, std::string& error) 
   fill_rx_key(c, k, c.in_key);
   uint32_t existing = 0;
   if (bpf_map_lookup_elem(rx_map_, &k, &existing) == 0) {
-    error = "another vxlan port already receives from remote_ip " + remote_ip_string(c) +
-            " with key " + std::to_string(c.in_key);
+    error = ifname_ + ": another tunnel port already has remote_ip " + remote_ip_string(c) +
+            " and key " + std::to_string(c.in_key);
     return 0;
   }
   uint32_t id = 1;

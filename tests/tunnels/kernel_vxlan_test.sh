@@ -67,7 +67,13 @@ for n in 1 2 3; do until_ok 5 ping_ok 10.97.0.1$n || fail "no ping to k$n"; done
 # The mesh: each port carried its own remote's replies.
 for n in 1 2 3; do [ "$(stat vx$n rx_packets)" -gt 0 ] || fail "vx$n received nothing"; done
 tx0=$(H cat /sys/class/net/lvx4789/statistics/tx_packets) txb0=$(H cat /sys/class/net/lvx4789/statistics/tx_bytes)
-up=$(tcp 10.97.0.11) down=$(tcp 10.97.0.11 -R) up6=$(tcp 10.97.0.13)
+r1=$(stat vx1 rx_packets) r2=$(stat vx2 rx_packets)
+up=$(tcp 10.97.0.11) down=$(tcp 10.97.0.11 -R)
+# The mesh: k1's TCP arrived on vx1 only, not also on vx2 (same key, other remote).
+d1=$(($(stat vx1 rx_packets) - r1)) d2=$(($(stat vx2 rx_packets) - r2))
+log "rx during TCP with k1: vx1 $d1, vx2 $d2 frames"
+[ "$d1" -gt 1000 ] && [ "$d2" -lt 50 ] || fail "k1's frames not on vx1 alone (vx1 $d1, vx2 $d2)"
+up6=$(tcp 10.97.0.13)
 log "TCP c1 -> k1 $up Mbit/s, k1 -> c1 $down Mbit/s, c1 -> k3 (IPv6 underlay) $up6 Mbit/s"
 for v in "$up" "$down" "$up6"; do [ "$v" -gt 10 ] || fail "TCP did not flow ($v Mbit/s)"; done
 tx1=$(H cat /sys/class/net/lvx4789/statistics/tx_packets) txb1=$(H cat /sys/class/net/lvx4789/statistics/tx_bytes)
