@@ -4,7 +4,8 @@
 # (Linux bridge + kernel VXLAN, each on its own underlay veth): k1 and k2 with the same VNI 100
 # (the mesh case: each port gets its own remote's traffic), k3 over IPv6 (VNI 300).
 # Checks: ping to each peer, TCP both ways with TSO super-frames kept whole through the device
-# (its average packet above the MTU), a packet of an unknown remote counted and one of a known
+# (its average packet above the MTU), the outer TTL / TOS / DF / UDP checksum as the options say
+# (defaults, then ttl=33 tos=40 df_default=false csum=true), a packet of an unknown remote counted and one of a known
 # remote with another key counted as the port's drop_no_tunnel; kill -9 then restart replaces
 # the device; other_config:kernel-tunnels=false reopens the ports on UDP sockets (device gone,
 # traffic flows) and true brings them back; del-port of the last VXLAN port and a clean stop
@@ -15,7 +16,7 @@ set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 BUILD=$1
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in iperf3 python3 bpftool; do command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }; done
+for t in iperf3 python3 bpftool tcpdump; do command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }; done
 P=lkv$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-kvxlan.XXXXXX)
 NETNS="c1 k1 k2 k3 h"
@@ -80,6 +81,26 @@ tx1=$(H cat /sys/class/net/lvx4789/statistics/tx_packets) txb1=$(H cat /sys/clas
 avg=$(( (txb1 - txb0) / (tx1 - tx0 + 1) ))
 log "lvx4789: average frame sent $avg bytes"
 [ "$avg" -gt 3000 ] || fail "TSO super-frames were cut before the device (average $avg bytes)"
+
+# Options keep their meaning on the device: the outer header of what vx1 sends, as k1 sees it.
+outer() {  # outer FILE: the first VXLAN packet's outer IPv4 and UDP lines (k1's capture)
+  ip netns exec ${P}k1 timeout 4 tcpdump -i uk1 -nn -vv -c 1 'udp dst port 4789' 2>/dev/null |
+    head -2 >"$1" &
+  local t=$!
+  sleep 0.5
+  ping_ok 10.97.0.11 3
+  wait $t
+}
+outer "$W/o1"
+grep -q "ttl 64" "$W/o1" && grep -q "tos 0x0," "$W/o1" && grep -q "flags \[DF\]" "$W/o1" &&
+  grep -q "no cksum" "$W/o1" || fail "default outer header: $(cat "$W/o1")"
+vsctl set interface vx1 options:ttl=33 options:tos=40 options:df_default=false options:csum=true
+until_ok 5 ping_ok 10.97.0.11 || fail "no ping after setting vx1's options"
+outer "$W/o2"
+# (the same kernel hands k1 the packet with its UDP checksum still pending: "bad udp cksum")
+grep -q "ttl 33" "$W/o2" && grep -q "tos 0x28," "$W/o2" && grep -q "flags \[none\]" "$W/o2" &&
+  ! grep -q "no cksum" "$W/o2" || fail "outer header with ttl/tos/df/csum set: $(cat "$W/o2")"
+log "outer headers: $(head -1 "$W/o1" | cut -c17-70) / $(head -1 "$W/o2" | cut -c17-70)"
 
 # A known remote with another key: vx2's drop_no_tunnel. An unknown remote: the device's count.
 ip -n ${P}k2 link add vy type vxlan id 777 remote 10.98.2.1 local 10.98.2.2 dstport 4789
