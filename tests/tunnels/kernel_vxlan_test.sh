@@ -9,7 +9,7 @@
 # remote with another key counted as the port's drop_no_tunnel; kill -9 then restart replaces
 # the device; other_config:kernel-tunnels=false reopens the ports on UDP sockets (device gone,
 # traffic flows) and true brings them back; del-port of the last VXLAN port and a clean stop
-# leave no lvx device.
+# leave no lvx device, and a start without VXLAN ports removes one a killed daemon left.
 #
 #   kernel_vxlan_test.sh BUILD_DIR     exit 0 pass, 1 fail, 77 skipped (not root, no tools)
 set -u
@@ -143,4 +143,14 @@ vsctl add-port br0 vx1 -- set interface vx1 type=vxlan options:remote_ip=10.98.1
 H ip link show lvx4789 >/dev/null 2>&1 || fail "no device for the re-added port"
 stop_daemon -TERM
 no_device || fail "lvx4789 left after a clean stop"
+# A device a killed daemon left is removed at start when no VXLAN port wants it.
+start_daemon
+vsctl add-port br0 vx1 -- set interface vx1 type=vxlan options:remote_ip=10.98.1.2 options:key=100
+stop_daemon -KILL
+H ip link show lvx4789 >/dev/null 2>&1 || fail "the device went with the killed daemon"
+rm -f "$W/db.json"
+start_daemon
+no_device || fail "a stale lvx4789 stays after a start without VXLAN ports"
+# (the restart after the first kill -9 logged one too)
+[ "$(grep -c "removed 1 vxlan device" "$W/d.log")" = 2 ] || fail "no log line for the stale device"
 log "PASS"
