@@ -21,7 +21,13 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/vxlan.h>
 
+#include "ports/offload/offload_maps.h"
 #include "tunnels/bpf/kernel_vxlan_maps.h"
+
+// The offload's tunnel programs (ports/offload/offload.bpf.c) use the same marks and id width.
+static_assert(LVS_TUNNEL_TX_MARK == LVX_TX_MARK && LVS_TUNNEL_RX_MARK == LVX_RX_MARK &&
+              LVS_TUNNEL_MARK_MASK == LVX_MARK_MASK &&
+              (1u << LVS_TUNNEL_ID_BITS) == LVX_MAX_PORTS);
 #include "tunnels/kernel_vxlan_object.hpp"  // generated: the compiled bpf/kernel_vxlan.bpf.c
 #endif
 
@@ -164,6 +170,7 @@ std::string KernelVxlanDevice::open(uint16_t dst_port) {
     return fail(std::string("the kernel refused the BPF programs: ") + std::strerror(-rc));
   tx_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_tx");
   rx_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_rx");
+  offload_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_offload");
   const int counters = bpf_object__find_map_fd_by_name(obj_, "lvx_counters");
   const long page = sysconf(_SC_PAGESIZE);
   counters_len_ = (LVX_COUNTERS * sizeof(uint64_t) + page - 1) / page * page;
@@ -255,6 +262,12 @@ uint64_t KernelVxlanDevice::counter(uint32_t index) const {
   return counters_ && index < LVX_COUNTERS ? counters_[index] : 0;
 }
 
+bool KernelVxlanDevice::set_offload(int prog_fd) const {
+  const uint32_t zero = 0;
+  if (prog_fd < 0) return bpf_map_delete_elem(offload_map_, &zero) == 0 || errno == ENOENT;
+  return bpf_map_update_elem(offload_map_, &zero, &prog_fd, BPF_ANY) == 0;
+}
+
 int KernelVxlanDevice::remove_stale() {
   std::vector<std::string> stale;
   if (struct if_nameindex* all = ::if_nameindex()) {
@@ -290,6 +303,7 @@ uint32_t KernelVxlanDevice::add_port(const TunnelConfig&, std::string& error) {
 }
 void KernelVxlanDevice::remove_port(uint32_t, const TunnelConfig&) {}
 uint64_t KernelVxlanDevice::counter(uint32_t) const { return 0; }
+bool KernelVxlanDevice::set_offload(int) const { return false; }
 
 #endif
 

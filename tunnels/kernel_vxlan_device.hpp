@@ -41,6 +41,8 @@ class KernelVxlanDevice {
   // The BPF counters (kernel_vxlan_maps.h: [0] unknown remote, [id] no_tunnel of id), mapped
   // into memory: read with no syscall.
   uint64_t counter(uint32_t index) const;
+  // The kernel offload's program for the device's marked frames (tail call), or none (< 0).
+  bool set_offload(int prog_fd) const;
 
  private:
   KernelVxlanDevice() = default;
@@ -49,7 +51,7 @@ class KernelVxlanDevice {
   std::string ifname_;
   int ifindex_ = 0;
   ::bpf_object* obj_ = nullptr;
-  int tx_map_ = -1, rx_map_ = -1;
+  int tx_map_ = -1, rx_map_ = -1, offload_map_ = -1;
   volatile uint64_t* counters_ = nullptr;
   size_t counters_len_ = 0;
   std::mutex mu_;  // ids_

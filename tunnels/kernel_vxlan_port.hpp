@@ -44,6 +44,7 @@ class KernelVxlanPort final : public sw::Port {
   const TunnelConfig& config() const { return config_; }
   uint32_t id() const { return id_; }
   const KernelVxlanDevice& device() const { return *device_; }
+  std::shared_ptr<const KernelVxlanDevice> shared_device() const { return device_; }
 
  private:
   KernelVxlanPort(std::string name, const TunnelConfig& config,

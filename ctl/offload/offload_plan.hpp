@@ -26,6 +26,10 @@ inline constexpr const char* kKernelOffload = "kernel-offload";  // Open_vSwitch
 inline constexpr size_t kOffloadMaxEntries = 16384;
 inline constexpr size_t kOffloadMaxPorts = 128;
 
+// A VXLAN port on the kernel vxlan device: its pseudo-ifindex (ports/offload/offload_maps.h).
+inline constexpr int kOffloadTunnelBit = 0x40000000;
+inline bool offload_is_tunnel(int ifindex) { return (ifindex & kOffloadTunnelBit) != 0; }
+
 struct OffloadPort {
   std::string name;
   sw::PortIndex index = sw::kNoPort;

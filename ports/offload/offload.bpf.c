@@ -48,7 +48,8 @@ struct decision {
   __u32 action;       // action | push_vid << 16
 };
 
-static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
+// `ifindex`: the frame's port (its veth's, or a tunnel port's pseudo-ifindex).
+static __always_inline int decide(struct __sk_buff* skb, struct decision* d, const __u32 ifindex) {
   d->out_ifindex = 0;
   d->action = 0;
   __u8 macs[12];
@@ -59,7 +60,6 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
     if (vid == 0 || skb->vlan_proto != bpf_htons(ETH_P_8021Q)) return 0;
     tag = LVS_TAGGED | vid;
   }
-  const __u32 ifindex = skb->ifindex;
   struct lvs_flow_key fk;
   __builtin_memset(&fk, 0, sizeof(fk));
   fk.ifindex = ifindex;
@@ -96,6 +96,21 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
   return 1;
 }
 
+// Carries out a decision: the tag push/pop, then into the egress veth's peer, or for a tunnel
+// port with its send mark to the vxlan device's egress. `fail`: what a failed push/pop returns.
+static __always_inline int carry(struct __sk_buff* skb, const struct decision* d, int fail) {
+  if ((d->action & 0xffff) == LVS_ACT_POP) {
+    if (bpf_skb_vlan_pop(skb) < 0) return fail;
+  } else if ((d->action & 0xffff) == LVS_ACT_PUSH) {
+    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d->action >> 16) < 0) return fail;
+  }
+  if (d->out_ifindex & LVS_TUNNEL_OUT) {
+    skb->mark = LVS_TUNNEL_TX_MARK | (d->out_ifindex & ((1u << LVS_TUNNEL_ID_BITS) - 1));
+    return bpf_redirect((d->out_ifindex & ~LVS_TUNNEL_OUT) >> LVS_TUNNEL_ID_BITS, 0);
+  }
+  return bpf_redirect_peer(d->out_ifindex, 0);
+}
+
 SEC("tc")
 int lvs_tc_ingress(struct __sk_buff* skb) {
   struct decision d;
@@ -104,24 +119,35 @@ int lvs_tc_ingress(struct __sk_buff* skb) {
     d.out_ifindex = skb->cb[2];
     d.action = skb->cb[3];
     skb->cb[0] = 0;
-  } else if (!decide(skb, &d)) {
+  } else if (!decide(skb, &d, skb->ifindex)) {
     return TC_ACT_OK;
   }
   if (!d.out_ifindex) return TC_ACT_OK;
   // The switch's socket dropped a frame decided here: failing now loses it (out of memory only).
-  const int fail = decided ? TC_ACT_SHOT : TC_ACT_OK;
-  if ((d.action & 0xffff) == LVS_ACT_POP) {
-    if (bpf_skb_vlan_pop(skb) < 0) return fail;
-  } else if ((d.action & 0xffff) == LVS_ACT_PUSH) {
-    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.action >> 16) < 0) return fail;
-  }
-  return bpf_redirect_peer(d.out_ifindex, 0);
+  return carry(skb, &d, decided ? TC_ACT_SHOT : TC_ACT_OK);
+}
+
+// Tail-called by the vxlan device's tc ingress (tunnels/bpf/kernel_vxlan.bpf.c) for a frame it
+// marked LVS_TUNNEL_RX_MARK | id, before any tap saw it: decided here once; the switch's frames
+// go back as that program would have sent them (to the device's ingress again, where the port's
+// socket takes them). A tunnel port's frames never go to another tunnel (split horizon: the
+// plan has no such flow).
+SEC("tc")
+int lvs_tc_tunnel_ingress(struct __sk_buff* skb) {
+  struct decision d;
+  if ((skb->mark & LVS_TUNNEL_MARK_MASK) != LVS_TUNNEL_RX_MARK ||
+      skb->ifindex >= LVS_TUNNEL_MAX_DEV_IFINDEX ||
+      !decide(skb, &d, lvs_tunnel_ifindex(skb->ifindex, skb->mark)) || !d.out_ifindex ||
+      (d.out_ifindex & LVS_TUNNEL_OUT))
+    return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+  skb->mark = 0;
+  return carry(skb, &d, TC_ACT_SHOT);
 }
 
 SEC("socket")
 int lvs_sock_filter(struct __sk_buff* skb) {
   struct decision d;
-  decide(skb, &d);
+  decide(skb, &d, skb->ifindex);
   skb->cb[0] = LVS_CB_DECIDED;
   skb->cb[1] = skb->ifindex;
   skb->cb[2] = d.out_ifindex;

@@ -13,7 +13,9 @@
 // LVX_RX_MARK | id and redirected to this device's ingress again; there the taps see it once
 // more and the port's socket (a filter accepting only its rx mark) takes it; the second pass
 // ends here (dropped: the host stack has no business with tunnel frames). A frame of no port is
-// counted (per remote's port as no_tunnel, else as unknown) and dropped.
+// counted (per remote's port as no_tunnel, else as unknown) and dropped. With the kernel offload
+// on, a marked frame first goes (tail call, lvx_offload) to the offload's program, which carries
+// learnt unicast straight into a container's veth and sends the rest on as here.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -35,6 +37,15 @@ struct {
   __type(key, struct lvx_rx_key);
   __type(value, __u32);
 } lvx_rx SEC(".maps");
+
+// [0]: the kernel offload's program for frames of the device's ports (ports/offload/
+// offload.bpf.c, lvs_tc_tunnel_ingress), set while the offload serves one of them; empty: none.
+struct {
+  __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u32);
+} lvx_offload SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -127,6 +138,7 @@ int lvx_ingress(struct __sk_buff* skb) {
     return TC_ACT_SHOT;
   }
   skb->mark = LVX_RX_MARK | (*id & LVX_ID_MASK);
+  bpf_tail_call(skb, &lvx_offload, 0);  // returns only when no offload program is set
   return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 }
 

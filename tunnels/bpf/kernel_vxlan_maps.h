@@ -7,7 +7,7 @@
 /* A port's socket marks what it sends LVX_TX_MARK | id; the device's tc ingress marks what it
  * takes for port id LVX_RX_MARK | id before handing it to the taps (the port's socket filter). */
 #define LVX_MARK_MASK 0xffff0000u
-#define LVX_ID_MASK 0x0000ffffu
+#define LVX_ID_MASK 0x0000ffffu  /* ids < LVX_MAX_PORTS: 12 bits (ports/offload/offload_maps.h) */
 #define LVX_TX_MARK 0x4c560000u
 #define LVX_RX_MARK 0x4c570000u
 #define LVX_MAX_PORTS 4096
