@@ -73,6 +73,10 @@ bool Config::pmd_sleep_adaptive() const {
   auto it = other_config.find(kPmdSleep);
   return it == other_config.end() || it->second != "off";
 }
+bool Config::kernel_tunnels() const {
+  auto it = other_config.find("kernel-tunnels");
+  return it == other_config.end() || it->second != "false";
+}
 uint32_t Config::pmd_quiet_us() const {
   auto it = other_config.find(kPmdQuietUs);
   if (it == other_config.end()) return kDefaultQuietUs;
@@ -367,9 +371,13 @@ Status validate_global(const StringMap& other_config) {
     } else if (key == "kernel-offload") {
       if (value != "true" && value != "false")
         return invalid(at + "other_config:kernel-offload \"" + value + "\" is not true or false");
+    } else if (key == "kernel-tunnels") {
+      if (value != "true" && value != "false")
+        return invalid(at + "other_config:kernel-tunnels \"" + value + "\" is not true or false");
     } else if (!cluster::is_cluster_global_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload, cluster-*)");
+                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload, kernel-tunnels, "
+                     "cluster-*)");
     }
   }
   if (auto e = cluster::validate_cluster_global(other_config)) return e;

@@ -137,6 +137,9 @@ struct Config {
 
   bool pmd_sleep_adaptive() const;  // validated value or default (adaptive)
   uint32_t pmd_quiet_us() const;
+  // other_config:kernel-tunnels (default true): VXLAN ports of the kernel underlay on the
+  // kernel's vxlan device (tunnels/kernel_vxlan_port.hpp) rather than on UDP sockets.
+  bool kernel_tunnels() const;
 
   BridgeConfig* find_bridge(const std::string& name);
   const BridgeConfig* find_bridge(const std::string& name) const;

@@ -31,6 +31,7 @@
 #include "ctl/forward_rules.hpp"
 #include "ctl/iptables.hpp"
 #include "ctl/nat_rules.hpp"
+#include "tunnels/kernel_vxlan_device.hpp"
 #include "ctl/nftables.hpp"
 #include "ctl/pidfile.hpp"
 #include "ctl/port_factory.hpp"
@@ -226,6 +227,10 @@ int run_daemon(const DaemonOptions& o) {
     register_builtin_port_kinds(factory);
     PortContext ctx{pool, static_cast<uint16_t>(datapath.pmd_count())};
     ctx.run_dir = run_dir_of(o.socket_path);
+    // The vxlan devices a killed daemon left (tunnels/kernel_vxlan_device.hpp) go; those still
+    // wanted are made again by the first VXLAN port of their dst_port.
+    if (const int n = tunnels::KernelVxlanDevice::remove_stale(); n > 0)
+      log_info("removed " + std::to_string(n) + " vxlan device(s) a previous vswitchd left");
     DatapathDriver driver(datapath, std::move(factory), ctx);
     if (auto e = driver.commit(config)) return fail(e->message);
     // Issue 17's cluster (ctl/cluster/cluster_driver.hpp): joined while other_config:cluster-store

@@ -14,8 +14,12 @@
 namespace lvs::ctl {
 namespace {
 
-std::string signature_of(const PortConfig& p) {
+// `kernel_tunnels` (other_config:kernel-tunnels) is part of a kernel-underlay VXLAN port's
+// signature: changing it reopens those ports on the other path.
+std::string signature_of(const PortConfig& p, bool kernel_tunnels) {
   nlohmann::json j{{"type", effective_type(p)}, {"options", p.options}};
+  if (effective_type(p) == "vxlan" && !p.options.count("underlay_port"))
+    j["kernel_tunnels"] = kernel_tunnels;
   return j.dump();
 }
 
@@ -126,7 +130,7 @@ Status DatapathDriver::commit(const Config& config) {
   // the same devargs in the same transaction.
   std::map<std::string, std::string> wanted;
   for (const auto& b : config.bridges)
-    for (const auto& p : b.ports) wanted[p.name] = signature_of(p);
+    for (const auto& p : b.ports) wanted[p.name] = signature_of(p, config.kernel_tunnels());
   std::set<std::string> retire;
   for (const auto& [name, live] : live_) {
     auto it = wanted.find(name);
@@ -151,6 +155,7 @@ Status DatapathDriver::commit(const Config& config) {
   }
   errors_.clear();
   PortContext ctx = ctx_;
+  ctx.kernel_tunnels = config.kernel_tunnels();
   ctx.find_port = [this](const std::string& name) -> std::shared_ptr<sw::Port> {
     auto it = live_.find(name);
     return it == live_.end() ? nullptr : it->second.port;
@@ -165,7 +170,8 @@ Status DatapathDriver::commit(const Config& config) {
           errors_[p.name] = port.error().message;
           continue;
         }
-        live_[p.name] = Live{signature_of(p), std::move(*port), underlay_port_of(p)};
+        live_[p.name] =
+            Live{signature_of(p, config.kernel_tunnels()), std::move(*port), underlay_port_of(p)};
       }
     }
   for (const auto& b : config.bridges)

@@ -28,6 +28,8 @@ struct PortContext {
   std::string run_dir = "/run/lite-vswitch";
   // The open port of that name, or null: tunnels with options:underlay=port leave by one.
   std::function<std::shared_ptr<sw::Port>(const std::string&)> find_port;
+  // other_config:kernel-tunnels: VXLAN ports of the kernel underlay on the kernel vxlan device.
+  bool kernel_tunnels = true;
 };
 
 using PortMaker = std::function<Result<std::shared_ptr<sw::Port>>(const PortConfig& port,

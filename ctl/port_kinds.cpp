@@ -15,6 +15,8 @@
 #include "ports/veth_internal_port.hpp"
 #include "ports/veth_pair.hpp"
 #include "ports/vhost_port.hpp"
+#include "ctl/log.hpp"
+#include "tunnels/kernel_vxlan_port.hpp"
 #include "tunnels/tunnel_port.hpp"
 
 namespace lvs::ctl {
@@ -123,6 +125,18 @@ PortMaker make_tunnel(tunnels::TunnelKind kind) {
                                            config.underlay_port + " is not open");
     }
     std::string error;
+    // VXLAN on the kernel's vxlan device unless other_config:kernel-tunnels=false; where the
+    // kernel refuses the device or its programs, on UDP sockets (one log line).
+    if (kind == tunnels::TunnelKind::kVxlan && config.underlay_port.empty() &&
+        ctx.kernel_tunnels && tunnels::KernelVxlanDevice::available()) {
+      bool device_failed = false;
+      if (auto port = tunnels::KernelVxlanPort::open(p.name, config, ctx.pool, error,
+                                                     device_failed))
+        return std::shared_ptr<sw::Port>(std::move(port));
+      if (!device_failed) return make_error(kErrInvalid, "port " + p.name + ": " + error);
+      log_info("port " + p.name + ": VXLAN on UDP sockets (" + error + ")");
+      error.clear();
+    }
     auto port = tunnels::TunnelPort::open(p.name, config, ctx.pool, error, std::move(underlay));
     if (!port) return make_error(kErrInvalid, error);
     return std::shared_ptr<sw::Port>(std::move(port));

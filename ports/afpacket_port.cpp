@@ -4,6 +4,7 @@
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <sched.h>
+#include <linux/filter.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -75,6 +76,20 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
     set_int(fd, SOL_SOCKET, SO_RCVBUF, options.rcvbuf);
   if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf))
     set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  if (options.tx_mark != 0 && !set_int(fd, SOL_SOCKET, SO_MARK, static_cast<int>(options.tx_mark)))
+    return fail_early("SO_MARK");
+  if (options.rx_mark != 0) {
+    // Classic BPF: accept (whole frame) when skb->mark == rx_mark, else drop.
+    sock_filter code[] = {
+        {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_MARK)},
+        {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, options.rx_mark},
+        {BPF_RET | BPF_K, 0, 0, 0xffffffffu},
+        {BPF_RET | BPF_K, 0, 0, 0},
+    };
+    sock_fprog prog{.len = sizeof(code) / sizeof(code[0]), .filter = code};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
+      return fail_early("SO_ATTACH_FILTER");
+  }
   const unsigned segs = segments_per_frame(pool);
   if (segs == 0) {
     error = "mbufs of the pool are too small for 64 KiB frames";

@@ -43,6 +43,11 @@ struct AfPacketOptions {
   bool qdisc_bypass = true;  // PACKET_QDISC_BYPASS on transmit
   int busy_poll_us = 0;      // SO_BUSY_POLL when > 0 (bench/socket_path_compare.sh measures it)
   int rcvbuf = 8 << 20;      // SO_RCVBUF(FORCE) bytes
+  // Nonzero: SO_MARK of what the port sends, and a socket filter (before bind) taking only
+  // frames with skb->mark == rx_mark. Tunnel ports sharing one kernel vxlan device use them
+  // (tunnels/kernel_vxlan_port.hpp).
+  uint32_t tx_mark = 0;
+  uint32_t rx_mark = 0;
 };
 
 class AfPacketPort final : public sw::Port {

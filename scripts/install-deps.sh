@@ -26,8 +26,9 @@ PACKAGES=(
   libsystemd-dev help2man dpkg-dev man-db systemd
   # the metrics test and bench: a real Prometheus and promtool; curl
   prometheus curl
-  # the cluster store's tests and bench (ctl/cluster): a real etcd-server
-  etcd-server
+  # the cluster store's tests and bench (ctl/cluster): a real etcd-server, and etcdctl (the
+  # cluster test's health check)
+  etcd-server etcd-client
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

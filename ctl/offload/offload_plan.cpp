@@ -14,8 +14,9 @@ bool offload_bridge_eligible(const BridgeConfig& b, std::string* why) {
 
 bool offload_port_eligible(const BridgeConfig& b, const PortConfig& p, std::string* why) {
   const char* reason = nullptr;
-  if (!p.type.empty() && p.type != "system" && p.type != "internal")
-    reason = "not a system or internal port";
+  // vxlan: eligible on the kernel vxlan device only (the sync checks the open port's kind).
+  if (!p.type.empty() && p.type != "system" && p.type != "internal" && p.type != "vxlan")
+    reason = "not a system, internal or vxlan port";
   else if (!p.admin_up)
     reason = "administratively down";
   else if (p.protected_port)
@@ -69,6 +70,8 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
     if (out == sw::EgressTag::kNotMember) continue;
     for (const auto& in : ports) {
       if (in.index == dst.index) continue;
+      // Tunnel to tunnel: never (split horizon), so no flow.
+      if (offload_is_tunnel(in.ifindex) && offload_is_tunnel(dst.ifindex)) continue;
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
         if (plan.flows.size() >= max_entries) break;
         OffloadFlow flow{in.name, dst.name,    dst.ifindex, e.vlan, OffloadAction::kNone,

@@ -32,6 +32,11 @@ inline constexpr size_t kOffloadMaxPorts = 128;
 // another netns (a container's veth: bpf_redirect_peer) or out of it to its peer in this netns
 // (the veth internal port's switch end: bpf_redirect to its egress).
 enum class OffloadRedirect : uint8_t { kPeer, kEgress };
+
+// A VXLAN port on the kernel vxlan device: its pseudo-ifindex (ports/offload/offload_maps.h).
+inline constexpr int kOffloadTunnelBit = 0x40000000;
+inline bool offload_is_tunnel(int ifindex) { return (ifindex & kOffloadTunnelBit) != 0; }
+
 struct OffloadPort {
   std::string name;
   sw::PortIndex index = sw::kNoPort;

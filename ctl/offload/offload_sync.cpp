@@ -10,8 +10,11 @@
 #include "ports/afpacket_port.hpp"
 #include "ports/offload/offload_kernel.hpp"
 #include "ports/veth_internal_port.hpp"
+#include "tunnels/kernel_vxlan_port.hpp"
 
 namespace lvs::ctl {
+
+static_assert(kOffloadTunnelBit == LVS_TUNNEL_OUT);
 namespace {
 
 lvs_flow_key to_kernel(const OffloadKey& k) {
@@ -125,8 +128,14 @@ void OffloadSync::moves() {
 
 void OffloadSync::detach_all() {
   if (kernel_)
-    for (const auto& [name, a] : attached_) kernel_->detach(a.ifindex, a.fd);
+    for (const auto& [name, a] : attached_) {
+      if (a.tunnel) {
+        if (auto d = a.device.lock()) d->set_offload(-1);
+      } else
+        kernel_->detach(a.ifindex, a.fd);
+    }
   attached_.clear();
+  tail_calls_.clear();
 }
 
 void OffloadSync::commit(const Config& config,
@@ -156,6 +165,19 @@ void OffloadSync::commit(const Config& config,
       auto o = open.find(p.name);
       if (o == open.end()) continue;
       const sw::Port* port = o->second.get();
+      // A VXLAN port on the kernel vxlan device: its frames meet the offload at the device.
+      if (const auto* tun = dynamic_cast<const tunnels::KernelVxlanPort*>(port)) {
+        const auto dev_ifindex = static_cast<uint32_t>(tun->device().ifindex());
+        if (!enabled_ || !kernel_ || captured_.count(b.name) || !offload_bridge_eligible(b) ||
+            !offload_port_eligible(b, p) || dev_ifindex >= LVS_TUNNEL_MAX_DEV_IFINDEX)
+          continue;
+        auto idx = dp_.port_index(b.name, p.name);
+        if (!idx) continue;
+        const int pseudo = static_cast<int>(lvs_tunnel_ifindex(dev_ifindex, tun->id()));
+        want[p.name] = Attached{tun, pseudo, -1, b.name, tun->shared_device(), true};
+        ports_[b.name].push_back(OffloadPort{p.name, *idx, pseudo, to_vlan_policy(p)});
+        continue;
+      }
       OffloadEnd end;
       if (!offload_end(*port, end)) continue;
       // A filter of ours a killed daemon left: gone before we decide anything on this port.
@@ -192,12 +214,24 @@ void OffloadSync::commit(const Config& config,
     // Still open (same socket): take the filter off it too; reopened or gone: the socket went.
     auto o = open.find(a->first);
     const bool same = o != open.end() && o->second.get() == a->second.port;
+    if (a->second.tunnel) {  // the device's tail call goes below when no port of it is left
+      a = attached_.erase(a);
+      continue;
+    }
     kernel_->detach(a->second.ifindex, same ? a->second.fd : -1);
     a = attached_.erase(a);
   }
+  std::set<const tunnels::KernelVxlanDevice*> devices;
   for (auto& [name, a] : want) {
     if (attached_.count(name)) continue;
-    if (auto e = kernel_->attach(a.ifindex, a.fd); !e.empty()) {
+    std::string e;
+    if (a.tunnel) {
+      auto d = a.device.lock();
+      e = d && d->set_offload(kernel_->tunnel_prog_fd()) ? "" : "cannot set the vxlan device's tail call";
+    }
+    else
+      e = kernel_->attach(a.ifindex, a.fd);
+    if (!e.empty()) {
       log_warn("kernel offload: port " + name + ": " + e + " (stays in userspace)");
       auto& list = ports_[a.bridge];
       const std::string& port = name;  // a structured binding: clang's lambdas cannot capture it
@@ -206,6 +240,20 @@ void OffloadSync::commit(const Config& config,
     }
     attached_[name] = a;
   }
+  // Devices none of whose ports the offload serves any more: no tail call.
+  for (const auto& [name, a] : attached_)
+    if (auto d = a.device.lock()) devices.insert(d.get());
+  for (auto w = tail_calls_.begin(); w != tail_calls_.end();) {
+    auto d = w->lock();
+    if (d && devices.count(d.get())) {
+      ++w;
+      continue;
+    }
+    if (d) d->set_offload(-1);
+    w = tail_calls_.erase(w);
+  }
+  for (const auto& [name, a] : attached_)
+    if (a.tunnel) tail_calls_.insert(a.device);
   // Counters of ports that left the configuration go with them.
   for (auto r = retired_.begin(); r != retired_.end();)
     r = config.bridge_of_port(r->first) ? std::next(r) : retired_.erase(r);

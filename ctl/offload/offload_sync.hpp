@@ -22,6 +22,7 @@
 #include "ctl/runtime.hpp"
 #include "switch/datapath.hpp"
 #include "switch/fdb_move_signal.hpp"
+#include "tunnels/kernel_vxlan_device.hpp"
 
 namespace lvs::ports {
 class OffloadKernel;
@@ -53,10 +54,19 @@ class OffloadSync {
   void add_counters(const std::string& port, std::map<std::string, uint64_t>& stats) const;
 
  private:
+  // Devices whose tail call is ours. Weak: a device goes with its last port at once (its
+  // tail call with it), so a port reopened on UDP sockets can have its dst_port in the same commit.
+  std::set<std::weak_ptr<const tunnels::KernelVxlanDevice>,
+           std::owner_less<std::weak_ptr<const tunnels::KernelVxlanDevice>>>
+      tail_calls_;
   struct Attached {
     const sw::Port* port;  // identity only: a reopened port is attached again
     int ifindex, fd;
     std::string bridge;
+    // A VXLAN port on the kernel vxlan device: ifindex is its pseudo-ifindex (offload_maps.h)
+    // and the device's tail call is the attachment (no filter, no socket of its own).
+    std::weak_ptr<const tunnels::KernelVxlanDevice> device;
+    bool tunnel = false;
   };
   struct Installed {
     OffloadFlow flow;

@@ -7,7 +7,7 @@
 // updated and it goes, tagged/untagged as the entry says, to the egress veth's peer (GSO frames
 // stay whole): with bpf_redirect_peer into a container's end, or with bpf_redirect to the
 // egress of the veth internal port's switch end, whose peer (the host's bridge interface) is in
-// this netns, where bpf_redirect_peer cannot go. A source MAC whose station is on
+// this netns, where bpf_redirect_peer cannot go (a tunnel port: see carry()). A source MAC whose station is on
 // another port marks that station moved (one map write, on the first such frame): from then
 // on no frame is redirected to or from it until the switch, which gets this frame, re-plans.
 //
@@ -51,7 +51,8 @@ struct decision {
   __u32 out_kind;     // LVS_OUT_*
 };
 
-static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
+// `ifindex`: the frame's port (its veth's, or a tunnel port's pseudo-ifindex).
+static __always_inline int decide(struct __sk_buff* skb, struct decision* d, const __u32 ifindex) {
   d->out_ifindex = 0;
   d->action = 0;
   d->out_kind = LVS_OUT_PEER;
@@ -63,7 +64,6 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
     if (vid == 0 || skb->vlan_proto != bpf_htons(ETH_P_8021Q)) return 0;
     tag = LVS_TAGGED | vid;
   }
-  const __u32 ifindex = skb->ifindex;
   struct lvs_flow_key fk;
   __builtin_memset(&fk, 0, sizeof(fk));
   fk.ifindex = ifindex;
@@ -101,6 +101,23 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d) {
   return 1;
 }
 
+// Carries out a decision: the tag push/pop, then into the egress veth's peer, or for a tunnel
+// port with its send mark to the vxlan device's egress, or (LVS_OUT_EGRESS: the veth internal
+// port's switch end) out of the veth to its peer in this netns. `fail`: what a failed push/pop returns.
+static __always_inline int carry(struct __sk_buff* skb, const struct decision* d, int fail) {
+  if ((d->action & 0xffff) == LVS_ACT_POP) {
+    if (bpf_skb_vlan_pop(skb) < 0) return fail;
+  } else if ((d->action & 0xffff) == LVS_ACT_PUSH) {
+    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d->action >> 16) < 0) return fail;
+  }
+  if (d->out_ifindex & LVS_TUNNEL_OUT) {
+    skb->mark = LVS_TUNNEL_TX_MARK | (d->out_ifindex & ((1u << LVS_TUNNEL_ID_BITS) - 1));
+    return bpf_redirect((d->out_ifindex & ~LVS_TUNNEL_OUT) >> LVS_TUNNEL_ID_BITS, 0);
+  }
+  if (d->out_kind == LVS_OUT_EGRESS) return bpf_redirect(d->out_ifindex, 0);
+  return bpf_redirect_peer(d->out_ifindex, 0);
+}
+
 SEC("tc")
 int lvs_tc_ingress(struct __sk_buff* skb) {
   struct decision d;
@@ -110,25 +127,35 @@ int lvs_tc_ingress(struct __sk_buff* skb) {
     d.action = skb->cb[3];
     d.out_kind = skb->cb[4];
     skb->cb[0] = 0;
-  } else if (!decide(skb, &d)) {
+  } else if (!decide(skb, &d, skb->ifindex)) {
     return TC_ACT_OK;
   }
   if (!d.out_ifindex) return TC_ACT_OK;
   // The switch's socket dropped a frame decided here: failing now loses it (out of memory only).
-  const int fail = decided ? TC_ACT_SHOT : TC_ACT_OK;
-  if ((d.action & 0xffff) == LVS_ACT_POP) {
-    if (bpf_skb_vlan_pop(skb) < 0) return fail;
-  } else if ((d.action & 0xffff) == LVS_ACT_PUSH) {
-    if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), d.action >> 16) < 0) return fail;
-  }
-  if (d.out_kind == LVS_OUT_EGRESS) return bpf_redirect(d.out_ifindex, 0);
-  return bpf_redirect_peer(d.out_ifindex, 0);
+  return carry(skb, &d, decided ? TC_ACT_SHOT : TC_ACT_OK);
+}
+
+// Tail-called by the vxlan device's tc ingress (tunnels/bpf/kernel_vxlan.bpf.c) for a frame it
+// marked LVS_TUNNEL_RX_MARK | id, before any tap saw it: decided here once; the switch's frames
+// go back as that program would have sent them (to the device's ingress again, where the port's
+// socket takes them). A tunnel port's frames never go to another tunnel (split horizon: the
+// plan has no such flow).
+SEC("tc")
+int lvs_tc_tunnel_ingress(struct __sk_buff* skb) {
+  struct decision d;
+  if ((skb->mark & LVS_TUNNEL_MARK_MASK) != LVS_TUNNEL_RX_MARK ||
+      skb->ifindex >= LVS_TUNNEL_MAX_DEV_IFINDEX ||
+      !decide(skb, &d, lvs_tunnel_ifindex(skb->ifindex, skb->mark)) || !d.out_ifindex ||
+      (d.out_ifindex & LVS_TUNNEL_OUT))
+    return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+  skb->mark = 0;
+  return carry(skb, &d, TC_ACT_SHOT);
 }
 
 SEC("socket")
 int lvs_sock_filter(struct __sk_buff* skb) {
   struct decision d;
-  decide(skb, &d);
+  decide(skb, &d, skb->ifindex);
   skb->cb[0] = LVS_CB_DECIDED;
   skb->cb[1] = skb->ifindex;
   skb->cb[2] = d.out_ifindex;

@@ -84,6 +84,7 @@ std::unique_ptr<OffloadKernel> OffloadKernel::load(std::string& error) {
   };
   k->tc_fd_ = prog_fd(kTcProgName);
   k->sock_fd_prog_ = prog_fd("lvs_sock_filter");
+  k->tunnel_fd_ = prog_fd("lvs_tc_tunnel_ingress");
   k->flows_fd_ = map_fd("lvs_flows");
   k->stations_fd_ = map_fd("lvs_stations");
   k->port_vlans_fd_ = map_fd("lvs_port_vlans");

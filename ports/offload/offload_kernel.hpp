@@ -42,10 +42,13 @@ class OffloadKernel {
   static bool remove_stale(int ifindex);
   // The interface is a veth (ethtool driver "veth"): bpf_redirect_peer reaches its peer.
   static bool is_veth(const std::string& ifname);
+  // lvs_tc_tunnel_ingress, for the vxlan device's tail call (KernelVxlanDevice::set_offload).
+  int tunnel_prog_fd() const { return tunnel_fd_; }
 
  private:
   OffloadKernel() = default;
   bpf_object* obj_ = nullptr;
+  int tunnel_fd_ = -1;
   int tc_fd_ = -1, sock_fd_prog_ = -1, flows_fd_ = -1, stations_fd_ = -1, port_vlans_fd_ = -1;
 };
 

@@ -19,6 +19,22 @@ enum {
                        // internal port's switch end, whose peer is the host's bridge interface)
 };
 
+// A VXLAN port on the kernel vxlan device (tunnels/kernel_vxlan_port.hpp) has no veth of its
+// own: its identity in lvs_flows / lvs_stations / lvs_port_vlans is this pseudo-ifindex, the
+// device's ifindex and the port's id on it. A frame for it goes with the port's send mark
+// (tunnels/bpf/kernel_vxlan_maps.h: LVX_TX_MARK | id) to the device's egress, whose tc program
+// sets the tunnel key; frames from it arrive at lvs_tc_tunnel_ingress (tail-called by the
+// device's ingress program, marked LVX_RX_MARK | id).
+#define LVS_TUNNEL_OUT 0x40000000u
+#define LVS_TUNNEL_ID_BITS 12
+#define LVS_TUNNEL_MAX_DEV_IFINDEX (1u << 18)
+#define LVS_TUNNEL_TX_MARK 0x4c560000u
+#define LVS_TUNNEL_RX_MARK 0x4c570000u
+#define LVS_TUNNEL_MARK_MASK 0xffff0000u
+static inline __u32 lvs_tunnel_ifindex(__u32 dev_ifindex, __u32 id) {
+  return LVS_TUNNEL_OUT | dev_ifindex << LVS_TUNNEL_ID_BITS | (id & ((1u << LVS_TUNNEL_ID_BITS) - 1));
+}
+
 // lvs_flows: a frame arriving on `ifindex` (a port's host-side veth) with this destination MAC
 // and tag.
 struct lvs_flow_key {

@@ -368,6 +368,17 @@ TEST_F(CommandsTest, OpenVswitchPmdSleepSetGetRemoveClear) {
   EXPECT_FALSE(service.config().pmd_sleep_adaptive());
 }
 
+TEST_F(CommandsTest, OpenVswitchKernelTunnelsDefaultsToTheVxlanDevice) {
+  EXPECT_TRUE(service.config().kernel_tunnels());
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=false"), "");
+  EXPECT_FALSE(service.config().kernel_tunnels());
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=true"), "");
+  EXPECT_TRUE(service.config().kernel_tunnels());
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=1"),
+            "ERROR: Open_vSwitch: other_config:kernel-tunnels \"1\" is not true or false");
+  EXPECT_TRUE(service.config().kernel_tunnels());  // a refused change changes nothing
+}
+
 TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
   EXPECT_EQ(vsctl("set Open_vSwitch . other_config:pmd-sleep=sometimes"),
             "ERROR: Open_vSwitch: other_config:pmd-sleep \"sometimes\" is not off or adaptive");
@@ -380,7 +391,9 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
   EXPECT_EQ(
       vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
       "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, "
-      "kernel-offload, cluster-*)");
+      "kernel-offload, kernel-tunnels, cluster-*)");
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=maybe"),
+            "ERROR: Open_vSwitch: other_config:kernel-tunnels \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),

@@ -54,6 +54,19 @@ TEST(OffloadPlan, TheVethInternalPortIsReachedByItsEgress) {
   EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10}).ifindex, 14);
 }
 
+TEST(OffloadPlan, TunnelPortsReachContainersButNeverEachOther) {
+  const int t1 = kOffloadTunnelBit | 7 << 12 | 1, t2 = kOffloadTunnelBit | 7 << 12 | 2;
+  std::vector<OffloadPort> ports{OffloadPort{"c1", 0, 11, sw::VlanPolicy::access(0)},
+                                 OffloadPort{"vx1", 1, t1, sw::VlanPolicy::trunk({})},
+                                 OffloadPort{"vx2", 2, t2, sw::VlanPolicy::trunk({})}};
+  auto plan = plan_offload(ports, {entry(kA, 0, 0), entry(kB, 0, 1), entry(kC, 0, 2)}, kAging);
+  EXPECT_EQ(plan.flows.at(OffloadKey{11, kB, 0}).out_ifindex, t1);  // container -> tunnel
+  EXPECT_EQ(plan.flows.at(OffloadKey{t1, kA, 0}).out_ifindex, 11);  // tunnel -> container
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 0}).ifindex, t1);
+  EXPECT_FALSE(plan.flows.count(OffloadKey{t1, kC, 0}));  // split horizon
+  EXPECT_FALSE(plan.flows.count(OffloadKey{t2, kB, 0}));
+}
+
 TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
   auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kC, 10, 2)}, kAging);
   const auto to_c = plan.flows.find(OffloadKey{11, kC, 0});
@@ -123,8 +136,10 @@ TEST(OffloadPlan, PortsAndBridgesThatNeedTheSwitchAreNotEligible) {
   q.ingress_policing_rate = 1000;
   refused(q, "rate-limited");
   q = p;
-  q.type = "vxlan";
-  refused(q, "not a system or internal port");
+  q.type = "vxlan";  // whether it is on the kernel vxlan device is the caller's to check
+  EXPECT_TRUE(offload_port_eligible(b, q));
+  q.type = "gre";
+  refused(q, "not a system, internal or vxlan port");
   q = p;
   q.protected_port = true;
   refused(q, "protected");

@@ -1,0 +1,310 @@
+#include "tunnels/kernel_vxlan_device.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <utility>
+
+#include "ports/kernel_netdev.hpp"
+
+#ifdef LVS_HAVE_KERNEL_VXLAN
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/vxlan.h>
+
+#include "ports/offload/offload_maps.h"
+#include "tunnels/bpf/kernel_vxlan_maps.h"
+
+// The offload's tunnel programs (ports/offload/offload.bpf.c) use the same marks and id width.
+static_assert(LVS_TUNNEL_TX_MARK == LVX_TX_MARK && LVS_TUNNEL_RX_MARK == LVX_RX_MARK &&
+              LVS_TUNNEL_MARK_MASK == LVX_MARK_MASK &&
+              (1u << LVS_TUNNEL_ID_BITS) == LVX_MAX_PORTS);
+#include "tunnels/kernel_vxlan_object.hpp"  // generated: the compiled bpf/kernel_vxlan.bpf.c
+#endif
+
+namespace lvs::tunnels {
+
+#ifdef LVS_HAVE_KERNEL_VXLAN
+namespace {
+
+// Our filters' place on the device (a restarted daemon recognises a killed one's device by it).
+constexpr uint32_t kTcHandle = 0x4c58, kTcPriority = 0x4c58;
+constexpr int kDeviceMtu = 65535;
+
+int quiet_print(enum libbpf_print_level, const char*, va_list) { return 0; }
+
+bpf_tc_hook hook(int ifindex, bpf_tc_attach_point where) {
+  bpf_tc_hook h{};
+  h.sz = sizeof(h);
+  h.ifindex = ifindex;
+  h.attach_point = where;
+  return h;
+}
+bpf_tc_opts our_opts(int prog_fd = 0) {
+  bpf_tc_opts o{};
+  o.sz = sizeof(o);
+  o.handle = kTcHandle;
+  o.priority = kTcPriority;
+  o.prog_fd = prog_fd;
+  return o;
+}
+
+struct NlSock {
+  nl_sock* s = nl_socket_alloc();
+  NlSock() {
+    if (s && nl_connect(s, NETLINK_ROUTE) != 0) {
+      nl_socket_free(s);
+      s = nullptr;
+    }
+  }
+  ~NlSock() {
+    if (s) nl_socket_free(s);
+  }
+};
+
+// By name, or by `ifindex` when given (a device of the same name may already replace ours).
+std::string delete_link(const std::string& name, int ifindex = 0) {
+  NlSock nl;
+  if (!nl.s) return "cannot open a netlink socket";
+  rtnl_link* l = rtnl_link_alloc();
+  if (ifindex != 0)
+    rtnl_link_set_ifindex(l, ifindex);
+  else
+    rtnl_link_set_name(l, name.c_str());
+  const int rc = rtnl_link_delete(nl.s, l);
+  rtnl_link_put(l);
+  return rc == 0 ? "" : nl_geterror(rc);
+}
+
+std::string create_link(const std::string& name, uint16_t dst_port) {
+  NlSock nl;
+  if (!nl.s) return "cannot open a netlink socket";
+  rtnl_link* l = rtnl_link_vxlan_alloc();
+  if (!l) return "out of memory";
+  rtnl_link_set_name(l, name.c_str());
+  rtnl_link_set_mtu(l, kDeviceMtu);
+  rtnl_link_vxlan_set_collect_metadata(l, 1);
+  rtnl_link_vxlan_set_learning(l, 0);
+  rtnl_link_vxlan_set_port(l, dst_port);
+  const int rc = rtnl_link_add(nl.s, l, NLM_F_CREATE | NLM_F_EXCL);
+  rtnl_link_put(l);
+  return rc == 0 ? "" : nl_geterror(rc);
+}
+
+// The host stack gives the device no IPv6 link-local address (and sends nothing out of it).
+void disable_ipv6(const std::string& name) {
+  std::ofstream("/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6") << "1\n";
+}
+
+bool has_our_filter(int ifindex) {
+  bpf_tc_hook h = hook(ifindex, BPF_TC_EGRESS);
+  bpf_tc_opts o = our_opts();
+  return bpf_tc_query(&h, &o) == 0;
+}
+
+uint64_t netns_inode() {
+  struct stat st{};
+  return stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+std::mutex g_mu;
+std::map<std::pair<uint64_t, uint16_t>, std::weak_ptr<KernelVxlanDevice>>& registry() {
+  static std::map<std::pair<uint64_t, uint16_t>, std::weak_ptr<KernelVxlanDevice>> r;
+  return r;
+}
+
+void fill_rx_key(const TunnelConfig& c, lvx_rx_key& k, uint32_t vni) {
+  std::memset(&k, 0, sizeof(k));
+  if (c.ipv6) {
+    std::memcpy(k.remote, c.remote_ip6.data(), 16);
+    k.ipv6 = 1;
+  } else {
+    k.remote[0] = c.remote_ip;
+  }
+  k.vni = vni;
+}
+
+}  // namespace
+
+bool KernelVxlanDevice::available() { return true; }
+
+std::shared_ptr<KernelVxlanDevice> KernelVxlanDevice::acquire(uint16_t dst_port,
+                                                              std::string& error) {
+  std::lock_guard lock(g_mu);
+  const auto key = std::make_pair(netns_inode(), dst_port);
+  if (auto d = registry()[key].lock()) return d;
+  std::shared_ptr<KernelVxlanDevice> d(new KernelVxlanDevice());
+  if (error = d->open(dst_port); !error.empty()) return nullptr;
+  registry()[key] = d;
+  return d;
+}
+
+std::string KernelVxlanDevice::open(uint16_t dst_port) {
+  libbpf_set_print(quiet_print);
+  ifname_ = device_name(dst_port);
+  if (if_nametoindex(ifname_.c_str()) != 0) delete_link(ifname_);  // a killed daemon's: replaced
+  if (auto e = create_link(ifname_, dst_port); !e.empty())
+    return "cannot create the vxlan device " + ifname_ + ": " + e;
+  ifindex_ = static_cast<int>(if_nametoindex(ifname_.c_str()));
+  disable_ipv6(ifname_);
+  auto fail = [&](std::string e) {
+    delete_link(ifname_, ifindex_);
+    ifindex_ = 0;
+    return e;
+  };
+  bpf_object_open_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.object_name = "lvs_kernel_vxlan";
+  obj_ = bpf_object__open_mem(kKernelVxlanObject, sizeof(kKernelVxlanObject), &opts);
+  if (!obj_) return fail(std::string("cannot open the BPF object: ") + std::strerror(errno));
+  if (const int rc = bpf_object__load(obj_); rc != 0)
+    return fail(std::string("the kernel refused the BPF programs: ") + std::strerror(-rc));
+  tx_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_tx");
+  rx_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_rx");
+  offload_map_ = bpf_object__find_map_fd_by_name(obj_, "lvx_offload");
+  const int counters = bpf_object__find_map_fd_by_name(obj_, "lvx_counters");
+  const long page = sysconf(_SC_PAGESIZE);
+  counters_len_ = (LVX_COUNTERS * sizeof(uint64_t) + page - 1) / page * page;
+  void* mem = mmap(nullptr, counters_len_, PROT_READ, MAP_SHARED, counters, 0);
+  if (mem == MAP_FAILED)
+    return fail(std::string("cannot map the tunnel counters: ") + std::strerror(errno));
+  counters_ = static_cast<volatile uint64_t*>(mem);
+  for (auto [name, where] : {std::pair{"lvx_egress", BPF_TC_EGRESS},
+                             std::pair{"lvx_ingress", BPF_TC_INGRESS}}) {
+    bpf_program* p = bpf_object__find_program_by_name(obj_, name);
+    bpf_tc_hook h = hook(ifindex_, where);
+    if (const int rc = bpf_tc_hook_create(&h); rc != 0 && rc != -EEXIST)
+      return fail(std::string("cannot add clsact to ") + ifname_ + ": " + std::strerror(-rc));
+    bpf_tc_opts o = our_opts(p ? bpf_program__fd(p) : -1);
+    if (const int rc = bpf_tc_attach(&h, &o); rc != 0)
+      return fail(std::string("cannot attach ") + name + " to " + ifname_ + ": " +
+                  std::strerror(-rc));
+  }
+  if (auto e = ports::set_netdev_up(ifname_); !e.empty()) return fail(e);
+  ids_.assign(LVX_MAX_PORTS, false);
+  ids_[0] = true;  // index 0 counts unknown remotes
+  return "";
+}
+
+KernelVxlanDevice::~KernelVxlanDevice() {
+  if (ifindex_ != 0) delete_link(ifname_, ifindex_);  // its tc filters go with it
+  if (counters_) munmap(const_cast<uint64_t*>(counters_), counters_len_);
+  if (obj_) bpf_object__close(obj_);
+}
+
+uint32_t KernelVxlanDevice::add_port(const TunnelConfig& c, std::string& error) {
+  std::lock_guard lock(mu_);
+  lvx_rx_key k;
+  fill_rx_key(c, k, c.in_key);
+  uint32_t existing = 0;
+  if (bpf_map_lookup_elem(rx_map_, &k, &existing) == 0) {
+    error = ifname_ + ": another tunnel port already has remote_ip " + remote_ip_string(c) +
+            " and key " + std::to_string(c.in_key);
+    return 0;
+  }
+  uint32_t id = 1;
+  while (id < ids_.size() && ids_[id]) ++id;
+  if (id >= ids_.size()) {
+    error = "more than " + std::to_string(LVX_MAX_PORTS - 1) + " vxlan ports on " + ifname_;
+    return 0;
+  }
+  lvx_tx_val v{};
+  if (c.ipv6) {
+    std::memcpy(v.remote, c.remote_ip6.data(), 16);
+    std::memcpy(v.local, c.local_ip6.data(), 16);
+    v.ipv6 = 1;
+  } else {
+    v.remote[0] = c.remote_ip;
+    v.local[0] = c.local_ip;
+  }
+  v.vni = c.out_key.value_or(0);
+  v.ttl = c.ttl;
+  v.tos = c.tos;
+  v.ttl_inherit = c.ttl_inherit;
+  v.tos_inherit = c.tos_inherit;
+  v.df = c.df;
+  v.csum = c.csum;
+  if (bpf_map_update_elem(tx_map_, &id, &v, BPF_ANY) != 0 ||
+      bpf_map_update_elem(rx_map_, &k, &id, BPF_NOEXIST) != 0) {
+    error = std::string("cannot add the port to the tunnel maps: ") + std::strerror(errno);
+    bpf_map_delete_elem(tx_map_, &id);
+    return 0;
+  }
+  fill_rx_key(c, k, LVX_ANY_VNI);
+  bpf_map_update_elem(rx_map_, &k, &id, BPF_NOEXIST);  // the remote's first port counts no_tunnel
+  ids_[id] = true;
+  return id;
+}
+
+void KernelVxlanDevice::remove_port(uint32_t id, const TunnelConfig& c) {
+  std::lock_guard lock(mu_);
+  if (id == 0 || id >= ids_.size() || !ids_[id]) return;
+  lvx_rx_key k;
+  fill_rx_key(c, k, c.in_key);
+  bpf_map_delete_elem(rx_map_, &k);
+  fill_rx_key(c, k, LVX_ANY_VNI);
+  uint32_t any = 0;
+  if (bpf_map_lookup_elem(rx_map_, &k, &any) == 0 && any == id) bpf_map_delete_elem(rx_map_, &k);
+  bpf_map_delete_elem(tx_map_, &id);
+  ids_[id] = false;
+}
+
+uint64_t KernelVxlanDevice::counter(uint32_t index) const {
+  return counters_ && index < LVX_COUNTERS ? counters_[index] : 0;
+}
+
+bool KernelVxlanDevice::set_offload(int prog_fd) const {
+  const uint32_t zero = 0;
+  if (prog_fd < 0) return bpf_map_delete_elem(offload_map_, &zero) == 0 || errno == ENOENT;
+  return bpf_map_update_elem(offload_map_, &zero, &prog_fd, BPF_ANY) == 0;
+}
+
+int KernelVxlanDevice::remove_stale() {
+  std::vector<std::string> stale;
+  if (struct if_nameindex* all = ::if_nameindex()) {
+    for (struct if_nameindex* i = all; i->if_index != 0; ++i)
+      if (std::strncmp(i->if_name, "lvx", 3) == 0 && has_our_filter(static_cast<int>(i->if_index)))
+        stale.emplace_back(i->if_name);
+    if_freenameindex(all);
+  }
+  std::lock_guard lock(g_mu);
+  const uint64_t ns = netns_inode();
+  int n = 0;
+  for (const auto& name : stale) {
+    bool ours = false;
+    for (auto& [key, weak] : registry())
+      if (auto d = weak.lock(); d && key.first == ns && d->ifname() == name) ours = true;
+    if (!ours && delete_link(name).empty()) ++n;
+  }
+  return n;
+}
+
+#else  // built without clang / libbpf
+
+bool KernelVxlanDevice::available() { return false; }
+std::shared_ptr<KernelVxlanDevice> KernelVxlanDevice::acquire(uint16_t, std::string& error) {
+  error = "built without libbpf";
+  return nullptr;
+}
+int KernelVxlanDevice::remove_stale() { return 0; }
+KernelVxlanDevice::~KernelVxlanDevice() = default;
+uint32_t KernelVxlanDevice::add_port(const TunnelConfig&, std::string& error) {
+  error = "built without libbpf";
+  return 0;
+}
+void KernelVxlanDevice::remove_port(uint32_t, const TunnelConfig&) {}
+uint64_t KernelVxlanDevice::counter(uint32_t) const { return 0; }
+bool KernelVxlanDevice::set_offload(int) const { return false; }
+
+#endif
+
+}  // namespace lvs::tunnels
