@@ -20,15 +20,6 @@ W=$(mktemp -d /tmp/lvs-offload-int.XXXXXX)
 NETNS="c1 h"
 # shellcheck source=../support/vswitchd_env.sh
 . "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
-offload() {  # offload FIELD IN_PORT MAC: a field of the offload-show entry, empty when none
-  vsctl --format json dpif/offload-show | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for e in d["entries"]:
-    if e["in_port"] == sys.argv[2] and e["mac"] == sys.argv[3]:
-        print(e[sys.argv[1]]); break' "$@"
-}
-has_entry() { [ -n "$(offload out_port "$1" "$2")" ]; }
 stat() { vsctl get interface "$1" statistics:"$2" | tr -d '"'; }
 C() { ip netns exec ${P}c1 "$@"; }
 ping_ok() { "$1" ping -q -c ${3:-1} -i 0.02 -W 1 "$2" >/dev/null; }

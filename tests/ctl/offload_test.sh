@@ -19,17 +19,6 @@ W=$(mktemp -d /tmp/lvs-offload.XXXXXX)
 NETNS="c1 c2 c3 c4 h"
 # shellcheck source=../support/vswitchd_env.sh
 . "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
-# offload FIELD IN_PORT MAC: a field of the offload-show entry (IN_PORT, MAC), empty when none.
-offload() {
-  vsctl --format json dpif/offload-show | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for e in d["entries"]:
-    if e["in_port"] == sys.argv[2] and e["mac"] == sys.argv[3]:
-        print(e[sys.argv[1]]); break' "$@"
-}
-has_entry() { [ -n "$(offload out_port "$1" "$2")" ]; }
-no_entry() { [ -z "$(offload out_port "$1" "$2")" ]; }
 stat() { vsctl get interface "$1" statistics:"$2" | tr -d '"'; }
 ping_ok() { ip netns exec ${P}c$1 ping -q -c ${3:-1} -i 0.02 -W 1 "$2" >/dev/null; }
 tcp() {  # tcp FROM TO_IP: iperf3 -t 2, Mbit/s received

@@ -25,6 +25,8 @@
 #   stop_daemon [-SIG]   SIGCONT (it may be stopped), then SIGTERM (or -SIG); waits up to 10 s
 #                        for the pid to go; no-op when no daemon runs
 #   until_ok SECONDS CMD...  CMD (quiet) every 50 ms until it succeeds; false after SECONDS
+#   offload FIELD IN_PORT MAC  a field of that dpif/offload-show entry, empty when none
+#   has_entry / no_entry IN_PORT MAC  whether the kernel has that entry
 #   cleanup              what the EXIT trap runs
 
 log() { echo "[$(date +%T.%N | cut -c1-12)] $*"; }
@@ -54,6 +56,16 @@ until_ok() {
   shift
   while ! "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.05; done
 }
+offload() {
+  vsctl --format json dpif/offload-show | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for e in d["entries"]:
+    if e["in_port"] == sys.argv[2] and e["mac"] == sys.argv[3]:
+        print(e[sys.argv[1]]); break' "$@"
+}
+has_entry() { [ -n "$(offload out_port "$1" "$2")" ]; }
+no_entry() { [ -z "$(offload out_port "$1" "$2")" ]; }
 cleanup() {
   local n
   stop_daemon -TERM
