@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <sstream>
 
 #include "tests/robustness/daemon_env.hpp"
 
@@ -212,7 +213,21 @@ TEST_F(MalformedReplayTest, EveryPortKindDropsAndCountsTheCorpusAndForwardsNothi
                            {0x08, 0, 0},                 // header cut short
                            {0x08, 0xff, 0, 0, 0, 0, 5, 0} /* reserved bits */};
   for (const auto& f : frames) vx.push_back(cat(vxlan_ok, f));
-  const uint64_t vd0 = drops_of("vxz");
+  // VXLAN rides the kernel's vxlan device (lvx4789, tunnels/kernel_vxlan_device.hpp): the kernel
+  // drops by itself inner frames whose 802.1Q or IPv4 header it cannot pull (the cut-short tag
+  // and IPv4 header), counted in the device's rx_errors / rx_dropped; every other inner frame
+  // reaches the port and is counted there. Bad outer VXLAN headers are dropped by the kernel's
+  // vxlan socket without any counter we can read (a known limit of the device path).
+  auto device_drops = [&] {
+    std::string out;
+    in(host, "cat /sys/class/net/lvx4789/statistics/rx_errors /sys/class/net/lvx4789/statistics/rx_dropped"
+       " 2>/dev/null", &out);
+    uint64_t n = 0;
+    std::istringstream lines(out);
+    for (uint64_t v = 0; lines >> v;) n += v;
+    return n;
+  };
+  const uint64_t vd0 = drops_of("vxz"), kd0 = device_drops();
   ASSERT_TRUE(send_outer(under, "10.84.0.1", false, vx));
   const Bytes gre_ok = {0x20, 0x00, 0x65, 0x58, 0, 0, 0, 6};  // key present, key 6
   std::vector<Bytes> gr = {cat({0x20, 0x01, 0x65, 0x58, 0, 0, 0, 6}, frames[1]),  // version 1
@@ -223,12 +238,14 @@ TEST_F(MalformedReplayTest, EveryPortKindDropsAndCountsTheCorpusAndForwardsNothi
   ASSERT_TRUE(send_outer(under, "10.84.0.1", true, gr));
   test::wait_until(
       [&] {
-        return drops_of("vxz") - vd0 >= frames.size() && drops_of("grz") - gd0 >= frames.size();
+        return drops_of("vxz") - vd0 + device_drops() - kd0 >= frames.size() &&
+               drops_of("grz") - gd0 >= frames.size();
       },
       10s, 20ms);
   // Malformed outer headers may be counted at the shared endpoint (no port known yet); the
   // inner frames of good outer headers are the port's own.
-  EXPECT_GE(drops_of("vxz") - vd0, frames.size()) << stats("vxz").dump();
+  EXPECT_GE(drops_of("vxz") - vd0, frames.size() - 2) << stats("vxz").dump();
+  EXPECT_GE(drops_of("vxz") - vd0 + device_drops() - kd0, frames.size()) << stats("vxz").dump();
   EXPECT_GE(drops_of("grz") - gd0, frames.size()) << stats("grz").dump();
 
   // Nothing of it left by any port, nothing was learnt from it, and good traffic still flows.
