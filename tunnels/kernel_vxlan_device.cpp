@@ -10,9 +10,11 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include "ports/kernel_netdev.hpp"
+#include "ports/veth_pair.hpp"
 
 #ifdef LVS_HAVE_KERNEL_VXLAN
 #include <bpf/bpf.h>
@@ -21,6 +23,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/vxlan.h>
 
+#include "ports/offload/libbpf_tc.hpp"
 #include "ports/offload/offload_maps.h"
 #include "tunnels/bpf/kernel_vxlan_maps.h"
 
@@ -40,63 +43,25 @@ namespace {
 constexpr uint32_t kTcHandle = 0x4c58, kTcPriority = 0x4c58;
 constexpr int kDeviceMtu = 65535;
 
-int quiet_print(enum libbpf_print_level, const char*, va_list) { return 0; }
+using ports::tc_hook;
+bpf_tc_opts our_opts(int prog_fd = 0) { return ports::tc_opts(kTcHandle, kTcPriority, prog_fd); }
 
-bpf_tc_hook hook(int ifindex, bpf_tc_attach_point where) {
-  bpf_tc_hook h{};
-  h.sz = sizeof(h);
-  h.ifindex = ifindex;
-  h.attach_point = where;
-  return h;
-}
-bpf_tc_opts our_opts(int prog_fd = 0) {
-  bpf_tc_opts o{};
-  o.sz = sizeof(o);
-  o.handle = kTcHandle;
-  o.priority = kTcPriority;
-  o.prog_fd = prog_fd;
-  return o;
-}
-
-struct NlSock {
-  nl_sock* s = nl_socket_alloc();
-  NlSock() {
-    if (s && nl_connect(s, NETLINK_ROUTE) != 0) {
-      nl_socket_free(s);
-      s = nullptr;
-    }
-  }
-  ~NlSock() {
-    if (s) nl_socket_free(s);
-  }
-};
-
-// By name, or by `ifindex` when given (a device of the same name may already replace ours).
-std::string delete_link(const std::string& name, int ifindex = 0) {
-  NlSock nl;
-  if (!nl.s) return "cannot open a netlink socket";
-  rtnl_link* l = rtnl_link_alloc();
-  if (ifindex != 0)
-    rtnl_link_set_ifindex(l, ifindex);
-  else
-    rtnl_link_set_name(l, name.c_str());
-  const int rc = rtnl_link_delete(nl.s, l);
-  rtnl_link_put(l);
-  return rc == 0 ? "" : nl_geterror(rc);
+// By `ifindex` (a device of the same name may already replace ours).
+void delete_link(const std::string& name, int ifindex) {
+  ports::NetdevRemover().remove(ifindex, name);
 }
 
 std::string create_link(const std::string& name, uint16_t dst_port) {
-  NlSock nl;
-  if (!nl.s) return "cannot open a netlink socket";
-  rtnl_link* l = rtnl_link_vxlan_alloc();
+  std::unique_ptr<nl_sock, decltype(&nl_socket_free)> sock(nl_socket_alloc(), nl_socket_free);
+  if (!sock || nl_connect(sock.get(), NETLINK_ROUTE) != 0) return "cannot open a netlink socket";
+  std::unique_ptr<rtnl_link, decltype(&rtnl_link_put)> l(rtnl_link_vxlan_alloc(), rtnl_link_put);
   if (!l) return "out of memory";
-  rtnl_link_set_name(l, name.c_str());
-  rtnl_link_set_mtu(l, kDeviceMtu);
-  rtnl_link_vxlan_set_collect_metadata(l, 1);
-  rtnl_link_vxlan_set_learning(l, 0);
-  rtnl_link_vxlan_set_port(l, dst_port);
-  const int rc = rtnl_link_add(nl.s, l, NLM_F_CREATE | NLM_F_EXCL);
-  rtnl_link_put(l);
+  rtnl_link_set_name(l.get(), name.c_str());
+  rtnl_link_set_mtu(l.get(), kDeviceMtu);
+  rtnl_link_vxlan_set_collect_metadata(l.get(), 1);
+  rtnl_link_vxlan_set_learning(l.get(), 0);
+  rtnl_link_vxlan_set_port(l.get(), dst_port);
+  const int rc = rtnl_link_add(sock.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL);
   return rc == 0 ? "" : nl_geterror(rc);
 }
 
@@ -106,7 +71,7 @@ void disable_ipv6(const std::string& name) {
 }
 
 bool has_our_filter(int ifindex) {
-  bpf_tc_hook h = hook(ifindex, BPF_TC_EGRESS);
+  bpf_tc_hook h = tc_hook(ifindex, BPF_TC_EGRESS);
   bpf_tc_opts o = our_opts();
   return bpf_tc_query(&h, &o) == 0;
 }
@@ -149,9 +114,9 @@ std::shared_ptr<KernelVxlanDevice> KernelVxlanDevice::acquire(uint16_t dst_port,
 }
 
 std::string KernelVxlanDevice::open(uint16_t dst_port) {
-  libbpf_set_print(quiet_print);
+  ports::libbpf_quiet();
   ifname_ = device_name(dst_port);
-  if (if_nametoindex(ifname_.c_str()) != 0) delete_link(ifname_);  // a killed daemon's: replaced
+  if (if_nametoindex(ifname_.c_str()) != 0) ports::delete_netdev(ifname_);  // a killed daemon's: replaced
   if (auto e = create_link(ifname_, dst_port); !e.empty())
     return "cannot create the vxlan device " + ifname_ + ": " + e;
   ifindex_ = static_cast<int>(if_nametoindex(ifname_.c_str()));
@@ -181,7 +146,7 @@ std::string KernelVxlanDevice::open(uint16_t dst_port) {
   for (auto [name, where] : {std::pair{"lvx_egress", BPF_TC_EGRESS},
                              std::pair{"lvx_ingress", BPF_TC_INGRESS}}) {
     bpf_program* p = bpf_object__find_program_by_name(obj_, name);
-    bpf_tc_hook h = hook(ifindex_, where);
+    bpf_tc_hook h = tc_hook(ifindex_, where);
     if (const int rc = bpf_tc_hook_create(&h); rc != 0 && rc != -EEXIST)
       return fail(std::string("cannot add clsact to ") + ifname_ + ": " + std::strerror(-rc));
     bpf_tc_opts o = our_opts(p ? bpf_program__fd(p) : -1);
@@ -283,7 +248,7 @@ int KernelVxlanDevice::remove_stale() {
     bool ours = false;
     for (auto& [key, weak] : registry())
       if (auto d = weak.lock(); d && key.first == ns && d->ifname() == name) ours = true;
-    if (!ours && delete_link(name).empty()) ++n;
+    if (!ours && ports::delete_netdev(name).empty()) ++n;
   }
   return n;
 }

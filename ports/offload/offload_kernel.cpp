@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "ports/offload/libbpf_tc.hpp"
 #include "ports/offload/offload_object.hpp"  // generated: the compiled offload.bpf.c
 #endif
 
@@ -40,27 +41,13 @@ namespace {
 constexpr uint32_t kTcHandle = 0x4c56, kTcPriority = 0x4c56;
 constexpr const char* kTcProgName = "lvs_tc_ingress";
 
-int quiet_print(enum libbpf_print_level, const char*, va_list) { return 0; }
-
-bpf_tc_hook ingress_hook(int ifindex) {
-  bpf_tc_hook hook{};
-  hook.sz = sizeof(hook);
-  hook.ifindex = ifindex;
-  hook.attach_point = BPF_TC_INGRESS;
-  return hook;
-}
-bpf_tc_opts our_opts() {
-  bpf_tc_opts opts{};
-  opts.sz = sizeof(opts);
-  opts.handle = kTcHandle;
-  opts.priority = kTcPriority;
-  return opts;
-}
+bpf_tc_hook ingress_hook(int ifindex) { return tc_hook(ifindex, BPF_TC_INGRESS); }
+bpf_tc_opts our_opts() { return tc_opts(kTcHandle, kTcPriority); }
 
 }  // namespace
 
 std::unique_ptr<OffloadKernel> OffloadKernel::load(std::string& error) {
-  libbpf_set_print(quiet_print);
+  libbpf_quiet();
   std::unique_ptr<OffloadKernel> k(new OffloadKernel());
   bpf_object_open_opts opts{};
   opts.sz = sizeof(opts);
@@ -129,7 +116,7 @@ void OffloadKernel::detach(int ifindex, int sock_fd) {
 }
 
 bool OffloadKernel::remove_stale(int ifindex) {
-  libbpf_set_print(quiet_print);
+  libbpf_quiet();
   bpf_tc_hook hook = ingress_hook(ifindex);
   bpf_tc_opts opts = our_opts();
   if (bpf_tc_query(&hook, &opts) != 0) return false;
