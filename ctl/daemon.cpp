@@ -31,7 +31,6 @@
 #include "ctl/forward_rules.hpp"
 #include "ctl/iptables.hpp"
 #include "ctl/nat_rules.hpp"
-#include "tunnels/kernel_vxlan_device.hpp"
 #include "ctl/nftables.hpp"
 #include "ctl/pidfile.hpp"
 #include "ctl/port_factory.hpp"
@@ -40,6 +39,7 @@
 #include "dpdk/eal.hpp"
 #include "dpdk/mempool.hpp"
 #include "switch/datapath.hpp"
+#include "tunnels/kernel_vxlan_device.hpp"
 
 namespace lvs::ctl {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "ctl/derived_mac.hpp"
 #include "ctl/kinds/builtin_kinds.hpp"
+#include "ctl/log.hpp"
 #include "ctl/port_factory.hpp"
 #include "ports/afpacket_port.hpp"
 #include "ports/afxdp_port.hpp"
@@ -15,7 +16,6 @@
 #include "ports/veth_internal_port.hpp"
 #include "ports/veth_pair.hpp"
 #include "ports/vhost_port.hpp"
-#include "ctl/log.hpp"
 #include "tunnels/kernel_vxlan_port.hpp"
 #include "tunnels/tunnel_port.hpp"
 

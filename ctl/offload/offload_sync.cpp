@@ -165,12 +165,13 @@ void OffloadSync::commit(const Config& config,
       auto o = open.find(p.name);
       if (o == open.end()) continue;
       const sw::Port* port = o->second.get();
+      // What the kernel may serve on this bridge and port, whatever the port's kind.
+      const bool servable = enabled_ && kernel_ && !captured_.count(b.name) &&
+                            offload_bridge_eligible(b) && offload_port_eligible(b, p);
       // A VXLAN port on the kernel vxlan device: its frames meet the offload at the device.
       if (const auto* tun = dynamic_cast<const tunnels::KernelVxlanPort*>(port)) {
         const auto dev_ifindex = static_cast<uint32_t>(tun->device().ifindex());
-        if (!enabled_ || !kernel_ || captured_.count(b.name) || !offload_bridge_eligible(b) ||
-            !offload_port_eligible(b, p) || dev_ifindex >= LVS_TUNNEL_MAX_DEV_IFINDEX)
-          continue;
+        if (!servable || dev_ifindex >= LVS_TUNNEL_MAX_DEV_IFINDEX) continue;
         auto idx = dp_.port_index(b.name, p.name);
         if (!idx) continue;
         const int pseudo = static_cast<int>(lvs_tunnel_ifindex(dev_ifindex, tun->id()));
@@ -186,9 +187,7 @@ void OffloadSync::commit(const Config& config,
         if (!attached_.count(p.name) && ports::OffloadKernel::remove_stale(end.ifindex))
           log_info("kernel offload: removed a stale filter from " + end.ifname);
       }
-      if (!enabled_ || !kernel_ || captured_.count(b.name) || !offload_bridge_eligible(b) ||
-          !offload_port_eligible(b, p) || !ports::OffloadKernel::is_veth(end.ifname))
-        continue;
+      if (!servable || !ports::OffloadKernel::is_veth(end.ifname)) continue;
       auto idx = dp_.port_index(b.name, p.name);
       if (!idx) continue;
       want[p.name] = Attached{port, end.ifindex, end.fd, b.name};
