@@ -48,7 +48,7 @@ for r in $(seq "$REPS"); do
   log "round $r: on ${R[on]}| off ${R[off]}| bridge ${R[bridge]}"
 done
 lvsctl sw set Open_vSwitch . other_config:kernel-offload=true
-med() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1:])))' "$1"; }
+med() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1].split())))' "$1"; }
 on=$(med "${R[on]}") off=$(med "${R[off]}") br=$(med "${R[bridge]}")
 ratio() { python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("%.2f" % (a/b if b else 0))' "$1" "$2"; }
 echo "| path | TCP 1 stream, Gbit/s (median of $REPS x ${DUR}s) | runs | vs Linux bridge |"
