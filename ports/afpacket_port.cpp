@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ports/gso_split.hpp"
 #include "ports/kernel_netdev.hpp"
 #include "ports/large_rx_pool.hpp"
 #include "ports/packet_vlan_tag.hpp"
@@ -120,6 +121,8 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   port->segs_per_slot_ = segs;
   if (segs > 2) port->large_ = afpacket_large_pool();
   port->refresh_max_frame_len();
+  // Set on the host end by vsattach / CNI / Docker with the container end's (ctl/link_ops.hpp).
+  port->big_ = port->large_ != nullptr && netdev_gso_ipv4_max_size(ifindex) > 65536;
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
     port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
@@ -159,6 +162,8 @@ AfPacketPort::~AfPacketPort() {
 }
 
 void AfPacketPort::release_buffers() {
+  if (spill_n_ > spill_at_) rte_pktmbuf_free_bulk(&spill_[spill_at_], spill_n_ - spill_at_);
+  spill_n_ = spill_at_ = 0;
   for (RxSlot& s : rx_)
     for (rte_mbuf*& m : s.segs)
       if (m != nullptr) {
@@ -167,39 +172,66 @@ void AfPacketPort::release_buffers() {
       }
 }
 
+// Tails of large_ slot `slot` still lacks for a layout of `tails` of them (all of them when it
+// has another layout).
+static unsigned tails_missing(const std::array<rte_mbuf*, kMaxFrameSegs>& segs, bool large, unsigned tails) {
+  if (!large) return tails;
+  unsigned missing = 0;
+  for (unsigned s = 1; s <= tails; ++s) missing += segs[s] == nullptr;
+  return missing;
+}
+
 bool AfPacketPort::stock_slots(uint16_t n) {
-  // One bulk get for the tails of the slots that lack theirs; one by one when the pool is short.
-  rte_mbuf* bigs[sw::kBurst];
+  // One bulk get for the tails the slots lack (one per slot, kBigTails in big mode); one by one
+  // when the pool is short. A slot that cannot have all of its tails takes 2 KiB spares instead.
+  const unsigned tails = big_ ? kBigTails : 1;
+  rte_mbuf* bigs[sw::kBurst * kBigTails];
   unsigned nbig = 0, used = 0;
   if (large_ != nullptr) {
-    for (uint16_t i = 0; i < n; ++i) nbig += !(rx_[i].large && rx_[i].segs[1] != nullptr);
+    for (uint16_t i = 0; i < n; ++i) nbig += tails_missing(rx_[i].segs, rx_[i].large, tails);
     if (nbig && rte_pktmbuf_alloc_bulk(large_, bigs, nbig) != 0) nbig = 0;
   }
   unsigned missing = 0;
   for (uint16_t i = 0; i < n; ++i) {
     RxSlot& slot = rx_[i];
-    if (!(slot.large && slot.segs[1] != nullptr)) {  // its tail was used (or never there)
-      rte_mbuf* big = used < nbig         ? bigs[used++]
-                      : large_ != nullptr ? rte_pktmbuf_alloc(large_)
-                                          : nullptr;
-      if (big != nullptr) {
-        for (unsigned s = 1; s < slot.nsegs; ++s)  // spares left by a short frame
-          if (slot.segs[s] != nullptr) {
-            rte_pktmbuf_free(slot.segs[s]);
-            slot.segs[s] = nullptr;
-          }
-        slot.segs[1] = big;
-        arm_segment(big, 1, slot.iov[2]);
-        slot.nsegs = 2;
-        slot.large = true;
-      } else if (slot.large || slot.nsegs == 0) {
-        slot.large = false;
-        slot.nsegs = static_cast<uint8_t>(segs_per_slot_);
+    const unsigned want = large_ != nullptr ? tails_missing(slot.segs, slot.large, tails) : 0;
+    if (want > 0) {
+      rte_mbuf* got[kBigTails];
+      unsigned g = 0;
+      while (g < want) {
+        rte_mbuf* big = used < nbig ? bigs[used++] : rte_pktmbuf_alloc(large_);
+        if (big == nullptr) break;
+        got[g++] = big;
       }
+      if (g == want) {
+        if (!slot.large)  // spares of the other layout go back
+          for (unsigned s = 1; s < slot.nsegs; ++s)
+            if (slot.segs[s] != nullptr) {
+              rte_pktmbuf_free(slot.segs[s]);
+              slot.segs[s] = nullptr;
+            }
+        for (unsigned s = 1, k = 0; s <= tails; ++s)
+          if (slot.segs[s] == nullptr) {
+            slot.segs[s] = got[k++];
+            arm_segment(slot.segs[s], s, slot.iov[1 + s]);
+          }
+        slot.nsegs = static_cast<uint8_t>(1 + tails);
+        slot.large = true;
+      } else {
+        if (g) rte_pktmbuf_free_bulk(got, g);
+        if (slot.large || slot.nsegs == 0) {  // what tails it has serve as spares
+          slot.large = false;
+          slot.nsegs = static_cast<uint8_t>(segs_per_slot_);
+        }
+      }
+      rx_msgs_[i].msg_hdr.msg_iovlen = 1 + slot.nsegs;
+    } else if (slot.nsegs == 0) {
+      slot.nsegs = static_cast<uint8_t>(segs_per_slot_);
       rx_msgs_[i].msg_hdr.msg_iovlen = 1 + slot.nsegs;
     }
     for (unsigned s = 0; s < slot.nsegs; ++s) missing += slot.segs[s] == nullptr;
   }
+  if (used < nbig) rte_pktmbuf_free_bulk(bigs + used, nbig - used);
   if (missing == 0) return true;  // idle: nothing was received last time
   rte_mbuf* fresh[sw::kBurst * kMaxSegs];
   if (rte_pktmbuf_alloc_bulk(pool_, fresh, missing) != 0) return false;
@@ -213,6 +245,40 @@ bool AfPacketPort::stock_slots(uint16_t n) {
     }
   }
   return true;
+}
+
+void AfPacketPort::enter_big_mode() {
+  if (big_ || large_ == nullptr) return;
+  big_ = true;
+  RTE_LOG(WARNING, USER1,
+          "port %s: %s sent a frame over 64 KiB (BIG TCP without gso_ipv4_max_size on this end): "
+          "one frame lost, receiving up to %u bytes from now on\n",
+          name().c_str(), ifname_.c_str(), kMaxBigKernelFrame);
+}
+
+uint16_t AfPacketPort::deliver(rte_mbuf* m, rte_mbuf** pkts, uint16_t out, uint16_t n,
+                               VnetRxTally& tally) {
+  if (__builtin_expect(m->pkt_len <= kMaxKernelFrame, 1)) {
+    if (__builtin_expect(out < n, 1))
+      pkts[out++] = m;
+    else
+      spill_[spill_n_++] = m;  // behind the pieces of a BIG TCP frame of this burst
+    return out;
+  }
+  rte_mbuf* pieces[kMaxBigPieces];
+  const unsigned k = split_big_gso(m, pool_, pieces, kMaxBigPieces);
+  if (k == 0) {  // not TCP GSO, or no mbufs for the pieces
+    rte_pktmbuf_free(m);
+    ++tally.invalid;
+    return out;
+  }
+  counters_.rx_big.fetch_add(1, std::memory_order_relaxed);
+  for (unsigned j = 0; j < k; ++j)
+    if (out < n)
+      pkts[out++] = pieces[j];
+    else
+      spill_[spill_n_++] = pieces[j];  // at most kMaxBigPieces per slot: room for all
+  return out;
 }
 
 void AfPacketPort::release_slots(uint16_t from) {
@@ -252,6 +318,8 @@ rte_mbuf* AfPacketPort::take_slot(uint16_t i, VnetRxTally& tally) {
   const uint32_t len = rx_msgs_[i].msg_len;
   if (__builtin_expect((msg.msg_flags & MSG_TRUNC) || len < sizeof(VnetHeader) + 14, 0)) {
     ++tally.invalid;  // the slot keeps its mbufs for the next burst
+    // Longer than a 64 KiB slot holds: the peer sends BIG TCP frames; the next slots hold them.
+    if ((msg.msg_flags & MSG_TRUNC) && rx_[i].large) enter_big_mode();
     return nullptr;
   }
   RxSlot& slot = rx_[i];
@@ -280,6 +348,13 @@ void AfPacketPort::count(const VnetRxTally& tally) {
 uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
   if (__builtin_expect(dead_.load(std::memory_order_relaxed), 0)) return 0;
   n = std::min<uint16_t>(n, sw::kBurst);
+  if (__builtin_expect(spill_n_ > 0, 0)) {  // pieces of BIG TCP frames first, in order
+    const uint16_t k = std::min<uint16_t>(n, static_cast<uint16_t>(spill_n_ - spill_at_));
+    std::memcpy(pkts, &spill_[spill_at_], k * sizeof(rte_mbuf*));
+    spill_at_ = static_cast<uint16_t>(spill_at_ + k);
+    if (spill_at_ == spill_n_) spill_n_ = spill_at_ = 0;
+    return k;
+  }
   if (ring_.active()) return rx_burst_ring(pkts, n);
   if (__builtin_expect(!stock_slots(n), 0)) {
     counters_.rx_no_mbuf.fetch_add(1, std::memory_order_relaxed);
@@ -293,7 +368,7 @@ uint16_t AfPacketPort::rx_burst(uint16_t, rte_mbuf** pkts, uint16_t n) {
   uint16_t out = 0;
   VnetRxTally tally;
   for (int i = 0; i < r; ++i)
-    if (rte_mbuf* m = take_slot(static_cast<uint16_t>(i), tally)) pkts[out++] = m;
+    if (rte_mbuf* m = take_slot(static_cast<uint16_t>(i), tally)) out = deliver(m, pkts, out, n, tally);
   // Drained (fewer frames than slots): every mbuf the frames did not use goes back (a small frame
   // leaves its slot's other segments). A port with frames to spare keeps them for the next burst.
   if (r < n) release_slots(0);
@@ -362,6 +437,7 @@ KernelPortCounters AfPacketPort::kernel_counters() const {
   c.rx_no_mbuf = counters_.rx_no_mbuf.load(std::memory_order_relaxed);
   c.rx_kernel_drops = kernel_drops_.load(std::memory_order_relaxed);
   c.tx_errors = counters_.tx_errors.load(std::memory_order_relaxed);
+  c.rx_big = counters_.rx_big.load(std::memory_order_relaxed);
   return c;
 }
 

@@ -11,6 +11,10 @@
 // afpacket_large_pool() (large_rx_pool.hpp; spares while that is empty). Either keeps the
 // headers contiguous and the tx iovec short; AF_PACKET copies synchronously, so such mbufs are
 // back in the pool within the burst and the pool can stay small.
+// BIG TCP (big_tcp.hpp): when the interface's gso_ipv4_max_size is above 64 KiB (vsattach, CNI
+// and Docker set it on both veth ends), or once a frame came cut short, each slot holds a head
+// and kBigTails 64 KiB tails, and frames over 64 KiB are cut into 64 KiB GSO pieces at once
+// (gso_split.hpp); pieces a burst has no room for wait for the next rx_burst.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
 // AfPacketOptions{.rx_ring = true} (options:rx-ring=true) receives through a TPACKET_V2 ring
 // (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no syscall for frames that fit a ring slot, one
@@ -89,7 +93,8 @@ class AfPacketPort final : public sw::Port {
     std::array<iovec, kMaxSegs + 1> iov{};
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(tpacket_auxdata))> control{};
     uint8_t nsegs = 0;   // segments this slot's layout uses
-    bool large = false;  // head + one 64 KiB mbuf of large_ (else head + 2 KiB spares)
+    bool large = false;  // head + 64 KiB tails of large_ (one, kBigTails in big mode), else
+                         // head + 2 KiB spares
   };
   struct TxSlot {
     VnetHeader vnet;
@@ -114,6 +119,12 @@ class AfPacketPort final : public sw::Port {
   // offload flags; nullptr when invalid (tallied).
   rte_mbuf* take_slot(uint16_t i, VnetRxTally& tally);
   void count(const VnetRxTally& tally);
+  // Puts received frame `m` at pkts[out] (n slots), or, when over 64 KiB (BIG TCP), its pieces
+  // (gso_split.hpp), those beyond n in spill_. Returns the new out.
+  uint16_t deliver(rte_mbuf* m, rte_mbuf** pkts, uint16_t out, uint16_t n, VnetRxTally& tally);
+  // Receives BIG TCP frames from now on (slots of kBigTails tails): a frame was cut short, on an
+  // interface without gso_ipv4_max_size above 64 KiB (logged once).
+  void enter_big_mode();
 
   std::string ifname_;
   int fd_;
@@ -126,11 +137,18 @@ class AfPacketPort final : public sw::Port {
   std::array<mmsghdr, sw::kBurst> rx_msgs_{};
   std::vector<TxSlot> tx_;
   std::array<mmsghdr, sw::kBurst> tx_msgs_{};
+  // Big mode: the peer sends frames over 64 KiB (BIG TCP), found at open from the host end's
+  // gso_ipv4_max_size or on the first frame cut short. Pieces a burst had no room for wait in
+  // spill_ for the next rx_burst. PMD-only state.
+  bool big_ = false;
+  std::array<rte_mbuf*, sw::kBurst * kMaxBigPieces> spill_{};
+  uint16_t spill_n_ = 0, spill_at_ = 0;
   std::atomic<int> errno_{0};      // ENXIO / ENODEV once the interface vanished
   std::atomic<bool> dead_{false};  // stop issuing syscalls on a vanished interface
   std::atomic<bool> yield_when_idle_{false};
   struct Atomics {
-    std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0}, tx_errors{0};
+    std::atomic<uint64_t> rx_gso{0}, rx_csum_partial{0}, rx_invalid{0}, rx_no_mbuf{0}, tx_errors{0},
+        rx_big{0};
   };
   mutable Atomics counters_;
   mutable std::atomic<uint64_t> kernel_drops_{0};

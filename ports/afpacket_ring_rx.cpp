@@ -72,7 +72,7 @@ uint16_t AfPacketPort::rx_burst_ring(rte_mbuf** pkts, uint16_t n) {
     const tpacket2_hdr* h = ring_.ready(i);
     if (h->tp_status & TP_STATUS_COPY) {
       if (c < got) {
-        if (rte_mbuf* m = take_slot(c, tally)) pkts[out++] = m;
+        if (rte_mbuf* m = take_slot(c, tally)) out = deliver(m, pkts, out, n, tally);
       } else {
         ++tally.invalid;  // queued whole but gone (cannot happen while the ring is read alone)
       }
@@ -97,7 +97,7 @@ uint16_t AfPacketPort::rx_burst_ring(rte_mbuf** pkts, uint16_t n) {
       rte_pktmbuf_free(m);
       continue;
     }
-    pkts[out++] = m;
+    out = deliver(m, pkts, out, n, tally);
   }
   ring_.release(ready);
   // Drained: the receive slots give their mbufs back (a quiet port parks none).

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ports/big_tcp.hpp"
+
 namespace lvs::ports {
 
 // Data room for pools feeding kernel ports: a 64 KiB GSO frame fits one mbuf but for its tail.
@@ -16,6 +18,12 @@ inline constexpr uint16_t kLargeDataRoom = UINT16_MAX;
 inline constexpr uint32_t kMaxKernelFrame = 65536 + 14 + 8;
 // iovecs per frame a port prepares, beyond the virtio-net header.
 inline constexpr unsigned kMaxFrameSegs = 64;
+// Largest BIG TCP frame a system port receives (big_tcp.hpp), before it cuts it.
+inline constexpr uint32_t kMaxBigKernelFrame = kBigTcpGsoSize + 14 + 8;
+// 64 KiB tails of a receive slot in big mode: a 2 KiB head plus these hold kMaxBigKernelFrame.
+inline constexpr unsigned kBigTails = 3;
+// Pieces of one BIG TCP frame at most (whole segments of at least 536 bytes per piece).
+inline constexpr unsigned kMaxBigPieces = 4;
 
 // mbufs of `pool` a receive slot holds so that a kMaxKernelFrame frame fits: the first keeps its
 // headroom (tags are pushed there), continuations use the whole room. 0 when the pool's mbufs are
@@ -72,6 +80,7 @@ struct KernelPortCounters {
   uint64_t rx_no_mbuf = 0;       // bursts cut short for want of mbufs
   uint64_t rx_kernel_drops = 0;  // dropped by the kernel before we read them (AF_PACKET only)
   uint64_t tx_errors = 0;        // frames the kernel refused (dropped, counted as tx_full)
+  uint64_t rx_big = 0;           // BIG TCP frames (over 64 KiB) cut into 64 KiB pieces
 };
 
 }  // namespace lvs::ports

@@ -1,5 +1,7 @@
 #include "ports/kernel_netdev.hpp"
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netlink/netlink.h>
@@ -38,7 +40,52 @@ ifreq make_ifreq(const std::string& name) {
   return r;
 }
 
+// Not in Debian 12's 6.1 uapi headers (linux/if_link.h): added in Linux 6.3.
+constexpr uint16_t kIflaGsoIpv4MaxSize = 63;
+
+// One rtnetlink request on a socket of its own; `reply` gets the first answer.
+bool rtnl_request(const void* req, size_t len, char* reply, size_t cap, ssize_t& got) {
+  const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return false;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  const bool sent = sendto(fd, req, len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) ==
+                    static_cast<ssize_t>(len);
+  got = sent ? recv(fd, reply, cap, 0) : -1;
+  close(fd);
+  return got >= static_cast<ssize_t>(sizeof(nlmsghdr));
+}
+
+struct LinkRequest {
+  nlmsghdr nh;
+  ifinfomsg ifi;
+};
+
 }  // namespace
+
+uint32_t netdev_gso_ipv4_max_size(int ifindex) {
+  LinkRequest r{};
+  r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  r.nh.nlmsg_type = RTM_GETLINK;
+  r.nh.nlmsg_flags = NLM_F_REQUEST;
+  r.ifi.ifi_family = AF_UNSPEC;
+  r.ifi.ifi_index = ifindex;
+  alignas(nlmsghdr) static thread_local char reply[32768];
+  ssize_t got = 0;
+  if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got)) return 0;
+  const auto* nh = reinterpret_cast<const nlmsghdr*>(reply);
+  if (!NLMSG_OK(nh, static_cast<unsigned>(got)) || nh->nlmsg_type != RTM_NEWLINK) return 0;
+  int left = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof(ifinfomsg)));
+  const auto* a = reinterpret_cast<const rtattr*>(static_cast<const char*>(NLMSG_DATA(nh)) +
+                                                   NLMSG_ALIGN(sizeof(ifinfomsg)));
+  for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+    if (a->rta_type == kIflaGsoIpv4MaxSize && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+      uint32_t v;
+      std::memcpy(&v, RTA_DATA(a), sizeof(v));
+      return v;
+    }
+  return 0;
+}
 
 bool netdev_exists(int ifindex) {
   char buf[IF_NAMESIZE];

@@ -2,6 +2,7 @@
 // Control-path helpers for kernel network interfaces that ports attach to or create: status for
 // PortStatus (link, MTU, MAC), bringing a link up, and adding an address (libnl-route-3). None of
 // these is called on the fast path.
+#include <cstdint>
 #include <string>
 
 #include "switch/port.hpp"
@@ -24,6 +25,10 @@ std::string set_netdev_mtu(const std::string& name, int mtu);
 
 // Sets the interface's MAC ("02:aa:bb:cc:dd:ee") through rtnetlink. Empty string on success.
 std::string set_netdev_mac(const std::string& name, const std::string& mac);
+
+// IPv4 GSO size limit of the interface (IFLA_GSO_IPV4_MAX_SIZE, Linux 6.3+: BIG TCP above
+// 65536); 0 when the kernel does not say.
+uint32_t netdev_gso_ipv4_max_size(int ifindex);
 
 // Adds `cidr` ("172.17.0.1/16") to the interface through rtnetlink; an address already there is
 // not an error. Returns an empty string on success, else what failed.

@@ -13,8 +13,9 @@ rte_mempool* make_large_frame_pool(const char* name, unsigned size, const char* 
 
 // Receive tails of the system (AF_PACKET) ports, shared by all of them: a port holds at most one
 // per receive slot (sw::kBurst) and only while it has frames to read (a drained socket gives its
-// slots back), so the memory does not grow with the number of ports: 511 x ~66 KiB = ~33 MiB.
-inline constexpr unsigned kAfPacketLargePoolSize = 512;
+// slots back), so the memory does not grow with the number of ports. A port receiving BIG TCP
+// frames holds three per slot (kBigTails): 1023 x ~66 KiB = ~66 MiB.
+inline constexpr unsigned kAfPacketLargePoolSize = 1024;
 rte_mempool* afpacket_large_pool();
 
 }  // namespace lvs::ports

@@ -1,0 +1,145 @@
+#include "ports/gso_split.hpp"
+
+#include <rte_ip.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "ports/kernel_frame.hpp"
+
+namespace lvs::ports {
+namespace {
+
+constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpCwr = 0x80;
+constexpr uint32_t kMaxIpLen = 65535;
+
+void store_be16(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+// The folded, uncomplemented TCP pseudo-header sum for `l4_len` bytes of TCP (the checksum
+// field of a CHECKSUM_PARTIAL frame), in memory order.
+uint16_t pseudo_sum(const uint8_t* ip, bool v4, uint32_t l4_len) {
+  uint8_t ph[40] = {};
+  uint32_t sum;
+  if (v4) {
+    std::memcpy(ph, ip + 12, 8);
+    ph[9] = 6;
+    store_be16(ph + 10, l4_len);
+    sum = rte_raw_cksum(ph, 12);
+  } else {
+    std::memcpy(ph, ip + 8, 32);
+    store_be16(ph + 34, l4_len);
+    ph[39] = 6;
+    sum = rte_raw_cksum(ph, 40);
+  }
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>((sum & 0xffff) + (sum >> 16));
+}
+
+// Appends to `h` indirect mbufs over bytes [off, off + len) of the chain starting at `seg`,
+// whose first byte is frame offset `seg_start`; advances (seg, seg_start) past what it used.
+bool attach_range(rte_mbuf* h, rte_mempool* pool, rte_mbuf*& seg, uint32_t& seg_start, uint32_t off,
+                  uint32_t len) {
+  rte_mbuf* tail = rte_pktmbuf_lastseg(h);
+  while (len > 0) {
+    while (seg != nullptr && off >= seg_start + seg->data_len) {
+      seg_start += seg->data_len;
+      seg = seg->next;
+    }
+    if (seg == nullptr) return false;
+    const uint32_t in = off - seg_start;
+    const uint32_t take = std::min(len, seg->data_len - in);
+    rte_mbuf* mi = rte_pktmbuf_alloc(pool);
+    if (mi == nullptr) return false;
+    rte_pktmbuf_attach(mi, seg);  // mi takes seg's data_off / data_len
+    mi->data_off = static_cast<uint16_t>(mi->data_off + in);
+    mi->data_len = static_cast<uint16_t>(take);
+    mi->pkt_len = take;
+    tail->next = mi;
+    tail = mi;
+    ++h->nb_segs;
+    h->pkt_len += take;
+    off += take;
+    len -= take;
+  }
+  return true;
+}
+
+}  // namespace
+
+unsigned split_big_gso(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, unsigned max) {
+  const uint64_t fl = m->ol_flags;
+  if (!(fl & RTE_MBUF_F_TX_TCP_SEG) || m->tso_segsz == 0) return 0;
+  const bool v4 = fl & RTE_MBUF_F_TX_IPV4;
+  if (v4 == static_cast<bool>(fl & RTE_MBUF_F_TX_IPV6)) return 0;
+  const uint32_t l2 = m->l2_len, l3 = m->l3_len, l4 = m->l4_len, hl = l2 + l3 + l4;
+  const uint32_t mss = m->tso_segsz;
+  if (l3 < (v4 ? 20u : 40u) || l4 < 20 || hl > m->data_len || hl >= m->pkt_len) return 0;
+  // Whole segments per piece, within an IP length and a kernel frame.
+  const uint32_t room = std::min(kMaxIpLen - l3 - l4, kMaxKernelFrame - hl);
+  const uint32_t per = room / mss;
+  if (per == 0) return 0;
+  const uint32_t payload = m->pkt_len - hl, step = per * mss;
+  const unsigned n = (payload + step - 1) / step;
+  if (n > max) return 0;
+
+  const uint8_t* src = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint16_t id0 = load_be16(src + l2 + 4);
+  uint32_t seq0;
+  std::memcpy(&seq0, src + l2 + l3 + 4, 4);
+  seq0 = rte_be_to_cpu_32(seq0);
+  const uint8_t flags = src[l2 + l3 + 13];
+  rte_mbuf* seg = m;
+  uint32_t seg_start = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    const uint32_t off = i * step, len = std::min(step, payload - off);
+    rte_mbuf* h = rte_pktmbuf_alloc(pool);
+    if (h == nullptr || rte_pktmbuf_tailroom(h) < hl) {
+      rte_pktmbuf_free(h);
+      rte_pktmbuf_free_bulk(out, i);
+      return 0;
+    }
+    uint8_t* p = rte_pktmbuf_mtod(h, uint8_t*);
+    std::memcpy(p, src, hl);
+    h->data_len = static_cast<uint16_t>(hl);
+    h->pkt_len = hl;
+    uint8_t* ip = p + l2;
+    uint8_t* tcp = ip + l3;
+    if (v4) {
+      store_be16(ip + 2, l3 + l4 + len);
+      store_be16(ip + 4, static_cast<uint16_t>(id0 + off / mss));
+      ip[10] = ip[11] = 0;
+      const uint16_t c = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip));
+      std::memcpy(ip + 10, &c, 2);
+    } else {
+      store_be16(ip + 4, l3 - 40 + l4 + len);
+    }
+    const uint32_t seq = rte_cpu_to_be_32(seq0 + off);
+    std::memcpy(tcp + 4, &seq, 4);
+    uint8_t f = flags;
+    if (i + 1 < n) f &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
+    if (i > 0) f &= static_cast<uint8_t>(~kTcpCwr);
+    tcp[13] = f;
+    const uint16_t check = pseudo_sum(ip, v4, l4 + len);
+    std::memcpy(tcp + 16, &check, 2);
+    out[i] = h;
+    if (!attach_range(h, pool, seg, seg_start, hl + off, len)) {
+      rte_pktmbuf_free_bulk(out, i + 1);
+      return 0;
+    }
+    h->port = m->port;
+    h->ol_flags = fl;
+    h->tx_offload = m->tx_offload;
+    h->packet_type = m->packet_type;
+    h->vlan_tci = m->vlan_tci;
+    // A piece of a single segment needs no GSO, only its checksum.
+    if (len <= mss) h->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+  }
+  rte_pktmbuf_free(m);  // the pieces hold references to the payload segments
+  return n;
+}
+
+}  // namespace lvs::ports

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Integration test of BIG TCP on containers' veths (ports/big_tcp.hpp; root): vsattach gives both
+# ends gso_ipv4_max_size 196608. With the kernel offload on, the kernel carries TCP between two
+# containers in frames over 64 KiB (dpif/offload-show bytes per frame). With it off, the system
+# ports receive those frames whole and cut them into 64 KiB pieces (ports/gso_split.hpp): a
+# 48 MiB TCP transfer each way arrives byte for byte (SHA-256), and each port says it receives
+# frames over 64 KiB. An afxdp-kind container end gets no BIG TCP (no GSO at all there).
+#
+#   big_tcp_test.sh BUILD_DIR     exit 0 pass, 1 fail, 77 skipped (not root, kernel before 6.3)
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+BUILD=$1
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+for t in iperf3 python3 tcpdump; do command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }; done
+P=lbt$(($$ % 100000))
+W=$(mktemp -d /tmp/lvs-bigtcp.XXXXXX)
+NETNS="c1 c2 h"
+# shellcheck source=../support/vswitchd_env.sh
+. "$(dirname "$0")/../support/vswitchd_env.sh" || exit 1
+
+# gso_ipv4_max_size of interface $2 in namespace $1 (IFLA 63; iproute2 6.1 does not show it).
+gso_ipv4() {
+  ip netns exec "$1" python3 - "$2" <<'PY'
+import socket, struct, sys
+idx = socket.if_nametoindex(sys.argv[1])
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.send(struct.pack('=IHHII', 32, 18, 1, 1, 0) + struct.pack('=BxHiII', 0, 0, idx, 0, 0))
+r = s.recv(65536)
+off, end = 32, struct.unpack('=I', r[:4])[0]
+while off + 4 <= end:
+    ln, ty = struct.unpack('=HH', r[off:off + 4])
+    if ty == 63:
+        print(struct.unpack('=I', r[off + 4:off + 8])[0]); break
+    off += (ln + 3) & ~3
+else:
+    print(0)
+PY
+}
+# transfer FROM TO_IP: 48 MiB of random bytes over TCP; true when the SHA-256 on both sides match.
+transfer() {
+  ip netns exec ${P}c$1 python3 - "$2" "$W/sent$1" <<'PY'
+import hashlib, os, socket, sys
+data = os.urandom(48 << 20)
+s = socket.create_connection((sys.argv[1], 5201 + 7), timeout=20)
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+got = s.recv(64).decode()
+ok = got == hashlib.sha256(data).hexdigest()
+print("match" if ok else "MISMATCH " + got)
+sys.exit(0 if ok else 1)
+PY
+}
+sink() {  # sink N: a one-shot server in container N answering with the SHA-256 of what it got
+  ip netns exec ${P}c$1 python3 -c '
+import hashlib, socket
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", 5208)); l.listen(1); l.settimeout(30)
+c, _ = l.accept(); c.settimeout(30); h = hashlib.sha256()
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    h.update(b)
+c.sendall(h.hexdigest().encode()); c.close()' &
+  sleep 0.3
+}
+
+ip netns add ${P}h && H ip link set lo up || fail "host setup"
+start_daemon
+attach() {  # attach N IP [vsattach options...]
+  local n=$1
+  shift
+  ip netns add ${P}c$n && ip -n ${P}c$n link set lo up || fail "container $n"
+  H "$BUILD/ctl/vsattach" --socket "$W/sock" brt ${P}c$n "$@" >"$W/a$n" || fail "vsattach $n: $(cat "$W/a$n")"
+  eval PORT$n="$(sed 's/.* as port \([^ ]*\).*/\1/' "$W/a$n")"
+}
+attach 1 10.95.0.1/24
+attach 2 10.95.0.2/24
+size=$(gso_ipv4 ${P}c1 eth0)
+[ "$size" = 0 ] && { echo "SKIP: this kernel has no gso_ipv4_max_size (before 6.3)"; exit 77; }
+[ "$size" = 196608 ] || fail "container end gso_ipv4_max_size $size, not 196608"
+[ "$(gso_ipv4 ${P}h "$PORT1")" = 196608 ] || fail "host end $PORT1 without BIG TCP"
+
+ip netns exec ${P}c2 iperf3 -s -D --pidfile "$W/iperf2.pid" || fail "iperf3 -s"
+until_ok 5 ip netns exec ${P}c1 ping -q -c 1 -W 1 10.95.0.2 || fail "ping c1 -> c2"
+state=$(vsctl --format json dpif/offload-show | python3 -c 'import json,sys; print(json.load(sys.stdin)["kernel_offload"])')
+if [ "$state" = on ]; then
+  until_ok 3 has_entry "$PORT1" "$(ip netns exec ${P}c2 cat /sys/class/net/eth0/address)" ||
+    fail "no offload entry c1 -> c2"
+  ip netns exec ${P}c1 iperf3 -c 10.95.0.2 -t 2 >/dev/null || fail "iperf3 with offload"
+  M2=$(ip netns exec ${P}c2 cat /sys/class/net/eth0/address)
+  n=$(offload packets "$PORT1" "$M2") b=$(offload bytes "$PORT1" "$M2")
+  [ "$n" -gt 100 ] || fail "the kernel carried $n frames c1 -> c2"
+  log "offloaded c1 -> c2: $n frames, $((b / n)) bytes each on average"
+  [ $((b / n)) -gt 65536 ] || fail "no frame over 64 KiB through the kernel ($((b / n)) bytes on average)"
+else
+  log "kernel offload $state: its half is not checked"
+fi
+
+vsctl set Open_vSwitch . other_config:kernel-offload=false || fail "kernel-offload=false"
+# Frame lengths the switch receives from c1 (its host end's ingress) and c2 receives from the
+# switch (c2's eth0; the switch's own sends bypass the taps of the host end).
+cap() { ip netns exec "$1" timeout 8 tcpdump -i eth0 -Q "$2" -nn -e -c 400 tcp 2>/dev/null |
+          sed -n 's/.* length \([0-9]*\): .*/\1/p' | sort -n | tail -1 >"$W/max_$1_$2"; }
+cap ${P}c1 out & cap ${P}c2 in &
+sleep 1
+for pair in "1 2" "2 1"; do
+  set -- $pair
+  sink $2
+  r=$(transfer $1 10.95.0.$2) || fail "48 MiB c$1 -> c$2 through the switch's own path: $r"
+  log "48 MiB c$1 -> c$2, offload off: $r"
+done
+wait
+in=$(cat "$W/max_${P}c1_out") out=$(cat "$W/max_${P}c2_in")
+log "largest frame from c1: ${in:-none} bytes; largest to c2: ${out:-none} bytes"
+[ "${in:-0}" -gt 65558 ] || fail "c1 sent no frame over 64 KiB"
+[ "${out:-99999}" -le 65558 ] || fail "the switch sent c2 a frame over 64 KiB: not cut"
+ip netns exec ${P}c1 iperf3 -c 10.95.0.2 -t 2 -J >"$W/i.json" || fail "iperf3, offload off"
+log "TCP c1 -> c2, offload off: $(python3 -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e6))' "$W/i.json") Mbit/s"
+retr=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_sent"]["retransmits"])' "$W/i.json")
+log "retransmits: $retr"
+
+# afxdp: the container end sends complete frames; no BIG TCP there.
+ip netns add ${P}c3 2>/dev/null; NETNS="$NETNS c3"
+ip -n ${P}c3 link set lo up
+if H "$BUILD/ctl/vsattach" --socket "$W/sock" brt ${P}c3 10.95.0.3/24 --port-type afxdp >"$W/a3" 2>&1; then
+  [ "$(gso_ipv4 ${P}c3 eth0)" = 65536 ] || fail "afxdp container end has BIG TCP"
+else
+  log "afxdp attach refused here ($(head -1 "$W/a3")): not checked"
+fi
+stop_daemon
+log "PASS"
