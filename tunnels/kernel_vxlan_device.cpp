@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "ports/kernel_netdev.hpp"
 #include "ports/veth_pair.hpp"
@@ -87,15 +88,22 @@ std::map<std::pair<uint64_t, uint16_t>, std::weak_ptr<KernelVxlanDevice>>& regis
   return r;
 }
 
-void fill_rx_key(const TunnelConfig& c, lvx_rx_key& k, uint32_t vni) {
+// `with_local` false: the remote's LVX_ANY_VNI entry, which has no local address.
+void fill_rx_key(const TunnelConfig& c, lvx_rx_key& k, uint32_t vni, bool with_local = true) {
   std::memset(&k, 0, sizeof(k));
   if (c.ipv6) {
     std::memcpy(k.remote, c.remote_ip6.data(), 16);
+    if (with_local) std::memcpy(k.local, c.local_ip6.data(), 16);
     k.ipv6 = 1;
   } else {
     k.remote[0] = c.remote_ip;
+    if (with_local) k.local[0] = c.local_ip;
   }
   k.vni = vni;
+}
+
+bool same_remote(const TunnelConfig& a, const TunnelConfig& b) {
+  return a.ipv6 == b.ipv6 && (a.ipv6 ? a.remote_ip6 == b.remote_ip6 : a.remote_ip == b.remote_ip);
 }
 
 }  // namespace
@@ -155,9 +163,7 @@ std::string KernelVxlanDevice::open(uint16_t dst_port) {
                   std::strerror(-rc));
   }
   if (auto e = ports::set_netdev_up(ifname_); !e.empty()) return fail(e);
-  ids_.assign(LVX_MAX_PORTS, false);
-  ids_[0] = true;  // index 0 counts unknown remotes
-  return "";
+  return "";  // ids start at 1: counter 0 counts unknown remotes
 }
 
 KernelVxlanDevice::~KernelVxlanDevice() {
@@ -166,19 +172,17 @@ KernelVxlanDevice::~KernelVxlanDevice() {
   if (obj_) bpf_object__close(obj_);
 }
 
-uint32_t KernelVxlanDevice::add_port(const TunnelConfig& c, std::string& error) {
+uint32_t KernelVxlanDevice::add_port(const std::string& name, const TunnelConfig& c,
+                                     std::string& error) {
   std::lock_guard lock(mu_);
-  lvx_rx_key k;
-  fill_rx_key(c, k, c.in_key);
-  uint32_t existing = 0;
-  if (bpf_map_lookup_elem(rx_map_, &k, &existing) == 0) {
-    error = ifname_ + ": another tunnel port already has remote_ip " + remote_ip_string(c) +
-            " and key " + std::to_string(c.in_key);
-    return 0;
-  }
+  for (const auto& [other, p] : ports_)
+    if (same_receive_key(p.config, c)) {
+      error = ifname_ + ": port " + p.name + " already receives " + receive_key_string(c);
+      return 0;
+    }
   uint32_t id = 1;
-  while (id < ids_.size() && ids_[id]) ++id;
-  if (id >= ids_.size()) {
+  while (id < LVX_MAX_PORTS && ports_.count(id)) ++id;
+  if (id >= LVX_MAX_PORTS) {
     error = "more than " + std::to_string(LVX_MAX_PORTS - 1) + " vxlan ports on " + ifname_;
     return 0;
   }
@@ -198,29 +202,40 @@ uint32_t KernelVxlanDevice::add_port(const TunnelConfig& c, std::string& error) 
   v.tos_inherit = c.tos_inherit;
   v.df = c.df;
   v.csum = c.csum;
+  lvx_rx_key k;
+  fill_rx_key(c, k, c.in_key);
   if (bpf_map_update_elem(tx_map_, &id, &v, BPF_ANY) != 0 ||
       bpf_map_update_elem(rx_map_, &k, &id, BPF_NOEXIST) != 0) {
     error = std::string("cannot add the port to the tunnel maps: ") + std::strerror(errno);
     bpf_map_delete_elem(tx_map_, &id);
     return 0;
   }
-  fill_rx_key(c, k, LVX_ANY_VNI);
+  fill_rx_key(c, k, LVX_ANY_VNI, /*with_local=*/false);
   bpf_map_update_elem(rx_map_, &k, &id, BPF_NOEXIST);  // the remote's first port counts no_tunnel
-  ids_[id] = true;
+  ports_.emplace(id, Entry{name, c});
   return id;
 }
 
-void KernelVxlanDevice::remove_port(uint32_t id, const TunnelConfig& c) {
+void KernelVxlanDevice::remove_port(uint32_t id) {
   std::lock_guard lock(mu_);
-  if (id == 0 || id >= ids_.size() || !ids_[id]) return;
+  auto it = ports_.find(id);
+  if (it == ports_.end()) return;
+  const TunnelConfig c = it->second.config;
+  ports_.erase(it);
   lvx_rx_key k;
   fill_rx_key(c, k, c.in_key);
   bpf_map_delete_elem(rx_map_, &k);
-  fill_rx_key(c, k, LVX_ANY_VNI);
+  fill_rx_key(c, k, LVX_ANY_VNI, /*with_local=*/false);
   uint32_t any = 0;
-  if (bpf_map_lookup_elem(rx_map_, &k, &any) == 0 && any == id) bpf_map_delete_elem(rx_map_, &k);
+  if (bpf_map_lookup_elem(rx_map_, &k, &any) == 0 && any == id) {
+    bpf_map_delete_elem(rx_map_, &k);
+    for (const auto& [other, p] : ports_)  // another port of that remote counts its no_tunnel
+      if (same_remote(p.config, c)) {
+        bpf_map_update_elem(rx_map_, &k, &other, BPF_ANY);
+        break;
+      }
+  }
   bpf_map_delete_elem(tx_map_, &id);
-  ids_[id] = false;
 }
 
 uint64_t KernelVxlanDevice::counter(uint32_t index) const {
@@ -262,11 +277,11 @@ std::shared_ptr<KernelVxlanDevice> KernelVxlanDevice::acquire(uint16_t, std::str
 }
 int KernelVxlanDevice::remove_stale() { return 0; }
 KernelVxlanDevice::~KernelVxlanDevice() = default;
-uint32_t KernelVxlanDevice::add_port(const TunnelConfig&, std::string& error) {
+uint32_t KernelVxlanDevice::add_port(const std::string&, const TunnelConfig&, std::string& error) {
   error = "built without libbpf";
   return 0;
 }
-void KernelVxlanDevice::remove_port(uint32_t, const TunnelConfig&) {}
+void KernelVxlanDevice::remove_port(uint32_t) {}
 uint64_t KernelVxlanDevice::counter(uint32_t) const { return 0; }
 bool KernelVxlanDevice::set_offload(int) const { return false; }
 

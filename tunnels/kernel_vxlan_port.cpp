@@ -15,7 +15,7 @@ std::shared_ptr<KernelVxlanPort> KernelVxlanPort::open(const std::string& name,
   auto device = KernelVxlanDevice::acquire(config.dst_port, error);
   device_failed = !device;
   if (!device) return nullptr;
-  const uint32_t id = device->add_port(config, error);
+  const uint32_t id = device->add_port(name, config, error);
   if (id == 0) return nullptr;
   auto port = std::shared_ptr<KernelVxlanPort>(new KernelVxlanPort(name, config, device, id));
   // The qdisc stays on the path: the device's tc egress gives each frame its tunnel key.
@@ -35,7 +35,7 @@ KernelVxlanPort::KernelVxlanPort(std::string name, const TunnelConfig& config,
 
 KernelVxlanPort::~KernelVxlanPort() {
   afp_.reset();
-  device_->remove_port(id_, config_);
+  device_->remove_port(id_);
 }
 
 uint16_t KernelVxlanPort::rx_burst(uint16_t q, rte_mbuf** pkts, uint16_t n) {

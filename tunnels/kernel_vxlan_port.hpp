@@ -6,7 +6,7 @@
 // GSO and checksums; its identity on the shared device is an id: what its socket sends carries
 // the mark LVX_TX_MARK | id (the device's tc egress sets the port's tunnel key from it), and its
 // socket takes only frames marked LVX_RX_MARK | id (set by the device's tc ingress for its
-// (remote_ip, in_key)). Packets from its remote with another key count as its `no_tunnel` drops
+// (remote_ip, local_ip, in_key); without local_ip, for any local address no other port has). Packets from its remote with another key count as its `no_tunnel` drops
 // (read from the device's mapped counters once per burst, no syscall).
 #include <rte_mempool.h>
 

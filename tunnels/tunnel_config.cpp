@@ -154,6 +154,18 @@ std::string local_ip_string(const TunnelConfig& c) {
   return c.local_ip ? ipv4_to_string(c.local_ip) : "*";
 }
 
+bool same_receive_key(const TunnelConfig& a, const TunnelConfig& b) {
+  if (a.kind != b.kind || a.ipv6 != b.ipv6 || a.in_key != b.in_key) return false;
+  if (a.kind == TunnelKind::kVxlan && a.dst_port != b.dst_port) return false;
+  return a.ipv6 ? a.remote_ip6 == b.remote_ip6 && a.local_ip6 == b.local_ip6
+                : a.remote_ip == b.remote_ip && a.local_ip == b.local_ip;
+}
+
+std::string receive_key_string(const TunnelConfig& c) {
+  return "remote_ip " + remote_ip_string(c) + ", local_ip " + local_ip_string(c) + ", key " +
+         std::to_string(c.in_key);
+}
+
 uint16_t tunnel_overhead(const TunnelConfig& c) {
   if (c.kind == TunnelKind::kVxlan) return c.ipv6 ? kVxlan6Overhead : kVxlanOverhead;
   return static_cast<uint16_t>(20 + gre_header_len(c.csum, c.out_key.has_value()));

@@ -50,6 +50,14 @@ std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
 std::string remote_ip_string(const TunnelConfig& c);
 std::string local_ip_string(const TunnelConfig& c);
 
+// What selects the port that receives a tunnel packet, as in OVS: (remote_ip, local_ip, in_key)
+// of one family (and kind, dst_port). A port with local_ip takes only packets to that address;
+// one without is the wildcard for the others, so an exact port beside it wins. Two ports clash
+// only when all of it is the same.
+bool same_receive_key(const TunnelConfig& a, const TunnelConfig& b);
+// "remote_ip A, local_ip B, key K" ("*" for a port without local_ip), for errors.
+std::string receive_key_string(const TunnelConfig& c);
+
 // Bytes the underlay adds around an inner frame (outer IPv4 or IPv6 included, Ethernet not):
 // with the inner Ethernet header, VXLAN costs 50 bytes over IPv4 and 70 over IPv6.
 inline constexpr uint16_t kVxlanOverhead = 20 + 8 + 8;

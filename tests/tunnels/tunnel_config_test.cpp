@@ -131,5 +131,35 @@ TEST(TunnelConfig, UnderlayPortNeedsItsPortAndLocalIp) {
   EXPECT_NE(e->find("is not kernel or port"), std::string::npos) << *e;
 }
 
+// OVS: a port with local_ip receives only packets to that address, one without is the wildcard
+// beside it; only the same (remote_ip, local_ip, key) twice clashes.
+TEST(TunnelConfig, ReceiveKeyIsRemoteLocalAndKeyWithWildcardLocal) {
+  auto vxlan = [](std::map<std::string, std::string> o) {
+    TunnelConfig c;
+    EXPECT_EQ(parse_tunnel_options(TunnelKind::kVxlan, o, c), std::nullopt);
+    return c;
+  };
+  const auto any = vxlan({{"remote_ip", "192.0.2.2"}, {"key", "5"}});
+  const auto a1 = vxlan({{"remote_ip", "192.0.2.2"}, {"local_ip", "192.0.2.1"}, {"key", "5"}});
+  const auto a3 = vxlan({{"remote_ip", "192.0.2.2"}, {"local_ip", "192.0.2.3"}, {"key", "5"}});
+  EXPECT_FALSE(same_receive_key(a1, a3));
+  EXPECT_FALSE(same_receive_key(a1, any));
+  EXPECT_TRUE(same_receive_key(a1, a1));
+  EXPECT_TRUE(same_receive_key(
+      any, vxlan({{"remote_ip", "192.0.2.2"}, {"in_key", "5"}, {"out_key", "9"}, {"ttl", "3"}})));
+  EXPECT_FALSE(same_receive_key(any, vxlan({{"remote_ip", "192.0.2.2"}, {"key", "6"}})));
+  EXPECT_FALSE(same_receive_key(
+      any, vxlan({{"remote_ip", "192.0.2.2"}, {"key", "5"}, {"dst_port", "4790"}})));
+  const auto v6any = vxlan({{"remote_ip", "fd00::2"}, {"key", "5"}});
+  const auto v6a = vxlan({{"remote_ip", "fd00::2"}, {"local_ip", "fd00::1"}, {"key", "5"}});
+  const auto v6b = vxlan({{"remote_ip", "fd00::2"}, {"local_ip", "fd00::3"}, {"key", "5"}});
+  EXPECT_FALSE(same_receive_key(v6a, v6b));
+  EXPECT_FALSE(same_receive_key(v6a, v6any));
+  EXPECT_TRUE(same_receive_key(v6b, v6b));
+  EXPECT_FALSE(same_receive_key(any, v6any));
+  EXPECT_EQ(receive_key_string(a1), "remote_ip 192.0.2.2, local_ip 192.0.2.1, key 5");
+  EXPECT_EQ(receive_key_string(v6any), "remote_ip fd00::2, local_ip *, key 5");
+}
+
 }  // namespace
 }  // namespace lvs::tunnels

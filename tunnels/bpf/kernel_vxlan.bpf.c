@@ -9,7 +9,8 @@
 // packet does not carry it into policy routing. Any other frame is dropped and counted.
 //
 // lvx_ingress (tc clsact ingress): AF_PACKET taps see frames before tc ingress, so on the first
-// pass (tunnel key present, no mark) the (remote, VNI) is looked up in lvx_rx, the frame marked
+// pass (tunnel key present, no mark) the (remote, local, VNI) is looked up in lvx_rx (then
+// (remote, any local, VNI): a port with local_ip wins over one without), the frame marked
 // LVX_RX_MARK | id and redirected to this device's ingress again; there the taps see it once
 // more and the port's socket (a filter accepting only its rx mark) takes it; the second pass
 // ends here (dropped: the host stack has no business with tunnel frames). A frame of no port is
@@ -120,10 +121,14 @@ int lvx_ingress(struct __sk_buff* skb) {
   if ((skb->mark & LVX_MARK_MASK) == LVX_RX_MARK) return TC_ACT_SHOT;  // second pass: taps done
   struct bpf_tunnel_key k = {};
   struct lvx_rx_key rk = {};
+  // The full struct (kernel >= 6.0, as lvx_egress needs too): the shorter, older sizes stop
+  // before local_ipv4 / local_ipv6, the packet's outer destination address.
   if (bpf_skb_get_tunnel_key(skb, &k, sizeof(k), 0) == 0) {
     rk.remote[0] = bpf_htonl(k.remote_ipv4);
+    rk.local[0] = bpf_htonl(k.local_ipv4);
   } else if (bpf_skb_get_tunnel_key(skb, &k, sizeof(k), BPF_F_TUNINFO_IPV6) == 0) {
     __builtin_memcpy(rk.remote, k.remote_ipv6, 16);
+    __builtin_memcpy(rk.local, k.local_ipv6, 16);
     rk.ipv6 = 1;
   } else {
     count(0);
@@ -131,6 +136,10 @@ int lvx_ingress(struct __sk_buff* skb) {
   }
   rk.vni = k.tunnel_id;
   __u32* id = bpf_map_lookup_elem(&lvx_rx, &rk);
+  if (!id) {  // no port of this local address: the remote's port without local_ip
+    __builtin_memset(rk.local, 0, sizeof(rk.local));
+    id = bpf_map_lookup_elem(&lvx_rx, &rk);
+  }
   if (!id) {
     rk.vni = LVX_ANY_VNI;
     id = bpf_map_lookup_elem(&lvx_rx, &rk);

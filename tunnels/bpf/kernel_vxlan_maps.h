@@ -11,7 +11,8 @@
 #define LVX_TX_MARK 0x4c560000u
 #define LVX_RX_MARK 0x4c570000u
 #define LVX_MAX_PORTS 4096
-/* lvx_rx key with this VNI: (remote) -> a port of that remote, for counting no_tunnel. */
+/* lvx_rx key with this VNI (and local all zero): (remote) -> a port of that remote, for counting
+ * no_tunnel. */
 #define LVX_ANY_VNI 0xffffffffu
 
 /* lvx_tx: port id -> the tunnel key its frames leave with. Addresses in network byte order. */
@@ -29,9 +30,11 @@ struct lvx_tx_val {
   __u8 pad;
 };
 
-/* lvx_rx: (remote, VNI) -> port id. */
+/* lvx_rx: (remote, local, VNI) -> port id. A port without local_ip has local all zero: the
+ * wildcard, looked up when no port has the packet's own local (outer destination) address. */
 struct lvx_rx_key {
   __u32 remote[4]; /* network byte order; IPv4 in remote[0], the rest zero */
+  __u32 local[4];  /* the same; all zero: any local address */
   __u32 vni;
   __u32 ipv6;
 };
