@@ -31,6 +31,7 @@ lvs_station_key to_kernel(const OffloadStationKey& k) {
   const sw::MacAddr mac = sw::MacAddr::from_u64(k.mac);
   std::memcpy(key.mac, mac.bytes.data(), 6);
   key.vlan = k.vlan;
+  key.bridge = k.bridge;
   return key;
 }
 
@@ -113,8 +114,29 @@ void OffloadSync::prepare() {
   for (const auto& [key, st] : stations_) kernel_->del_station(to_kernel(key));
   stations_.clear();
   marked_moved_.clear();
-  for (const auto& [key, vlan] : port_vlans_) kernel_->del_port_vlan(to_kernel(key));
+  station_seen_ns_.clear();
+  for (const auto& [key, pv] : port_vlans_) kernel_->del_port_vlan(to_kernel(key));
   port_vlans_.clear();
+}
+
+void OffloadSync::number_bridges(const Config& config) {
+  std::set<std::string> present;
+  for (const auto& b : config.bridges) present.insert(b.name);
+  std::set<OffloadBridge> used;
+  for (auto b = bridge_ids_.begin(); b != bridge_ids_.end();)
+    if (present.count(b->first)) {
+      used.insert(b->second);
+      ++b;
+    } else {
+      b = bridge_ids_.erase(b);
+    }
+  OffloadBridge next = 0;
+  for (const auto& b : config.bridges) {
+    if (bridge_ids_.count(b.name)) continue;
+    while (used.count(next)) ++next;
+    bridge_ids_[b.name] = next;
+    used.insert(next);
+  }
 }
 
 void OffloadSync::signal_moves(bool on) {
@@ -157,6 +179,7 @@ void OffloadSync::commit(const Config& config,
     }
   }
   prepare();
+  number_bridges(config);
   // Which ports the kernel may serve now.
   std::map<std::string, Attached> want;
   ports_.clear();
@@ -318,7 +341,7 @@ void OffloadSync::resync(uint64_t now_ms) {
     const uint64_t aging_ms = uint64_t{fdb->settings().aging_s} * 1000;
     const size_t room = kOffloadMaxEntries - std::max({want.flows.size(), want.stations.size(),
                                                        want.port_vlans.size()});
-    OffloadPlan p = plan_offload(list, fdb->dump(now_ms), aging_ms, room);
+    OffloadPlan p = plan_offload(bridge_ids_.at(bridge), list, fdb->dump(now_ms), aging_ms, room);
     want.flows.merge(p.flows);
     want.stations.merge(p.stations);
     want.port_vlans.merge(p.port_vlans);
@@ -359,9 +382,10 @@ void OffloadSync::resync(uint64_t now_ms) {
     kernel_->del_port_vlan(to_kernel(p->first));
     p = port_vlans_.erase(p);
   }
-  for (const auto& [key, vlan] : want.port_vlans)
-    if (!port_vlans_.count(key) && kernel_->put_port_vlan(to_kernel(key), vlan))
-      port_vlans_[key] = vlan;
+  for (const auto& [key, pv] : want.port_vlans)
+    if (!port_vlans_.count(key) &&
+        kernel_->put_port_vlan(to_kernel(key), lvs_port_val{pv.vlan, pv.bridge}))
+      port_vlans_[key] = pv;
   for (const auto& [key, st] : want.stations)
     if (!stations_.count(key) &&
         kernel_->put_station(to_kernel(key), static_cast<uint32_t>(st.ifindex)))
@@ -375,6 +399,7 @@ void OffloadSync::resync(uint64_t now_ms) {
                                                      : LVS_ACT_NONE;
     v.push_vid = flow.push_vid;
     v.vlan = flow.vlan;
+    v.bridge = flow.bridge;
     v.out_kind = flow.redirect == OffloadRedirect::kEgress ? LVS_OUT_EGRESS : LVS_OUT_PEER;
     if (kernel_->put_flow(to_kernel(key), v))
       flows_[key] = Installed{flow, bridge_name(config_, flow.in_port)};

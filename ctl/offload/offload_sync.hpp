@@ -81,6 +81,8 @@ class OffloadSync {
   // Makes the kernel's maps the plan of the FDBs now.
   void resync(uint64_t now_ms);
   void signal_moves(bool on);
+  // Keeps the numbers of the bridges still configured, gives the new ones the lowest free.
+  void number_bridges(const Config& config);
   // `stored` with the kernel's current counters.
   Installed live(const OffloadKey& key, const Installed& stored) const;
   void retire_counts(const Installed& in);
@@ -93,12 +95,16 @@ class OffloadSync {
   Config config_;
   std::map<std::string, Attached> attached_;               // by port name
   std::map<std::string, std::vector<OffloadPort>> ports_;  // eligible, by bridge
+  // Each bridge's number in the kernel's station keys (its own L2 domain there), stable while
+  // it is configured. The maps are this daemon's own (never pinned): a restarted one numbers
+  // afresh and a killed one's entries went with its programs.
+  std::map<std::string, OffloadBridge> bridge_ids_;
   std::map<const sw::Port*, bool> reconciled_;             // stale filters looked for
   std::map<OffloadKey, Installed> flows_;
   std::map<OffloadStationKey, OffloadStation> stations_;
   std::map<OffloadStationKey, uint64_t> station_seen_ns_;  // last-seen time given to the FDB
   std::set<OffloadStationKey> marked_moved_;  // seen moved at the last read-back, FDB unchanged
-  std::map<OffloadPortTag, uint16_t> port_vlans_;
+  std::map<OffloadPortTag, OffloadPortVlan> port_vlans_;
   sw::FdbMoveSignal moves_;
   std::map<std::string, Counts> retired_;           // counts of entries that went, by port
   std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)
