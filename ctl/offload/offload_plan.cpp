@@ -1,5 +1,7 @@
 #include "ctl/offload/offload_plan.hpp"
 
+#include <set>
+
 #include "switch/frame.hpp"
 
 namespace lvs::ctl {
@@ -42,6 +44,27 @@ std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_
     if (policy.ingress_vlan(f) == vid) tags.push_back(kOffloadTagged | vid);
   }
   return tags;
+}
+
+void number_offload_bridges(const std::vector<BridgeConfig>& bridges,
+                            std::map<std::string, OffloadBridge>& numbers) {
+  std::set<std::string> present;
+  for (const auto& b : bridges) present.insert(b.name);
+  std::set<OffloadBridge> used;
+  for (auto n = numbers.begin(); n != numbers.end();)
+    if (present.count(n->first)) {
+      used.insert(n->second);
+      ++n;
+    } else {
+      n = numbers.erase(n);
+    }
+  OffloadBridge next = 0;
+  for (const auto& b : bridges) {
+    if (numbers.count(b.name)) continue;
+    while (used.count(next)) ++next;
+    numbers[b.name] = next;
+    used.insert(next);
+  }
 }
 
 OffloadPlan plan_offload(OffloadBridge bridge, const std::vector<OffloadPort>& ports,

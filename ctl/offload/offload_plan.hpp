@@ -108,6 +108,10 @@ bool offload_port_eligible(const BridgeConfig& bridge, const PortConfig& port,
 // The tags a frame can arrive with on a port of `policy` to be in VLAN `vid` (priority tags
 // excluded: they stay in userspace).
 std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_t vid);
+// Each bridge's number in the kernel's keys: a bridge of `bridges` already in `numbers` keeps
+// its number, a new one gets the lowest free; bridges no longer configured lose theirs.
+void number_offload_bridges(const std::vector<BridgeConfig>& bridges,
+                            std::map<std::string, OffloadBridge>& numbers);
 // The flows and stations of one bridge (number `bridge`) from its eligible ports and its FDB
 // (entries older than `aging_ms` are left out: the switch no longer forwards by them), at most
 // `max_entries` of each.

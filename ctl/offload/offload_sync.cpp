@@ -119,26 +119,6 @@ void OffloadSync::prepare() {
   port_vlans_.clear();
 }
 
-void OffloadSync::number_bridges(const Config& config) {
-  std::set<std::string> present;
-  for (const auto& b : config.bridges) present.insert(b.name);
-  std::set<OffloadBridge> used;
-  for (auto b = bridge_ids_.begin(); b != bridge_ids_.end();)
-    if (present.count(b->first)) {
-      used.insert(b->second);
-      ++b;
-    } else {
-      b = bridge_ids_.erase(b);
-    }
-  OffloadBridge next = 0;
-  for (const auto& b : config.bridges) {
-    if (bridge_ids_.count(b.name)) continue;
-    while (used.count(next)) ++next;
-    bridge_ids_[b.name] = next;
-    used.insert(next);
-  }
-}
-
 void OffloadSync::signal_moves(bool on) {
   for (const auto& [bridge, list] : ports_)
     if (auto fdb = dp_.fdb(bridge)) fdb->set_move_signal(on ? &moves_ : nullptr);
@@ -179,7 +159,7 @@ void OffloadSync::commit(const Config& config,
     }
   }
   prepare();
-  number_bridges(config);
+  number_offload_bridges(config.bridges, bridge_ids_);
   // Which ports the kernel may serve now.
   std::map<std::string, Attached> want;
   ports_.clear();

@@ -81,8 +81,6 @@ class OffloadSync {
   // Makes the kernel's maps the plan of the FDBs now.
   void resync(uint64_t now_ms);
   void signal_moves(bool on);
-  // Keeps the numbers of the bridges still configured, gives the new ones the lowest free.
-  void number_bridges(const Config& config);
   // `stored` with the kernel's current counters.
   Installed live(const OffloadKey& key, const Installed& stored) const;
   void retire_counts(const Installed& in);

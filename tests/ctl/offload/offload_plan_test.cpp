@@ -134,6 +134,21 @@ TEST(OffloadPlan, TheSameMacAndVlanOnTwoBridgesAreTwoStations) {
   EXPECT_EQ(one.port_vlans.at(OffloadPortTag{22, 0}), (OffloadPortVlan{10, kBr + 1}));
 }
 
+TEST(OffloadPlan, BridgeNumbersStayWhileTheBridgeIsConfigured) {
+  auto bridges = [](std::vector<std::string> names) {
+    std::vector<BridgeConfig> out;
+    for (auto& n : names) out.push_back(BridgeConfig{.name = n});
+    return out;
+  };
+  using N = std::map<std::string, OffloadBridge>;
+  N numbers;
+  number_offload_bridges(bridges({"b", "a"}), numbers);
+  EXPECT_EQ(numbers, (N{{"b", 0}, {"a", 1}}));
+  // b goes: a keeps 1, c takes the free 0, d the next.
+  number_offload_bridges(bridges({"a", "c", "d"}), numbers);
+  EXPECT_EQ(numbers, (N{{"a", 1}, {"c", 0}, {"d", 2}}));
+}
+
 TEST(OffloadPlan, IngressTagsFollowTheVlanMode) {
   using V = std::vector<uint16_t>;
   EXPECT_EQ(offload_ingress_tags(sw::VlanPolicy::access(10), 10), V{0});
