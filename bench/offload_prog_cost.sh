@@ -19,19 +19,29 @@ for v in old new; do bpftool prog loadall $D/$v.o $F/$v pinmaps $F/${v}m; done
 h() { python3 -c 'import sys; print(" ".join("%02x" % b for b in bytes.fromhex(sys.argv[1])))' "$1"; }
 z() { printf '%0*d' $(($1 * 2)) 0; }
 DST=020000000002 SRC=020000000001  # test_run's skb is on lo: ifindex 1
-# main's layout: flows (1, dst, untagged) -> out 1; stations (1, src, untagged)
-bpftool map update pinned $F/oldm/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000$(z 28))
-bpftool map update pinned $F/oldm/lvs_stations key hex $(h 01000000${SRC}0000) value hex $(h $(z 8))
-# this tree's: flows (1, dst, untagged) -> out 1, VLAN 10; stations (src, 10), (dst, 10) on 1
-if bpftool map show pinned $F/newm/lvs_port_vlans >/dev/null 2>&1; then
-  bpftool map update pinned $F/newm/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000000000000a00$(z 30))
-  for m in $SRC $DST; do
-    bpftool map update pinned $F/newm/lvs_stations key hex $(h ${m}0a00) value hex $(h 01000000$(z 12))
-  done
-else  # the same layout as OLD
-  bpftool map update pinned $F/newm/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000$(z 28))
-  bpftool map update pinned $F/newm/lvs_stations key hex $(h 01000000${SRC}0000) value hex $(h $(z 8))
-fi
+# fill OBJ: the flow (1, DST, untagged) -> out 1 and its stations, in the layout OBJ has
+# shellcheck disable=SC2046 # h prints one word per byte
+fill() {
+  local m=$F/${1}m key
+  key=$(bpftool map show pinned $m/lvs_stations | grep -o 'key [0-9]*B')
+  if ! bpftool map show pinned $m/lvs_port_vlans >/dev/null 2>&1; then
+    # stations (ifindex, MAC, tag): (1, src, untagged)
+    bpftool map update pinned $m/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000$(z 28))
+    bpftool map update pinned $m/lvs_stations key hex $(h 01000000${SRC}0000) value hex $(h $(z 8))
+  elif [ "$key" = "key 8B" ]; then  # stations (MAC, VLAN): the flow's VLAN 10; src and dst on 1
+    bpftool map update pinned $m/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000000000000a00$(z 30))
+    for s in $SRC $DST; do
+      bpftool map update pinned $m/lvs_stations key hex $(h ${s}0a00) value hex $(h 01000000$(z 12))
+    done
+  else  # stations (MAC, VLAN, bridge): the flow's VLAN 10 and bridge 1; src and dst on 1
+    bpftool map update pinned $m/lvs_flows key hex $(h 01000000${DST}0000) value hex $(h 01000000000000000a0000000100$(z 26))
+    for s in $SRC $DST; do
+      bpftool map update pinned $m/lvs_stations key hex $(h ${s}0a0001000000) value hex $(h 01000000$(z 12))
+    done
+  fi
+}
+fill old
+fill new
 for r in $(seq $ROUNDS); do
   for v in old new; do
     out=$(bpftool prog run pinned $F/$v/lvs_tc_ingress data_in $D/pkt repeat 2000000 2>&1 | tr '\n' ' ')

@@ -1,5 +1,7 @@
 #include "ctl/offload/offload_plan.hpp"
 
+#include <set>
+
 #include "switch/frame.hpp"
 
 namespace lvs::ctl {
@@ -44,7 +46,28 @@ std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_
   return tags;
 }
 
-OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
+void number_offload_bridges(const std::vector<BridgeConfig>& bridges,
+                            std::map<std::string, OffloadBridge>& numbers) {
+  std::set<std::string> present;
+  for (const auto& b : bridges) present.insert(b.name);
+  std::set<OffloadBridge> used;
+  for (auto n = numbers.begin(); n != numbers.end();)
+    if (present.count(n->first)) {
+      used.insert(n->second);
+      ++n;
+    } else {
+      n = numbers.erase(n);
+    }
+  OffloadBridge next = 0;
+  for (const auto& b : bridges) {
+    if (numbers.count(b.name)) continue;
+    while (used.count(next)) ++next;
+    numbers[b.name] = next;
+    used.insert(next);
+  }
+}
+
+OffloadPlan plan_offload(OffloadBridge bridge, const std::vector<OffloadPort>& ports,
                          const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
                          size_t max_entries) {
   OffloadPlan plan;
@@ -61,11 +84,12 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
     const OffloadPort& dst = *at->second;
     const uint64_t mac = e.mac.to_u64();
     if (offload_ingress_tags(dst.vlan, e.vlan).empty()) continue;  // never sends on it there
-    plan.stations[OffloadStationKey{mac, e.vlan}] = OffloadStation{dst.name, dst.index, dst.ifindex};
+    plan.stations[OffloadStationKey{mac, e.vlan, bridge}] =
+        OffloadStation{dst.name, dst.index, dst.ifindex};
     for (const auto& in : ports)
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan))
         if (plan.port_vlans.size() < max_entries)
-          plan.port_vlans[OffloadPortTag{in.ifindex, tag}] = e.vlan;
+          plan.port_vlans[OffloadPortTag{in.ifindex, tag}] = OffloadPortVlan{e.vlan, bridge};
     const sw::EgressTag out = dst.vlan.egress(e.vlan);
     if (out == sw::EgressTag::kNotMember) continue;
     for (const auto& in : ports) {
@@ -74,7 +98,7 @@ OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
       if (offload_is_tunnel(in.ifindex) && offload_is_tunnel(dst.ifindex)) continue;
       for (uint16_t tag : offload_ingress_tags(in.vlan, e.vlan)) {
         if (plan.flows.size() >= max_entries) break;
-        OffloadFlow flow{in.name, dst.name,    dst.ifindex, e.vlan, OffloadAction::kNone,
+        OffloadFlow flow{in.name, dst.name,    dst.ifindex, e.vlan, bridge, OffloadAction::kNone,
                          0,       dst.redirect};
         const bool tagged_in = tag != 0, tagged_out = out == sw::EgressTag::kTagged;
         if (tagged_in && !tagged_out) flow.action = OffloadAction::kPop;

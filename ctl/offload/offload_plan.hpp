@@ -9,8 +9,10 @@
 // RSTP or mirrors. Floods, unknown destinations and frames from stations not learnt on their
 // ingress port (first frames, moves) stay in userspace: a flow needs its source station on its
 // ingress port and its destination station on its egress port (OffloadStation, one port per
-// (MAC, VLAN) as in the FDB) for the kernel to carry a frame; the ports' ingress VLANs
-// (port_vlans) let the kernel see a station arrive on another port (a move) in any frame.
+// (bridge, MAC, VLAN) as in the bridge's FDB) for the kernel to carry a frame; the ports'
+// ingress VLANs and bridge (port_vlans) let the kernel see a station arrive on another port of
+// its bridge (a move) in any frame. Each bridge is its own L2 domain: a bridge number (the
+// sync's, OffloadBridge) keeps one MAC in one VLAN on two bridges two stations.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -55,19 +57,23 @@ struct OffloadKey {
   auto operator<=>(const OffloadKey&) const = default;
 };
 enum class OffloadAction : uint8_t { kNone, kPop, kPush };
+// A bridge's number in the kernel's maps (lvs_station_key.bridge), given by the sync.
+using OffloadBridge = uint16_t;
 struct OffloadFlow {
   std::string in_port, out_port;
   int out_ifindex = 0;
   uint16_t vlan = 0;  // the switch's VLAN of the frame
+  OffloadBridge bridge = 0;
   OffloadAction action = OffloadAction::kNone;
   uint16_t push_vid = 0;
   OffloadRedirect redirect = OffloadRedirect::kPeer;  // the egress port's
   bool operator==(const OffloadFlow&) const = default;
 };
-// A station (MAC, VLAN of the switch) and the port the FDB has it on.
+// A station (MAC, VLAN of the switch, bridge) and the port the bridge's FDB has it on.
 struct OffloadStationKey {
   uint64_t mac = 0;
   uint16_t vlan = 0;
+  OffloadBridge bridge = 0;
   auto operator<=>(const OffloadStationKey&) const = default;
 };
 struct OffloadStation {
@@ -76,16 +82,22 @@ struct OffloadStation {
   int ifindex = 0;
   bool operator==(const OffloadStation&) const = default;
 };
-// A frame arriving on `ifindex` with `tag` is in VLAN port_vlans[{ifindex, tag}].
+// A frame arriving on `ifindex` with `tag` is in VLAN port_vlans[{ifindex, tag}].vlan of the
+// port's bridge.
 struct OffloadPortTag {
   int ifindex = 0;
   uint16_t tag = 0;
   auto operator<=>(const OffloadPortTag&) const = default;
 };
+struct OffloadPortVlan {
+  uint16_t vlan = 0;
+  OffloadBridge bridge = 0;
+  bool operator==(const OffloadPortVlan&) const = default;
+};
 struct OffloadPlan {
   std::map<OffloadKey, OffloadFlow> flows;
   std::map<OffloadStationKey, OffloadStation> stations;
-  std::map<OffloadPortTag, uint16_t> port_vlans;
+  std::map<OffloadPortTag, OffloadPortVlan> port_vlans;
 };
 
 // True when the bridge's frames may be offloaded at all; else `why` says what keeps them out.
@@ -96,9 +108,14 @@ bool offload_port_eligible(const BridgeConfig& bridge, const PortConfig& port,
 // The tags a frame can arrive with on a port of `policy` to be in VLAN `vid` (priority tags
 // excluded: they stay in userspace).
 std::vector<uint16_t> offload_ingress_tags(const sw::VlanPolicy& policy, uint16_t vid);
-// The flows and stations of one bridge from its eligible ports and its FDB (entries older than
-// `aging_ms` are left out: the switch no longer forwards by them), at most `max_entries` of each.
-OffloadPlan plan_offload(const std::vector<OffloadPort>& ports,
+// Each bridge's number in the kernel's keys: a bridge of `bridges` already in `numbers` keeps
+// its number, a new one gets the lowest free; bridges no longer configured lose theirs.
+void number_offload_bridges(const std::vector<BridgeConfig>& bridges,
+                            std::map<std::string, OffloadBridge>& numbers);
+// The flows and stations of one bridge (number `bridge`) from its eligible ports and its FDB
+// (entries older than `aging_ms` are left out: the switch no longer forwards by them), at most
+// `max_entries` of each.
+OffloadPlan plan_offload(OffloadBridge bridge, const std::vector<OffloadPort>& ports,
                          const std::vector<sw::FdbEntry>& fdb, uint64_t aging_ms,
                          size_t max_entries = kOffloadMaxEntries);
 

@@ -31,6 +31,7 @@ lvs_station_key to_kernel(const OffloadStationKey& k) {
   const sw::MacAddr mac = sw::MacAddr::from_u64(k.mac);
   std::memcpy(key.mac, mac.bytes.data(), 6);
   key.vlan = k.vlan;
+  key.bridge = k.bridge;
   return key;
 }
 
@@ -113,7 +114,8 @@ void OffloadSync::prepare() {
   for (const auto& [key, st] : stations_) kernel_->del_station(to_kernel(key));
   stations_.clear();
   marked_moved_.clear();
-  for (const auto& [key, vlan] : port_vlans_) kernel_->del_port_vlan(to_kernel(key));
+  station_seen_ns_.clear();
+  for (const auto& [key, pv] : port_vlans_) kernel_->del_port_vlan(to_kernel(key));
   port_vlans_.clear();
 }
 
@@ -157,6 +159,7 @@ void OffloadSync::commit(const Config& config,
     }
   }
   prepare();
+  number_offload_bridges(config.bridges, bridge_ids_);
   // Which ports the kernel may serve now.
   std::map<std::string, Attached> want;
   ports_.clear();
@@ -318,7 +321,7 @@ void OffloadSync::resync(uint64_t now_ms) {
     const uint64_t aging_ms = uint64_t{fdb->settings().aging_s} * 1000;
     const size_t room = kOffloadMaxEntries - std::max({want.flows.size(), want.stations.size(),
                                                        want.port_vlans.size()});
-    OffloadPlan p = plan_offload(list, fdb->dump(now_ms), aging_ms, room);
+    OffloadPlan p = plan_offload(bridge_ids_.at(bridge), list, fdb->dump(now_ms), aging_ms, room);
     want.flows.merge(p.flows);
     want.stations.merge(p.stations);
     want.port_vlans.merge(p.port_vlans);
@@ -359,9 +362,10 @@ void OffloadSync::resync(uint64_t now_ms) {
     kernel_->del_port_vlan(to_kernel(p->first));
     p = port_vlans_.erase(p);
   }
-  for (const auto& [key, vlan] : want.port_vlans)
-    if (!port_vlans_.count(key) && kernel_->put_port_vlan(to_kernel(key), vlan))
-      port_vlans_[key] = vlan;
+  for (const auto& [key, pv] : want.port_vlans)
+    if (!port_vlans_.count(key) &&
+        kernel_->put_port_vlan(to_kernel(key), lvs_port_val{pv.vlan, pv.bridge}))
+      port_vlans_[key] = pv;
   for (const auto& [key, st] : want.stations)
     if (!stations_.count(key) &&
         kernel_->put_station(to_kernel(key), static_cast<uint32_t>(st.ifindex)))
@@ -375,6 +379,7 @@ void OffloadSync::resync(uint64_t now_ms) {
                                                      : LVS_ACT_NONE;
     v.push_vid = flow.push_vid;
     v.vlan = flow.vlan;
+    v.bridge = flow.bridge;
     v.out_kind = flow.redirect == OffloadRedirect::kEgress ? LVS_OUT_EGRESS : LVS_OUT_PEER;
     if (kernel_->put_flow(to_kernel(key), v))
       flows_[key] = Installed{flow, bridge_name(config_, flow.in_port)};

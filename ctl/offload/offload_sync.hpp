@@ -93,12 +93,16 @@ class OffloadSync {
   Config config_;
   std::map<std::string, Attached> attached_;               // by port name
   std::map<std::string, std::vector<OffloadPort>> ports_;  // eligible, by bridge
+  // Each bridge's number in the kernel's station keys (its own L2 domain there), stable while
+  // it is configured. The maps are this daemon's own (never pinned): a restarted one numbers
+  // afresh and a killed one's entries went with its programs.
+  std::map<std::string, OffloadBridge> bridge_ids_;
   std::map<const sw::Port*, bool> reconciled_;             // stale filters looked for
   std::map<OffloadKey, Installed> flows_;
   std::map<OffloadStationKey, OffloadStation> stations_;
   std::map<OffloadStationKey, uint64_t> station_seen_ns_;  // last-seen time given to the FDB
   std::set<OffloadStationKey> marked_moved_;  // seen moved at the last read-back, FDB unchanged
-  std::map<OffloadPortTag, uint16_t> port_vlans_;
+  std::map<OffloadPortTag, OffloadPortVlan> port_vlans_;
   sw::FdbMoveSignal moves_;
   std::map<std::string, Counts> retired_;           // counts of entries that went, by port
   std::set<std::string> too_big_;                   // bridges over kOffloadMaxPorts (logged)

@@ -3,13 +3,16 @@
 //
 // decide(): a frame whose (ingress ifindex, dst MAC, tag) has an entry in lvs_flows, whose
 // source station is on this port and whose destination station is on the entry's egress port
-// (lvs_stations, neither marked moved) is the kernel's: counters and last-used times are
-// updated and it goes, tagged/untagged as the entry says, to the egress veth's peer (GSO frames
-// stay whole): with bpf_redirect_peer into a container's end, or with bpf_redirect to the
-// egress of the veth internal port's switch end, whose peer (the host's bridge interface) is in
-// this netns, where bpf_redirect_peer cannot go (a tunnel port: see carry()). A source MAC whose station is on
-// another port marks that station moved (one map write, on the first such frame): from then
-// on no frame is redirected to or from it until the switch, which gets this frame, re-plans.
+// (lvs_stations, keyed by MAC, VLAN and bridge; neither marked moved) is the kernel's: counters
+// and last-used times are updated and it goes, tagged/untagged as the entry says, to the egress
+// veth's peer (GSO frames stay whole): with bpf_redirect_peer into a container's end, or with
+// bpf_redirect to the egress of the veth internal port's switch end, whose peer (the host's
+// bridge interface) is in this netns, where bpf_redirect_peer cannot go (a tunnel port: see
+// carry()). A source MAC whose station in the frame's bridge is on another port marks that
+// station moved (one map write, on the first such frame): from then on no frame is redirected
+// to or from it until the switch, which gets this frame, re-plans. The bridge comes with the
+// VLAN from the flow entry, or without one from lvs_port_vlans: a port is on one bridge, so the
+// same MAC on another bridge is another station, never a move.
 //
 // Each frame is decided once. AF_PACKET taps see frames before tc ingress, so lvs_sock_filter
 // (SO_ATTACH_BPF on the switch's socket of the port) decides, drops the kernel's frames and
@@ -42,7 +45,7 @@ struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, LVS_OFFLOAD_MAX_FLOWS);
   __type(key, struct lvs_port_key);
-  __type(value, __u32);
+  __type(value, struct lvs_port_val);
 } lvs_port_vlans SEC(".maps");
 
 struct decision {
@@ -71,14 +74,17 @@ static __always_inline int decide(struct __sk_buff* skb, struct decision* d, con
   __builtin_memcpy(fk.mac, macs, 6);
   struct lvs_flow_val* flow = bpf_map_lookup_elem(&lvs_flows, &fk);
   struct lvs_station_key sk;
+  __builtin_memset(&sk, 0, sizeof(sk));
   __builtin_memcpy(sk.mac, macs + 6, 6);
   if (flow) {
     sk.vlan = flow->vlan;
+    sk.bridge = flow->bridge;
   } else {  // no entry: only a moved source station to look for
     struct lvs_port_key pk = {.ifindex = ifindex, .tag = tag, .pad = 0};
-    __u32* vlan = bpf_map_lookup_elem(&lvs_port_vlans, &pk);
-    if (!vlan) return 0;
-    sk.vlan = (__u16)*vlan;
+    const struct lvs_port_val* pv = bpf_map_lookup_elem(&lvs_port_vlans, &pk);
+    if (!pv) return 0;
+    sk.vlan = pv->vlan;
+    sk.bridge = pv->bridge;
   }
   struct lvs_station_val* src = bpf_map_lookup_elem(&lvs_stations, &sk);
   if (!src) return 0;

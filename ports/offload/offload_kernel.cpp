@@ -20,6 +20,11 @@
 
 namespace lvs::ports {
 
+// The layout offload.bpf.c was compiled with (offload_maps.h): no implicit padding.
+static_assert(sizeof(lvs_flow_key) == 12 && sizeof(lvs_flow_val) == 40);
+static_assert(sizeof(lvs_station_key) == 12 && sizeof(lvs_station_val) == 16);
+static_assert(sizeof(lvs_port_key) == 8 && sizeof(lvs_port_val) == 4);
+
 bool OffloadKernel::is_veth(const std::string& ifname) {
   if (ifname.size() >= IFNAMSIZ) return false;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -159,8 +164,8 @@ void OffloadKernel::del_station(const lvs_station_key& key) {
 bool OffloadKernel::get_station(const lvs_station_key& key, lvs_station_val& val) const {
   return bpf_map_lookup_elem(stations_fd_, &key, &val) == 0;
 }
-bool OffloadKernel::put_port_vlan(const lvs_port_key& key, uint32_t vlan) {
-  return bpf_map_update_elem(port_vlans_fd_, &key, &vlan, BPF_ANY) == 0;
+bool OffloadKernel::put_port_vlan(const lvs_port_key& key, const lvs_port_val& val) {
+  return bpf_map_update_elem(port_vlans_fd_, &key, &val, BPF_ANY) == 0;
 }
 void OffloadKernel::del_port_vlan(const lvs_port_key& key) {
   bpf_map_delete_elem(port_vlans_fd_, &key);
@@ -181,7 +186,7 @@ bool OffloadKernel::get_flow(const lvs_flow_key&, lvs_flow_val&) const { return 
 bool OffloadKernel::put_station(const lvs_station_key&, uint32_t) { return false; }
 void OffloadKernel::del_station(const lvs_station_key&) {}
 bool OffloadKernel::get_station(const lvs_station_key&, lvs_station_val&) const { return false; }
-bool OffloadKernel::put_port_vlan(const lvs_port_key&, uint32_t) { return false; }
+bool OffloadKernel::put_port_vlan(const lvs_port_key&, const lvs_port_val&) { return false; }
 void OffloadKernel::del_port_vlan(const lvs_port_key&) {}
 bool OffloadKernel::remove_stale(int) { return false; }
 

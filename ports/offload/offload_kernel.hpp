@@ -35,7 +35,7 @@ class OffloadKernel {
   bool put_station(const lvs_station_key& key, uint32_t ifindex);
   void del_station(const lvs_station_key& key);
   bool get_station(const lvs_station_key& key, lvs_station_val& val) const;
-  bool put_port_vlan(const lvs_port_key& key, uint32_t vlan);
+  bool put_port_vlan(const lvs_port_key& key, const lvs_port_val& val);
   void del_port_vlan(const lvs_port_key& key);
 
   // Removes a tc filter of ours (a killed daemon's) from `ifindex`'s ingress; true if one was.

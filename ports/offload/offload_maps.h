@@ -47,18 +47,23 @@ struct lvs_flow_val {
   __u32 out_ifindex;  // egress port's veth (as out_kind says, the frame goes to its peer)
   __u16 action;       // LVS_ACT_*
   __u16 push_vid;     // LVS_ACT_PUSH: the tag pushed (PCP 0)
-  __u16 vlan;         // the switch's VLAN of the frame (its stations' key)
+  __u16 vlan;         // the switch's VLAN of the frame (with bridge: its stations' key)
   __u16 out_kind;     // LVS_OUT_*
-  __u16 pad[2];
+  __u16 bridge;       // the number of the frame's bridge (lvs_station_key.bridge)
+  __u16 pad;
   __u64 packets;
   __u64 bytes;  // as received, tag included
   __u64 last_used_ns;  // bpf_ktime_get_ns (CLOCK_MONOTONIC)
 };
 
-// lvs_stations: where the switch's FDB has (MAC, VLAN): one port per station, as in the FDB.
+// lvs_stations: where the switch's FDB has (MAC, VLAN) on a bridge: one port per station, as in
+// the bridge's FDB. Each bridge is its own L2 domain: the same MAC and VLAN on two bridges are
+// two stations. `bridge`: a small number the sync gives each bridge (ctl/offload/offload_sync).
 struct lvs_station_key {
   __u8 mac[6];
   __u16 vlan;
+  __u16 bridge;
+  __u16 pad;  // 0 (hash keys compare every byte)
 };
 struct lvs_station_val {
   __u32 ifindex;       // the station's port (host-side veth)
@@ -67,11 +72,16 @@ struct lvs_station_val {
 };
 
 // lvs_port_vlans: the VLAN a frame with `tag` arriving on `ifindex` is in (the port's VLAN
-// policy, for the VLANs that have offloaded stations): stations moved here are seen by any frame.
+// policy, for the VLANs that have offloaded stations) and the port's bridge: stations moved
+// here are seen by any frame.
 struct lvs_port_key {
   __u32 ifindex;
   __u16 tag;
   __u16 pad;
+};
+struct lvs_port_val {
+  __u16 vlan;
+  __u16 bridge;  // lvs_station_key.bridge
 };
 
 #endif

@@ -11,6 +11,7 @@ sw::FdbEntry entry(uint64_t mac, uint16_t vlan, sw::PortIndex port, uint64_t age
 }
 constexpr uint64_t kA = 0x020000000001, kB = 0x020000000002, kC = 0x020000000003;
 constexpr uint64_t kAging = 300'000;
+constexpr OffloadBridge kBr = 3;  // the bridge's number in the kernel's keys
 
 std::vector<OffloadPort> three_ports() {
   return {OffloadPort{"p1", 0, 11, sw::VlanPolicy::access(10)},
@@ -19,7 +20,7 @@ std::vector<OffloadPort> three_ports() {
 }
 
 TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
-  auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
+  auto plan = plan_offload(kBr, three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
   const auto to_b = plan.flows.find(OffloadKey{11, kB, 0});
   ASSERT_NE(to_b, plan.flows.end());
   EXPECT_EQ(to_b->second.out_port, "p2");
@@ -28,12 +29,15 @@ TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
   // Never back to the port the destination is on.
   EXPECT_FALSE(plan.flows.count(OffloadKey{12, kB, 0}));
   // The stations the kernel checks: each on its own port, once per VLAN.
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 10}).ifindex, 11);
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10}).ifindex, 12);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 10, kBr}).ifindex, 11);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10, kBr}).ifindex, 12);
   EXPECT_EQ(plan.stations.size(), 2u);
   // Every port's ingress VLAN for VLAN 10: untagged on the access ports, tagged on the trunk.
-  using PV = std::map<OffloadPortTag, uint16_t>;
-  EXPECT_EQ(plan.port_vlans, (PV{{{11, 0}, 10}, {{12, 0}, 10}, {{13, kOffloadTagged | 10}, 10}}));
+  using PV = std::map<OffloadPortTag, OffloadPortVlan>;
+  EXPECT_EQ(
+      plan.port_vlans,
+      (PV{{{11, 0}, {10, kBr}}, {{12, 0}, {10, kBr}}, {{13, kOffloadTagged | 10}, {10, kBr}}}));
+  EXPECT_EQ(to_b->second.bridge, kBr);
 }
 
 // The veth internal port (its switch end, ifindex 14): frames for the host leave by the switch
@@ -41,7 +45,7 @@ TEST(OffloadPlan, AccessToAccessSameVlanIsCarriedUntouched) {
 TEST(OffloadPlan, TheVethInternalPortIsReachedByItsEgress) {
   auto ports = three_ports();
   ports.push_back(OffloadPort{"br", 3, 14, sw::VlanPolicy::access(10), OffloadRedirect::kEgress});
-  auto plan = plan_offload(ports, {entry(kA, 10, 0), entry(kB, 10, 3)}, kAging);
+  auto plan = plan_offload(kBr, ports, {entry(kA, 10, 0), entry(kB, 10, 3)}, kAging);
   const auto to_host = plan.flows.find(OffloadKey{11, kB, 0});
   ASSERT_NE(to_host, plan.flows.end());
   EXPECT_EQ(to_host->second.out_port, "br");
@@ -51,7 +55,7 @@ TEST(OffloadPlan, TheVethInternalPortIsReachedByItsEgress) {
   ASSERT_NE(from_host, plan.flows.end());
   EXPECT_EQ(from_host->second.out_ifindex, 11);
   EXPECT_EQ(from_host->second.redirect, OffloadRedirect::kPeer);
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10}).ifindex, 14);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 10, kBr}).ifindex, 14);
 }
 
 TEST(OffloadPlan, TunnelPortsReachContainersButNeverEachOther) {
@@ -59,16 +63,16 @@ TEST(OffloadPlan, TunnelPortsReachContainersButNeverEachOther) {
   std::vector<OffloadPort> ports{OffloadPort{"c1", 0, 11, sw::VlanPolicy::access(0)},
                                  OffloadPort{"vx1", 1, t1, sw::VlanPolicy::trunk({})},
                                  OffloadPort{"vx2", 2, t2, sw::VlanPolicy::trunk({})}};
-  auto plan = plan_offload(ports, {entry(kA, 0, 0), entry(kB, 0, 1), entry(kC, 0, 2)}, kAging);
+  auto plan = plan_offload(kBr, ports, {entry(kA, 0, 0), entry(kB, 0, 1), entry(kC, 0, 2)}, kAging);
   EXPECT_EQ(plan.flows.at(OffloadKey{11, kB, 0}).out_ifindex, t1);  // container -> tunnel
   EXPECT_EQ(plan.flows.at(OffloadKey{t1, kA, 0}).out_ifindex, 11);  // tunnel -> container
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 0}).ifindex, t1);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kB, 0, kBr}).ifindex, t1);
   EXPECT_FALSE(plan.flows.count(OffloadKey{t1, kC, 0}));  // split horizon
   EXPECT_FALSE(plan.flows.count(OffloadKey{t2, kB, 0}));
 }
 
 TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
-  auto plan = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kC, 10, 2)}, kAging);
+  auto plan = plan_offload(kBr, three_ports(), {entry(kA, 10, 0), entry(kC, 10, 2)}, kAging);
   const auto to_c = plan.flows.find(OffloadKey{11, kC, 0});
   ASSERT_NE(to_c, plan.flows.end());
   EXPECT_EQ(to_c->second.action, OffloadAction::kPush);
@@ -78,12 +82,12 @@ TEST(OffloadPlan, TrunkPushesAndPopsTheTag) {
   EXPECT_EQ(to_a->second.action, OffloadAction::kPop);
   // An untagged frame on the trunk is VLAN 0, not 10: not offloaded to A.
   EXPECT_FALSE(plan.flows.count(OffloadKey{13, kA, 0}));
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kC, 10}).ifindex, 13);
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kC, 10, kBr}).ifindex, 13);
   EXPECT_EQ(plan.flows.at(OffloadKey{11, kC, 0}).vlan, 10);
 }
 
 TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspace) {
-  auto plan = plan_offload(three_ports(),
+  auto plan = plan_offload(kBr, three_ports(),
                            {entry(kA, 20, 2),              // VLAN 20: no access port carries it
                             entry(kB, 10, 1, kAging + 1),  // aged, not yet expired
                             entry(0x01005e000001, 10, 1),  // multicast
@@ -92,19 +96,57 @@ TEST(OffloadPlan, OtherVlansUnknownAgedMulticastAndIneligiblePortsStayInUserspac
   // Only trunk->... nothing: A on VLAN 20 is reachable from no other VLAN-20 port.
   EXPECT_TRUE(plan.flows.empty());
   EXPECT_EQ(plan.stations.size(), 1u);  // A on the trunk, VLAN 20
-  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 20}).port, "t3");
+  EXPECT_EQ(plan.stations.at(OffloadStationKey{kA, 20, kBr}).port, "t3");
   EXPECT_EQ(plan.port_vlans.size(), 1u);  // only the trunk takes VLAN 20 (tagged)
-  EXPECT_EQ(plan.port_vlans.at(OffloadPortTag{13, kOffloadTagged | 20}), 20);
+  EXPECT_EQ(plan.port_vlans.at(OffloadPortTag{13, kOffloadTagged | 20}),
+            (OffloadPortVlan{20, kBr}));
 }
 
 TEST(OffloadPlan, StationMoveChangesTheEntry) {
-  auto before = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
-  auto after = plan_offload(three_ports(), {entry(kA, 10, 0), entry(kB, 10, 2)}, kAging);
+  auto before = plan_offload(kBr, three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
+  auto after = plan_offload(kBr, three_ports(), {entry(kA, 10, 0), entry(kB, 10, 2)}, kAging);
   EXPECT_EQ(before.flows.at(OffloadKey{11, kB, 0}).out_port, "p2");
   EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).out_port, "t3");
   EXPECT_EQ(after.flows.at(OffloadKey{11, kB, 0}).action, OffloadAction::kPush);
-  EXPECT_EQ(before.stations.at(OffloadStationKey{kB, 10}).ifindex, 12);
-  EXPECT_EQ(after.stations.at(OffloadStationKey{kB, 10}).ifindex, 13);
+  EXPECT_EQ(before.stations.at(OffloadStationKey{kB, 10, kBr}).ifindex, 12);
+  EXPECT_EQ(after.stations.at(OffloadStationKey{kB, 10, kBr}).ifindex, 13);
+}
+
+// Each bridge is its own L2 domain: one MAC in one VLAN on two bridges is two stations, each on
+// its own bridge's port, and each bridge's flows and port VLANs name their bridge.
+TEST(OffloadPlan, TheSameMacAndVlanOnTwoBridgesAreTwoStations) {
+  const std::vector<OffloadPort> br2{OffloadPort{"q1", 0, 21, sw::VlanPolicy::access(10)},
+                                     OffloadPort{"q2", 1, 22, sw::VlanPolicy::access(10)}};
+  auto one = plan_offload(kBr, three_ports(), {entry(kA, 10, 0), entry(kB, 10, 1)}, kAging);
+  auto two = plan_offload(kBr + 1, br2, {entry(kA, 10, 1), entry(kB, 10, 0)}, kAging);
+  // What the sync does with the bridges' plans: merged, no key of one hides the other's.
+  one.stations.merge(two.stations);
+  one.flows.merge(two.flows);
+  one.port_vlans.merge(two.port_vlans);
+  EXPECT_TRUE(two.stations.empty() && two.flows.empty() && two.port_vlans.empty());
+  EXPECT_EQ(one.stations.size(), 4u);
+  EXPECT_EQ(one.stations.at(OffloadStationKey{kA, 10, kBr}).ifindex, 11);
+  EXPECT_EQ(one.stations.at(OffloadStationKey{kA, 10, kBr + 1}).ifindex, 22);
+  EXPECT_EQ(one.stations.at(OffloadStationKey{kB, 10, kBr + 1}).port, "q1");
+  EXPECT_EQ(one.flows.at(OffloadKey{11, kB, 0}).bridge, kBr);
+  EXPECT_EQ(one.flows.at(OffloadKey{21, kA, 0}).bridge, kBr + 1);
+  EXPECT_EQ(one.flows.at(OffloadKey{21, kA, 0}).out_ifindex, 22);
+  EXPECT_EQ(one.port_vlans.at(OffloadPortTag{22, 0}), (OffloadPortVlan{10, kBr + 1}));
+}
+
+TEST(OffloadPlan, BridgeNumbersStayWhileTheBridgeIsConfigured) {
+  auto bridges = [](std::vector<std::string> names) {
+    std::vector<BridgeConfig> out;
+    for (auto& n : names) out.push_back(BridgeConfig{.name = n});
+    return out;
+  };
+  using N = std::map<std::string, OffloadBridge>;
+  N numbers;
+  number_offload_bridges(bridges({"b", "a"}), numbers);
+  EXPECT_EQ(numbers, (N{{"b", 0}, {"a", 1}}));
+  // b goes: a keeps 1, c takes the free 0, d the next.
+  number_offload_bridges(bridges({"a", "c", "d"}), numbers);
+  EXPECT_EQ(numbers, (N{{"a", 1}, {"c", 0}, {"d", 2}}));
 }
 
 TEST(OffloadPlan, IngressTagsFollowTheVlanMode) {
