@@ -224,8 +224,6 @@ Result<std::string> run_attach(const AttachArgs& given) {
     created = true;
   }
   if (auto e = configure_port_end(host, mtu)) return undo(*e);
-  if (a.port_type == "system")  // tells the port that BIG TCP frames come (ports/big_tcp.hpp)
-    if (auto e = enable_big_tcp(host)) return undo(*e);
   std::string mac;
   if (auto e = run_in_netns(*ns, [&]() -> Status {
         if (!link_exists(ifname))
@@ -235,9 +233,6 @@ Result<std::string> run_attach(const AttachArgs& given) {
         // AF_XDP carries no virtio-net header: the container must send complete frames. A
         // rerun as system gives the offloads back (the veth's defaults).
         if (auto e = set_tx_offloads(ifname, a.port_type != "afxdp")) return e;
-        // BIG TCP where a system port (AF_PACKET with virtio-net headers) reads the host end.
-        if (a.port_type == "system")
-          if (auto e = enable_big_tcp(ifname)) return e;
         if (auto e = add_address(ifname, *a.ip)) return e;
         if (gateway)
           if (auto e = replace_default_route(ifname, *gateway)) return e;

@@ -49,7 +49,6 @@ CniResult<std::optional<Ipv4Prefix>> apply_gateway(const NetConf& n, NetResult& 
 Status configure_container(const NetConf& n, const Env& env, const NetResult& r,
                            const std::string& mac, std::string& mac_out) {
   if (auto e = configure_link(env.ifname, n.mtu, mac, true)) return e;
-  if (auto e = enable_big_tcp(env.ifname)) return e;  // ports/big_tcp.hpp
   for (const auto& ip : r.ips)
     if (auto e = add_address(env.ifname, ip.address)) return e;
   for (const auto& rt : r.routes) {
@@ -126,7 +125,6 @@ CniResult<json> cmd_add(const NetConf& n, const Env& env) {
   veth_made = true;
   if (auto e = configure_link(host, n.mtu, "", true))
     return undo(cni_error(kIoFailure, "cannot set up " + host, *e));
-  if (auto e = enable_big_tcp(host)) return undo(cni_error(kIoFailure, "cannot set up " + host, *e));
   std::string container_mac;
   if (auto e =
           run_in_netns(*ns, [&]() { return configure_container(n, env, r, mac, container_mac); }))

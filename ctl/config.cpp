@@ -73,6 +73,10 @@ bool Config::pmd_sleep_adaptive() const {
   auto it = other_config.find(kPmdSleep);
   return it == other_config.end() || it->second != "off";
 }
+bool Config::big_tcp() const {
+  auto it = other_config.find("big-tcp");
+  return it == other_config.end() || it->second != "false";
+}
 bool Config::kernel_tunnels() const {
   auto it = other_config.find("kernel-tunnels");
   return it == other_config.end() || it->second != "false";
@@ -374,9 +378,12 @@ Status validate_global(const StringMap& other_config) {
     } else if (key == "kernel-tunnels") {
       if (value != "true" && value != "false")
         return invalid(at + "other_config:kernel-tunnels \"" + value + "\" is not true or false");
+    } else if (key == "big-tcp") {
+      if (value != "true" && value != "false")
+        return invalid(at + "other_config:big-tcp \"" + value + "\" is not true or false");
     } else if (!cluster::is_cluster_global_key(key)) {
       return invalid(at + "unknown other_config key \"" + key +
-                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload, kernel-tunnels, "
+                     "\" (known: pmd-sleep, pmd-quiet-us, kernel-offload, kernel-tunnels, big-tcp, "
                      "cluster-*)");
     }
   }

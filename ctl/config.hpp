@@ -140,6 +140,9 @@ struct Config {
   // other_config:kernel-tunnels (default true): VXLAN ports of the kernel underlay on the
   // kernel's vxlan device (tunnels/kernel_vxlan_port.hpp) rather than on UDP sockets.
   bool kernel_tunnels() const;
+  // other_config:big-tcp (default true): BIG TCP on the veths of system ports where nothing the
+  // containers' traffic may leave through would have to cut it (ctl/big_tcp_sync.hpp).
+  bool big_tcp() const;
 
   BridgeConfig* find_bridge(const std::string& name);
   const BridgeConfig* find_bridge(const std::string& name) const;

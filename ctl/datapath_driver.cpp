@@ -197,6 +197,7 @@ Status DatapathDriver::commit(const Config& config) {
     const auto open = open_ports();
     rstp_.commit(config, open);
     offload_.commit(config, open);
+    big_tcp_.commit(config, open);
   }
   // Open_vSwitch other_config: adaptive PMD sleep (cheap, applied on every commit).
   dp_.set_pmd_sleep(config.pmd_sleep_adaptive(), config.pmd_quiet_us());

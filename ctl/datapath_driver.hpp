@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "ctl/big_tcp_sync.hpp"
 #include "ctl/config.hpp"
 #include "ctl/mirror_outputs.hpp"
 #include "ctl/offload/offload_sync.hpp"
@@ -102,6 +103,7 @@ class DatapathDriver final : public Runtime {
   RstpDriver rstp_;  // the spanning tree of bridges with rstp_enable (rstp_driver.hpp)
   MirrorOutputs mirrors_;
   OffloadSync offload_;  // learnt unicast carried by the kernel (ctl/offload/)
+  BigTcpSync big_tcp_;   // BIG TCP on the system ports' veths (ctl/big_tcp_sync.hpp)
   std::function<nlohmann::json()> cluster_show_;
   bool committed_ = false;  // after the first commit, a pcap file that cannot be made is an error
 };

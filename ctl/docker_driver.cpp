@@ -307,10 +307,7 @@ DockerReply DockerDriver::create_endpoint(const json& r) {
   const Status made = create_veth(host, peer, self, mtu, mac);
   ::close(self);
   if (made) return fail(500, made->message);
-  // BIG TCP on both ends (ports/big_tcp.hpp); the peer keeps it when Docker moves it.
-  Status big = enable_big_tcp(peer);
-  if (!big) big = enable_big_tcp(host);
-  if (auto e = big ? big : configure_port_end(host, mtu)) {
+  if (auto e = configure_port_end(host, mtu)) {
     delete_link(host);
     return fail(500, e->message);
   }

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "ctl/netlink_handles.hpp"
-#include "ports/big_tcp.hpp"
 
 namespace lvs::ctl {
 namespace {
@@ -81,29 +80,6 @@ Status create_veth(const std::string& host, const std::string& peer, int peer_ns
   rtnl_link_put(p);
   if (int e = rtnl_link_add(sock.s, link.get(), NLM_F_CREATE | NLM_F_EXCL); e < 0)
     return nl_error("cannot create veth pair " + host + " / " + peer, e);
-  return std::nullopt;
-}
-
-Status enable_big_tcp(const std::string& name) {
-  // Not in Debian 12's 6.1 uapi headers nor in libnl 3.7: Linux 6.3's IFLA_GSO_IPV4_MAX_SIZE,
-  // IFLA_GRO_IPV4_MAX_SIZE.
-  constexpr int kGsoIpv4MaxSize = 63, kGroIpv4MaxSize = 64;
-  const unsigned ifindex = ::if_nametoindex(name.c_str());
-  if (ifindex == 0) return make_error(kErrNotFound, "no interface " + name);
-  Sock sock;
-  if (sock.err < 0) return nl_error("netlink", sock.err);
-  std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK),
-                                                 nlmsg_free);
-  ifinfomsg ifi{};
-  ifi.ifi_family = AF_UNSPEC;
-  ifi.ifi_index = static_cast<int>(ifindex);
-  if (!msg || nlmsg_append(msg.get(), &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-      nla_put_u32(msg.get(), kGsoIpv4MaxSize, ports::kBigTcpGsoSize) < 0 ||
-      nla_put_u32(msg.get(), kGroIpv4MaxSize, ports::kBigTcpGsoSize) < 0)
-    return make_error(kErrIo, "netlink: out of memory");
-  if (int e = nl_send_auto(sock.s, msg.get()); e < 0) return nl_error("BIG TCP on " + name, e);
-  if (int e = nl_wait_for_ack(sock.s); e < 0)
-    return nl_error("cannot set gso_ipv4_max_size " + std::to_string(ports::kBigTcpGsoSize) + " on " + name, e);
   return std::nullopt;
 }
 

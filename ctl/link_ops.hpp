@@ -30,12 +30,6 @@ Status configure_port_end(const std::string& name, std::optional<int> mtu);
 // end whose host end is read by a port kind without virtio-net headers (afxdp), so every frame it
 // sends is complete and fits one MTU; on again (the veth default) for the kinds that carry them.
 Status set_tx_offloads(const std::string& name, bool on);
-// BIG TCP on `name` (ports/big_tcp.hpp): IPv4 GSO frames up to kBigTcpGsoSize
-// (IFLA_GSO_IPV4_MAX_SIZE / IFLA_GRO_IPV4_MAX_SIZE). Both ends of a container's veth whose host
-// end is a system port get it: the container end for its TCP, the host end so that the port
-// knows. A kernel before 6.3 ignores the attributes (nothing changes, no error); one whose
-// device refuses the size is an error naming it.
-Status enable_big_tcp(const std::string& name);
 Result<std::vector<std::string>> link_names();
 Result<std::string> link_mac(const std::string& name);
 // Adds ADDR/PREFIX; already there is not an error.

@@ -122,7 +122,7 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   if (segs > 2) port->large_ = afpacket_large_pool();
   port->refresh_max_frame_len();
   // Set on the host end by vsattach / CNI / Docker with the container end's (ctl/link_ops.hpp).
-  port->big_ = port->large_ != nullptr && netdev_gso_ipv4_max_size(ifindex) > 65536;
+  if (netdev_link_info(ifindex).gso_ipv4_max_size > 65536) port->expect_big_frames();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
     port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
@@ -184,7 +184,7 @@ static unsigned tails_missing(const std::array<rte_mbuf*, kMaxFrameSegs>& segs, 
 bool AfPacketPort::stock_slots(uint16_t n) {
   // One bulk get for the tails the slots lack (one per slot, kBigTails in big mode); one by one
   // when the pool is short. A slot that cannot have all of its tails takes 2 KiB spares instead.
-  const unsigned tails = big_ ? kBigTails : 1;
+  const unsigned tails = big_.load(std::memory_order_relaxed) ? kBigTails : 1;
   rte_mbuf* bigs[sw::kBurst * kBigTails];
   unsigned nbig = 0, used = 0;
   if (large_ != nullptr) {
@@ -248,8 +248,8 @@ bool AfPacketPort::stock_slots(uint16_t n) {
 }
 
 void AfPacketPort::enter_big_mode() {
-  if (big_ || large_ == nullptr) return;
-  big_ = true;
+  if (big_.load(std::memory_order_relaxed) || large_ == nullptr) return;
+  big_.store(true, std::memory_order_relaxed);
   RTE_LOG(WARNING, USER1,
           "port %s: %s sent a frame over 64 KiB (BIG TCP without gso_ipv4_max_size on this end): "
           "one frame lost, receiving up to %u bytes from now on\n",

@@ -74,6 +74,10 @@ class AfPacketPort final : public sw::Port {
   // one cheap syscall per empty burst. Off by default.
   void set_yield_when_idle(bool on) { yield_when_idle_.store(on, std::memory_order_relaxed); }
   int ifindex() const { return ifindex_; }
+  // Frames over 64 KiB may come from now on (BIG TCP, big_tcp.hpp): slots hold kBigTails tails
+  // from the next burst. Before the peer's GSO size grows (ctl/big_tcp_sync.hpp).
+  void expect_big_frames() { big_.store(large_ != nullptr, std::memory_order_relaxed); }
+  bool expects_big_frames() const { return big_.load(std::memory_order_relaxed); }
   bool rx_ring_active() const { return ring_.active(); }
   const std::string& ifname() const { return ifname_; }
   // Readable when frames wait: lets an idle poller sleep in poll()/epoll instead of spinning.
@@ -140,7 +144,7 @@ class AfPacketPort final : public sw::Port {
   // Big mode: the peer sends frames over 64 KiB (BIG TCP), found at open from the host end's
   // gso_ipv4_max_size or on the first frame cut short. Pieces a burst had no room for wait in
   // spill_ for the next rx_burst. PMD-only state.
-  bool big_ = false;
+  std::atomic<bool> big_{false};
   std::array<rte_mbuf*, sw::kBurst * kMaxBigPieces> spill_{};
   uint16_t spill_n_ = 0, spill_at_ = 0;
   std::atomic<int> errno_{0};      // ENXIO / ENODEV once the interface vanished

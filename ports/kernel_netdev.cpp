@@ -40,8 +40,11 @@ ifreq make_ifreq(const std::string& name) {
   return r;
 }
 
-// Not in Debian 12's 6.1 uapi headers (linux/if_link.h): added in Linux 6.3.
+// Not in Debian 12's 6.1 uapi headers (linux/if_link.h): added in Linux 6.3; and 6.1's
+// IFLA_TSO_MAX_SIZE, spelt out beside them.
+constexpr uint16_t kIflaTsoMaxSize = 59;
 constexpr uint16_t kIflaGsoIpv4MaxSize = 63;
+constexpr uint16_t kIflaGroIpv4MaxSize = 64;
 
 // One rtnetlink request on a socket of its own; `reply` gets the first answer.
 bool rtnl_request(const void* req, size_t len, char* reply, size_t cap, ssize_t& got) {
@@ -63,7 +66,8 @@ struct LinkRequest {
 
 }  // namespace
 
-uint32_t netdev_gso_ipv4_max_size(int ifindex) {
+NetdevLinkInfo netdev_link_info(int ifindex) {
+  NetdevLinkInfo info;
   LinkRequest r{};
   r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
   r.nh.nlmsg_type = RTM_GETLINK;
@@ -72,19 +76,99 @@ uint32_t netdev_gso_ipv4_max_size(int ifindex) {
   r.ifi.ifi_index = ifindex;
   alignas(nlmsghdr) static thread_local char reply[32768];
   ssize_t got = 0;
-  if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got)) return 0;
+  if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got)) return info;
   const auto* nh = reinterpret_cast<const nlmsghdr*>(reply);
-  if (!NLMSG_OK(nh, static_cast<unsigned>(got)) || nh->nlmsg_type != RTM_NEWLINK) return 0;
+  if (!NLMSG_OK(nh, static_cast<unsigned>(got)) || nh->nlmsg_type != RTM_NEWLINK) return info;
+  info.exists = true;
   int left = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof(ifinfomsg)));
   const auto* a = reinterpret_cast<const rtattr*>(static_cast<const char*>(NLMSG_DATA(nh)) +
                                                    NLMSG_ALIGN(sizeof(ifinfomsg)));
-  for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
-    if (a->rta_type == kIflaGsoIpv4MaxSize && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
-      uint32_t v;
-      std::memcpy(&v, RTA_DATA(a), sizeof(v));
-      return v;
+  auto u32 = [](const rtattr* x) {
+    uint32_t v = 0;
+    if (RTA_PAYLOAD(x) >= sizeof(v)) std::memcpy(&v, RTA_DATA(x), sizeof(v));
+    return v;
+  };
+  for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+    switch (a->rta_type) {
+      case IFLA_LINK: info.link = static_cast<int>(u32(a)); break;
+      case IFLA_LINK_NETNSID: info.link_netnsid = static_cast<int>(u32(a)); break;
+      case kIflaTsoMaxSize: info.tso_max_size = u32(a); break;
+      case kIflaGsoIpv4MaxSize: info.gso_ipv4_max_size = u32(a); break;
+      case IFLA_LINKINFO: {
+        int in = static_cast<int>(RTA_PAYLOAD(a));
+        for (const auto* k = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(k, in); k = RTA_NEXT(k, in))
+          if (k->rta_type == IFLA_INFO_KIND)
+            info.kind.assign(static_cast<const char*>(RTA_DATA(k)), strnlen(static_cast<const char*>(RTA_DATA(k)), RTA_PAYLOAD(k)));
+        break;
+      }
+      default: break;
     }
-  return 0;
+  }
+  return info;
+}
+
+std::string set_netdev_gso_ipv4_max_size(int ifindex, uint32_t size) {
+  struct {
+    nlmsghdr nh;
+    ifinfomsg ifi;
+    char attrs[64];
+  } r{};
+  r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  r.nh.nlmsg_type = RTM_SETLINK;
+  r.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  r.ifi.ifi_family = AF_UNSPEC;
+  r.ifi.ifi_index = ifindex;
+  auto add = [&r](uint16_t type, uint32_t v) {
+    auto* at = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&r) + NLMSG_ALIGN(r.nh.nlmsg_len));
+    at->rta_type = type;
+    at->rta_len = RTA_LENGTH(sizeof(v));
+    std::memcpy(RTA_DATA(at), &v, sizeof(v));
+    r.nh.nlmsg_len = NLMSG_ALIGN(r.nh.nlmsg_len) + RTA_ALIGN(at->rta_len);
+  };
+  add(kIflaGsoIpv4MaxSize, size);
+  add(kIflaGroIpv4MaxSize, size);
+  alignas(nlmsghdr) char reply[1024];
+  ssize_t got = 0;
+  if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got))
+    return std::string("rtnetlink: ") + std::strerror(errno);
+  const auto* nh = reinterpret_cast<const nlmsghdr*>(reply);
+  if (nh->nlmsg_type == NLMSG_ERROR) {
+    const int err = static_cast<const nlmsgerr*>(NLMSG_DATA(nh))->error;
+    if (err != 0) return std::strerror(-err);
+  }
+  return "";
+}
+
+int netns_id_of(int netns_fd) {
+  struct {
+    nlmsghdr nh;
+    rtgenmsg g;
+    char pad[3];
+    rtattr fd_attr;
+    uint32_t fd;
+  } r{};
+  r.nh.nlmsg_len = sizeof(r);
+  r.nh.nlmsg_type = RTM_GETNSID;
+  r.nh.nlmsg_flags = NLM_F_REQUEST;
+  r.g.rtgen_family = AF_UNSPEC;
+  r.fd_attr.rta_type = 3;  // NETNSA_FD
+  r.fd_attr.rta_len = RTA_LENGTH(sizeof(uint32_t));
+  r.fd = static_cast<uint32_t>(netns_fd);
+  alignas(nlmsghdr) char reply[256];
+  ssize_t got = 0;
+  if (!rtnl_request(&r, sizeof(r), reply, sizeof(reply), got)) return -1;
+  const auto* nh = reinterpret_cast<const nlmsghdr*>(reply);
+  if (!NLMSG_OK(nh, static_cast<unsigned>(got)) || nh->nlmsg_type != RTM_NEWNSID) return -1;
+  int left = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof(rtgenmsg)));
+  const auto* a = reinterpret_cast<const rtattr*>(static_cast<const char*>(NLMSG_DATA(nh)) +
+                                                   NLMSG_ALIGN(sizeof(rtgenmsg)));
+  for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+    if (a->rta_type == 1 && RTA_PAYLOAD(a) >= sizeof(int32_t)) {  // NETNSA_NSID
+      int32_t id;
+      std::memcpy(&id, RTA_DATA(a), sizeof(id));
+      return id;
+    }
+  return -1;
 }
 
 bool netdev_exists(int ifindex) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Integration test of BIG TCP on containers' veths (ports/big_tcp.hpp; root): vsattach gives both
-# ends gso_ipv4_max_size 196608. With the kernel offload on, the kernel carries TCP between two
+# Integration test of BIG TCP on containers' veths (ports/big_tcp.hpp, ctl/big_tcp_sync.hpp;
+# root): the daemon gives both ends of a system port's veth gso_ipv4_max_size 196608 (the host
+# namespace has no default route; bridge brt no tunnel). With the kernel offload on, the kernel carries TCP between two
 # containers in frames over 64 KiB (dpif/offload-show bytes per frame). With it off, the system
 # ports receive those frames whole and cut them into 64 KiB pieces (ports/gso_split.hpp): a
 # 48 MiB TCP transfer each way arrives byte for byte (SHA-256), and each port says it receives
-# frames over 64 KiB. An afxdp-kind container end gets no BIG TCP (no GSO at all there).
+# frames over 64 KiB. A VXLAN port on the bridge, or other_config:big-tcp=false, puts both ends
+# back to 65536, and TCP still flows; an afxdp-kind container end gets no BIG TCP.
 #
 #   big_tcp_test.sh BUILD_DIR     exit 0 pass, 1 fail, 77 skipped (not root, kernel before 6.3)
 set -u
@@ -118,6 +120,20 @@ ip netns exec ${P}c1 iperf3 -c 10.95.0.2 -t 2 -J >"$W/i.json" || fail "iperf3, o
 log "TCP c1 -> c2, offload off: $(python3 -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e6))' "$W/i.json") Mbit/s"
 retr=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_sent"]["retransmits"])' "$W/i.json")
 log "retransmits: $retr"
+
+# A tunnel on the bridge: the kernel would cut big frames before encapsulating them.
+vsctl add-port brt vxt -- set interface vxt type=vxlan options:remote_ip=10.94.0.9 options:key=5 ||
+  fail "add vxlan port"
+[ "$(gso_ipv4 ${P}c1 eth0)" = 65536 ] || fail "c1's end kept BIG TCP beside a tunnel"
+[ "$(gso_ipv4 ${P}h "$PORT1")" = 65536 ] || fail "host end $PORT1 kept BIG TCP beside a tunnel"
+ip netns exec ${P}c1 iperf3 -c 10.95.0.2 -t 1 >/dev/null || fail "iperf3 after BIG TCP went off"
+vsctl del-port brt vxt || fail "del vxlan port"
+[ "$(gso_ipv4 ${P}c2 eth0)" = 196608 ] || fail "c2's end did not get BIG TCP back"
+vsctl set Open_vSwitch . other_config:big-tcp=false || fail "big-tcp=false"
+[ "$(gso_ipv4 ${P}c2 eth0)" = 65536 ] || fail "big-tcp=false left c2's end at $(gso_ipv4 ${P}c2 eth0)"
+vsctl set Open_vSwitch . other_config:big-tcp=maybe 2>"$W/e" && fail "big-tcp=maybe accepted"
+grep -q "big-tcp" "$W/e" || fail "the error does not name big-tcp: $(cat "$W/e")"
+vsctl remove Open_vSwitch . other_config big-tcp || fail "remove big-tcp"
 
 # afxdp: the container end sends complete frames; no BIG TCP there.
 ip netns add ${P}c3 2>/dev/null; NETNS="$NETNS c3"

@@ -1,0 +1,123 @@
+#include "ctl/big_tcp_sync.hpp"
+
+#include <net/if.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include "ctl/log.hpp"
+#include "ctl/netns.hpp"
+#include "ctl/port_kind.hpp"
+#include "ports/afpacket_port.hpp"
+#include "ports/big_tcp.hpp"
+#include "ports/kernel_netdev.hpp"
+
+namespace lvs::ctl {
+namespace {
+
+constexpr uint32_t kLegacyGsoSize = 65536;
+
+uint32_t tso_max_size_of(const std::string& name) {
+  const unsigned ifindex = if_nametoindex(name.c_str());
+  return ifindex ? ports::netdev_link_info(static_cast<int>(ifindex)).tso_max_size : 0;
+}
+
+// The namespace the caller's names `nsid` (a veth peer's, IFLA_LINK_NETNSID): among those of
+// /run/netns and of the processes (a container's namespace has at least one process or a
+// bind mount), each looked at once.
+std::optional<NetnsFd> netns_by_id(int nsid) {
+  std::set<std::pair<dev_t, ino_t>> seen;
+  auto try_path = [&](const std::string& path) -> std::optional<NetnsFd> {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0 || !seen.insert({st.st_dev, st.st_ino}).second) return std::nullopt;
+    auto ns = NetnsFd::open(path);
+    if (!ns || ports::netns_id_of(ns->fd()) != nsid) return std::nullopt;
+    return std::move(*ns);
+  };
+  std::error_code ec;
+  for (const char* dir : {"/run/netns", "/var/run/docker/netns"})
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (auto ns = try_path(e.path().string())) return ns;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (auto ns = try_path("/proc/" + pid + "/ns/net")) return ns;
+  }
+  return std::nullopt;
+}
+
+// Sets the size on the veth peer `host` names: here, or in the namespace it is in.
+std::string set_peer_size(const ports::NetdevLinkInfo& host, uint32_t size) {
+  if (host.link_netnsid < 0) return ports::set_netdev_gso_ipv4_max_size(host.link, size);
+  auto ns = netns_by_id(host.link_netnsid);
+  if (!ns) return "the peer's namespace (id " + std::to_string(host.link_netnsid) + ") not found";
+  std::string e;
+  if (auto err = run_in_netns(*ns, [&]() -> Status {
+        e = ports::set_netdev_gso_ipv4_max_size(host.link, size);
+        return std::nullopt;
+      }))
+    return err->message;
+  return e;
+}
+
+bool bridge_encapsulates(const BridgeConfig& b) {
+  for (const auto& p : b.ports)
+    if (const PortKind* k = find_port_kind(effective_type(p)); k && k->mtu_overhead) return true;
+  return false;
+}
+
+}  // namespace
+
+bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&)) {
+  std::istringstream in(routes);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string iface, dest, gateway, flags, refcnt, use, metric, mask;
+    if (!(f >> iface >> dest >> gateway >> flags >> refcnt >> use >> metric >> mask)) continue;
+    if (dest == "00000000" && mask == "00000000" && tso_max_size(iface) <= kLegacyGsoSize) return false;
+  }
+  return true;
+}
+
+void BigTcpSync::commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open) {
+  std::ifstream f("/proc/net/route");
+  std::stringstream routes;
+  routes << f.rdbuf();
+  const bool uplinks_ok = default_routes_take_big_tso(routes.str(), tso_max_size_of);
+  for (const auto& b : config.bridges) {
+    const bool want = config.big_tcp() && uplinks_ok && !bridge_encapsulates(b);
+    for (const auto& p : b.ports) {
+      auto it = open.find(p.name);
+      if (it == open.end()) continue;
+      auto* port = dynamic_cast<ports::AfPacketPort*>(it->second.get());
+      if (port == nullptr || port->kind() != "system") continue;
+      const ports::NetdevLinkInfo host = ports::netdev_link_info(port->ifindex());
+      if (host.kind != "veth" || host.link == 0) continue;
+      const uint32_t size = want ? ports::kBigTcpGsoSize : kLegacyGsoSize;
+      if (host.gso_ipv4_max_size == size ||
+          (host.gso_ipv4_max_size != kLegacyGsoSize && host.gso_ipv4_max_size != ports::kBigTcpGsoSize))
+        continue;  // done, or a size someone else chose (0: a kernel before 6.3)
+      if (want) port->expect_big_frames();
+      // The container end first (what its TCP sends), then the host end (what tells the port).
+      std::string e = set_peer_size(host, size);
+      if (e.empty()) e = ports::set_netdev_gso_ipv4_max_size(port->ifindex(), size);
+      if (!e.empty()) {
+        if (warned_.insert(p.name).second)
+          log_warn("port " + p.name + ": cannot set gso_ipv4_max_size " + std::to_string(size) +
+                   " on its veth: " + e);
+        continue;
+      }
+      warned_.erase(p.name);
+      log_info("port " + p.name + ": BIG TCP " + (want ? "on" : "off") + " (gso_ipv4_max_size " +
+               std::to_string(size) + " on both ends of its veth)");
+    }
+  }
+}
+
+}  // namespace lvs::ctl

@@ -1,0 +1,42 @@
+#pragma once
+// BIG TCP on the veths of system ports (ports/big_tcp.hpp), decided by the daemon after every
+// commit, whoever made the veth (vsattach, the CNI plugin, the Docker driver, a user's own):
+// both ends get gso_ipv4_max_size kBigTcpGsoSize where the frames can only meet what takes
+// them whole, and 65536 again when that stops being so.
+//
+// Taken whole: another container's veth and the host through the veth internal port (the
+// kernel offload carries them as they are), and the switch's own path (the port cuts them into
+// 64 KiB pieces). Not: a kernel tunnel device (the kernel cuts a frame over its 64 KiB limit into
+// MSS-sized packets before encapsulating, one by one: VXLAN TCP fell from 9.4 to 3.3 Gbit/s
+// here), nor a NIC that takes no TSO frame over 64 KiB (the same cut, in software, before the
+// driver). So a bridge gets it when
+//   - Open_vSwitch other_config:big-tcp is not false,
+//   - it has no port of a kind that encapsulates (vxlan, gre: PortKind::mtu_overhead), and
+//   - every IPv4 default route of the daemon's namespace leaves by a device taking TSO frames
+//     over 64 KiB (IFLA_TSO_MAX_SIZE; a veth does, virtio-net does not), or there is none.
+// A port is told first (AfPacketPort::expect_big_frames), then its veth's ends change. A
+// connection keeps the size it started with; new ones take the new size. Sizes the daemon did
+// not set (neither 65536 nor kBigTcpGsoSize) are left alone.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "ctl/config.hpp"
+#include "switch/port.hpp"
+
+namespace lvs::ctl {
+
+class BigTcpSync {
+ public:
+  void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
+
+ private:
+  std::set<std::string> warned_;  // ports whose veth refused, logged once
+};
+
+// Whether every IPv4 default route in /proc/net/route-format text `routes` leaves by an
+// interface whose TSO limit (`tso_max_size(name)`) is over 64 KiB; true when there is none.
+bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&));
+
+}  // namespace lvs::ctl
