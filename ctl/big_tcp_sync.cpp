@@ -86,6 +86,8 @@ bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_s
 }
 
 void BigTcpSync::commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open) {
+  for (auto d = done_.begin(); d != done_.end();)  // ports gone: forgotten
+    d = open.count(d->first) ? std::next(d) : done_.erase(d);
   std::ifstream f("/proc/net/route");
   std::stringstream routes;
   routes << f.rdbuf();
@@ -97,9 +99,13 @@ void BigTcpSync::commit(const Config& config, const std::map<std::string, std::s
       if (it == open.end()) continue;
       auto* port = dynamic_cast<ports::AfPacketPort*>(it->second.get());
       if (port == nullptr || port->kind() != "system") continue;
+      const uint32_t size = want ? ports::kBigTcpGsoSize : kLegacyGsoSize;
+      if (auto d = done_.find(p.name); d != done_.end() && d->second.port == port &&
+                                         d->second.ifindex == port->ifindex() && d->second.size == size)
+        continue;
+      done_[p.name] = {port, port->ifindex(), size};  // what follows is tried once per port and size
       const ports::NetdevLinkInfo host = ports::netdev_link_info(port->ifindex());
       if (host.kind != "veth" || host.link == 0) continue;
-      const uint32_t size = want ? ports::kBigTcpGsoSize : kLegacyGsoSize;
       if (host.gso_ipv4_max_size == size ||
           (host.gso_ipv4_max_size != kLegacyGsoSize && host.gso_ipv4_max_size != ports::kBigTcpGsoSize))
         continue;  // done, or a size someone else chose (0: a kernel before 6.3)

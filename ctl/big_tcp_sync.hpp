@@ -32,6 +32,15 @@ class BigTcpSync {
   void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
 
  private:
+  // What each port's veth was left at, by the port it was (a reopened port is looked at again):
+  // a commit asks the kernel only about ports that are new or whose size is to change, so adding
+  // ports one transaction at a time stays linear.
+  struct Done {
+    const sw::Port* port;
+    int ifindex;  // with the port: a port reopened at the same address on a new veth differs
+    uint32_t size;
+  };
+  std::map<std::string, Done> done_;
   std::set<std::string> warned_;  // ports whose veth refused, logged once
 };
 
