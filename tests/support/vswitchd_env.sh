@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared preamble of the shell integration tests that run one vswitchd in a "host" network
 # namespace (tests/ctl/offload_test.sh, offload_vlan_test.sh, offload_internal_test.sh,
-# offload_bridges_test.sh, rate_limit_test.sh). Sourced, not run; only the source tree has it
+# offload_bridges_test.sh, big_tcp_test.sh, rate_limit_test.sh). Sourced, not run; only the source tree has it
 # (CTest runs the scripts from there; nothing installs it):
 #
 #   . "$(dirname "$0")/../support/vswitchd_env.sh"
