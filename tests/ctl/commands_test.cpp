@@ -391,9 +391,11 @@ TEST_F(CommandsTest, OpenVswitchErrorsNameTheBadWord) {
   EXPECT_EQ(
       vsctl("set Open_vSwitch . other_config:pmd-nap=1"),
       "ERROR: Open_vSwitch: unknown other_config key \"pmd-nap\" (known: pmd-sleep, pmd-quiet-us, "
-      "kernel-offload, kernel-tunnels, cluster-*)");
+      "kernel-offload, kernel-tunnels, big-tcp, cluster-*)");
   EXPECT_EQ(vsctl("set Open_vSwitch . other_config:kernel-tunnels=maybe"),
             "ERROR: Open_vSwitch: other_config:kernel-tunnels \"maybe\" is not true or false");
+  EXPECT_EQ(vsctl("set Open_vSwitch . other_config:big-tcp=maybe"),
+            "ERROR: Open_vSwitch: other_config:big-tcp \"maybe\" is not true or false");
   EXPECT_EQ(vsctl("set Open_vSwitch br0 other_config:pmd-sleep=off"),
             "ERROR: no row \"br0\" in table Open_vSwitch (its one record is \".\")");
   EXPECT_EQ(vsctl("list Open_vSwitch x"),
