@@ -64,6 +64,13 @@ std::string set_peer_size(const ports::NetdevLinkInfo& host, uint32_t size) {
   return e;
 }
 
+bool uplinks_take_big_tso() {
+  std::ifstream f("/proc/net/route");
+  std::stringstream routes;
+  routes << f.rdbuf();
+  return default_routes_take_big_tso(routes.str(), tso_max_size_of);
+}
+
 bool bridge_encapsulates(const BridgeConfig& b) {
   for (const auto& p : b.ports)
     if (const PortKind* k = find_port_kind(effective_type(p)); k && k->mtu_overhead) return true;
@@ -85,13 +92,12 @@ bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_s
   return true;
 }
 
+bool BigTcpSync::uplinks_changed() const { return uplinks_take_big_tso() != uplinks_ok_; }
+
 void BigTcpSync::commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open) {
   for (auto d = done_.begin(); d != done_.end();)  // ports gone: forgotten
     d = open.count(d->first) ? std::next(d) : done_.erase(d);
-  std::ifstream f("/proc/net/route");
-  std::stringstream routes;
-  routes << f.rdbuf();
-  const bool uplinks_ok = default_routes_take_big_tso(routes.str(), tso_max_size_of);
+  const bool uplinks_ok = uplinks_ok_ = uplinks_take_big_tso();
   for (const auto& b : config.bridges) {
     const bool want = config.big_tcp() && uplinks_ok && !bridge_encapsulates(b);
     for (const auto& p : b.ports) {

@@ -30,6 +30,9 @@ namespace lvs::ctl {
 class BigTcpSync {
  public:
   void commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open);
+  // Whether the default routes' verdict changed since the last commit (a NIC or route that came
+  // up after the daemon): the daemon loop asks every second and commits again when it did.
+  bool uplinks_changed() const;
 
  private:
   // What each port's veth was left at, by the port it was (a reopened port is looked at again):
@@ -41,6 +44,7 @@ class BigTcpSync {
     uint32_t size;
   };
   std::map<std::string, Done> done_;
+  bool uplinks_ok_ = true;  // the last commit's verdict
   std::set<std::string> warned_;  // ports whose veth refused, logged once
 };
 

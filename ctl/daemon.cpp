@@ -353,6 +353,7 @@ int run_daemon(const DaemonOptions& o) {
       if (now >= next_aging) {
         datapath.expire_all();
         if (watchdog) notify_watchdog();
+        driver.big_tcp_tick();  // a default route that came or went since the last commit
         next_aging = now + std::chrono::seconds(1);
       }
       driver.reap_captures();  // captures whose reader went away or that got their N frames

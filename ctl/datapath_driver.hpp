@@ -55,6 +55,10 @@ class DatapathDriver final : public Runtime {
   OffloadStatus offload_status() const override { return offload_.status(); }
   // Kernel offload's periodic sync with the FDBs (daemon loop, every 100 ms).
   void offload_tick() { offload_.tick(); }
+  // BIG TCP again when the default routes changed (daemon loop, every second).
+  void big_tcp_tick() {
+    if (big_tcp_.uplinks_changed()) big_tcp_.commit(config_, open_ports());
+  }
   // A PMD learnt a station move: the daemon loop waits on this fd and calls offload_moves().
   int offload_event_fd() const { return offload_.event_fd(); }
   void offload_moves() { offload_.moves(); }

@@ -5,8 +5,9 @@
 # containers in frames over 64 KiB (dpif/offload-show bytes per frame). With it off, the system
 # ports receive those frames whole and cut them into 64 KiB pieces (ports/gso_split.hpp): a
 # 48 MiB TCP transfer each way arrives byte for byte (SHA-256), and each port says it receives
-# frames over 64 KiB. A VXLAN port on the bridge, or other_config:big-tcp=false, puts both ends
-# back to 65536, and TCP still flows; an afxdp-kind container end gets no BIG TCP.
+# frames over 64 KiB. A VXLAN port on the bridge, a default route by a device without TSO over
+# 64 KiB, or other_config:big-tcp=false, puts both ends back to 65536 (TCP still flows); an
+# afxdp-kind container end gets no BIG TCP.
 #
 #   big_tcp_test.sh BUILD_DIR     exit 0 pass, 1 fail, 77 skipped (not root, kernel before 6.3)
 set -u
@@ -38,6 +39,7 @@ else:
     print(0)
 PY
 }
+end_is() { [ "$(gso_ipv4 "$1" eth0)" = "$2" ]; }  # end_is NS SIZE: the container end's
 # transfer FROM TO_IP: 48 MiB of random bytes over TCP; true when the SHA-256 on both sides match.
 transfer() {
   ip netns exec ${P}c$1 python3 - "$2" "$W/sent$1" <<'PY'
@@ -129,6 +131,14 @@ vsctl add-port brt vxt -- set interface vxt type=vxlan options:remote_ip=10.94.0
 ip netns exec ${P}c1 iperf3 -c 10.95.0.2 -t 1 >/dev/null || fail "iperf3 after BIG TCP went off"
 vsctl del-port brt vxt || fail "del vxlan port"
 [ "$(gso_ipv4 ${P}c2 eth0)" = 196608 ] || fail "c2's end did not get BIG TCP back"
+# A default route by a device without TSO over 64 KiB (a tap: 65536) comes up after the
+# daemon: within the daemon's second, BIG TCP goes; with the route gone it comes back.
+H ip tuntap add lbtap mode tap && H ip link set lbtap up && H ip addr add 10.93.9.1/24 dev lbtap ||
+  fail "tap uplink"
+H ip route add default via 10.93.9.2 dev lbtap onlink || fail "default route by the tap"
+until_ok 4 end_is ${P}c2 65536 || fail "c2's end kept BIG TCP with a tap uplink"
+H ip route del default || fail "del default route"
+until_ok 4 end_is ${P}c2 196608 || fail "c2's end did not get BIG TCP back"
 vsctl set Open_vSwitch . other_config:big-tcp=false || fail "big-tcp=false"
 [ "$(gso_ipv4 ${P}c2 eth0)" = 65536 ] || fail "big-tcp=false left c2's end at $(gso_ipv4 ${P}c2 eth0)"
 vsctl set Open_vSwitch . other_config:big-tcp=maybe 2>"$W/e" && fail "big-tcp=maybe accepted"
