@@ -1,6 +1,6 @@
 #pragma once
 // BIG TCP on the veths of system ports (ports/big_tcp.hpp), decided by the daemon after every
-// commit, whoever made the veth (vsattach, the CNI plugin, the Docker driver, a user's own):
+// commit and when the default routes' verdict changes (checked every second), whoever made the veth (vsattach, the CNI plugin, the Docker driver, a user's own):
 // both ends get gso_ipv4_max_size kBigTcpGsoSize where the frames can only meet what takes
 // them whole, and 65536 again when that stops being so.
 //
