@@ -64,11 +64,11 @@ std::string set_peer_size(const ports::NetdevLinkInfo& host, uint32_t size) {
   return e;
 }
 
-bool uplinks_take_big_tso() {
+std::string narrow_uplink() {
   std::ifstream f("/proc/net/route");
   std::stringstream routes;
   routes << f.rdbuf();
-  return default_routes_take_big_tso(routes.str(), tso_max_size_of);
+  return uplink_without_big_tso(routes.str(), tso_max_size_of);
 }
 
 bool bridge_encapsulates(const BridgeConfig& b) {
@@ -79,7 +79,7 @@ bool bridge_encapsulates(const BridgeConfig& b) {
 
 }  // namespace
 
-bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&)) {
+std::string uplink_without_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&)) {
   std::istringstream in(routes);
   std::string line;
   std::getline(in, line);  // the header
@@ -87,17 +87,23 @@ bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_s
     std::istringstream f(line);
     std::string iface, dest, gateway, flags, refcnt, use, metric, mask;
     if (!(f >> iface >> dest >> gateway >> flags >> refcnt >> use >> metric >> mask)) continue;
-    if (dest == "00000000" && mask == "00000000" && tso_max_size(iface) <= kLegacyGsoSize) return false;
+    if (dest == "00000000" && mask == "00000000" && tso_max_size(iface) <= kLegacyGsoSize) return iface;
   }
-  return true;
+  return "";
 }
 
-bool BigTcpSync::uplinks_changed() const { return uplinks_take_big_tso() != uplinks_ok_; }
+bool BigTcpSync::uplinks_changed() const { return narrow_uplink() != narrow_uplink_; }
 
 void BigTcpSync::commit(const Config& config, const std::map<std::string, std::shared_ptr<sw::Port>>& open) {
   for (auto d = done_.begin(); d != done_.end();)  // ports gone: forgotten
     d = open.count(d->first) ? std::next(d) : done_.erase(d);
-  const bool uplinks_ok = uplinks_ok_ = uplinks_take_big_tso();
+  if (std::string narrow = narrow_uplink(); narrow != narrow_uplink_) {
+    if (!narrow.empty() && config.big_tcp())  // why no port gets it, once per change
+      log_info("BIG TCP off: the default route leaves by " + narrow +
+               ", which takes no TSO frame over 64 KiB (the kernel would cut every one)");
+    narrow_uplink_ = std::move(narrow);
+  }
+  const bool uplinks_ok = narrow_uplink_.empty();
   for (const auto& b : config.bridges) {
     const bool want = config.big_tcp() && uplinks_ok && !bridge_encapsulates(b);
     for (const auto& p : b.ports) {

@@ -44,12 +44,13 @@ class BigTcpSync {
     uint32_t size;
   };
   std::map<std::string, Done> done_;
-  bool uplinks_ok_ = true;  // the last commit's verdict
+  std::string narrow_uplink_;  // the last commit's verdict: uplink_without_big_tso()
   std::set<std::string> warned_;  // ports whose veth refused, logged once
 };
 
-// Whether every IPv4 default route in /proc/net/route-format text `routes` leaves by an
-// interface whose TSO limit (`tso_max_size(name)`) is over 64 KiB; true when there is none.
-bool default_routes_take_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&));
+// The first IPv4 default route's interface in /proc/net/route-format text `routes` whose TSO
+// limit (`tso_max_size(name)`) is 64 KiB or less (or unknown); empty when every one takes more,
+// or there is none.
+std::string uplink_without_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&));
 
 }  // namespace lvs::ctl

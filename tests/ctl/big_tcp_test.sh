@@ -137,6 +137,7 @@ H ip tuntap add lbtap mode tap && H ip link set lbtap up && H ip addr add 10.93.
   fail "tap uplink"
 H ip route add default via 10.93.9.2 dev lbtap onlink || fail "default route by the tap"
 until_ok 4 end_is ${P}c2 65536 || fail "c2's end kept BIG TCP with a tap uplink"
+grep -q "BIG TCP off: the default route leaves by lbtap" "$W/d.log" || fail "no log line naming lbtap"
 H ip route del default || fail "del default route"
 until_ok 4 end_is ${P}c2 196608 || fail "c2's end did not get BIG TCP back"
 vsctl set Open_vSwitch . other_config:big-tcp=false || fail "big-tcp=false"
