@@ -1,43 +1,15 @@
 #include "ports/gso_split.hpp"
 
-#include <rte_ip.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "ports/kernel_frame.hpp"
+#include "ports/segment_headers.hpp"
 
 namespace lvs::ports {
 namespace {
 
-constexpr uint8_t kTcpFin = 0x01, kTcpPsh = 0x08, kTcpCwr = 0x80;
 constexpr uint32_t kMaxIpLen = 65535;
-
-void store_be16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-// The folded, uncomplemented TCP pseudo-header sum for `l4_len` bytes of TCP (the checksum
-// field of a CHECKSUM_PARTIAL frame), in memory order.
-uint16_t pseudo_sum(const uint8_t* ip, bool v4, uint32_t l4_len) {
-  uint8_t ph[40] = {};
-  uint32_t sum;
-  if (v4) {
-    std::memcpy(ph, ip + 12, 8);
-    ph[9] = 6;
-    store_be16(ph + 10, l4_len);
-    sum = rte_raw_cksum(ph, 12);
-  } else {
-    std::memcpy(ph, ip + 8, 32);
-    store_be16(ph + 34, l4_len);
-    ph[39] = 6;
-    sum = rte_raw_cksum(ph, 40);
-  }
-  sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>((sum & 0xffff) + (sum >> 16));
-}
 
 // Appends to `h` indirect mbufs over bytes [off, off + len) of the chain starting at `seg`,
 // whose first byte is frame offset `seg_start`; advances (seg, seg_start) past what it used.
@@ -106,25 +78,14 @@ unsigned split_big_gso(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, unsigned 
     std::memcpy(p, src, hl);
     h->data_len = static_cast<uint16_t>(hl);
     h->pkt_len = hl;
-    uint8_t* ip = p + l2;
-    uint8_t* tcp = ip + l3;
-    if (v4) {
-      store_be16(ip + 2, l3 + l4 + len);
-      store_be16(ip + 4, static_cast<uint16_t>(id0 + off / mss));
-      ip[10] = ip[11] = 0;
-      const uint16_t c = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip));
-      std::memcpy(ip + 10, &c, 2);
-    } else {
-      store_be16(ip + 4, l3 - 40 + l4 + len);
-    }
-    const uint32_t seq = rte_cpu_to_be_32(seq0 + off);
-    std::memcpy(tcp + 4, &seq, 4);
-    uint8_t f = flags;
-    if (i + 1 < n) f &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
-    if (i > 0) f &= static_cast<uint8_t>(~kTcpCwr);
-    tcp[13] = f;
-    const uint16_t check = pseudo_sum(ip, v4, l4 + len);
-    std::memcpy(tcp + 16, &check, 2);
+    ports::rewrite_segment_headers(p, l2, l3, l4, v4, true, false, flags,
+                                   {len, true, static_cast<uint16_t>(id0 + off / mss), seq0 + off,
+                                    i == 0, i + 1 == n});
+    // The checksum field of a CHECKSUM_PARTIAL piece: its pseudo-header sum, folded.
+    uint32_t sum = pseudo_sum(p + l2, v4, 6, l4 + len);
+    sum = (sum & 0xffff) + (sum >> 16);
+    const uint16_t check = static_cast<uint16_t>((sum & 0xffff) + (sum >> 16));
+    std::memcpy(p + l2 + l3 + 16, &check, 2);
     out[i] = h;
     if (!attach_range(h, pool, seg, seg_start, hl + off, len)) {
       rte_pktmbuf_free_bulk(out, i + 1);

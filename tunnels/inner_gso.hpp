@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ports/segment_headers.hpp"
 #include "tunnels/mbuf_cursor.hpp"
 
 namespace lvs::tunnels {
@@ -42,31 +43,6 @@ inline uint32_t csum_fold32(uint32_t sum) {
   return sum;
 }
 
-namespace detail {
-
-inline void store_be16(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-// Ones' complement sum (unfolded, memory order) of the IPv4 / IPv6 pseudo-header.
-inline uint32_t pseudo_sum(const uint8_t* ip, bool v4, uint8_t proto, uint32_t l4_len) {
-  uint8_t ph[40] = {};
-  if (v4) {
-    std::memcpy(ph, ip + 12, 8);
-    ph[9] = proto;
-    store_be16(ph + 10, l4_len);
-    return rte_raw_cksum(ph, 12);
-  }
-  std::memcpy(ph, ip + 8, 32);
-  ph[34] = static_cast<uint8_t>(l4_len >> 8);
-  ph[35] = static_cast<uint8_t>(l4_len);
-  ph[39] = proto;
-  return rte_raw_cksum(ph, 40);
-}
-
-}  // namespace detail
 
 // Whether `m` carries offload work (segmentation, a checksum) to finish before encapsulation;
 // when not, it is one piece, the frame as it is.
@@ -118,7 +94,7 @@ inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
   if (seg && m->tso_segsz == 0) return GsoResult::kMalformed;
   const uint32_t step = seg && payload > m->tso_segsz ? m->tso_segsz : std::max<uint32_t>(payload, 1);
   const uint32_t nseg = payload == 0 ? 1 : (payload + step - 1) / step;
-  const uint16_t id0 = detail::load_be16(hdr + l2 + 4);
+  const uint16_t id0 = ports::load_be16(hdr + l2 + 4);
   uint32_t seq0 = 0;
   uint8_t tcp_flags = 0;
   if (tcp) {
@@ -134,31 +110,15 @@ inline GsoResult for_each_inner_segment(const rte_mbuf* m, Emit&& emit) {
     std::memcpy(out, hdr, hl);
     uint8_t* ip = out + l2;
     uint8_t* l4p = ip + l3;
-    if (v4) {
-      detail::store_be16(ip + 2, l3 + l4 + len);
-      if (nseg > 1) detail::store_be16(ip + 4, static_cast<uint16_t>(id0 + i));
-      ip[10] = ip[11] = 0;
-      const uint16_t c = rte_ipv4_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip));
-      std::memcpy(ip + 10, &c, 2);
-    } else {
-      detail::store_be16(ip + 4, l3 - 40 + l4 + len);
-    }
-    if (tcp) {
-      const uint32_t seq = rte_cpu_to_be_32(seq0 + i * step);
-      std::memcpy(l4p + 4, &seq, 4);
-      uint8_t f = tcp_flags;
-      if (i + 1 < nseg) f &= static_cast<uint8_t>(~(0x01 | 0x08));  // FIN, PSH: last piece only
-      if (i > 0) f &= static_cast<uint8_t>(~0x80);                  // CWR: first piece only
-      l4p[13] = f;
-    } else if (udp) {
-      detail::store_be16(l4p + 4, l4 + len);
-    }
+    ports::rewrite_segment_headers(
+        out, l2, l3, l4, v4, tcp, udp, tcp_flags,
+        {len, nseg > 1, static_cast<uint16_t>(id0 + i), seq0 + i * step, i == 0, i + 1 == nseg});
     cur.settle();
     const MbufCursor start = cur;
     if (l4_csum) {
       uint8_t* field = l4p + (tcp ? 16 : 6);
       field[0] = field[1] = 0;
-      uint32_t sum = detail::pseudo_sum(ip, v4, tcp ? 6 : 17, l4 + len);
+      uint32_t sum = ports::pseudo_sum(ip, v4, tcp ? 6 : 17, l4 + len);
       sum += rte_raw_cksum(l4p, l4);
       uint16_t pay = 0;
       if (len > 0 && !cur.sum(len, pay)) return GsoResult::kMalformed;
