@@ -34,6 +34,9 @@ inline constexpr const char* kContainerNetns = "container_netns";  // netns:NAME
 inline constexpr const char* kContainerIp = "container_ip";        // 10.77.0.2/24
 inline constexpr const char* kContainerMac = "container_mac";      // the container end's MAC
 inline constexpr const char* kPublish = "publish";  // "8080:80/tcp,5353:53/udp" (DNAT)
+// On a gateway (internal port with options:ip) of `docker network create --internal`: its subnet
+// routes nowhere else (forward_rules.hpp drops what enters or leaves it for another subnet).
+inline constexpr const char* kDockerInternal = "docker_internal";  // "true"
 // The pool whose lease (owner = the port's name) the port's container address is: released when
 // vsattach detaches or collects the port.
 inline constexpr const char* kIpamPoolId = "ipam_pool";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "ctl/ipam.hpp"
@@ -19,6 +20,14 @@ using Chain = std::vector<std::vector<std::string>>;
 
 constexpr const char* kGenericOptions = "com.docker.network.generic";
 constexpr const char* kOptPrefix = "lite-vswitch.";
+constexpr const char* kInternalOption = "com.docker.network.internal";  // docker network create --internal
+// Docker's bridge driver's options (what docker0 users write) and the lite-vswitch.* key each is.
+const std::map<std::string, std::string> kBridgeDriverOptions = {
+    {"com.docker.network.bridge.name", "bridge"},
+    {"com.docker.network.bridge.enable_icc", "icc"},
+    {"com.docker.network.bridge.enable_ip_masquerade", "nat"},
+    {"com.docker.network.driver.mtu", "mtu"},
+};
 constexpr int kFirstEphemeralPort = 49153;
 
 DockerReply fail(int status, const std::string& message) {
@@ -146,15 +155,24 @@ DockerReply DockerDriver::create_network(const json& r) {
   if (!nid) return bad(nid.error().message);
   const Config& c = service_.config();
   if (find_network(c, *nid).gateway) return ok();  // Docker retried: it is there already
-  // -o lite-vswitch.KEY=VALUE
+  // -o lite-vswitch.KEY=VALUE, or the bridge driver's name for the same thing.
   std::string bridge = docker_bridge(*nid), vlan = "0", icc = "true", nat = "true", mtu, rate;
-  if (r.contains("Options") && r["Options"].is_object() && r["Options"].contains(kGenericOptions)) {
-    const json& g = r["Options"][kGenericOptions];
+  std::map<std::string, std::string> given;  // key -> the option that set it
+  const json opts = r.contains("Options") && r["Options"].is_object() ? r["Options"] : json::object();
+  if (opts.contains(kGenericOptions)) {
+    const json& g = opts[kGenericOptions];
     if (!g.is_object()) return bad(std::string(kGenericOptions) + ": expected an object");
     for (const auto& [k, v] : g.items()) {
-      if (k.rfind(kOptPrefix, 0) != 0) continue;  // another driver's option
-      const std::string key = k.substr(std::string(kOptPrefix).size());
+      std::string key;
+      if (k.rfind(kOptPrefix, 0) == 0)
+        key = k.substr(std::string(kOptPrefix).size());
+      else if (auto it = kBridgeDriverOptions.find(k); it != kBridgeDriverOptions.end())
+        key = it->second;
+      else
+        continue;  // another driver's option
       const std::string val = v.is_string() ? v.get<std::string>() : v.dump();
+      if (auto [at, fresh] = given.emplace(key, k); !fresh)
+        return bad("-o " + k + " and -o " + at->second + " both set the network's " + key);
       if (key == "bridge") {
         if (auto e = validate_name("bridge", val)) return bad("-o " + k + ": " + e->message);
         bridge = val;
@@ -180,6 +198,11 @@ DockerReply DockerDriver::create_network(const json& r) {
       }
     }
   }
+  // --internal (docker0's isolation): no default route, no masquerade, no forwarding out.
+  const bool internal = opts.contains(kInternalOption) && opts[kInternalOption] == true;
+  if (internal && nat == "true" && given.count("nat"))
+    return bad("-o " + given["nat"] + "=true: an --internal network has no NAT");
+  if (internal) nat = "false";
   if (!r.contains("IPv4Data") || !r["IPv4Data"].is_array() || r["IPv4Data"].empty())
     return bad("the network needs an IPv4 subnet (IPv4Data is empty)");
   if (r["IPv4Data"].size() > 1)
@@ -196,13 +219,25 @@ DockerReply DockerDriver::create_network(const json& r) {
                "\" is not A/P (the network needs a gateway)");
   if (gw->prefix != pool->prefix || !pool->contains(gw->addr))
     return bad("gateway " + str_or(v4, "Gateway") + " is not inside pool " + str_or(v4, "Pool"));
-  // One network per (bridge, VLAN): a second would share its L2 segment.
-  if (const BridgeConfig* b = c.find_bridge(bridge))
-    for (const auto& p : b->ports)
-      if (!ext(p, kDockerNetwork).empty() && p.type == "internal" && vlan_of(p) == vlan)
+  // One network per (bridge, VLAN): a second would share its L2 segment. Masquerade is the
+  // bridge's: an --internal network and one with NAT cannot share a bridge.
+  if (const BridgeConfig* b = c.find_bridge(bridge)) {
+    for (const auto& p : b->ports) {
+      if (ext(p, kDockerNetwork).empty() || p.type != "internal") continue;
+      if (vlan_of(p) == vlan)
         return fail(409, "bridge " + bridge + " VLAN " + vlan + " already carries network " +
                              ext(p, kDockerNetwork).substr(0, 12) +
                              " (use -o lite-vswitch.vlan=N)");
+      if (nat == "true" && ext(p, kDockerInternal) == "true")
+        return fail(409, "bridge " + bridge + " carries --internal network " +
+                             ext(p, kDockerNetwork).substr(0, 12) +
+                             ": a network with NAT needs another bridge");
+    }
+    if (internal && b->nat())
+      return fail(409, "bridge " + bridge +
+                           " masquerades (other_config:nat=true): an --internal network needs "
+                           "another bridge");
+  }
   const std::string port = docker_gateway_port(*nid);
   const std::string ip = format_ipv4(gw->addr) + "/" + std::to_string(gw->prefix);
   Chain chain = {{"--may-exist", "add-br", bridge}};
@@ -218,6 +253,7 @@ DockerReply DockerDriver::create_network(const json& r) {
                                   "tag=" + vlan,
                                   std::string("external_ids:") + kDockerNetwork + "=" + *nid,
                                   std::string("external_ids:") + kDockerIcc + "=" + icc};
+  if (internal) add.push_back(std::string("external_ids:") + kDockerInternal + "=true");
   if (!mtu.empty()) {
     add.push_back("mtu_request=" + mtu);
     add.push_back(std::string("external_ids:") + kDockerMtu + "=" + mtu);
@@ -361,7 +397,9 @@ DockerReply DockerDriver::join(const json& r) {
     return fail(500, out.error().message);
   json body{{"InterfaceName", {{"SrcName", docker_container_veth(*eid)}, {"DstPrefix", "eth"}}},
             {"DisableGatewayService", false}};
-  if (auto gw = gateway_of(*n.gateway)) body["Gateway"] = format_ipv4(gw->addr);
+  // An --internal network's containers get no default route (as from docker0's driver).
+  if (auto gw = gateway_of(*n.gateway); gw && ext(*n.gateway, kDockerInternal) != "true")
+    body["Gateway"] = format_ipv4(gw->addr);
   return ok(body);
 }
 

@@ -12,6 +12,8 @@
 //                                     not route to each other through the host)
 //   -o G  --ctstate RELATED,ESTABLISHED -j ACCEPT; -o G --ctstate DNAT -j ACCEPT (published ports)
 //   -i G  -j ACCEPT                   (out to the world, and hairpin back in)
+// and first, for each gateway I of an --internal network (external_ids:docker_internal=true) with
+// subnet S: -i I ! -d S -j DROP; -o I ! -s S -j DROP (its containers reach only each other and I).
 // An empty configuration gives a script that removes the chain and its jump.
 #include <string>
 #include <vector>

@@ -333,7 +333,8 @@ TEST_F(DockerPluginTest, IccFalseIsolatesContainersButNotTheGateway) {
   ASSERT_EQ(docker("network rm iso"), 0);
   std::string out;
   ASSERT_EQ(vsctl("--format json show", &out), 0);
-  for (const auto& b : json::parse(out)["bridges"])
+  const json shown = json::parse(out);  // a temporary would die before the loop's body
+  for (const auto& b : shown["bridges"])
     EXPECT_NE(b["name"].get<std::string>().substr(0, 3), "lvb") << out;
 }
 
@@ -410,6 +411,55 @@ TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopbac
   ASSERT_EQ(docker("rm -f cw cw2 oth"), 0);
   ASSERT_EQ(docker("network rm web other"), 0);
   EXPECT_NE(run("ip netns exec " + env.outside + " curl -s -m 1 http://10.79.0.1:18080/"), 0);
+}
+
+TEST_F(DockerPluginTest, InternalNetworkRoutesNowhereAndBridgeDriverOptionsWork) {
+  std::string out;
+  // docker0 users' option names: the bridge driver's mtu, icc, bridge name.
+  net_create("inn", "--internal --subnet 10.97.0.0/24 -o com.docker.network.driver.mtu=1400 "
+                    "-o com.docker.network.bridge.name=lvsint");
+  run_ctr("in1", "--network inn --cap-add NET_ADMIN");
+  run_ctr("in2", "--network inn");
+  const std::string in2 = ip_of("in2", "inn");
+  ASSERT_EQ(docker("exec in1 ip route", &out), 0);
+  EXPECT_EQ(out.find("default"), std::string::npos) << out;  // no way out, as with docker0's
+  ASSERT_EQ(docker("exec in1 cat /sys/class/net/eth0/mtu", &out), 0);
+  EXPECT_EQ(out, "1400\n");
+  EXPECT_TRUE(ping_from("in1", in2));
+  EXPECT_TRUE(ping_from("in1", "10.97.0.1"));
+  // Even with a route of its own, nothing leaves the subnet through the host.
+  ASSERT_EQ(docker("exec in1 ip route add default via 10.97.0.1", &out), 0) << out;
+  EXPECT_TRUE(no_ping_from("in1", "10.79.0.2"));
+  // Nor does a NAT network's container get in.
+  net_create("nat7", "--subnet 10.98.0.0/24 -o com.docker.network.bridge.enable_icc=false");
+  run_ctr("nt1", "--network nat7");
+  EXPECT_TRUE(ping_from("nt1", "10.79.0.2"));
+  EXPECT_TRUE(no_ping_from("nt1", ip_of("in1", "inn")));  // in1 would answer: it has a route
+  ASSERT_EQ(vsctl("--format json show", &out), 0);
+  bool named = false;
+  const json shown = json::parse(out);
+  for (const auto& b : shown["bridges"]) named |= b["name"] == "lvsint";
+  EXPECT_TRUE(named) << out;
+  // Contradictions are refused, naming both options.
+  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
+                       " --subnet 10.99.0.0/24 -o lite-vswitch.mtu=1450 "
+                       "-o com.docker.network.driver.mtu=1400 badmtu",
+                   &out),
+            0);
+  EXPECT_NE(out.find("both set the network's mtu"), std::string::npos) << out;
+  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
+                       " --internal --subnet 10.99.0.0/24 -o lite-vswitch.nat=true badnat",
+                   &out),
+            0);
+  EXPECT_NE(out.find("an --internal network has no NAT"), std::string::npos) << out;
+  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
+                       " --subnet 10.99.0.0/24 -o lite-vswitch.bridge=lvsint -o lite-vswitch.vlan=9 "
+                       "badshare",
+                   &out),
+            0);
+  EXPECT_NE(out.find("carries --internal network"), std::string::npos) << out;
+  ASSERT_EQ(docker("rm -f in1 in2 nt1"), 0);
+  ASSERT_EQ(docker("network rm inn nat7"), 0);
 }
 
 }  // namespace

@@ -55,6 +55,23 @@ TEST(ForwardRulesTest, NoNatNoRulesAndLocalnetOnlyWherePortsArePublished) {
   EXPECT_EQ(forward_ruleset(Config{}), "");
 }
 
+TEST(ForwardRulesTest, InternalNetworksRouteOnlyWithinTheirSubnet) {
+  Config c = two_networks();
+  c.bridges[1].other_config.erase(kNat);
+  c.bridges[1].ports[1].external_ids[kDockerInternal] = "true";
+  c.bridges[1].ports[1].options[kIpOption] = "10.2.0.1/24";
+  EXPECT_EQ(forward_ruleset(c),
+            "*filter\n:LITE-VSWITCH - [0:0]\n-F LITE-VSWITCH\n"
+            "-A LITE-VSWITCH -i gwb ! -d 10.2.0.0/24 -j DROP\n"
+            "-A LITE-VSWITCH -o gwb ! -s 10.2.0.0/24 -j DROP\n"
+            "-A LITE-VSWITCH -o gwa -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+            "-A LITE-VSWITCH -o gwa -m conntrack --ctstate DNAT -j ACCEPT\n"
+            "-A LITE-VSWITCH -i gwa -j ACCEPT\n"
+            "COMMIT\n");
+  c.bridges[0].other_config.erase(kNat);  // only the internal network: its rules stay
+  EXPECT_NE(forward_ruleset(c).find("-i gwb ! -d 10.2.0.0/24 -j DROP"), std::string::npos);
+}
+
 TEST(DockerPluginBodyTest, SizeDepthAndSyntaxAreChecked) {
   EXPECT_TRUE(parse_plugin_body(""));
   EXPECT_EQ((*parse_plugin_body(R"({"PoolID":"p"})"))["PoolID"], "p");
