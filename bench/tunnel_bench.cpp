@@ -135,7 +135,7 @@ void BM_VxlanDecap(benchmark::State& state) {
     if (!make_burst(pool(), pkt, pkts, sw::kBurst)) state.SkipWithError("pool empty");
     for (rte_mbuf* m : pkts) {
       uint32_t key = 0;
-      if (tunnels::UnderlayEndpoint::decap(tunnels::TunnelKind::kVxlan, m, key) !=
+      if (tunnels::TunnelReceiver::decap(tunnels::TunnelKind::kVxlan, m, key) !=
           tunnels::DecapStatus::kOk)
         state.SkipWithError("decap failed");
       benchmark::DoNotOptimize(flows.find(uint64_t{0x0a000002} << 32 | key));

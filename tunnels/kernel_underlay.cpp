@@ -12,7 +12,8 @@
 
 namespace lvs::tunnels {
 
-std::unique_ptr<KernelUnderlay> KernelUnderlay::open(const TunnelConfig& config, rte_ring* ring,
+std::unique_ptr<KernelUnderlay> KernelUnderlay::open(const std::string& name,
+                                                     const TunnelConfig& config, rte_ring* ring,
                                                      sw::PortStats& stats, rte_mempool* pool,
                                                      std::string& error) {
   UnderlayEndpoint::Key key{config.kind, config.local_ip,
@@ -22,7 +23,7 @@ std::unique_ptr<KernelUnderlay> KernelUnderlay::open(const TunnelConfig& config,
   auto ep = UnderlayEndpoint::acquire(key, pool, error);
   if (!ep) return nullptr;
   std::unique_ptr<KernelUnderlay> u(new KernelUnderlay(config, ep, stats));
-  if (!ep->attach(UnderlayEndpoint::remote_of(config), config.in_key, ring, &stats, error))
+  if (!ep->attach(name, UnderlayEndpoint::remote_of(config), config.in_key, ring, &stats, error))
     return nullptr;
   u->attached_ = true;
   return u;

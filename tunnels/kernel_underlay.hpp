@@ -13,8 +13,8 @@
 // UDP GSO message (up to 64 segments / 64 KiB) on the endpoint's UDP socket picked by the flow
 // hash, which the kernel cuts into datagrams (late, or never across a veth to a UDP socket); the
 // other frames of that flow leave by the raw socket with the same source port.
-// Receive: the endpoint, a PMD stage of its own (switch/rx_stage.hpp), demultiplexes into the
-// port's ring.
+// Receive: the endpoint's shared receiver (tunnel_receiver.hpp), a PMD stage of its own
+// (switch/rx_stage.hpp), demultiplexes by (remote, local, key) into the port's ring.
 #include <netinet/in.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -33,18 +33,19 @@ namespace lvs::tunnels {
 
 class KernelUnderlay final : public Underlay {
  public:
-  // Attaches (remote_ip, in_key) of `config` to the shared endpoint; nullptr and `error` when
-  // the sockets fail or another port has that flow.
-  static std::unique_ptr<KernelUnderlay> open(const TunnelConfig& config, rte_ring* ring,
+  // Attaches (remote_ip, local_ip, in_key) of `config` to the shared endpoint's receiver for
+  // port `name`; nullptr and `error` when the sockets fail or another port has that flow.
+  static std::unique_ptr<KernelUnderlay> open(const std::string& name, const TunnelConfig& config,
+                                              rte_ring* ring,
                                               sw::PortStats& stats, rte_mempool* pool,
                                               std::string& error);
   ~KernelUnderlay() override;
 
   void transmit(unsigned pmd, rte_mbuf** pkts, uint16_t n) override;
-  std::shared_ptr<sw::RxStage> rx_stage() const override { return endpoint_; }
-  // The endpoint's socket: readable when packets for any of its ports wait (the PMD polling
-  // this port's queue is the one polling the endpoint).
-  int rx_wait_fd() const override { return endpoint_->rx_fd(); }
+  std::shared_ptr<sw::RxStage> rx_stage() const override { return endpoint_->receiver(); }
+  // The receiver's socket: readable when packets for any of its ports wait (the PMD polling
+  // this port's queue is the one polling the receiver).
+  int rx_wait_fd() const override { return endpoint_->receiver()->wait_fd(); }
   sw::PortStatus status() const override;
 
   const TunnelEncap& encap() const { return encap_; }

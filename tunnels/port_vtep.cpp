@@ -288,10 +288,10 @@ void PortVtep::handle_tunnel(rte_mbuf* m) {
     if (f == vxlan_flows_.end()) return drop(sw::DropReason::kNoTunnel);
     flows = &f->second;
     rte_pktmbuf_adj(m, static_cast<uint16_t>(14 + ihl + kUdpHeaderLen));
-    st = UnderlayEndpoint::decap(TunnelKind::kVxlan, m, key);
+    st = TunnelReceiver::decap(TunnelKind::kVxlan, m, key);
   } else {
     rte_pktmbuf_adj(m, 14);
-    st = UnderlayEndpoint::decap(TunnelKind::kGre, m, key);
+    st = TunnelReceiver::decap(TunnelKind::kGre, m, key);
   }
   if (st != DecapStatus::kOk) return drop(sw::DropReason::kTunnelMalformed);
   auto it = flows->find(flow_key(remote, key));

@@ -8,7 +8,7 @@
 //   - ARP replies for local_ip: learnt (neighbour_cache.hpp); taken when sent to this MAC;
 //   - IPv4 to local_ip carrying UDP to a VXLAN port in use, or GRE when a GRE tunnel exists:
 //     outer headers checked (version, header checksum, lengths, no fragments), decapsulated
-//     (UnderlayEndpoint::decap) and queued to the ring of the tunnel with (source, key);
+//     (TunnelReceiver::decap) and queued to the ring of the tunnel with (source, key);
 //     anything wrong is dropped and counted by reason on that remote's port or here.
 // Everything else stays in the burst for the bridge (the host's own traffic on that LAN).
 // One spinlock guards the flows and the neighbour table, taken once per burst that holds frames

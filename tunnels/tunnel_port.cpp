@@ -28,7 +28,7 @@ std::shared_ptr<TunnelPort> TunnelPort::open(const std::string& name, const Tunn
   }
   auto port = std::shared_ptr<TunnelPort>(new TunnelPort(name, config, ring));
   if (config.underlay_port.empty()) {
-    port->underlay_ = KernelUnderlay::open(config, ring, port->stats(), pool, error);
+    port->underlay_ = KernelUnderlay::open(port->name(), config, ring, port->stats(), pool, error);
   } else if (!underlay_port) {
     error = "port " + name + ": options:underlay_port " + config.underlay_port + " is not open";
   } else {

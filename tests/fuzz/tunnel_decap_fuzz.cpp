@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (c2 > c1 && rte_pktmbuf_chain(head, segment(pkt + c1, c2 - c1)) != 0) std::abort();
   if (len > c2 && rte_pktmbuf_chain(head, segment(pkt + c2, len - c2)) != 0) std::abort();
   uint32_t key = 0;
-  const auto st = lvs::tunnels::UnderlayEndpoint::decap(kind, head, key);
+  const auto st = lvs::tunnels::TunnelReceiver::decap(kind, head, key);
   if (st == lvs::tunnels::DecapStatus::kOk) {
     const uint32_t left = head->pkt_len;
     if (left < 14 || left > len) std::abort();

@@ -316,13 +316,13 @@ TEST(Demux, VniSelectsThePortUnknownAndMalformedAreCounted) {
     k = p6->rx_burst(0, got, 32);
     n6 += k;
     rte_pktmbuf_free_bulk(got, k);
-    return endpoint_of(*p5)->counters().rx_packets >= 5;
+    return endpoint_of(*p5)->receiver()->counters().rx_packets >= 5;
   };
   EXPECT_TRUE(test::wait_until(poll_both, std::chrono::seconds(10)));
   poll_both();  // nothing more may come
   EXPECT_EQ(n5, 1);
   EXPECT_EQ(n6, 2);
-  const auto ec = endpoint_of(*p5)->counters();
+  const auto ec = endpoint_of(*p5)->receiver()->counters();
   EXPECT_EQ(ec.rx_packets, 5u);
   EXPECT_EQ(ec.no_tunnel, 1u);
   EXPECT_EQ(ec.malformed, 1u);

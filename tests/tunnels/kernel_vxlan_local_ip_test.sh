@@ -8,12 +8,14 @@
 # arrive on vxa alone, k2's on vxc alone; vxb local_ip L2 added: k2's move to vxb (exact wins
 # over the wildcard); the same (remote, local, key) again is refused naming the port that has
 # it; vxb deleted: k2's back on vxc; vxa deleted: R's packets with another key count as vxc's
-# drop_no_tunnel. FAMILY 6: the same over an IPv6 underlay.
+# drop_no_tunnel. FAMILY 6: the same over an IPv6 underlay. PATH_KIND sockets: the same on the
+# UDP-socket underlay (other_config:kernel-tunnels=false, tunnels/tunnel_receiver.hpp: one
+# socket on *:4789 for every local_ip, the local address from IP_PKTINFO / IPV6_PKTINFO).
 #
-#   kernel_vxlan_local_ip_test.sh BUILD_DIR [4|6]     exit 0 pass, 1 fail, 77 skipped
+#   kernel_vxlan_local_ip_test.sh BUILD_DIR [4|6] [device|sockets]   exit 0 pass, 1 fail, 77 skip
 set -u
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
-BUILD=$1 FAMILY=${2:-4}
+BUILD=$1 FAMILY=${2:-4} PATH_KIND=${3:-device}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 P=lkl$(($$ % 100000))
 W=$(mktemp -d /tmp/lvs-kvxlocal.XXXXXX)
@@ -49,6 +51,9 @@ $IP -n ${P}h route add "$R" dev uh2 src "$L2" &&
   $IP -n ${P}h rule add from "$L1" lookup 193 &&
   $IP -n ${P}h route add "$R" dev uh1 src "$L1" table 193 || fail "host routes"
 start_daemon
+if [ "$PATH_KIND" = sockets ]; then
+  vsctl set Open_vSwitch . other_config:kernel-tunnels=false || fail "kernel-tunnels=false"
+fi
 ip netns add ${P}c1 && ip -n ${P}c1 link set lo up || fail "container"
 H "$BUILD/ctl/vsattach" --socket "$W/sock" br0 ${P}c1 10.92.0.1/24 >"$W/a1" || fail "vsattach"
 vx() {  # vx NAME [LOCAL]: a vxlan port to R with key 100 (and local_ip LOCAL)
@@ -57,6 +62,13 @@ vx() {  # vx NAME [LOCAL]: a vxlan port to R with key 100 (and local_ip LOCAL)
 }
 vx vxa "$L1" || fail "vxa"
 vx vxc || fail "vxc"
+if [ "$PATH_KIND" = sockets ]; then  # on sockets, not the device (nor a bind error)
+  H ip link show lvx4789 >/dev/null 2>&1 && fail "lvx4789 made with kernel-tunnels=false"
+  for p in vxa vxc; do
+    err=$(vsctl get interface $p error)
+    case $err in *[a-z]*) fail "$p: $err" ;; esac
+  done
+fi
 # on PEER RIGHT WRONG: pings to peer PEER's bridge arrive on port RIGHT, none on WRONG.
 on() {
   until_ok 5 ping_ok 10.92.0.1$1 || fail "no ping to k$1"

@@ -93,7 +93,7 @@ TEST(Decap, VxlanStripsTheHeaderAndReadsTheVni) {
   pkt.insert(pkt.end(), inner.begin(), inner.end());
   rte_mbuf* m = test::make_raw(test::test_pool(), pkt);
   uint32_t key = 0;
-  ASSERT_EQ(UnderlayEndpoint::decap(TunnelKind::kVxlan, m, key), DecapStatus::kOk);
+  ASSERT_EQ(TunnelReceiver::decap(TunnelKind::kVxlan, m, key), DecapStatus::kOk);
   EXPECT_EQ(key, 77u);
   EXPECT_EQ(test::bytes_of(m), inner);
   rte_pktmbuf_free(m);
@@ -104,7 +104,7 @@ TEST(Decap, TooShortForAnInnerEthernetHeaderIsTruncated) {
   write_vxlan_header(pkt.data(), 1);
   rte_mbuf* m = test::make_raw(test::test_pool(), pkt);
   uint32_t key;
-  EXPECT_EQ(UnderlayEndpoint::decap(TunnelKind::kVxlan, m, key), DecapStatus::kTruncated);
+  EXPECT_EQ(TunnelReceiver::decap(TunnelKind::kVxlan, m, key), DecapStatus::kTruncated);
   rte_pktmbuf_free(m);
 }
 
@@ -127,13 +127,13 @@ TEST(Decap, GreChecksumIsVerified) {
   auto pkt = gre_packet(true, 5, inner);
   rte_mbuf* m = test::make_raw(test::test_pool(), pkt);
   uint32_t key = 0;
-  ASSERT_EQ(UnderlayEndpoint::decap(TunnelKind::kGre, m, key), DecapStatus::kOk);
+  ASSERT_EQ(TunnelReceiver::decap(TunnelKind::kGre, m, key), DecapStatus::kOk);
   EXPECT_EQ(key, 5u);
   EXPECT_EQ(test::bytes_of(m), inner);
   rte_pktmbuf_free(m);
   pkt.back() ^= 0x40;  // one payload bit flipped in flight
   m = test::make_raw(test::test_pool(), pkt);
-  EXPECT_EQ(UnderlayEndpoint::decap(TunnelKind::kGre, m, key), DecapStatus::kBadChecksum);
+  EXPECT_EQ(TunnelReceiver::decap(TunnelKind::kGre, m, key), DecapStatus::kBadChecksum);
   rte_pktmbuf_free(m);
 }
 
@@ -142,7 +142,7 @@ TEST(Decap, GreInsideANonGreOrNonIpv4PacketIsRefused) {
   pkt[0] = 0x65;  // IPv6 version nibble
   rte_mbuf* m = test::make_raw(test::test_pool(), pkt);
   uint32_t key;
-  EXPECT_NE(UnderlayEndpoint::decap(TunnelKind::kGre, m, key), DecapStatus::kOk);
+  EXPECT_NE(TunnelReceiver::decap(TunnelKind::kGre, m, key), DecapStatus::kOk);
   rte_pktmbuf_free(m);
 }
 

@@ -199,7 +199,7 @@ TEST(TunnelNetns, VxlanBetweenTwoSwitchesCarriesSuperFramesBothWays) {
   for (auto* h : {&h1, &h2}) {
     auto* t = dynamic_cast<TunnelPort*>(h->port("vx").get());
     ASSERT_NE(t, nullptr);
-    const auto ec = dynamic_cast<const KernelUnderlay&>(t->underlay()).endpoint()->counters();
+    const auto ec = dynamic_cast<const KernelUnderlay&>(t->underlay()).endpoint()->receiver()->counters();
     std::printf("%s: %llu tunnel packets, %llu joined super-frames\n", h->ip().c_str(),
                 static_cast<unsigned long long>(ec.rx_packets),
                 static_cast<unsigned long long>(ec.rx_joined));
@@ -234,6 +234,69 @@ TEST(TunnelNetns, WrongKeyIsDroppedAndCountedAsNoTunnel) {
                 c2.drops[static_cast<size_t>(sw::DropReason::kNoTunnel)],
             0u);
   EXPECT_EQ(c1.rx_packets + c2.rx_packets, 0u);
+}
+
+// options:local_ip on GRE (raw sockets, tunnel_receiver.hpp): host 1 has a second address L and
+// two GRE ports with host 2 as remote and key 5, ga with local_ip L and gw without. Host 2 sends
+// to L by gx and to host 1's first address by gy: gx's frames land on ga alone, once each (one
+// raw socket, not one per local_ip each with its copy), gy's on the wildcard gw alone.
+TEST(TunnelNetns, GreLocalIpPortGetsItsAddressAndTheWildcardTheRest) {
+  LVT_REQUIRE_ROOT();
+  Wire wire;
+  ASSERT_TRUE(wire.ok());
+  SwitchHost h1(wire, 1), h2(wire, 2);
+  ASSERT_TRUE(h1.ok() && h2.ok());
+  const std::string second = "10.250.0.11";
+  ASSERT_EQ(sh("ip -n " + h1.ns() + " addr add " + second + "/24 dev uplink"), 0);
+  ASSERT_EQ(h1.add_container({.tag = "a1", .cidr = "10.251.0.1/24", .bridge = "ba"}), "");
+  ASSERT_EQ(h1.add_container({.tag = "w1", .cidr = "10.251.0.2/24", .bridge = "bw"}), "");
+  ASSERT_EQ(h2.add_container({.tag = "x2", .cidr = "10.251.0.3/24", .bridge = "bx"}), "");
+  ASSERT_EQ(h2.add_container({.tag = "y2", .cidr = "10.251.0.4/24", .bridge = "by"}), "");
+  auto gre = [](const std::string& name, const std::string& remote, const std::string& local,
+                const std::string& bridge) {
+    TunnelSpec t{.name = name, .options = {{"remote_ip", remote}, {"key", "5"}},
+                 .kind = TunnelKind::kGre, .bridge = bridge};
+    if (!local.empty()) t.options["local_ip"] = local;
+    return t;
+  };
+  ASSERT_EQ(h1.add_tunnel(gre("ga", underlay_ip(2), second, "ba")), "");
+  ASSERT_EQ(h1.add_tunnel(gre("gw", underlay_ip(2), "", "bw")), "");
+  ASSERT_EQ(h2.add_tunnel(gre("gx", second, "", "bx")), "");
+  ASSERT_EQ(h2.add_tunnel(gre("gy", underlay_ip(1), "", "by")), "");
+  ASSERT_EQ(h1.start(), "");
+  ASSERT_EQ(h2.start(), "");
+  ProbeSocket a1(h1.container(0)), w1(h1.container(1)), x2(h2.container(0)), y2(h2.container(1));
+  ASSERT_TRUE(a1.ok() && w1.ok() && x2.ok() && y2.ok());
+  constexpr int kFrames = 10;
+  // from SENDER: kFrames broadcasts; returns what a1 and w1 got.
+  auto from = [&](ProbeSocket& sender) {
+    for (int i = 0; i < kFrames; ++i) EXPECT_TRUE(sender.send_broadcast(static_cast<uint8_t>(i)));
+    int on_a = 0, on_w = 0;
+    test::wait_until(
+        [&] {
+          on_a += a1.count_received();
+          on_w += w1.count_received();
+          return on_a + on_w >= kFrames;
+        },
+        std::chrono::seconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // for copies that would follow
+    on_a += a1.count_received();
+    on_w += w1.count_received();
+    return std::pair{on_a, on_w};
+  };
+  EXPECT_EQ(from(x2), std::pair(kFrames, 0)) << "to " << second << ": (ga, gw)";
+  EXPECT_EQ(from(y2), std::pair(0, kFrames)) << "to " << underlay_ip(1) << ": (ga, gw)";
+  EXPECT_TRUE(ping(h2.container(0), "10.251.0.1")) << "x2 -> a1 by gx / ga";
+  EXPECT_TRUE(ping(h2.container(1), "10.251.0.2")) << "y2 -> w1 by gy / gw";
+  for (const char* p : {"ga", "gw"}) {
+    const auto c = h1.port(p)->stats().read();
+    EXPECT_EQ(c.drops[static_cast<size_t>(sw::DropReason::kNoTunnel)], 0u) << p;
+  }
+  auto* t = dynamic_cast<TunnelPort*>(h1.port("ga").get());
+  ASSERT_NE(t, nullptr);
+  const auto ec = dynamic_cast<const KernelUnderlay&>(t->underlay()).endpoint()->receiver()->counters();
+  EXPECT_EQ(ec.no_tunnel, 0u);
+  EXPECT_EQ(ec.malformed, 0u);
 }
 
 TEST(TunnelNetns, FullMeshOfThreeHostsDeliversEachBroadcastOnceAndDoesNotLoop) {

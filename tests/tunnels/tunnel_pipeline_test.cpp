@@ -334,7 +334,7 @@ TEST(TunnelPipeline, KernelEndpointDecapsulatesAsAStageOfItsOwn) {
   const auto stage = t1->rx_stage();
   ASSERT_NE(stage, nullptr);
   EXPECT_EQ(stage, t2->rx_stage()) << "one endpoint, one stage";
-  EXPECT_EQ(stage->name(), "decap vxlan 10.254.0.1:4789");
+  EXPECT_EQ(stage->name(), "decap vxlan *:4789");  // one receiver for every local_ip
   EXPECT_GE(stage->wait_fd(), 0);
   EXPECT_EQ(stage->poll(0), 1u);
   ASSERT_EQ(t1->rx_burst(0, got, sw::kBurst), 1);

@@ -121,7 +121,7 @@ TEST_P(VxlanGroPools, ConsecutiveTcpPiecesBecomeOneSuperFrame) {
   EXPECT_EQ(p.mss, kMss);
   EXPECT_EQ(p.l4_len, 20);
   uint32_t vni = 0;
-  ASSERT_EQ(UnderlayEndpoint::decap(TunnelKind::kVxlan, p.m, vni), DecapStatus::kOk);
+  ASSERT_EQ(TunnelReceiver::decap(TunnelKind::kVxlan, p.m, vni), DecapStatus::kOk);
   EXPECT_EQ(vni, 42u);
   mark_joined(p.m, p);
   EXPECT_TRUE(p.m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
