@@ -57,13 +57,13 @@ const char* family_name(GsoFamily f) { return f == GsoFamily::kIpv4 ? "IPv4" : "
 const char* size_name(GsoFamily f) { return f == GsoFamily::kIpv4 ? "gso_ipv4_max_size" : "gso_max_size"; }
 
 // Sets the size on the veth peer `host` names: here, or in the namespace it is in.
-std::string set_peer_size(const ports::NetdevLinkInfo& host, GsoFamily family, uint32_t size) {
-  if (host.link_netnsid < 0) return ports::set_netdev_gso_max_size(host.link, family, size);
+std::string set_peer_sizes(const ports::NetdevLinkInfo& host, const uint32_t (&size)[2]) {
+  if (host.link_netnsid < 0) return ports::set_netdev_gso_max_sizes(host.link, size);
   auto ns = netns_by_id(host.link_netnsid);
   if (!ns) return "the peer's namespace (id " + std::to_string(host.link_netnsid) + ") not found";
   std::string e;
   if (auto err = run_in_netns(*ns, [&]() -> Status {
-        e = ports::set_netdev_gso_max_size(host.link, family, size);
+        e = ports::set_netdev_gso_max_sizes(host.link, size);
         return std::nullopt;
       }))
     return err->message;
@@ -129,7 +129,8 @@ void BigTcpSync::commit(const Config& config, const std::map<std::string, std::s
     const std::string& now = narrow[static_cast<int>(f)];
     if (!now.empty() && now != narrow_uplink_[static_cast<int>(f)] && config.big_tcp())
       log_info(std::string("BIG TCP off for ") + family_name(f) + ": the " + family_name(f) +  // once per change
-               " default route leaves by " + now + ", which takes no TSO frame over 64 KiB (the kernel would cut every one)");
+               " default route leaves by " + now +
+               ", which takes no TSO frame over 64 KiB (the kernel would cut every one)");
   }
   narrow_uplink_ = std::move(narrow);
   for (const auto& b : config.bridges) {
@@ -149,24 +150,32 @@ void BigTcpSync::commit(const Config& config, const std::map<std::string, std::s
       done_[p.name] = {port, port->ifindex(), sizes};  // what follows is tried once per port and sizes
       const ports::NetdevLinkInfo host = ports::netdev_link_info(port->ifindex());
       if (host.kind != "veth" || host.link == 0) continue;
+      // What each end gets: the size wanted where it has 65536 or kBigTcpGsoSize, else what it
+      // has (a size someone else chose, sent again beside a lowered IPv6 one, which would
+      // lower it too; 0: a kernel without it, IPv4 before 6.3, not sent).
+      uint32_t set[2];
+      std::string changed, what;
       for (GsoFamily f : kFamilies) {
-        const uint32_t size = sizes[static_cast<int>(f)], had = host.gso_size_of(f);
-        if (had == size || (had != kLegacyGsoSize && had != ports::kBigTcpGsoSize))
-          continue;  // done, or a size someone else chose (0: a kernel without it, IPv4 before 6.3)
-        if (size == ports::kBigTcpGsoSize) port->expect_big_frames();
-        // The container end first (what its TCP sends), then the host end (what tells the port).
-        std::string e = set_peer_size(host, f, size);
-        if (e.empty()) e = ports::set_netdev_gso_max_size(port->ifindex(), f, size);
-        const std::string what = std::string(size_name(f)) + " " + std::to_string(size);
-        if (!e.empty()) {
-          if (warned_.insert(p.name).second)
-            log_warn("port " + p.name + ": cannot set " + what + " on its veth: " + e);
-          continue;
-        }
-        warned_.erase(p.name);
-        log_info("port " + p.name + ": " + family_name(f) + " BIG TCP " +
-                 (size == ports::kBigTcpGsoSize ? "on" : "off") + " (" + what + " on both ends of its veth)");
+        const int i = static_cast<int>(f);
+        const uint32_t had = host.gso_size[i];
+        set[i] = had == kLegacyGsoSize || had == ports::kBigTcpGsoSize ? sizes[i] : had;
+        if (set[i] == had) continue;
+        if (set[i] == ports::kBigTcpGsoSize) port->expect_big_frames();
+        changed += std::string(changed.empty() ? "" : ", ") + family_name(f) + " BIG TCP " +
+                   (set[i] == ports::kBigTcpGsoSize ? "on" : "off");
+        what += std::string(what.empty() ? "" : ", ") + size_name(f) + " " + std::to_string(set[i]);
       }
+      if (changed.empty()) continue;  // done, or sizes someone else chose
+      // The container end first (what its TCP sends), then the host end (what tells the port).
+      std::string e = set_peer_sizes(host, set);
+      if (e.empty()) e = ports::set_netdev_gso_max_sizes(port->ifindex(), set);
+      if (!e.empty()) {
+        if (warned_.insert(p.name).second)
+          log_warn("port " + p.name + ": cannot set " + what + " on its veth: " + e);
+        continue;
+      }
+      warned_.erase(p.name);
+      log_info("port " + p.name + ": " + changed + " (" + what + " on both ends of its veth)");
     }
   }
 }

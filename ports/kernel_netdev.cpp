@@ -111,7 +111,7 @@ NetdevLinkInfo netdev_link_info(int ifindex) {
   return info;
 }
 
-std::string set_netdev_gso_max_size(int ifindex, GsoFamily family, uint32_t size) {
+std::string set_netdev_gso_max_sizes(int ifindex, const uint32_t (&size)[2]) {
   struct {
     nlmsghdr nh;
     ifinfomsg ifi;
@@ -129,9 +129,14 @@ std::string set_netdev_gso_max_size(int ifindex, GsoFamily family, uint32_t size
     std::memcpy(RTA_DATA(at), &v, sizeof(v));
     r.nh.nlmsg_len = NLMSG_ALIGN(r.nh.nlmsg_len) + RTA_ALIGN(at->rta_len);
   };
-  const bool v4 = family == GsoFamily::kIpv4;
-  add(v4 ? kIflaGsoIpv4MaxSize : kIflaGsoMaxSize, size);
-  add(v4 ? kIflaGroIpv4MaxSize : kIflaGroMaxSize, size);
+  if (const uint32_t v6 = size[static_cast<int>(GsoFamily::kIpv6)]) {
+    add(kIflaGsoMaxSize, v6);
+    add(kIflaGroMaxSize, v6);
+  }
+  if (const uint32_t v4 = size[static_cast<int>(GsoFamily::kIpv4)]) {
+    add(kIflaGsoIpv4MaxSize, v4);
+    add(kIflaGroIpv4MaxSize, v4);
+  }
   alignas(nlmsghdr) char reply[1024];
   ssize_t got = 0;
   if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got))

@@ -45,10 +45,12 @@ struct NetdevLinkInfo {
 };
 NetdevLinkInfo netdev_link_info(int ifindex);
 
-// Sets the GSO and GRO sizes of `family` (IFLA_GSO_IPV4_MAX_SIZE and IFLA_GRO_IPV4_MAX_SIZE, or
-// IFLA_GSO_MAX_SIZE and IFLA_GRO_MAX_SIZE) of interface `ifindex` of the calling thread's
-// namespace. Empty string on success, else what the kernel answered.
-std::string set_netdev_gso_max_size(int ifindex, GsoFamily family, uint32_t size);
+// Sets the GSO and GRO sizes of interface `ifindex` of the calling thread's namespace, by
+// family (IFLA_GSO_IPV4_MAX_SIZE and IFLA_GRO_IPV4_MAX_SIZE; IFLA_GSO_MAX_SIZE and
+// IFLA_GRO_MAX_SIZE), in one request; a size of 0 is not sent. Both at once, as the kernel
+// lowers the IPv4 sizes with the IPv6 ones below them, but applies the IPv6 ones first: an
+// IPv4 size sent beside stays. Empty string on success, else what the kernel answered.
+std::string set_netdev_gso_max_sizes(int ifindex, const uint32_t (&size)[2]);
 
 // The id the caller's namespace gives the namespace open at `netns_fd` (what IFLA_LINK_NETNSID
 // names a veth peer's by); -1 when it has none.
