@@ -54,7 +54,9 @@ std::optional<NetnsFd> netns_by_id(int nsid) {
 using ports::GsoFamily;
 constexpr GsoFamily kFamilies[] = {GsoFamily::kIpv4, GsoFamily::kIpv6};
 const char* family_name(GsoFamily f) { return f == GsoFamily::kIpv4 ? "IPv4" : "IPv6"; }
-const char* size_name(GsoFamily f) { return f == GsoFamily::kIpv4 ? "gso_ipv4_max_size" : "gso_max_size"; }
+const char* size_name(GsoFamily f) {
+  return f == GsoFamily::kIpv4 ? "gso_ipv4_max_size" : "gso_max_size";
+}
 
 // Sets the size on the veth peer `host` names: here, or in the namespace it is in.
 std::string set_peer_sizes(const ports::NetdevLinkInfo& host, const uint32_t (&size)[2]) {
@@ -103,14 +105,16 @@ std::string uplink_without_big_tso(const std::string& routes, uint32_t (*tso_max
   return "";
 }
 
-std::string uplink6_without_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&)) {
+std::string uplink6_without_big_tso(const std::string& routes,
+                                    uint32_t (*tso_max_size)(const std::string&)) {
   constexpr unsigned long kRtfReject = 0x0200;
   std::istringstream in(routes);
   std::string line;
   while (std::getline(in, line)) {  // no header
     std::istringstream f(line);
     std::string dest, dest_len, src, src_len, next_hop, metric, refcnt, use, flags, iface;
-    if (!(f >> dest >> dest_len >> src >> src_len >> next_hop >> metric >> refcnt >> use >> flags >> iface))
+    if (!(f >> dest >> dest_len >> src >> src_len >> next_hop >> metric >> refcnt >> use >> flags >>
+          iface))
       continue;
     if (dest != std::string(32, '0') || dest_len != "00") continue;
     if (std::strtoul(flags.c_str(), nullptr, 16) & kRtfReject) continue;
@@ -127,8 +131,9 @@ void BigTcpSync::commit(const Config& config, const std::map<std::string, std::s
   std::array<std::string, 2> narrow = narrow_uplinks();
   for (GsoFamily f : kFamilies) {
     const std::string& now = narrow[static_cast<int>(f)];
+    // Why no port gets it for this family, once per change.
     if (!now.empty() && now != narrow_uplink_[static_cast<int>(f)] && config.big_tcp())
-      log_info(std::string("BIG TCP off for ") + family_name(f) + ": the " + family_name(f) +  // once per change
+      log_info(std::string("BIG TCP off for ") + family_name(f) + ": the " + family_name(f) +
                " default route leaves by " + now +
                ", which takes no TSO frame over 64 KiB (the kernel would cut every one)");
   }
@@ -137,17 +142,20 @@ void BigTcpSync::commit(const Config& config, const std::map<std::string, std::s
     const bool bridge_ok = config.big_tcp() && !bridge_encapsulates(b);
     std::array<uint32_t, 2> sizes{};
     for (GsoFamily f : kFamilies)
-      sizes[static_cast<int>(f)] =
-          bridge_ok && narrow_uplink_[static_cast<int>(f)].empty() ? ports::kBigTcpGsoSize : kLegacyGsoSize;
+      sizes[static_cast<int>(f)] = bridge_ok && narrow_uplink_[static_cast<int>(f)].empty()
+                                       ? ports::kBigTcpGsoSize
+                                       : kLegacyGsoSize;
     for (const auto& p : b.ports) {
       auto it = open.find(p.name);
       if (it == open.end()) continue;
       auto* port = dynamic_cast<ports::AfPacketPort*>(it->second.get());
       if (port == nullptr || port->kind() != "system") continue;
       if (auto d = done_.find(p.name); d != done_.end() && d->second.port == port &&
-                                         d->second.ifindex == port->ifindex() && d->second.size == sizes)
+                                       d->second.ifindex == port->ifindex() &&
+                                       d->second.size == sizes)
         continue;
-      done_[p.name] = {port, port->ifindex(), sizes};  // what follows is tried once per port and sizes
+      // What follows is tried once per port and sizes.
+      done_[p.name] = {port, port->ifindex(), sizes};
       const ports::NetdevLinkInfo host = ports::netdev_link_info(port->ifindex());
       if (host.kind != "veth" || host.link == 0) continue;
       // What each end gets: the size wanted where it has 65536 or kBigTcpGsoSize, else what it

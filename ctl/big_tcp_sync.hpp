@@ -62,6 +62,7 @@ class BigTcpSync {
 std::string uplink_without_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&));
 // The same for IPv6 default routes (::/0) in /proc/net/ipv6_route-format text, every table;
 // reject routes (the kernel's own "::/0 dev lo" of every namespace) lead nowhere and count not.
-std::string uplink6_without_big_tso(const std::string& routes, uint32_t (*tso_max_size)(const std::string&));
+std::string uplink6_without_big_tso(const std::string& routes,
+                                    uint32_t (*tso_max_size)(const std::string&));
 
 }  // namespace lvs::ctl

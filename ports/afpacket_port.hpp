@@ -142,8 +142,8 @@ class AfPacketPort final : public sw::Port {
   std::vector<TxSlot> tx_;
   std::array<mmsghdr, sw::kBurst> tx_msgs_{};
   // Big mode: the peer sends frames over 64 KiB (BIG TCP), found at open from the host end's
-  // gso_ipv4_max_size / gso_max_size or on the first frame cut short. Pieces a burst had no room for wait in
-  // spill_ for the next rx_burst. PMD-only state.
+  // gso_ipv4_max_size / gso_max_size or on the first frame cut short. Pieces a burst had no room
+  // for wait in spill_ for the next rx_burst. PMD-only state.
   std::atomic<bool> big_{false};
   std::array<rte_mbuf*, sw::kBurst * kMaxBigPieces> spill_{};
   uint16_t spill_n_ = 0, spill_at_ = 0;

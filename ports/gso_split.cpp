@@ -17,8 +17,9 @@ constexpr uint8_t kIpProtoTcp = 6, kIpv6Hbh = 0, kJumboOption = 0xc2;
 // extension headers, `ip_bytes` of IP in all), or -1 when it is no frame to cut. Over 64 KiB the
 // payload length is 0 (RFC 2675) and the kernel puts either its hop-by-hop jumbo header alone
 // (next header TCP, one jumbo option giving the length: what 6.18 gives an AF_PACKET socket)
-// or, as newer kernels do, nothing there (straight TCP). A real payload length (a frame just over 64 KiB with Ethernet) must match the
-// frame's; any other extension header or option, or a length that lies, is refused.
+// or, as newer kernels do, nothing there (straight TCP). A real payload length (a frame just over
+// 64 KiB with Ethernet) must match the frame's; any other extension header or option, or a length
+// that lies, is refused.
 int ipv6_jumbo_bytes(const uint8_t* ip, uint32_t l3, uint32_t ip_bytes) {
   const uint32_t payload_len = load_be16(ip + 4);
   if (payload_len != 0) return payload_len == ip_bytes - kIpv6Len ? 0 : -1;
@@ -105,9 +106,9 @@ unsigned split_big_gso(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, unsigned 
     if (out_l3 != l3) p[l2 + 6] = kIpProtoTcp;  // the jumbo header's next header
     h->data_len = static_cast<uint16_t>(out_hl);
     h->pkt_len = out_hl;
-    ports::rewrite_segment_headers(p, l2, out_l3, l4, v4, true, false, flags,
-                                   {len, true, static_cast<uint16_t>(id0 + off / mss), seq0 + off,
-                                    i == 0, i + 1 == n});
+    ports::rewrite_segment_headers(
+        p, l2, out_l3, l4, v4, true, false, flags,
+        {len, true, static_cast<uint16_t>(id0 + off / mss), seq0 + off, i == 0, i + 1 == n});
     // The checksum field of a CHECKSUM_PARTIAL piece: its pseudo-header sum, folded.
     uint32_t sum = pseudo_sum(p + l2, v4, 6, l4 + len);
     sum = (sum & 0xffff) + (sum >> 16);

@@ -96,8 +96,12 @@ NetdevLinkInfo netdev_link_info(int ifindex) {
       case IFLA_LINK: info.link = static_cast<int>(u32(a)); break;
       case IFLA_LINK_NETNSID: info.link_netnsid = static_cast<int>(u32(a)); break;
       case kIflaTsoMaxSize: info.tso_max_size = u32(a); break;
-      case kIflaGsoIpv4MaxSize: info.gso_size[static_cast<int>(GsoFamily::kIpv4)] = u32(a); break;
-      case kIflaGsoMaxSize: info.gso_size[static_cast<int>(GsoFamily::kIpv6)] = u32(a); break;
+      case kIflaGsoIpv4MaxSize:
+        info.gso_size[static_cast<int>(GsoFamily::kIpv4)] = u32(a);
+        break;
+      case kIflaGsoMaxSize:
+        info.gso_size[static_cast<int>(GsoFamily::kIpv6)] = u32(a);
+        break;
       case IFLA_LINKINFO: {
         int in = static_cast<int>(RTA_PAYLOAD(a));
         for (const auto* k = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(k, in); k = RTA_NEXT(k, in))

@@ -47,8 +47,9 @@ class GsoSplitTest : public ::testing::Test {
       for (int i = 0; i < 32; ++i) f.push_back(static_cast<uint8_t>(i));
       const uint32_t jumbo = bytes - (tagged ? 18 : 14) - 40;
       if (hbh)
-        f.insert(f.end(), {6, 0, 0xc2, 4, static_cast<uint8_t>(jumbo >> 24), static_cast<uint8_t>(jumbo >> 16),
-                           static_cast<uint8_t>(jumbo >> 8), static_cast<uint8_t>(jumbo)});
+        f.insert(f.end(), {6, 0, 0xc2, 4, static_cast<uint8_t>(jumbo >> 24),
+                           static_cast<uint8_t>(jumbo >> 16), static_cast<uint8_t>(jumbo >> 8),
+                           static_cast<uint8_t>(jumbo)});
     } else {
       f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2});
     }
