@@ -122,7 +122,9 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   if (segs > 2) port->large_ = afpacket_large_pool();
   port->refresh_max_frame_len();
   // Set on the host end by vsattach / CNI / Docker with the container end's (ctl/link_ops.hpp).
-  if (netdev_link_info(ifindex).gso_ipv4_max_size > 65536) port->expect_big_frames();
+  if (const NetdevLinkInfo li = netdev_link_info(ifindex);
+      li.gso_size_of(GsoFamily::kIpv4) > 65536 || li.gso_size_of(GsoFamily::kIpv6) > 65536)
+    port->expect_big_frames();
   for (unsigned i = 0; i < sw::kBurst; ++i) {
     port->rx_msgs_[i].msg_hdr.msg_iov = port->rx_[i].iov.data();
     port->rx_msgs_[i].msg_hdr.msg_iovlen = 1 + port->segs_per_slot_;
@@ -251,7 +253,7 @@ void AfPacketPort::enter_big_mode() {
   if (big_.load(std::memory_order_relaxed) || large_ == nullptr) return;
   big_.store(true, std::memory_order_relaxed);
   RTE_LOG(WARNING, USER1,
-          "port %s: %s sent a frame over 64 KiB (BIG TCP without gso_ipv4_max_size on this end): "
+          "port %s: %s sent a frame over 64 KiB (BIG TCP without a GSO size above it on this end): "
           "one frame lost, receiving up to %u bytes from now on\n",
           name().c_str(), ifname_.c_str(), kMaxBigKernelFrame);
 }

@@ -11,10 +11,10 @@
 // afpacket_large_pool() (large_rx_pool.hpp; spares while that is empty). Either keeps the
 // headers contiguous and the tx iovec short; AF_PACKET copies synchronously, so such mbufs are
 // back in the pool within the burst and the pool can stay small.
-// BIG TCP (big_tcp.hpp): when the interface's gso_ipv4_max_size is above 64 KiB (vsattach, CNI
-// and Docker set it on both veth ends), or once a frame came cut short, each slot holds a head
-// and kBigTails 64 KiB tails, and frames over 64 KiB are cut into 64 KiB GSO pieces at once
-// (gso_split.hpp); pieces a burst has no room for wait for the next rx_burst.
+// BIG TCP (big_tcp.hpp): when the interface's gso_ipv4_max_size or (IPv6) gso_max_size is
+// above 64 KiB (the daemon sets them on both veth ends), or once a frame came cut short, each
+// slot holds a head and kBigTails 64 KiB tails, and frames over 64 KiB are cut into 64 KiB GSO
+// pieces at once (gso_split.hpp); pieces a burst has no room for wait for the next rx_burst.
 // Transmit: one sendmmsg per burst, an iovec per segment (floods send header + indirect clones).
 // AfPacketOptions{.rx_ring = true} (options:rx-ring=true) receives through a TPACKET_V2 ring
 // (packet_rx_ring.hpp, afpacket_ring_rx.cpp): no syscall for frames that fit a ring slot, one
@@ -127,7 +127,7 @@ class AfPacketPort final : public sw::Port {
   // (gso_split.hpp), those beyond n in spill_. Returns the new out.
   uint16_t deliver(rte_mbuf* m, rte_mbuf** pkts, uint16_t out, uint16_t n, VnetRxTally& tally);
   // Receives BIG TCP frames from now on (slots of kBigTails tails): a frame was cut short, on an
-  // interface without gso_ipv4_max_size above 64 KiB (logged once).
+  // interface without a GSO size above 64 KiB (logged once).
   void enter_big_mode();
 
   std::string ifname_;
@@ -142,8 +142,8 @@ class AfPacketPort final : public sw::Port {
   std::vector<TxSlot> tx_;
   std::array<mmsghdr, sw::kBurst> tx_msgs_{};
   // Big mode: the peer sends frames over 64 KiB (BIG TCP), found at open from the host end's
-  // gso_ipv4_max_size or on the first frame cut short. Pieces a burst had no room for wait in
-  // spill_ for the next rx_burst. PMD-only state.
+  // gso_ipv4_max_size / gso_max_size or on the first frame cut short. Pieces a burst had no room
+  // for wait in spill_ for the next rx_burst. PMD-only state.
   std::atomic<bool> big_{false};
   std::array<rte_mbuf*, sw::kBurst * kMaxBigPieces> spill_{};
   uint16_t spill_n_ = 0, spill_at_ = 0;

@@ -45,6 +45,9 @@ ifreq make_ifreq(const std::string& name) {
 constexpr uint16_t kIflaTsoMaxSize = 59;
 constexpr uint16_t kIflaGsoIpv4MaxSize = 63;
 constexpr uint16_t kIflaGroIpv4MaxSize = 64;
+// The IPv6 (and non-IP) sizes: IFLA_GSO_MAX_SIZE and IFLA_GRO_MAX_SIZE.
+constexpr uint16_t kIflaGsoMaxSize = 41;
+constexpr uint16_t kIflaGroMaxSize = 58;
 
 // One rtnetlink request on a socket of its own; `reply` gets the first answer.
 bool rtnl_request(const void* req, size_t len, char* reply, size_t cap, ssize_t& got) {
@@ -93,7 +96,12 @@ NetdevLinkInfo netdev_link_info(int ifindex) {
       case IFLA_LINK: info.link = static_cast<int>(u32(a)); break;
       case IFLA_LINK_NETNSID: info.link_netnsid = static_cast<int>(u32(a)); break;
       case kIflaTsoMaxSize: info.tso_max_size = u32(a); break;
-      case kIflaGsoIpv4MaxSize: info.gso_ipv4_max_size = u32(a); break;
+      case kIflaGsoIpv4MaxSize:
+        info.gso_size[static_cast<int>(GsoFamily::kIpv4)] = u32(a);
+        break;
+      case kIflaGsoMaxSize:
+        info.gso_size[static_cast<int>(GsoFamily::kIpv6)] = u32(a);
+        break;
       case IFLA_LINKINFO: {
         int in = static_cast<int>(RTA_PAYLOAD(a));
         for (const auto* k = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(k, in); k = RTA_NEXT(k, in))
@@ -107,7 +115,7 @@ NetdevLinkInfo netdev_link_info(int ifindex) {
   return info;
 }
 
-std::string set_netdev_gso_ipv4_max_size(int ifindex, uint32_t size) {
+std::string set_netdev_gso_max_sizes(int ifindex, const uint32_t (&size)[2]) {
   struct {
     nlmsghdr nh;
     ifinfomsg ifi;
@@ -125,8 +133,14 @@ std::string set_netdev_gso_ipv4_max_size(int ifindex, uint32_t size) {
     std::memcpy(RTA_DATA(at), &v, sizeof(v));
     r.nh.nlmsg_len = NLMSG_ALIGN(r.nh.nlmsg_len) + RTA_ALIGN(at->rta_len);
   };
-  add(kIflaGsoIpv4MaxSize, size);
-  add(kIflaGroIpv4MaxSize, size);
+  if (const uint32_t v6 = size[static_cast<int>(GsoFamily::kIpv6)]) {
+    add(kIflaGsoMaxSize, v6);
+    add(kIflaGroMaxSize, v6);
+  }
+  if (const uint32_t v4 = size[static_cast<int>(GsoFamily::kIpv4)]) {
+    add(kIflaGsoIpv4MaxSize, v4);
+    add(kIflaGroIpv4MaxSize, v4);
+  }
   alignas(nlmsghdr) char reply[1024];
   ssize_t got = 0;
   if (!rtnl_request(&r, r.nh.nlmsg_len, reply, sizeof(reply), got))

@@ -36,21 +36,30 @@ class GsoSplitTest : public ::testing::Test {
 
   // A frame of `bytes` (Ethernet + optional tag + IPv4/IPv6 + TCP with 12 option bytes +
   // payload counting 0, 1, 2, ...) in a 2 KiB head and 64 KiB tails, with the flags
-  // vnet_to_mbuf sets for a GSO TCP frame. IPv4 total length 0, as BIG TCP sends it.
-  rte_mbuf* big_frame(uint32_t bytes, bool v6, bool tagged, uint8_t tcp_flags = 0x18 | 0x80) {
+  // vnet_to_mbuf sets for a GSO TCP frame. IPv4 total length 0, IPv6 payload length 0, as BIG
+  // TCP sends them; `hbh`: with the hop-by-hop jumbo header Linux 6.18 puts after IPv6's.
+  rte_mbuf* big_frame(uint32_t bytes, bool v6, bool tagged, uint8_t tcp_flags = 0x18 | 0x80,
+                      bool hbh = false) {
     std::vector<uint8_t> f = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
     if (tagged) f.insert(f.end(), {0x81, 0x00, 0x00, 0x0a});
     if (v6) {
-      f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, 6, 64});
+      f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, static_cast<uint8_t>(hbh ? 0 : 6), 64});
       for (int i = 0; i < 32; ++i) f.push_back(static_cast<uint8_t>(i));
+      const uint32_t jumbo = bytes - (tagged ? 18 : 14) - 40;
+      if (hbh)
+        f.insert(f.end(), {6, 0, 0xc2, 4, static_cast<uint8_t>(jumbo >> 24),
+                           static_cast<uint8_t>(jumbo >> 16), static_cast<uint8_t>(jumbo >> 8),
+                           static_cast<uint8_t>(jumbo)});
     } else {
       f.insert(f.end(), {0x08, 0x00, 0x45, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2});
     }
     l2_ = tagged ? 18 : 14;
-    l3_ = v6 ? 40 : 20;
+    l3_ = v6 ? (hbh ? 48 : 40) : 20;
+    out_l3_ = v6 ? 40 : 20;
     f.insert(f.end(), {0x30, 0x39, 0x14, 0x51, 0xff, 0xff, 0xff, 0x00, 0, 0, 0, 1, 0x80, tcp_flags, 0xff, 0xff, 0, 0, 0, 0});
     f.insert(f.end(), 12, 0x01);
     hl_ = static_cast<uint32_t>(f.size());
+    out_hl_ = hl_ - (l3_ - out_l3_);
     for (uint32_t i = 0; f.size() < bytes; ++i) f.push_back(static_cast<uint8_t>(i * 7));
     bytes_ = f;
     rte_mbuf* head = rte_pktmbuf_alloc(pool_);
@@ -72,15 +81,15 @@ class GsoSplitTest : public ::testing::Test {
     return head;
   }
 
-  // Every piece: within the kernel frame bound, its headers as the kernel's GSO writes them,
-  // its payload the next bytes of the original; together, all of it.
+  // Every piece: within the kernel frame bound, its headers as the kernel's GSO writes them
+  // (IPv6: no jumbo header), its payload the next bytes of the original; together, all of it.
   void check_pieces(rte_mbuf** out, unsigned n, bool v6, uint8_t flags) {
     uint32_t at = hl_;
     std::vector<uint8_t> buf(kMaxKernelFrame + 64);
     for (unsigned i = 0; i < n; ++i) {
       rte_mbuf* p = out[i];
       ASSERT_LE(p->pkt_len, kMaxKernelFrame);
-      const uint32_t len = p->pkt_len - hl_;
+      const uint32_t len = p->pkt_len - out_hl_;
       if (i + 1 < n) {
         EXPECT_EQ(len % 1448, 0u) << "piece " << i << " is not whole segments";
       }
@@ -88,9 +97,11 @@ class GsoSplitTest : public ::testing::Test {
       ASSERT_NE(d, nullptr);
       EXPECT_EQ(std::memcmp(d, bytes_.data(), l2_), 0);
       const uint8_t* ip = d + l2_;
-      const uint8_t* tcp = ip + l3_;
+      const uint8_t* tcp = ip + out_l3_;
       if (v6) {
         EXPECT_EQ(be16(ip + 4), 32 + len);
+        EXPECT_EQ(ip[6], 6) << "next header of piece " << i << ": TCP";
+        EXPECT_EQ(std::memcmp(ip + 7, bytes_.data() + l2_ + 7, 33), 0) << "hop limit, addresses";
       } else {
         EXPECT_EQ(be16(ip + 2), 20 + 32 + len);
         EXPECT_EQ(be16(ip + 4), static_cast<uint16_t>(0x1234 + (at - hl_) / 1448));
@@ -122,8 +133,9 @@ class GsoSplitTest : public ::testing::Test {
       std::memcpy(&field, tcp + 16, 2);
       EXPECT_EQ(field, static_cast<uint16_t>(sum)) << "pseudo-header sum of piece " << i;
       EXPECT_EQ(std::memcmp(tcp + 20, bytes_.data() + l2_ + l3_ + 20, 12), 0);
-      EXPECT_EQ(std::memcmp(d + hl_, bytes_.data() + at, len), 0) << "payload of piece " << i;
+      EXPECT_EQ(std::memcmp(d + out_hl_, bytes_.data() + at, len), 0) << "payload of piece " << i;
       EXPECT_EQ(p->l2_len, l2_);
+      EXPECT_EQ(p->l3_len, out_l3_);
       EXPECT_TRUE(p->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
       at += len;
     }
@@ -133,7 +145,7 @@ class GsoSplitTest : public ::testing::Test {
   static inline rte_mempool* pool_ = nullptr;
   static inline rte_mempool* large_ = nullptr;
   std::vector<uint8_t> bytes_;
-  uint32_t l2_ = 14, l3_ = 20, hl_ = 0;
+  uint32_t l2_ = 14, l3_ = 20, hl_ = 0, out_l3_ = 20, out_hl_ = 0;
 };
 
 TEST_F(GsoSplitTest, Ipv4BigTcpFrameBecomesWholeSegmentPieces) {
@@ -154,6 +166,54 @@ TEST_F(GsoSplitTest, TaggedIpv6FrameAndFinOnLastPieceOnly) {
   ASSERT_EQ(n, 3u);
   check_pieces(out, n, true, 0x19);
   rte_pktmbuf_free_bulk(out, n);
+}
+
+TEST_F(GsoSplitTest, Ipv6JumboHeaderDroppedFromEveryPiece) {
+  const unsigned free_before = rte_mempool_avail_count(large_);
+  rte_mbuf* m = big_frame(196608 + 14 + 8, true, false, 0x18 | 0x80, true);
+  rte_mbuf* out[8];
+  const unsigned n = split_big_gso(m, pool_, out, 8);
+  ASSERT_EQ(n, 4u);
+  check_pieces(out, n, true, 0x18 | 0x80);
+  rte_pktmbuf_free_bulk(out, n);
+  EXPECT_EQ(rte_mempool_avail_count(large_), free_before);
+}
+
+TEST_F(GsoSplitTest, TaggedIpv6JumboFrame) {
+  rte_mbuf* m = big_frame(131166 + 4, true, true, 0x19, true);
+  rte_mbuf* out[8];
+  const unsigned n = split_big_gso(m, pool_, out, 8);
+  ASSERT_EQ(n, 3u);
+  check_pieces(out, n, true, 0x19);
+  rte_pktmbuf_free_bulk(out, n);
+}
+
+// IPv6 frames over 64 KiB that are neither form BIG TCP takes: the port drops (and counts) them.
+TEST_F(GsoSplitTest, RefusesIpv6FramesThatAreNoBigTcp) {
+  rte_mbuf* out[8];
+  struct Bad {
+    const char* what;
+    bool hbh;
+    uint32_t at;  // byte from the IPv6 header
+    uint8_t value;
+  };
+  for (const Bad& b : {Bad{"another option than jumbo", true, 42, 0xc3},
+                       Bad{"a jumbo length that lies", true, 47, 0x01},
+                       Bad{"a hop-by-hop header longer than the jumbo option", true, 41, 1},
+                       Bad{"the jumbo header before something other than TCP", true, 40, 17},
+                       Bad{"a payload length on a frame over 64 KiB", true, 5, 0x10},
+                       Bad{"a routing header, not hop-by-hop", true, 6, 43},
+                       Bad{"a payload length without jumbo header", false, 4, 0xff}}) {
+    rte_mbuf* m = big_frame(150000, true, false, 0x18, b.hbh);
+    rte_pktmbuf_mtod(m, uint8_t*)[14 + b.at] = b.value;
+    EXPECT_EQ(split_big_gso(m, pool_, out, 8), 0u) << b.what;
+    EXPECT_EQ(m->pkt_len, 150000u) << b.what;
+    rte_pktmbuf_free(m);
+  }
+  rte_mbuf* m = big_frame(150000, true, false, 0x18, false);
+  m->l3_len = 48;  // straight TCP, but the kernel said the headers are longer
+  EXPECT_EQ(split_big_gso(m, pool_, out, 8), 0u) << "an IPv6 header length that lies";
+  rte_pktmbuf_free(m);
 }
 
 TEST_F(GsoSplitTest, RefusesWhatItCannotCutAndLeavesTheFrame) {
