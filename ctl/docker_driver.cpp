@@ -391,15 +391,16 @@ DockerReply DockerDriver::join(const json& r) {
   if (sandbox.empty() || sandbox.size() > 4096 ||
       sandbox.find_first_of(" \n\"") != std::string::npos)
     return bad("SandboxKey \"" + sandbox + "\" is not a namespace path");
-  if (auto out = transact({{"set", "Port", docker_host_veth(*eid),
-                            std::string("external_ids:") + kDockerSandbox + "=" + sandbox}});
-      !out)
-    return fail(500, out.error().message);
+  // Read from the configuration before the transaction below replaces it (n points into it).
   json body{{"InterfaceName", {{"SrcName", docker_container_veth(*eid)}, {"DstPrefix", "eth"}}},
             {"DisableGatewayService", false}};
   // An --internal network's containers get no default route (as from docker0's driver).
   if (auto gw = gateway_of(*n.gateway); gw && ext(*n.gateway, kDockerInternal) != "true")
     body["Gateway"] = format_ipv4(gw->addr);
+  if (auto out = transact({{"set", "Port", docker_host_veth(*eid),
+                            std::string("external_ids:") + kDockerSandbox + "=" + sandbox}});
+      !out)
+    return fail(500, out.error().message);
   return ok(body);
 }
 

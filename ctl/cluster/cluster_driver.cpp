@@ -235,14 +235,16 @@ void ClusterDriver::write_subnet(Service& service, const std::string& subnet) {
       chain.push_back(
           {"set", "Interface", b->name, std::string("options:") + kIpOption + "=" + ip});
     if (chain.empty()) return;
+    // The commit replaces config_ (committed()), and b with it: keep the name.
+    const std::string name = b->name;
     json reply = service.handle(transact_request(chain));
     if (reply.contains("error")) {
-      const std::string e = "cluster: subnet " + subnet + " on bridge " + b->name + ": " +
+      const std::string e = "cluster: subnet " + subnet + " on bridge " + name + ": " +
                             reply["error"].value("message", std::string());
       if (e != last_error_) log_warn(e);
       last_error_ = e;
     } else {
-      log_info("cluster: bridge " + b->name + " hands out addresses of " + subnet + " (gateway " +
+      log_info("cluster: bridge " + name + " hands out addresses of " + subnet + " (gateway " +
                ip + ")");
     }
     return;
