@@ -4,17 +4,16 @@
 #include <netinet/udp.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <map>
 
 #include "tunnels/gre_header.hpp"
 #include "tunnels/large_frame_pool.hpp"
+#include "tunnels/shared_registry.hpp"
 #include "tunnels/vxlan_gro.hpp"
 #include "tunnels/vxlan_header.hpp"
 
@@ -66,17 +65,8 @@ void read_control(msghdr& h, TunnelReceiver::Addr& local, uint16_t& gso_size) {
 
 bool is_any(const TunnelReceiver::Addr& a) { return a == TunnelReceiver::Addr{}; }
 
-uint64_t thread_netns() {
-  struct stat st {};
-  return stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
-
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<TunnelReceiver::Key, std::weak_ptr<TunnelReceiver>>& registry() {
-  static std::map<TunnelReceiver::Key, std::weak_ptr<TunnelReceiver>> r;
+SharedRegistry<TunnelReceiver::Key, TunnelReceiver>& registry() {
+  static SharedRegistry<TunnelReceiver::Key, TunnelReceiver> r;
   return r;
 }
 
@@ -84,22 +74,16 @@ std::map<TunnelReceiver::Key, std::weak_ptr<TunnelReceiver>>& registry() {
 
 std::shared_ptr<TunnelReceiver> TunnelReceiver::acquire(const Key& wanted, rte_mempool* pool,
                                                         std::string& error) {
-  // Sockets belong to the namespace they were opened in (tests run several "hosts" in one
-  // process): the calling thread's.
   Key key = wanted;
   key.netns = thread_netns();
-  std::lock_guard lock(registry_mutex());
-  auto& r = registry();
-  if (auto it = r.find(key); it != r.end())
-    if (auto rx = it->second.lock()) return rx;
-  if (pool == nullptr) {
-    error = "no mempool for the tunnel receiver";
-    return nullptr;
-  }
-  auto rx = std::shared_ptr<TunnelReceiver>(new TunnelReceiver(key, pool));
-  if (!rx->open_socket(error)) return nullptr;
-  r[key] = rx;
-  return rx;
+  return registry().acquire(key, [&]() -> std::shared_ptr<TunnelReceiver> {
+    if (pool == nullptr) {
+      error = "no mempool for the tunnel receiver";
+      return nullptr;
+    }
+    auto rx = std::shared_ptr<TunnelReceiver>(new TunnelReceiver(key, pool));
+    return rx->open_socket(error) ? rx : nullptr;
+  });
 }
 
 TunnelReceiver::TunnelReceiver(const Key& key, rte_mempool* pool)

@@ -4,14 +4,13 @@
 #include <linux/filter.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 
 #include "tunnels/gre_header.hpp"
+#include "tunnels/shared_registry.hpp"
 
 namespace lvs::tunnels {
 namespace {
@@ -35,12 +34,8 @@ bool drop_all_input(int fd) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == 0;
 }
 
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>>& registry() {
-  static std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>> r;
+SharedRegistry<UnderlayEndpoint::Key, UnderlayEndpoint>& registry() {
+  static SharedRegistry<UnderlayEndpoint::Key, UnderlayEndpoint> r;
   return r;
 }
 
@@ -48,22 +43,15 @@ std::map<UnderlayEndpoint::Key, std::weak_ptr<UnderlayEndpoint>>& registry() {
 
 std::shared_ptr<UnderlayEndpoint> UnderlayEndpoint::acquire(const Key& wanted, rte_mempool* pool,
                                                             std::string& error) {
-  // Sockets belong to the namespace they were opened in: ports opened in another namespace
-  // (tests run several "hosts" in one process) need endpoints of their own.
   Key key = wanted;
-  struct stat st{};
-  key.netns = stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
-  std::lock_guard lock(registry_mutex());
-  auto& r = registry();
-  if (auto it = r.find(key); it != r.end())
-    if (auto ep = it->second.lock()) return ep;
-  auto ep = std::shared_ptr<UnderlayEndpoint>(new UnderlayEndpoint(key));
-  if (!ep->open_sockets(error)) return nullptr;
-  ep->receiver_ = TunnelReceiver::acquire(
-      {.kind = key.kind, .port = key.port, .v6 = key.v6, .netns = key.netns}, pool, error);
-  if (!ep->receiver_) return nullptr;
-  r[key] = ep;
-  return ep;
+  key.netns = thread_netns();
+  return registry().acquire(key, [&]() -> std::shared_ptr<UnderlayEndpoint> {
+    auto ep = std::shared_ptr<UnderlayEndpoint>(new UnderlayEndpoint(key));
+    if (!ep->open_sockets(error)) return nullptr;
+    ep->receiver_ = TunnelReceiver::acquire(
+        {.kind = key.kind, .port = key.port, .v6 = key.v6, .netns = key.netns}, pool, error);
+    return ep->receiver_ ? ep : nullptr;
+  });
 }
 
 UnderlayEndpoint::UnderlayEndpoint(const Key& key) : key_(key) {
