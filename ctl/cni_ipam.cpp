@@ -97,19 +97,24 @@ CniResult<IpamLease> ipam_add(const NetConf& n, const Env& env) {
   if (n.ipam_type == kOwnIpamType) return own_ipam_add(n, env);
   auto out = run_delegate(n, env, "ADD");
   if (!out) return out.error();
+  // The IPAM plugin has leased what it answered: a result we cannot use gives it back.
+  auto refuse = [&](CniError e) -> CniResult<IpamLease> {
+    static_cast<void>(run_delegate(n, env, "DEL"));
+    return e;
+  };
   json j;
   try {
     j = json::parse(*out);
   } catch (const json::exception& e) {
-    return cni_error(kDecodingFailure, "cannot decode the result of IPAM plugin " + n.ipam_type,
-                     e.what());
+    return refuse(cni_error(kDecodingFailure,
+                            "cannot decode the result of IPAM plugin " + n.ipam_type, e.what()));
   }
   auto r = parse_result(j);
-  if (!r) return r.error();
+  if (!r) return refuse(r.error());
   for (auto& ip : r->ips) ip.interface.reset();
   if (r->ips.empty())
-    return cni_error(kInvalidConfig, "IPAM plugin " + n.ipam_type + " returned no IPv4 address",
-                     *out);
+    return refuse(cni_error(kInvalidConfig,
+                            "IPAM plugin " + n.ipam_type + " returned no IPv4 address", *out));
   return IpamLease{*r, ""};
 }
 

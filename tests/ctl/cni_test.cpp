@@ -257,6 +257,16 @@ TEST_F(CniTest, BadConfigurationAndEnvironmentGiveCniErrorsAndChangeNothing) {
   expect_error(cni("ADD", net(), id, "/run/netns/" + tag + "none"), 3);
   expect_error(cni("CHECK", net(), id, ns), 7);  // no prevResult
   expect_error(cni("BOGUS", net(), id, ns), 4);
+  // An IPAM answer the switch cannot use (an IPv6 address) is given back to the IPAM plugin.
+  Call v6 = cni("ADD",
+                with("ipam", {{"type", "host-local"},
+                              {"ranges", json::array({json::array({{{"subnet", "10.81.0.0/24"}}}),
+                                                      json::array({{{"subnet", "fd81::/64"}}})})},
+                              {"dataDir", dir + "/ipam"}}),
+                id, ns);
+  expect_error(v6, 2);
+  EXPECT_NE(v6.j.value("details", "").find("fd81::2/64"), std::string::npos) << v6.out;
+  EXPECT_FALSE(fs::exists(dir + "/ipam/lvsnet/fd81::2"));
   // Nothing was made: no bridge, no veth, no lease.
   std::string out;
   EXPECT_NE(vsctl("br-exists cnib"), 0);
