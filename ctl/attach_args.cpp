@@ -130,7 +130,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
         auto p = parse_published_port(*v);
         if (!p) return invalid("--" + p.error().message);
         for (const auto& q : a.publish)
-          if (q.host_port == p->host_port && q.proto == p->proto)
+          if (same_host_port(q, *p))
             return invalid("--publish \"" + *v + "\": host port " + std::to_string(q.host_port) + "/" + q.proto +
                            " is given twice");
         a.publish.push_back(*p);
@@ -173,7 +173,7 @@ Result<AttachArgs> parse_attach_args(const std::vector<std::string>& words) {
 std::string vsattach_help() {
   return "Usage:\n"
          "  vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]\n"
-         "           [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...\n"
+         "           [--mtu N] [--port-type system|afxdp] [--publish [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]]...\n"
          "           [--trunk[=VLAN,VLAN...]] [--rate KBPS[,BURST_KBIT]]\n"
          "  vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]\n"
          "  vsattach [--socket PATH] --gc\n"
@@ -189,7 +189,7 @@ std::string vsattach_help() {
          "MAC U:STRING derives a stable address from STRING (pipework's scheme). The port is an access\n"
          "port: of VLAN 0 by default, of VLAN with @VLAN; the container's tagged frames are dropped.\n"
          "--trunk makes it a trunk of every VLAN (or of the VLANs listed) for a container that tags\n"
-         "its own frames. --publish installs DNAT for HOSTPORT to the container.\n"
+         "its own frames. --publish installs DNAT for HOSTPORT (of HOSTIP only, if given) to the container.\n"
          "--rate limits the container to KBPS kbit/s each way (what it sends: the interface's\n"
          "ingress_policing_rate; what it receives: the port's other_config:egress-rate-kbps), with\n"
          "bursts of BURST_KBIT kbit (default 8000); frames over it are dropped and counted.\n"

@@ -1,7 +1,7 @@
 #pragma once
 // vsattach's command line (pipework's habits):
 //   vsattach [--socket PATH] BRIDGE CONTAINER [IP/PREFIX[@GATEWAY]|auto] [MAC][@VLAN] [-i IFNAME]
-//            [--mtu N] [--port-type system|afxdp] [--publish HOSTPORT:CONTAINERPORT[/tcp|udp]]...
+//            [--mtu N] [--port-type system|afxdp] [--publish [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]]...
 //            [--rate KBPS[,BURST_KBIT]]
 //   vsattach [--socket PATH] --detach BRIDGE CONTAINER [-i IFNAME]
 //   vsattach [--socket PATH] --gc

@@ -174,9 +174,18 @@ Result<PublishedPort> parse_published_port(const std::string& text) {
     if (p.proto != "tcp" && p.proto != "udp")
       return invalid("publish \"" + text + "\": protocol \"" + p.proto + "\" is not tcp or udp");
   }
+  if (const size_t first = ports.find(':'); first != std::string::npos &&
+                                             ports.find(':', first + 1) != std::string::npos) {
+    auto ip = parse_ipv4(ports.substr(0, first));
+    if (!ip)
+      return invalid("publish \"" + text + "\": host address \"" + ports.substr(0, first) +
+                     "\" is not an IPv4 address");
+    p.host_ip = *ip;
+    ports = ports.substr(first + 1);
+  }
   const size_t colon = ports.find(':');
   if (colon == std::string::npos)
-    return invalid("publish \"" + text + "\" is not HOSTPORT:CONTAINERPORT[/tcp|udp]");
+    return invalid("publish \"" + text + "\" is not [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
   auto h = parse_int(ports.substr(0, colon), 1, 65535);
   auto c = parse_int(ports.substr(colon + 1), 1, 65535);
   if (!h) return invalid("publish \"" + text + "\": host port \"" + ports.substr(0, colon) + "\" is not in 1..65535");
@@ -202,7 +211,13 @@ Result<std::vector<PublishedPort>> parse_publish_list(const std::string& text) {
 }
 
 std::string format_published_port(const PublishedPort& p) {
-  return std::to_string(p.host_port) + ":" + std::to_string(p.container_port) + "/" + p.proto;
+  return (p.host_ip ? format_ipv4(p.host_ip) + ":" : "") + std::to_string(p.host_port) + ":" +
+         std::to_string(p.container_port) + "/" + p.proto;
+}
+
+bool same_host_port(const PublishedPort& a, const PublishedPort& b) {
+  return a.host_port == b.host_port && a.proto == b.proto &&
+         (a.host_ip == b.host_ip || a.host_ip == 0 || b.host_ip == 0);
 }
 
 // Only kinds that can be made: port_kinds() lists each with its descriptor.
@@ -395,17 +410,21 @@ Status validate(const Config& c) {
   if (auto e = validate_global(c.other_config)) return e;
   if (auto e = validate_ipam(c)) return e;
   std::set<std::string> bridges, ports;
-  // A host port is published once per protocol (the kernel could DNAT it to only one place).
-  std::map<std::pair<int, std::string>, std::string> published;
+  // A host port is published once per protocol and address (the kernel could DNAT it to only
+  // one place); one on every address takes it on all of them.
+  std::vector<std::pair<PublishedPort, std::string>> published;
   for (const auto& b : c.bridges)
     for (const auto& p : b.ports)
       if (auto it = p.external_ids.find(kPublish); it != p.external_ids.end())
         if (auto list = parse_publish_list(it->second))
           for (const auto& pp : *list) {
-            auto [at, fresh] = published.emplace(std::make_pair(pp.host_port, pp.proto), p.name);
-            if (!fresh)
-              return invalid("port " + p.name + ": host port " + std::to_string(pp.host_port) + "/" +
-                             pp.proto + " is already published by port " + at->second);
+            for (const auto& [other, by] : published)
+              if (same_host_port(pp, other))
+                return invalid("port " + p.name + ": host port " +
+                               (pp.host_ip ? format_ipv4(pp.host_ip) + ":" : "") +
+                               std::to_string(pp.host_port) + "/" + pp.proto +
+                               " is already published by port " + by);
+            published.emplace_back(pp, p.name);
           }
   for (const auto& b : c.bridges) {
     if (auto e = validate_bridge(b)) return e;

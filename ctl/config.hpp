@@ -176,14 +176,18 @@ std::string format_ipv4(uint32_t addr);                        // host order -> 
 // options:ip of an internal port (comma-separated prefixes), or an error naming the bad word.
 Result<std::vector<Ipv4Prefix>> parse_ip_list(const std::string& text);
 
-// One published port: HOSTPORT:CONTAINERPORT[/tcp|udp].
+// One published port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp].
 struct PublishedPort {
   int host_port = 0;
   int container_port = 0;
   std::string proto = "tcp";
+  uint32_t host_ip = 0;  // network order; 0: every address of the host (Docker's "-p 8080:80")
   bool operator==(const PublishedPort&) const = default;
 };
+// [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp], as docker run -p writes it (HOSTIP IPv4).
 Result<PublishedPort> parse_published_port(const std::string& text);
+// Whether two entries would take the same host port (the same address, or either on every one).
+bool same_host_port(const PublishedPort& a, const PublishedPort& b);
 // external_ids:publish: comma-separated list.
 Result<std::vector<PublishedPort>> parse_publish_list(const std::string& text);
 std::string format_published_port(const PublishedPort& p);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <set>
 
 #include "ctl/ipam.hpp"
 #include "ctl/link_ops.hpp"
@@ -439,37 +438,56 @@ DockerReply DockerDriver::program_external(const json& r) {
                                                                : json::array();
   if (!map.is_array() && !map.is_null())
     return bad("com.docker.network.portmap: expected an array");
-  // Host ports other ports publish already, so that -P (HostPort 0) picks a free one.
-  std::set<std::pair<int, std::string>> taken;
+  // Host ports other ports publish already, so that -P (HostPort 0) and a range
+  // (-p 8000-8010:80: HostPort..HostPortEnd) pick a free one.
+  std::vector<PublishedPort> taken;
   for (const auto& b : c.bridges)
     for (const auto& port : b.ports)
       if (port.name != p->name)
         if (auto list = parse_publish_list(ext(port, kPublish)))
-          for (const auto& pp : *list) taken.insert({pp.host_port, pp.proto});
+          taken.insert(taken.end(), list->begin(), list->end());
+  auto is_taken = [&](const PublishedPort& want) {
+    return std::any_of(taken.begin(), taken.end(),
+                       [&](const PublishedPort& t) { return same_host_port(want, t); });
+  };
+  auto int_or = [](const json& m, const char* key, int def) {
+    return m.contains(key) && m[key].is_number_integer() ? m[key].get<int>() : def;
+  };
   std::string publish;
   if (map.is_array())
     for (const auto& m : map) {
       if (!m.is_object() || !m.contains("Port") || !m["Port"].is_number_integer())
         return bad("com.docker.network.portmap: an entry without an integer Port: " + m.dump());
+      PublishedPort want;
       const int proto = m.value("Proto", 6);
       if (proto != 6 && proto != 17)
         return bad("port mapping protocol " + std::to_string(proto) + " (only tcp and udp)");
-      const std::string pname = proto == 6 ? "tcp" : "udp";
-      const int ctr = m["Port"].get<int>();
-      int hostp = m.contains("HostPort") && m["HostPort"].is_number_integer()
-                      ? m["HostPort"].get<int>()
-                      : 0;
-      if (ctr < 1 || ctr > 65535 || hostp < 0 || hostp > 65535)
-        return bad("port mapping " + m.dump() + ": ports must be in 1..65535");
-      if (hostp == 0) {
-        hostp = kFirstEphemeralPort;
-        while (hostp <= 65535 && taken.count({hostp, pname})) ++hostp;
-        if (hostp > 65535)
-          return fail(409, "no free host port for " + std::to_string(ctr) + "/" + pname);
+      want.proto = proto == 6 ? "tcp" : "udp";
+      want.container_port = m["Port"].get<int>();
+      // -p 127.0.0.1:8080:80 publishes on that address only ("" and 0.0.0.0: on every one).
+      if (const std::string host_ip = str_or(m, "HostIP"); !host_ip.empty() && host_ip != "0.0.0.0") {
+        auto ip = parse_ipv4(host_ip);
+        if (!ip)
+          return bad("port mapping " + m.dump() + ": HostIP " + host_ip +
+                     " is not an IPv4 address (the switch publishes IPv4 only)");
+        want.host_ip = *ip;
       }
-      taken.insert({hostp, pname});
-      publish += (publish.empty() ? "" : ",") + std::to_string(hostp) + ":" + std::to_string(ctr) +
-                 "/" + pname;
+      int first = int_or(m, "HostPort", 0), last = int_or(m, "HostPortEnd", first);
+      if (first == 0) first = kFirstEphemeralPort, last = 65535;
+      if (want.container_port < 1 || want.container_port > 65535 || first < 1 || last > 65535 ||
+          last < first)
+        return bad("port mapping " + m.dump() + ": ports must be in 1..65535");
+      for (want.host_port = first; want.host_port <= last && is_taken(want); ++want.host_port) {
+      }
+      if (want.host_port > last && first == last)
+        return fail(409, "host port " + std::to_string(first) + "/" + want.proto +
+                             " is already published");
+      if (want.host_port > last)
+        return fail(409, "no free host port in " + std::to_string(first) + "-" +
+                             std::to_string(last) + " for " +
+                             std::to_string(want.container_port) + "/" + want.proto);
+      taken.push_back(want);
+      publish += (publish.empty() ? "" : ",") + format_published_port(want);
     }
   Chain chain;
   if (publish.empty())

@@ -66,7 +66,8 @@ std::string nat_ruleset(const Config& config) {
   s += "\t}\n";
   s += "\tchain published {\n";
   for (const auto& d : dnat)
-    s += "\t\t" + d.pub.proto + " dport " + std::to_string(d.pub.host_port) + " dnat to " + d.target + ":" +
+    s += "\t\t" + (d.pub.host_ip ? "ip daddr " + format_ipv4(d.pub.host_ip) + " " : std::string()) +
+         d.pub.proto + " dport " + std::to_string(d.pub.host_port) + " dnat to " + d.target + ":" +
          std::to_string(d.pub.container_port) + " comment \"" + d.bridge + " " + d.port + "\"\n";
   s += "\t}\n";
   s += "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n";

@@ -88,7 +88,7 @@ TEST(AttachArgsTest, ErrorsNameTheBadWord) {
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.2/24", "--port-type", "dpdk"}),
             "--port-type: \"dpdk\" is not system or afxdp");
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.2/24", "--publish", "80"}),
-            "--publish \"80\" is not HOSTPORT:CONTAINERPORT[/tcp|udp]");
+            "--publish \"80\" is not [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]");
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.2/24", "--publish", "0:80"}),
             "--publish \"0:80\": host port \"0\" is not in 1..65535");
   EXPECT_EQ(error_of({"br0", "web", "10.0.0.2/24", "--publish", "8080:80", "--publish", "8080:81/tcp"}),

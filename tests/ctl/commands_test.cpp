@@ -234,6 +234,22 @@ TEST_F(CommandsTest, PublishedPortsAreValidatedAndUniquePerHost) {
   EXPECT_EQ(vsctl("add-port br0 p2 external_ids:container_ip=172.17.0.3/16 external_ids:publish=8080:81"),
             "ERROR: port p2: host port 8080/tcp is already published by port p1");
   EXPECT_EQ(vsctl("add-port br0 p2 external_ids:container_ip=172.17.0.3/16 external_ids:publish=8080:81/udp"), "");
+  // Per host address (docker run -p 127.0.0.1:9090:80): two addresses may share a port, an entry
+  // on every address takes it on all of them.
+  EXPECT_EQ(vsctl("add-port br0 p3 external_ids:container_ip=172.17.0.4/16 "
+                  "external_ids:publish=127.0.0.1:9090:80,10.0.0.1:9090:80"),
+            "");
+  EXPECT_EQ(vsctl("add-port br0 p4 external_ids:container_ip=172.17.0.5/16 external_ids:publish=9090:80"),
+            "ERROR: port p4: host port 9090/tcp is already published by port p3");
+  EXPECT_EQ(vsctl("add-port br0 p4 external_ids:container_ip=172.17.0.5/16 "
+                  "external_ids:publish=127.0.0.1:9090:81"),
+            "ERROR: port p4: host port 127.0.0.1:9090/tcp is already published by port p3");
+  EXPECT_EQ(vsctl("add-port br0 p4 external_ids:container_ip=172.17.0.5/16 "
+                  "external_ids:publish=127.0.0.2:9090:81"),
+            "");
+  EXPECT_EQ(vsctl("add-port br0 p5 external_ids:container_ip=172.17.0.6/16 external_ids:publish=1.2.3:80:80"),
+            "ERROR: port p5: external_ids:publish \"1.2.3:80:80\": host address \"1.2.3\" is not an IPv4 "
+            "address");
 }
 
 TEST_F(CommandsTest, FailingCommandInChainLeavesStateUntouched) {

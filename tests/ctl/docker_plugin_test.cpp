@@ -405,6 +405,30 @@ TEST_F(DockerPluginTest, PublishedPortAnswersFromOutsideTheHostAddressAndLoopbac
   EXPECT_EQ(docker("exec cw2 sh -c 'printf \"GET / HTTP/1.0\\r\\n\\r\\n\" | nc -w 2 10.79.0.1 18080'", &out), 0)
       << out;
   EXPECT_NE(out.find("hello from lite-vswitch"), std::string::npos) << out;
+  // -p 127.0.0.1:P:80 answers on that address only; -p A-B:80 takes the first free of A..B.
+  run_ctr("cl", "--network web -p 127.0.0.1:18083:80 -p 18090-18092:80", "httpd -f -p 80 -h /www");
+  run_ctr("cl2", "--network web -p 18090-18092:80", "httpd -f -p 80 -h /www");
+  answered = false;
+  for (int i = 0; i < 20 && !answered; ++i) {
+    answered = in_host("curl -s -m 2 http://127.0.0.1:18083/", &out) == 0;
+    if (!answered) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(answered) << out;
+  EXPECT_NE(run("ip netns exec " + env.outside + " curl -s -m 1 http://10.79.0.1:18083/", &out), 0)
+      << out;
+  EXPECT_NE(in_host("curl -s -m 1 http://10.79.0.1:18083/", &out), 0) << out;
+  std::string ranges;
+  ASSERT_EQ(vsctl("--format json list port", &out), 0);
+  for (const auto& p : json::parse(out))
+    if (p["external_ids"].contains("publish") &&
+        p["external_ids"]["publish"].get<std::string>().find("1809") != std::string::npos)
+      ranges += p["external_ids"]["publish"].get<std::string>() + " ";
+  EXPECT_NE(ranges.find("127.0.0.1:18083:80/tcp"), std::string::npos) << ranges;
+  EXPECT_NE(ranges.find("18090:80/tcp"), std::string::npos) << ranges;
+  EXPECT_NE(ranges.find("18091:80/tcp"), std::string::npos) << ranges;
+  EXPECT_EQ(run("ip netns exec " + env.outside + " curl -s -m 2 http://10.79.0.1:18091/", &out), 0)
+      << out;
+  ASSERT_EQ(docker("rm -f cl cl2"), 0);
   // Networks do not route to each other through the host (Docker's DOCKER-ISOLATION).
   EXPECT_TRUE(no_ping_from("oth", ip_of("cw", "web")));
   EXPECT_TRUE(ping_from("oth", "10.79.0.2"));  // but both reach the outside (masquerade)

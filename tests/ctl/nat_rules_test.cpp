@@ -28,6 +28,24 @@ TEST(NatRulesTest, DefaultBr0MasqueradesDocker0sSubnet) {
                                 "}\n");
 }
 
+TEST(NatRulesTest, APortPublishedOnOneHostAddressMatchesThatAddressOnly) {
+  Config c = default_config();
+  PortConfig p;
+  p.name = "vweb";
+  p.external_ids[kContainerIp] = "172.17.0.2/16";
+  p.external_ids[kPublish] = "127.0.0.1:1180:5000/tcp";
+  c.bridges[0].ports.push_back(p);
+  const std::string s = nat_ruleset(c);
+  EXPECT_NE(s.find("\tchain published {\n"
+                   "\t\tip daddr 127.0.0.1 tcp dport 1180 dnat to 172.17.0.2:5000 comment \"br0 vweb\"\n\t}\n"),
+            std::string::npos)
+      << s;
+  auto pp = parse_published_port("127.0.0.1:1180:5000");
+  ASSERT_TRUE(pp);
+  EXPECT_EQ(format_published_port(*pp), "127.0.0.1:1180:5000/tcp");
+  EXPECT_EQ(format_published_port(*parse_published_port("1180:5000/udp")), "1180:5000/udp");
+}
+
 TEST(NatRulesTest, PublishedPortsGetDnatFromOutsideAndHostPlusHairpin) {
   Config c = default_config();
   PortConfig p;
