@@ -18,15 +18,12 @@
 #include "ports/kernel_netdev.hpp"
 #include "ports/large_rx_pool.hpp"
 #include "ports/packet_vlan_tag.hpp"
+#include "ports/socket_options.hpp"
 
 namespace lvs::ports {
 namespace {
 
 constexpr int kSndBuf = 4 << 20;
-
-bool set_int(int fd, int level, int opt, int value) {
-  return setsockopt(fd, level, opt, &value, sizeof(value)) == 0;
-}
 
 bool vanished(int err) { return err == ENXIO || err == ENODEV; }
 
@@ -73,10 +70,8 @@ std::shared_ptr<AfPacketPort> AfPacketPort::open(const std::string& name, const 
   // Straight to the driver: veths have no qdisc anyway, NICs would only add latency.
   if (options.qdisc_bypass) set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
   if (options.busy_poll_us > 0) set_int(fd, SOL_SOCKET, SO_BUSY_POLL, options.busy_poll_us);
-  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, options.rcvbuf))
-    set_int(fd, SOL_SOCKET, SO_RCVBUF, options.rcvbuf);
-  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf))
-    set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  set_rcvbuf(fd, options.rcvbuf);
+  set_sndbuf(fd, kSndBuf);
   if (options.tx_mark != 0 && !set_int(fd, SOL_SOCKET, SO_MARK, static_cast<int>(options.tx_mark)))
     return fail_early("SO_MARK");
   if (options.rx_mark != 0) {

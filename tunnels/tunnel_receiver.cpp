@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "ports/socket_options.hpp"
 #include "tunnels/gre_header.hpp"
 #include "tunnels/large_frame_pool.hpp"
 #include "tunnels/shared_registry.hpp"
@@ -22,9 +23,7 @@ namespace {
 
 constexpr int kRcvBuf = 8 << 20;
 
-bool set_int(int fd, int level, int opt, int value) {
-  return setsockopt(fd, level, opt, &value, sizeof(value)) == 0;
-}
+using ports::set_int;
 
 // The sender of a received packet.
 TunnelReceiver::Addr remote_from(const sockaddr_storage& from) {
@@ -133,8 +132,7 @@ bool TunnelReceiver::open_socket(std::string& error) {
     fd_ = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre);
     if (fd_ < 0) return fail("raw GRE socket");
   }
-  if (!set_int(fd_, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf))
-    set_int(fd_, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
+  ports::set_rcvbuf(fd_, kRcvBuf);
   segs_per_slot_ = ports::segments_per_frame(pool_);
   if (segs_per_slot_ == 0) {
     error = "mbufs of the pool are too small for 64 KiB packets";

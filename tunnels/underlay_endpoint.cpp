@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ports/socket_options.hpp"
 #include "tunnels/gre_header.hpp"
 #include "tunnels/shared_registry.hpp"
 
@@ -18,13 +19,11 @@ namespace {
 constexpr int kRcvBuf = 8 << 20;
 constexpr int kSndBuf = 4 << 20;
 
-bool set_int(int fd, int level, int opt, int value) {
-  return setsockopt(fd, level, opt, &value, sizeof(value)) == 0;
-}
+using ports::set_int;
 
 void set_buffers(int fd) {
-  if (!set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, kRcvBuf)) set_int(fd, SOL_SOCKET, SO_RCVBUF, kRcvBuf);
-  if (!set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, kSndBuf)) set_int(fd, SOL_SOCKET, SO_SNDBUF, kSndBuf);
+  ports::set_rcvbuf(fd, kRcvBuf);
+  ports::set_sndbuf(fd, kSndBuf);
 }
 
 // A socket that only sends must not queue copies of every received packet of its protocol.
