@@ -110,9 +110,7 @@ unsigned split_big_gso(rte_mbuf* m, rte_mempool* pool, rte_mbuf** out, unsigned 
         p, l2, out_l3, l4, v4, true, false, flags,
         {len, true, static_cast<uint16_t>(id0 + off / mss), seq0 + off, i == 0, i + 1 == n});
     // The checksum field of a CHECKSUM_PARTIAL piece: its pseudo-header sum, folded.
-    uint32_t sum = pseudo_sum(p + l2, v4, 6, l4 + len);
-    sum = (sum & 0xffff) + (sum >> 16);
-    const uint16_t check = static_cast<uint16_t>((sum & 0xffff) + (sum >> 16));
+    const uint16_t check = static_cast<uint16_t>(csum_fold32(pseudo_sum(p + l2, v4, 6, l4 + len)));
     std::memcpy(p + l2 + out_l3 + 16, &check, 2);
     out[i] = h;
     if (!attach_range(h, pool, seg, seg_start, hl + off, len)) {

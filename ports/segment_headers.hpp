@@ -17,6 +17,13 @@ inline void store_be16(uint8_t* p, uint32_t v) {
 }
 inline uint16_t load_be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
+// A 32-bit ones' complement sum folded to 16 bits (not complemented).
+inline uint32_t csum_fold32(uint32_t sum) {
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum;
+}
+
 // Ones' complement sum (unfolded, memory order) of the IPv4 / IPv6 pseudo-header at `ip`.
 inline uint32_t pseudo_sum(const uint8_t* ip, bool v4, uint8_t proto, uint32_t l4_len) {
   uint8_t ph[40] = {};
@@ -27,8 +34,7 @@ inline uint32_t pseudo_sum(const uint8_t* ip, bool v4, uint8_t proto, uint32_t l
     return rte_raw_cksum(ph, 12);
   }
   std::memcpy(ph, ip + 8, 32);
-  ph[34] = static_cast<uint8_t>(l4_len >> 8);
-  ph[35] = static_cast<uint8_t>(l4_len);
+  store_be16(ph + 34, l4_len);
   ph[39] = proto;
   return rte_raw_cksum(ph, 40);
 }

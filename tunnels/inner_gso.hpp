@@ -37,11 +37,7 @@ struct InnerSegment {
 
 enum class GsoResult : uint8_t { kOk, kMalformed };
 
-inline uint32_t csum_fold32(uint32_t sum) {
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return sum;
-}
+using ports::csum_fold32;
 
 
 // Whether `m` carries offload work (segmentation, a checksum) to finish before encapsulation;
