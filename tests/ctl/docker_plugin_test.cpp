@@ -205,6 +205,16 @@ class DockerPluginTest : public testing::Test {
         << out;
     return out;
   }
+  // `docker network create` of a network the plugin must refuse: what docker printed.
+  std::string net_refused(const std::string& name, const std::string& args) {
+    std::string out;
+    EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin + " " +
+                         args + " " + name,
+                     &out),
+              0)
+        << name;
+    return out;
+  }
   std::string run_ctr(const std::string& name, const std::string& args,
                       const std::string& cmd = "sleep 600") {
     std::string out;
@@ -241,10 +251,7 @@ TEST_F(DockerPluginTest, BadRequestsGetErrorsAndChangeNothing) {
   out = plugin_call("IpamDriver.RequestPool", "@" + env.dir + "/huge.json");
   EXPECT_TRUE(out.ends_with(" 413")) << out.substr(0, 200);
   // Through docker: a bad option names itself.
-  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
-                       " --subnet 10.93.0.0/24 -o lite-vswitch.vlan=5000 badnet",
-                   &out),
-            0);
+  out = net_refused("badnet", "--subnet 10.93.0.0/24 -o lite-vswitch.vlan=5000");
   EXPECT_NE(out.find("lite-vswitch.vlan: \"5000\" is not a VLAN id"), std::string::npos) << out;
   EXPECT_EQ(json::parse(slurp(env.db)), before);
   // The plugin still answers.
@@ -340,10 +347,7 @@ TEST_F(DockerPluginTest, IccFalseIsolatesContainersButNotTheGateway) {
 
 TEST_F(DockerPluginTest, RateOptionLimitsEveryEndpointBothWaysAndBadRatesAreRefused) {
   std::string out;
-  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
-                       " --subnet 10.92.0.0/24 -o lite-vswitch.rate=10M badrate",
-                   &out),
-            0);
+  out = net_refused("badrate", "--subnet 10.92.0.0/24 -o lite-vswitch.rate=10M");
   EXPECT_NE(out.find("lite-vswitch.rate: rate \"10M\" is not in 1..4294967295"), std::string::npos)
       << out;
   net_create("rl", "--subnet 10.92.0.0/24 -o lite-vswitch.rate=10000,800");
@@ -465,22 +469,14 @@ TEST_F(DockerPluginTest, InternalNetworkRoutesNowhereAndBridgeDriverOptionsWork)
   for (const auto& b : shown["bridges"]) named |= b["name"] == "lvsint";
   EXPECT_TRUE(named) << out;
   // Contradictions are refused, naming both options.
-  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
-                       " --subnet 10.99.0.0/24 -o lite-vswitch.mtu=1450 "
-                       "-o com.docker.network.driver.mtu=1400 badmtu",
-                   &out),
-            0);
+  out = net_refused("badmtu",
+                    "--subnet 10.99.0.0/24 -o lite-vswitch.mtu=1450 "
+                    "-o com.docker.network.driver.mtu=1400");
   EXPECT_NE(out.find("both set the network's mtu"), std::string::npos) << out;
-  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
-                       " --internal --subnet 10.99.0.0/24 -o lite-vswitch.nat=true badnat",
-                   &out),
-            0);
+  out = net_refused("badnat", "--internal --subnet 10.99.0.0/24 -o lite-vswitch.nat=true");
   EXPECT_NE(out.find("an --internal network has no NAT"), std::string::npos) << out;
-  EXPECT_NE(docker("network create -d " + env.plugin + " --ipam-driver " + env.plugin +
-                       " --subnet 10.99.0.0/24 -o lite-vswitch.bridge=lvsint -o lite-vswitch.vlan=9 "
-                       "badshare",
-                   &out),
-            0);
+  out = net_refused("badshare",
+                    "--subnet 10.99.0.0/24 -o lite-vswitch.bridge=lvsint -o lite-vswitch.vlan=9");
   EXPECT_NE(out.find("carries --internal network"), std::string::npos) << out;
   ASSERT_EQ(docker("rm -f in1 in2 nt1"), 0);
   ASSERT_EQ(docker("network rm inn nat7"), 0);

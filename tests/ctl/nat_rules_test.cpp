@@ -28,14 +28,19 @@ TEST(NatRulesTest, DefaultBr0MasqueradesDocker0sSubnet) {
                                 "}\n");
 }
 
-TEST(NatRulesTest, APortPublishedOnOneHostAddressMatchesThatAddressOnly) {
+// br0 as default_config() has it, with a container port `name` at 172.17.0.2 publishing `publish`.
+Config with_published(const std::string& name, const std::string& publish) {
   Config c = default_config();
   PortConfig p;
-  p.name = "vweb";
+  p.name = name;
   p.external_ids[kContainerIp] = "172.17.0.2/16";
-  p.external_ids[kPublish] = "127.0.0.1:1180:5000/tcp";
+  p.external_ids[kPublish] = publish;
   c.bridges[0].ports.push_back(p);
-  const std::string s = nat_ruleset(c);
+  return c;
+}
+
+TEST(NatRulesTest, APortPublishedOnOneHostAddressMatchesThatAddressOnly) {
+  const std::string s = nat_ruleset(with_published("vweb", "127.0.0.1:1180:5000/tcp"));
   EXPECT_NE(s.find("\tchain published {\n"
                    "\t\tip daddr 127.0.0.1 tcp dport 1180 dnat to 172.17.0.2:5000 comment \"br0 vweb\"\n\t}\n"),
             std::string::npos)
@@ -47,12 +52,7 @@ TEST(NatRulesTest, APortPublishedOnOneHostAddressMatchesThatAddressOnly) {
 }
 
 TEST(NatRulesTest, PublishedPortsGetDnatFromOutsideAndHostPlusHairpin) {
-  Config c = default_config();
-  PortConfig p;
-  p.name = "vweb-1234567";
-  p.external_ids[kContainerIp] = "172.17.0.2/16";
-  p.external_ids[kPublish] = "1180:5000,5353:53/udp";
-  c.bridges[0].ports.push_back(p);
+  const Config c = with_published("vweb-1234567", "1180:5000,5353:53/udp");
   const std::string s = nat_ruleset(c);
   EXPECT_NE(s.find("\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
                    "\t\tfib daddr type local jump published\n"),
